@@ -1,0 +1,69 @@
+/** Globals visible to DSL code: Math (folded, lowered or lambda-lowered), constants, and the DSL package. */
+import type { Node } from 'ts-morph'
+import { fail } from './diagnostics.js'
+import { Builtin, Record_, type Value } from './values.js'
+import { applyBinary, applyUnary } from './tensorOps.js'
+import type { Evaluator } from './evaluate.js'
+import { builtinOp } from './builtins.js'
+
+const MATH_UNARY: Record<string, string> = Object.fromEntries(
+  ['abs', 'sign', 'floor', 'ceil', 'round', 'trunc', 'exp', 'expm1', 'log', 'log1p', 'log2', 'log10', 'sqrt', 'cbrt', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh'].map((n) => [n, n]),
+)
+const MATH_CONSTANTS = ['PI', 'E', 'LN2', 'LN10', 'LOG2E', 'LOG10E', 'SQRT2', 'SQRT1_2'] as const
+
+const IMPURE_GLOBALS = new Set([
+  'console', 'process', 'fetch', 'Date', 'require', 'setTimeout', 'setInterval', 'performance', 'globalThis', 'window',
+  'document', 'crypto', 'localStorage', 'XMLHttpRequest', 'alert', 'prompt', 'Buffer', 'queueMicrotask', 'structuredClone',
+])
+
+function mathNamespace(ev: Evaluator): Record_ {
+  const fields = new Map<string, Value>()
+  for (const [name, op] of Object.entries(MATH_UNARY))
+    fields.set(name, new Builtin(`Math.${name}`, (args, call) => applyUnary(ev, op, ev.arg(args, 0, call, `Math.${name}`), call)))
+  fields.set('pow', new Builtin('Math.pow', (args, call) => applyBinary(ev, 'pow', ev.arg(args, 0, call), ev.arg(args, 1, call), call)))
+  fields.set('atan2', new Builtin('Math.atan2', (args, call) => applyBinary(ev, 'atan2', ev.arg(args, 0, call), ev.arg(args, 1, call), call)))
+  for (const op of ['max', 'min'] as const)
+    fields.set(
+      op,
+      new Builtin(`Math.${op}`, (args, call) => {
+        if (args.length === 0) fail('D109', call, `Math.${op}() needs at least one argument`, 'pass the values to compare')
+        return args.reduce((a, b) => applyBinary(ev, op, a, b, call))
+      }),
+    )
+  fields.set(
+    'hypot',
+    new Builtin('Math.hypot', (args, call) =>
+      applyUnary(ev, 'sqrt', args.map((a) => applyBinary(ev, 'mul', a, a, call)).reduce((a, b) => applyBinary(ev, 'add', a, b, call), 0), call),
+    ),
+  )
+  fields.set(
+    'random',
+    new Builtin('Math.random', (_a, call) =>
+      fail('D104', call, 'Math.random() is impure: results would change between runs and backends', 'draw from a key: randomUniform(key, shape)'),
+    ),
+  )
+  for (const c of MATH_CONSTANTS) fields.set(c, Math[c])
+  return new Record_(fields)
+}
+
+export function globalValue(ev: Evaluator, name: string, at: Node): Value {
+  switch (name) {
+    case 'Math':
+      return mathNamespace(ev)
+    case 'Infinity':
+      return Infinity
+    case 'NaN':
+      return NaN
+    case 'undefined':
+      return undefined
+  }
+  if (IMPURE_GLOBALS.has(name)) fail('D104', at, `'${name}' does I/O or depends on the environment`, 'keep DSL functions pure: do this in host code')
+  return fail('D107', at, `'${name}' is not defined in DSL code`, 'define it, import it from a DSL module, or pass it as a parameter')
+}
+
+/** A name imported from the DSL package. */
+export function dslExport(ev: Evaluator, name: string, at: Node): Value {
+  const op = builtinOp(ev, name)
+  if (op) return op
+  return fail('D106', at, `'${name}' from the DSL package is host API, not a DSL operation`, 'call it in host code, outside dsl(...) functions')
+}

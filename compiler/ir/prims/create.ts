@@ -1,0 +1,44 @@
+/** Tensors made from nothing: iota (indices along an axis) and full (a constant). */
+import type { DType } from '../types.js'
+import { fill } from '../ndarray.js'
+import { ShapeError, normAxis, showShape, stridesOf } from '../shape.js'
+import { definePrimitive } from '../primitive.js'
+
+const checkShape = (shape: number[]) => {
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0))
+    throw new ShapeError(`invalid shape ${showShape(shape)}`, 'sizes are non-negative integers known at compile time')
+}
+
+definePrimitive<{ shape: number[]; axis: number; dtype: DType }>({
+  name: 'iota',
+  arity: 0,
+  infer: (_i, p) => {
+    checkShape(p.shape)
+    normAxis(p.axis, p.shape.length)
+    return [{ shape: p.shape, dtype: p.dtype }]
+  },
+  evaluate: (_i, p, precision) => {
+    const s = stridesOf(p.shape)
+    return [fill(p.shape, p.dtype, precision, (k) => Math.floor(k / s[p.axis]) % p.shape[p.axis])]
+  },
+  printParams: (p) => `shape=${showShape(p.shape)}, axis=${p.axis}, dtype=${p.dtype}`,
+})
+
+definePrimitive<{ shape: number[]; value: number; dtype: DType }>({
+  name: 'full',
+  arity: 0,
+  infer: (_i, p) => {
+    checkShape(p.shape)
+    return [{ shape: p.shape, dtype: p.dtype }]
+  },
+  evaluate: (_i, p, precision) => [fill(p.shape, p.dtype, precision, () => p.value)],
+  printParams: (p) => `shape=${showShape(p.shape)}, value=${p.value}, dtype=${p.dtype}`,
+})
+
+definePrimitive<Record<string, never>>({
+  name: 'stop_gradient',
+  arity: 1,
+  elementwise: true,
+  infer: ([a]) => [a],
+  evaluate: ([a]) => [a],
+})

@@ -1,0 +1,136 @@
+/**
+ * Elementwise primitives: every unary and binary op of the shared table, `where`, `cast`,
+ * and `map` (a scalar lambda over inputs and output indices, used by map/zipWith/generate).
+ * Operands have the output shape or are rank 0 (a scalar applied everywhere).
+ */
+import type { AVal, DType } from '../types.js'
+import { alloc, type NDArray } from '../ndarray.js'
+import { ShapeError, sameShape, showShape, sizeOf, stridesOf } from '../shape.js'
+import { definePrimitive, expectDType } from '../primitive.js'
+import { BINARY, UNARY } from '../ops.js'
+import { compileScalar, printScalar, type ScalarExpr } from '../scalar.js'
+
+/** The common shape of elementwise operands: all equal, rank-0 operands excepted. */
+export function elementwiseShape(name: string, inputs: AVal[]): number[] {
+  let shape: number[] | undefined
+  for (const a of inputs) {
+    if (a.shape.length === 0) continue
+    if (!shape) shape = a.shape
+    else if (!sameShape(shape, a.shape))
+      throw new ShapeError(`${name}: operand shapes ${showShape(shape)} and ${showShape(a.shape)} differ`, 'broadcast them to one shape first')
+  }
+  return shape ?? []
+}
+
+const reader = (a: NDArray) => {
+  const d = a.data
+  return a.shape.length === 0 ? () => d[0] : (k: number) => d[k]
+}
+
+function evalElementwise(inputs: NDArray[], shape: number[], dtype: DType, precision: 'f32' | 'f64', f: (vals: number[]) => number) {
+  const out = alloc(shape, dtype, precision)
+  const reads = inputs.map(reader)
+  const vals = new Array<number>(inputs.length)
+  const o = out.data
+  for (let k = 0; k < o.length; k++) {
+    for (let i = 0; i < reads.length; i++) vals[i] = reads[i](k)
+    o[k] = f(vals)
+  }
+  return [out]
+}
+
+for (const [name, op] of Object.entries(UNARY)) {
+  definePrimitive<Record<string, never>>({
+    name,
+    arity: 1,
+    elementwise: true,
+    infer: ([a]) => [{ shape: a.shape, dtype: op.dtype(a.dtype) }],
+    evaluate: ([a], _p, precision) => evalElementwise([a], a.shape, op.dtype(a.dtype), precision, (v) => op.f(v[0])),
+  })
+}
+
+for (const [name, op] of Object.entries(BINARY)) {
+  definePrimitive<Record<string, never>>({
+    name,
+    arity: 2,
+    elementwise: true,
+    infer: (ins) => [{ shape: elementwiseShape(name, ins), dtype: op.dtype(ins[0].dtype, ins[1].dtype) }],
+    evaluate: (ins, _p, precision) => {
+      const shape = elementwiseShape(name, ins)
+      return evalElementwise(ins, shape, op.dtype(ins[0].dtype, ins[1].dtype), precision, (v) => op.f(v[0], v[1]))
+    },
+  })
+}
+
+definePrimitive<Record<string, never>>({
+  name: 'where',
+  arity: 3,
+  elementwise: true,
+  infer: (ins) => {
+    expectDType('where', ins[0], ['bool'], 'condition')
+    if (ins[1].dtype !== ins[2].dtype)
+      throw new ShapeError(`where: branches have dtypes ${ins[1].dtype} and ${ins[2].dtype}`, 'cast one branch with .astype()')
+    return [{ shape: elementwiseShape('where', ins), dtype: ins[1].dtype }]
+  },
+  evaluate: (ins, _p, precision) =>
+    evalElementwise(ins, elementwiseShape('where', ins), ins[1].dtype, precision, (v) => (v[0] ? v[1] : v[2])),
+})
+
+definePrimitive<{ dtype: DType }>({
+  name: 'cast',
+  arity: 1,
+  elementwise: true,
+  infer: ([a], p) => [{ shape: a.shape, dtype: p.dtype }],
+  evaluate: ([a], p, precision) =>
+    evalElementwise([a], a.shape, p.dtype, precision, (v) => (p.dtype === 'bool' ? +!!v[0] : p.dtype === 'i32' ? Math.trunc(v[0]) : v[0])),
+})
+
+/** A scalar lambda applied per output element. `body` reads inputs (`in i`) and output indices (`idx`). */
+export interface MapParams {
+  shape: number[]
+  body: ScalarExpr
+}
+
+definePrimitive<MapParams>({
+  name: 'map',
+  arity: 'variadic',
+  elementwise: true,
+  infer: (ins, p) => {
+    for (const a of ins)
+      if (a.shape.length !== 0 && !sameShape(a.shape, p.shape))
+        throw new ShapeError(`map: operand of shape ${showShape(a.shape)} does not match ${showShape(p.shape)}`, 'give zipWith operands of one shape')
+    return [{ shape: p.shape, dtype: p.body.dtype }]
+  },
+  evaluate: (ins, p, precision) => {
+    const f = compileScalar(p.body, precision === 'f32')
+    const strides = stridesOf(p.shape)
+    const idx = new Array<number>(p.shape.length).fill(0)
+    const reads = ins.map(reader)
+    const vals = new Array<number>(ins.length)
+    const out = alloc(p.shape, p.body.dtype, precision)
+    for (let k = 0; k < sizeOf(p.shape); k++) {
+      let r = k
+      for (let a = 0; a < strides.length; a++) {
+        idx[a] = Math.floor(r / strides[a])
+        r -= idx[a] * strides[a]
+      }
+      for (let i = 0; i < reads.length; i++) vals[i] = reads[i](k)
+      out.data[k] = f(vals, idx)
+    }
+    return [out]
+  },
+  printParams: (p) => `shape=${showShape(p.shape)}, fn=(${argNames(p.body).join(', ')}) => ${printScalar(p.body, argNames(p.body))}`,
+})
+
+/** Names a, b, c … for the lambda inputs of a printed body. */
+export function argNames(body: ScalarExpr): string[] {
+  let n = -1
+  const visit = (e: ScalarExpr): void => {
+    if (e.k === 'in') n = Math.max(n, e.i)
+    if ('a' in e) visit(e.a)
+    if ('b' in e) visit(e.b)
+    if ('c' in e) visit(e.c)
+  }
+  visit(body)
+  return Array.from({ length: n + 1 }, (_, i) => String.fromCharCode(97 + (i % 26)) + (i >= 26 ? String(Math.floor(i / 26)) : ''))
+}

@@ -1,0 +1,7 @@
+/** Importing this module registers every L1 primitive. */
+import './elementwise.js'
+import './reduce.js'
+import './linalg.js'
+import './movement.js'
+import './create.js'
+import './random.js'

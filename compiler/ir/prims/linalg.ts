@@ -1,0 +1,139 @@
+/** Contractions: batched matmul, pairwise distances (cdist) and 2-D convolution. */
+import type { AVal } from '../types.js'
+import { alloc, type NDArray } from '../ndarray.js'
+import { ShapeError, sameShape, showShape, sizeOf } from '../shape.js'
+import { definePrimitive, expectDType } from '../primitive.js'
+
+const batchOf = (s: number[]) => s.slice(0, -2)
+
+function checkBatch(name: string, a: AVal, b: AVal): number[] {
+  if (a.shape.length < 2 || b.shape.length < 2)
+    throw new ShapeError(`${name} needs operands of rank ≥ 2, got ${showShape(a.shape)} and ${showShape(b.shape)}`, 'reshape vectors to [1, n] or [n, 1]')
+  if (!sameShape(batchOf(a.shape), batchOf(b.shape)))
+    throw new ShapeError(`${name}: batch dimensions ${showShape(batchOf(a.shape))} and ${showShape(batchOf(b.shape))} differ`, 'broadcast the batch dimensions to one shape')
+  return batchOf(a.shape)
+}
+
+definePrimitive<Record<string, never>>({
+  name: 'matmul',
+  arity: 2,
+  infer: ([a, b]) => {
+    const batch = checkBatch('matmul', a, b)
+    const [m, k] = a.shape.slice(-2)
+    const [k2, n] = b.shape.slice(-2)
+    if (k !== k2)
+      throw new ShapeError(
+        `matmul of ${showShape(a.shape)} and ${showShape(b.shape)}: inner dimensions ${k} and ${k2} differ`,
+        'transpose an operand (.T()) or check which axis holds the features',
+      )
+    expectDType('matmul', a, ['f32'])
+    expectDType('matmul', b, ['f32'])
+    return [{ shape: [...batch, m, n], dtype: 'f32' }]
+  },
+  evaluate: ([a, b], _p, precision) => {
+    const [m, k] = a.shape.slice(-2)
+    const n = b.shape[b.shape.length - 1]
+    const batch = sizeOf(batchOf(a.shape))
+    const out = alloc([...batchOf(a.shape), m, n], 'f32', precision)
+    const row = new Float64Array(n)
+    for (let t = 0; t < batch; t++)
+      for (let i = 0; i < m; i++) {
+        row.fill(0)
+        for (let p = 0; p < k; p++) {
+          const av = a.data[t * m * k + i * k + p]
+          const bo = t * k * n + p * n
+          for (let j = 0; j < n; j++) row[j] += av * b.data[bo + j]
+        }
+        out.data.set(row, t * m * n + i * n)
+      }
+    return [out]
+  },
+})
+
+export interface CdistParams {
+  squared: boolean
+  eps: number
+}
+
+definePrimitive<CdistParams>({
+  name: 'cdist',
+  arity: 2,
+  infer: ([a, b]) => {
+    const batch = checkBatch('cdist', a, b)
+    const d1 = a.shape[a.shape.length - 1]
+    const d2 = b.shape[b.shape.length - 1]
+    if (d1 !== d2)
+      throw new ShapeError(
+        `cdist of ${showShape(a.shape)} and ${showShape(b.shape)}: point dimensions ${d1} and ${d2} differ`,
+        'points are rows: both operands need the same number of columns',
+      )
+    return [{ shape: [...batch, a.shape[a.shape.length - 2], b.shape[b.shape.length - 2]], dtype: 'f32' }]
+  },
+  evaluate: ([a, b], p, precision) => {
+    const [n, d] = a.shape.slice(-2)
+    const m = b.shape[b.shape.length - 2]
+    const batch = sizeOf(batchOf(a.shape))
+    const out = alloc([...batchOf(a.shape), n, m], 'f32', precision)
+    for (let t = 0; t < batch; t++)
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < m; j++) {
+          let s = 0
+          for (let c = 0; c < d; c++) {
+            const diff = a.data[t * n * d + i * d + c] - b.data[t * m * d + j * d + c]
+            s += diff * diff
+          }
+          out.data[t * n * m + i * m + j] = p.squared ? s : Math.sqrt(s + p.eps)
+        }
+    return [out]
+  },
+})
+
+export interface Conv2dParams {
+  stride: [number, number]
+  padding: [number, number]
+}
+
+export function conv2dShape(x: number[], w: number[], p: Conv2dParams): number[] {
+  const [n, c, h, wd] = x
+  const [o, c2, kh, kw] = w
+  if (x.length !== 4 || w.length !== 4)
+    throw new ShapeError(`conv2d takes x [N,C,H,W] and w [O,C,KH,KW], got ${showShape(x)} and ${showShape(w)}`, 'reshape to NCHW and OIHW layouts')
+  if (c !== c2) throw new ShapeError(`conv2d: input has ${c} channels but the filter expects ${c2}`, 'match the filter\'s second axis to the input channels')
+  const oh = Math.floor((h + 2 * p.padding[0] - kh) / p.stride[0]) + 1
+  const ow = Math.floor((wd + 2 * p.padding[1] - kw) / p.stride[1]) + 1
+  if (oh <= 0 || ow <= 0) throw new ShapeError(`conv2d: a ${kh}x${kw} filter does not fit a ${h}x${wd} input`, 'add padding or use a smaller filter')
+  return [n, o, oh, ow]
+}
+
+definePrimitive<Conv2dParams>({
+  name: 'conv2d',
+  arity: 2,
+  infer: ([x, w], p) => [{ shape: conv2dShape(x.shape, w.shape, p), dtype: 'f32' }],
+  evaluate: ([x, w], p, precision): NDArray[] => {
+    const shape = conv2dShape(x.shape, w.shape, p)
+    const [n, o, oh, ow] = shape
+    const [, c, h, wd] = x.shape
+    const [, , kh, kw] = w.shape
+    const out = alloc(shape, 'f32', precision)
+    let k = 0
+    for (let b = 0; b < n; b++)
+      for (let oc = 0; oc < o; oc++)
+        for (let y = 0; y < oh; y++)
+          for (let xx = 0; xx < ow; xx++) {
+            let s = 0
+            for (let ic = 0; ic < c; ic++)
+              for (let dy = 0; dy < kh; dy++) {
+                const iy = y * p.stride[0] - p.padding[0] + dy
+                if (iy < 0 || iy >= h) continue
+                for (let dx = 0; dx < kw; dx++) {
+                  const ix = xx * p.stride[1] - p.padding[1] + dx
+                  if (ix < 0 || ix >= wd) continue
+                  s += x.data[((b * c + ic) * h + iy) * wd + ix] * w.data[((oc * c + ic) * kh + dy) * kw + dx]
+                }
+              }
+            out.data[k++] = s
+          }
+    return [out]
+  },
+  printParams: (p) => `stride=${showShape(p.stride)}, padding=${showShape(p.padding)}`,
+})

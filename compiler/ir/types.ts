@@ -1,0 +1,56 @@
+/** L1: a typed ANF graph. Plain data, so it serializes to JSON for the on-disk cache. */
+
+export type DType = 'f32' | 'i32' | 'bool'
+
+/** A position in the user's source, 1-based line and column. */
+export interface SourceLoc {
+  file: string
+  line: number
+  col: number
+}
+
+/** Abstract value: what the compiler knows about a tensor before it runs. */
+export interface AVal {
+  shape: number[]
+  dtype: DType
+}
+
+export interface Var extends AVal {
+  kind: 'var'
+  id: number
+}
+
+/** A rank-0 constant written inline in an equation. */
+export interface Lit {
+  kind: 'lit'
+  value: number
+  dtype: DType
+}
+
+export type Atom = Var | Lit
+
+export interface Eqn {
+  prim: string
+  inputs: Atom[]
+  params: Record<string, unknown>
+  outputs: Var[]
+  loc?: SourceLoc
+}
+
+/** How a flat list of leaves is arranged into the user's nested objects and arrays. */
+export type TreeDef =
+  | { kind: 'leaf' }
+  | { kind: 'array'; items: TreeDef[] }
+  | { kind: 'object'; keys: string[]; items: TreeDef[] }
+  | { kind: 'static'; value: unknown }
+
+export interface Graph {
+  inputs: Var[]
+  eqns: Eqn[]
+  outputs: Atom[]
+  /** Names of the inputs as the user wrote them (`x`, `params.w1`), for printing. */
+  inputNames?: string[]
+}
+
+export const isVar = (a: Atom): a is Var => a.kind === 'var'
+export const avalOf = (a: Atom): AVal => (a.kind === 'var' ? { shape: a.shape, dtype: a.dtype } : { shape: [], dtype: a.dtype })
