@@ -1,0 +1,53 @@
+/** `drift inspect <file.ts> --fn NAME --shapes x=64x2,… [--static n=3] --dump ir`. */
+import fs from 'node:fs'
+import path from 'node:path'
+import { Node } from 'ts-morph'
+import { findEntry, listEntries, specialize, type ArgSpec } from '../frontend/specialize.js'
+import { DiagnosticError, formatDiagnostic } from '../frontend/diagnostics.js'
+import { loadSourceFile } from '../frontend/project.js'
+import { printGraph } from '../ir/print.js'
+import { structuralHash } from '../ir/hash.js'
+import { UsageError, parseAssignments, specFor } from './shapes.js'
+
+export const DUMPS = ['ir'] as const
+
+export interface InspectArgs {
+  file: string
+  fn: string
+  shapes?: string
+  static?: string
+  dump: string
+}
+
+const SCALAR_TYPES = /^(number|f32|i32|boolean)$/
+
+export function inspect(a: InspectArgs, out: (s: string) => void): void {
+  if (!(DUMPS as readonly string[]).includes(a.dump)) throw new UsageError(`unknown --dump '${a.dump}': choose one of ${DUMPS.join(', ')}`)
+  const file = path.resolve(a.file)
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${a.file}`)
+  const sf = loadSourceFile(file)
+  let fn: Node
+  try {
+    fn = findEntry(sf, { file, exportName: a.fn }).fn
+  } catch (e) {
+    if (e instanceof DiagnosticError) throw new UsageError(`${a.file} has no DSL function '${a.fn}'; it defines: ${listEntries(sf).join(', ') || 'none'}`)
+    throw e
+  }
+  const shapes = parseAssignments(a.shapes, '--shapes')
+  const statics = parseAssignments(a.static, '--static')
+  const params = (fn as Node & { getParameters(): Node[] }).getParameters()
+  const names = params.map((p) => (p as Node & { getName(): string }).getName())
+  const known = new Set(names)
+  for (const k of [...shapes.keys(), ...statics.keys()])
+    if (!known.has(k.split('.')[0])) throw new UsageError(`'${a.fn}' has no parameter '${k.split('.')[0]}'; its parameters are ${names.join(', ')}`)
+  const specs: ArgSpec[] = params.map((p, i) => {
+    const type = (p as Node & { getTypeNode(): Node | undefined }).getTypeNode()?.getText() ?? ''
+    const s = specFor(names[i], shapes, statics, SCALAR_TYPES.test(type))
+    if (!s) throw new UsageError(`no shape for parameter '${names[i]}'${type ? ` (${type})` : ''}: add ${names[i]}=<rows>x<cols> to --shapes`)
+    return s
+  })
+  const r = specialize({ file, exportName: a.fn }, specs)
+  if (r._tag === 'Left') throw new UsageError(r.left.map((d) => formatDiagnostic(d)).join('\n'))
+  out(printGraph(r.right.graph))
+  out(`# ${r.right.graph.eqns.length} equations, structural hash ${structuralHash(r.right.graph)}`)
+}

@@ -1,0 +1,58 @@
+/** The `drift` command line: inspect and run (more subcommands arrive with later stages). */
+import fs from 'node:fs'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { UsageError } from './shapes.js'
+import { DUMPS, inspect } from './inspect.js'
+
+const USAGE = `usage:
+  drift inspect <file.ts> --fn <name> [--shapes x=64x2,pos=128x2] [--static n=3] [--dump ${DUMPS.join('|')}]
+  drift run <file.ts> [args...]      run a TypeScript program that calls DSL functions
+  drift --help`
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv
+  try {
+    switch (cmd) {
+      case 'inspect': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { fn: { type: 'string' }, shapes: { type: 'string' }, static: { type: 'string' }, dump: { type: 'string', default: 'ir' } },
+        })
+        if (positionals.length !== 1) throw new UsageError('inspect takes one file: drift inspect <file.ts> --fn <name> --shapes …')
+        if (!values.fn) throw new UsageError('missing --fn <name>: the DSL function to inspect')
+        inspect({ file: positionals[0], fn: values.fn, shapes: values.shapes, static: values.static, dump: values.dump! }, (s) => console.log(s))
+        return 0
+      }
+      case 'run': {
+        const [file, ...args] = rest
+        if (!file) throw new UsageError('run takes a file: drift run <file.ts>')
+        const abs = path.resolve(file)
+        if (!fs.existsSync(abs)) throw new UsageError(`no such file: ${file}`)
+        process.argv = [process.argv[0], abs, ...args]
+        await import(pathToFileURL(abs).href)
+        return 0
+      }
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        console.log(USAGE)
+        return cmd === undefined ? 1 : 0
+      default:
+        throw new UsageError(`unknown command '${cmd}'\n${USAGE}`)
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`drift: ${e.message}`)
+      return 2
+    }
+    if (e instanceof Error && e.name === 'DslCompileError') {
+      console.error(e.message)
+      return 1
+    }
+    throw e
+  }
+}
