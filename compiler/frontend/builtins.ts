@@ -206,7 +206,8 @@ const OPS: Record<string, Op> = {
 }
 
 /** Names usable as methods on tensors (`x.name(...)`) besides the properties below. */
-const NOT_METHODS = new Set(['dsl', 'concat', 'stack', 'iota', 'eye', 'zeros', 'ones', 'full', 'generate', 'randomKey', 'zipWith', 'where', 'less', 'lessEqual', 'greater', 'greaterEqual', 'equal', 'notEqual'])
+const NOT_METHODS = new Set(['dsl', 'concat', 'stack', 'iota', 'eye', 'zeros', 'ones', 'full', 'generate', 'randomKey', 'zipWith', 'where', 'less', 'lessEqual', 'greater', 'greaterEqual', 'equal', 'notEqual',
+  'rows', 'cols', 'zerosLike', 'onesLike', 'foldIn', 'splitKey', 'randomNormal', 'randomUniform', 'randint'])
 
 export function builtinOp(ev: Evaluator, name: string): Builtin | undefined {
   const op = OPS[name]

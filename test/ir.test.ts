@@ -1,0 +1,173 @@
+/** The L1 layer on its own: primitive semantics on known values, precision, printing, hashing. */
+import { describe, expect, test } from 'vitest'
+import { GraphBuilder, lit } from '../compiler/ir/builder.js'
+import { interpret } from '../compiler/ir/interpret.js'
+import { printGraph } from '../compiler/ir/print.js'
+import { structuralHash } from '../compiler/ir/hash.js'
+import { allPrimitives } from '../compiler/ir/primitive.js'
+import { mix, normalAt, uniformAt } from '../compiler/ir/prims/random.js'
+import { ShapeError } from '../compiler/ir/shape.js'
+import type { NDArray } from '../compiler/ir/ndarray.js'
+import type { AVal } from '../compiler/ir/types.js'
+
+const arr = (shape: number[], values: number[], dtype: 'f32' | 'i32' = 'f32'): NDArray => ({
+  shape,
+  dtype,
+  data: dtype === 'i32' ? Int32Array.from(values) : Float64Array.from(values),
+})
+
+/** Build a one-equation graph and run it. */
+function apply(prim: string, ins: NDArray[], params: Record<string, unknown> = {}, precision: 'f32' | 'f64' = 'f64'): NDArray {
+  const b = new GraphBuilder()
+  const vars = ins.map((a, i) => b.addInput({ shape: a.shape, dtype: a.dtype } as AVal, `in${i}`))
+  const out = b.emit1(prim, vars, params)
+  return interpret(b.build([out]), ins, precision)[0]
+}
+const values = (a: NDArray) => Array.from(a.data)
+
+describe('primitive semantics on known values', () => {
+  test('matmul, batched', () => {
+    const a = arr([2, 1, 2], [1, 2, 3, 4])
+    const b = arr([2, 2, 1], [5, 6, 7, 8])
+    expect(values(apply('matmul', [a, b]))).toEqual([1 * 5 + 2 * 6, 3 * 7 + 4 * 8])
+  })
+  test('cdist: L2 with eps, and squared', () => {
+    const x = arr([1, 2], [0, 0])
+    const y = arr([2, 2], [3, 4, 0, 0])
+    expect(values(apply('cdist', [x, y], { squared: false, eps: 0 }))).toEqual([5, 0])
+    expect(values(apply('cdist', [x, y], { squared: true, eps: 0 }))).toEqual([25, 0])
+    expect(values(apply('cdist', [x, y], { squared: false, eps: 1e-8 }))[1]).toBeCloseTo(1e-4, 12)
+  })
+  test('conv2d with stride and padding', () => {
+    const x = arr([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9])
+    const w = arr([1, 1, 2, 2], [1, 0, 0, 1])
+    expect(values(apply('conv2d', [x, w], { stride: [1, 1], padding: [0, 0] }))).toEqual([1 + 5, 2 + 6, 4 + 8, 5 + 9])
+    const padded = apply('conv2d', [x, w], { stride: [2, 2], padding: [1, 1] })
+    expect(padded.shape).toEqual([1, 1, 2, 2])
+    expect(values(padded)).toEqual([1, 3, 7, 5 + 9])
+  })
+  test('reductions over one axis, several axes, all axes', () => {
+    const x = arr([2, 3], [1, 5, 3, 4, 2, 6])
+    expect(values(apply('reduce_sum', [x], { axes: [0] }))).toEqual([5, 7, 9])
+    expect(values(apply('reduce_max', [x], { axes: [1] }))).toEqual([5, 6])
+    expect(values(apply('reduce_min', [x], { axes: [0, 1] }))).toEqual([1])
+  })
+  test('reduce folds left to right along an axis', () => {
+    const x = arr([2, 3], [1, 2, 3, 4, 5, 6])
+    // acc * 10 + v: order-sensitive, so it checks the fold direction
+    const body = { k: 'bin', op: 'add', dtype: 'f32', a: { k: 'bin', op: 'mul', dtype: 'f32', a: { k: 'in', i: 0, dtype: 'f32' }, b: { k: 'const', v: 10, dtype: 'f32' } }, b: { k: 'in', i: 1, dtype: 'f32' } }
+    expect(values(apply('reduce', [x], { axis: 1, init: 0, body }))).toEqual([123, 456])
+    expect(values(apply('reduce', [x], { axis: 0, init: 0, body }))).toEqual([14, 25, 36])
+  })
+  test('movement: transpose, broadcast, slice, concat, gather (clamped)', () => {
+    const x = arr([2, 3], [1, 2, 3, 4, 5, 6])
+    expect(values(apply('transpose', [x], { perm: [1, 0] }))).toEqual([1, 4, 2, 5, 3, 6])
+    expect(values(apply('broadcast', [arr([3], [7, 8, 9])], { shape: [2, 3] }))).toEqual([7, 8, 9, 7, 8, 9])
+    expect(values(apply('broadcast', [arr([2, 1], [7, 8])], { shape: [2, 2] }))).toEqual([7, 7, 8, 8])
+    expect(values(apply('slice', [x], { start: [1, 1], size: [1, 2] }))).toEqual([5, 6])
+    expect(values(apply('concat', [x, arr([2, 1], [0, 0])], { axis: 1 }))).toEqual([1, 2, 3, 0, 4, 5, 6, 0])
+    expect(values(apply('gather', [x, arr([3], [1, 0, 9], 'i32')]))).toEqual([4, 5, 6, 1, 2, 3, 4, 5, 6])
+  })
+  test('iota and map over output indices', () => {
+    expect(values(apply('iota', [], { shape: [2, 3], axis: 1, dtype: 'i32' }))).toEqual([0, 1, 2, 0, 1, 2])
+    const body = { k: 'bin', op: 'sub', dtype: 'i32', a: { k: 'idx', axis: 0, dtype: 'i32' }, b: { k: 'idx', axis: 1, dtype: 'i32' } }
+    expect(values(apply('map', [], { shape: [2, 2], body }))).toEqual([0, -1, 1, 0])
+  })
+  test('i32 arithmetic wraps at 32 bits; division of integers is float', () => {
+    const big = arr([1], [2 ** 31 - 1], 'i32')
+    expect(values(apply('add', [big, arr([1], [1], 'i32')]))).toEqual([-(2 ** 31)])
+    const d = apply('div', [arr([1], [7], 'i32'), arr([1], [2], 'i32')])
+    expect(d.dtype).toBe('f32')
+    expect(values(d)).toEqual([3.5])
+  })
+})
+
+describe('precision', () => {
+  test('float32 rounds every stored value; float64 does not', () => {
+    const x = arr([1], [0.1])
+    expect(apply('mul', [x, x], {}, 'f64').data[0]).toBe(0.1 * 0.1)
+    expect(apply('mul', [x, x], {}, 'f32').data[0]).toBe(Math.fround(Math.fround(0.1) * Math.fround(0.1)))
+  })
+})
+
+describe('counter-based random numbers', () => {
+  test('the hash is a fixed function (golden values)', () => {
+    expect([mix(0), mix(1), mix(12345)]).toEqual([0, 1753845952, -1859191561]) // computed independently (Python)
+  })
+  test('uniform in [0, 1), normal with mean 0 and variance 1', () => {
+    const n = 20000
+    const u = Array.from({ length: n }, (_, k) => uniformAt(42, k))
+    expect(Math.min(...u)).toBeGreaterThanOrEqual(0)
+    expect(Math.max(...u)).toBeLessThan(1)
+    expect(Math.abs(u.reduce((a, b) => a + b) / n - 0.5)).toBeLessThan(0.01)
+    const z = Array.from({ length: n }, (_, k) => normalAt(42, k))
+    const mean = z.reduce((a, b) => a + b) / n
+    const variance = z.reduce((a, b) => a + (b - mean) ** 2, 0) / n
+    expect(Math.abs(mean)).toBeLessThan(0.03)
+    expect(Math.abs(variance - 1)).toBeLessThan(0.05)
+  })
+  test('different keys give different streams', () => {
+    const a = Array.from({ length: 8 }, (_, k) => uniformAt(1, k))
+    const b = Array.from({ length: 8 }, (_, k) => uniformAt(2, k))
+    expect(a).not.toEqual(b)
+  })
+})
+
+describe('shape rules', () => {
+  test('every primitive rejects a bad operand with a ShapeError that has a fix', () => {
+    const b = new GraphBuilder()
+    const x = b.addInput({ shape: [2, 3], dtype: 'f32' }, 'x')
+    const y = b.addInput({ shape: [4, 5], dtype: 'f32' }, 'y')
+    for (const [prim, ins, params] of [
+      ['matmul', [x, y], {}],
+      ['cdist', [x, y], { squared: false, eps: 0 }],
+      ['add', [x, y], {}],
+      ['reshape', [x], { shape: [7] }],
+      ['transpose', [x], { perm: [0, 0] }],
+      ['slice', [x], { start: [0, 2], size: [2, 2] }],
+      ['concat', [x, y], { axis: 0 }],
+      ['broadcast', [x], { shape: [3, 3] }],
+    ] as const) {
+      let err: unknown
+      try {
+        b.emit(prim, [...ins], params)
+      } catch (e) {
+        err = e
+      }
+      expect(err, prim).toBeInstanceOf(ShapeError)
+      expect((err as ShapeError).fix.length, prim).toBeGreaterThan(0)
+    }
+  })
+  test('the registry has one entry per primitive, each with a shape rule and semantics', () => {
+    const names = allPrimitives().map((p) => p.name)
+    expect(new Set(names).size).toBe(names.length)
+    for (const p of allPrimitives()) {
+      expect(typeof p.infer, p.name).toBe('function')
+      expect(typeof p.evaluate, p.name).toBe('function')
+    }
+    for (const n of ['matmul', 'cdist', 'conv2d', 'reduce_sum', 'map', 'reduce', 'gather', 'random_normal', 'stop_gradient']) expect(names).toContain(n)
+  })
+})
+
+describe('printer and structural hash', () => {
+  const build = (names: [string, string], file: string, scale: number) => {
+    const b = new GraphBuilder()
+    const x = b.addInput({ shape: [2, 3], dtype: 'f32' }, names[0])
+    const y = b.addInput({ shape: [2, 3], dtype: 'f32' }, names[1])
+    const s = b.emit1('mul', [b.emit1('add', [x, y], {}, { file, line: 3, col: 5 }), lit(scale)], {}, { file, line: 4, col: 9 })
+    return b.build([b.emit1('reduce_sum', [s], { axes: [1] }, { file, line: 5, col: 2 })])
+  }
+  test('each equation ends with its source location', () => {
+    const text = printGraph(build(['x', 'y'], `${process.cwd()}/f.ts`, 2))
+    expect(text).toContain('{ lambda x:f32[2,3] y:f32[2,3] .')
+    expect(text).toMatch(/a:f32\[2,3\] = add x y\s+# f\.ts:3:5/)
+    expect(text).toMatch(/b:f32\[2,3\] = mul a 2:f32\s+# f\.ts:4:9/)
+    expect(text).toMatch(/c:f32\[2\] = reduce_sum\[axes=\[1\]\] b\s+# f\.ts:5:2/)
+    expect(text).toContain('in (c) }')
+  })
+  test('the hash ignores names and locations but not structure', () => {
+    const h = structuralHash(build(['x', 'y'], '/a.ts', 2))
+    expect(structuralHash(build(['p', 'q'], '/b.ts', 2))).toBe(h)
+    expect(structuralHash(build(['x', 'y'], '/a.ts', 3))).not.toBe(h)
+  })
+})
