@@ -129,3 +129,17 @@ export const splitKey = (_key: Key, _n?: number): Key[] => outsideDsl('splitKey'
 export const randomNormal = <R extends readonly number[]>(_key: Key, _shape: readonly [...R]): T<ShapeOf<R>, 'f32'> => outsideDsl('randomNormal')
 export const randomUniform = <R extends readonly number[]>(_key: Key, _shape: readonly [...R], _lo?: number, _hi?: number): T<ShapeOf<R>, 'f32'> => outsideDsl('randomUniform')
 export const randint = <R extends readonly number[]>(_key: Key, _shape: readonly [...R], _lo: number, _hi: number): T<ShapeOf<R>, 'i32'> => outsideDsl('randint')
+
+type Fn = (...args: never[]) => unknown
+/** grad(f, argnums = 0): the gradient of a scalar-valued f with respect to argument(s) argnums. */
+export function grad<F extends Fn>(_f: F, _argnums?: number): (...args: Parameters<F>) => Parameters<F>[0]
+export function grad<F extends Fn>(_f: F, _argnums: readonly number[]): (...args: Parameters<F>) => unknown[]
+export function grad(_f: Fn, _argnums?: number | readonly number[]): unknown { return outsideDsl('grad') }
+/** valueAndGrad(f, argnums = 0): [f(...args), grad]. */
+export function valueAndGrad<F extends Fn>(_f: F, _argnums?: number): (...args: Parameters<F>) => [ReturnType<F>, Parameters<F>[0]]
+export function valueAndGrad<F extends Fn>(_f: F, _argnums: readonly number[]): (...args: Parameters<F>) => [ReturnType<F>, unknown[]]
+export function valueAndGrad(_f: Fn, _argnums?: number | readonly number[]): unknown { return outsideDsl('valueAndGrad') }
+/** vjp(f, ...primals): [f(...primals), pullback], pullback(ct) = cotangents of every primal. */
+export const vjp = <F extends Fn>(_f: F, ..._primals: Parameters<F>): [ReturnType<F>, (ct: ReturnType<F>) => Parameters<F>] => outsideDsl('vjp')
+/** customVjp(f, bwd): f whose gradient is bwd(...args, ctOut) → one cotangent per argument. */
+export const customVjp = <F extends Fn>(_f: F, _bwd: (...args: [...Parameters<F>, ReturnType<F>]) => unknown[]): F => outsideDsl('customVjp')

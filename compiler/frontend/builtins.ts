@@ -15,6 +15,7 @@ import type { Evaluator } from './evaluate.js'
 import { LAMBDA_OPS } from './lambdaOps.js'
 import { RANDOM_OPS } from './randomOps.js'
 import { SHAPE_OPS } from './shapeOps.js'
+import { AD_OPS } from './adOps.js'
 
 export type Op = (ev: Evaluator, args: Value[], call: Node) => Value
 
@@ -203,10 +204,12 @@ const OPS: Record<string, Op> = {
   ...SHAPE_OPS,
   ...LAMBDA_OPS,
   ...RANDOM_OPS,
+  ...AD_OPS,
 }
 
 /** Names usable as methods on tensors (`x.name(...)`) besides the properties below. */
 const NOT_METHODS = new Set(['dsl', 'concat', 'stack', 'iota', 'eye', 'zeros', 'ones', 'full', 'generate', 'randomKey', 'zipWith', 'where', 'less', 'lessEqual', 'greater', 'greaterEqual', 'equal', 'notEqual',
+  'grad', 'valueAndGrad', 'vjp', 'customVjp',
   'rows', 'cols', 'zerosLike', 'onesLike', 'foldIn', 'splitKey', 'randomNormal', 'randomUniform', 'randint'])
 
 export function builtinOp(ev: Evaluator, name: string): Builtin | undefined {

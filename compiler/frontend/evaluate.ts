@@ -16,6 +16,7 @@ import { Builtin, Closure, ModuleNamespace, Record_, ScalarSym, Tracer, describe
 import { applyBinary, applyUnary, tensorBinary } from './tensorOps.js'
 import { bindPattern, execBody } from './statements.js'
 import { methodOf } from './builtins.js'
+import type { CustomRegion } from '../transforms/backprop.js'
 
 const BINARY_TOKENS: Partial<Record<SyntaxKind, string>> = {
   [SyntaxKind.PlusToken]: 'add',
@@ -44,6 +45,8 @@ interface LambdaFrame {
 
 export class Evaluator {
   readonly builder = new GraphBuilder()
+  /** customVjp calls traced so far: autodiff uses their user-supplied adjoints. */
+  readonly customRegions: CustomRegion[] = []
   private readonly modules = new Map<string, ModuleEnv>()
   private node: Node | undefined
   private depth = 0
@@ -216,7 +219,7 @@ export class Evaluator {
     if (Node.isArrayLiteralExpression(node)) return this.evalArray(node.getElements(), scope)
     if (Node.isObjectLiteralExpression(node)) return this.evalObject(node, scope)
     if (Node.isArrowFunction(node) || Node.isFunctionExpression(node)) return new Closure(node, scope, Node.isFunctionExpression(node) ? (node.getName() ?? '') : '')
-    if (Node.isPropertyAccessExpression(node)) return this.member(this.evalExpr(node.getExpression(), scope), node.getName(), node)
+    if (Node.isPropertyAccessExpression(node)) return this.member(this.evalExpr(node.getExpression(), scope), node.getName(), node.getNameNode())
     if (Node.isElementAccessExpression(node)) return this.element(node, scope)
     if (Node.isCallExpression(node)) return this.evalCall(node, scope)
     if (Node.isConditionalExpression(node)) return this.evalConditional(node, scope)

@@ -114,7 +114,8 @@ export const SHAPE_OPS: Record<string, Op> = {
   gather: (ev, args, call) => ev.emit1('gather', [tensorArg(ev, args, 0, call, 'gather'), tensorArg(ev, args, 1, call, 'gather')]),
   iota: (ev, args, call) => {
     const shape = ev.staticShape(ev.arg(args, 0, call, 'iota'), call)
-    return ev.emit1('iota', [], { shape, axis: optNumber(ev, args[1], call, 'axis', 0), dtype: dtypeArg(args[2], call, 'i32') })
+    const axis = ev.checked(() => normAxis(optNumber(ev, args[1], call, 'axis', 0), shape.length))
+    return ev.emit1('iota', [], { shape, axis, dtype: dtypeArg(args[2], call, 'i32') })
   },
   eye: (ev, args, call) => {
     const n = ev.staticNumber(ev.arg(args, 0, call, 'eye'), call, 'eye size')

@@ -5,10 +5,12 @@
 import { Node, SyntaxKind, type SourceFile } from 'ts-morph'
 import * as E from 'fp-ts/lib/Either.js'
 import type { AVal, Atom, Graph, TreeDef } from '../ir/types.js'
-import { DiagnosticError, type Diagnostic } from './diagnostics.js'
+import { DiagnosticError, locOf, type Diagnostic } from './diagnostics.js'
 import { Evaluator } from './evaluate.js'
+import { simplify } from '../transforms/simplify.js'
+import { AD_OPS } from './adOps.js'
 import { loadSourceFile } from './project.js'
-import { Closure, Record_, ScalarSym, Tracer, describe, type Value } from './values.js'
+import { Builtin, Closure, Record_, ScalarSym, Tracer, describe, type Value } from './values.js'
 
 /** Where a DSL function is: by exported name, or by the position of its `dsl(` call. */
 export interface FnRef {
@@ -16,6 +18,8 @@ export interface FnRef {
   exportName?: string
   line?: number
   col?: number
+  /** Differentiate the function: `valueAndGrad` returns [value, gradients], `grad` the gradients. */
+  transform?: { kind: 'grad' | 'valueAndGrad'; argnums: number | number[] }
 }
 
 export type ArgSpec =
@@ -115,7 +119,7 @@ function flattenResult(v: Value, leaves: Atom[], at: Node): TreeDef {
   if (Array.isArray(v)) return { kind: 'array', items: v.map((x) => flattenResult(x, leaves, at)) }
   if (v instanceof Record_) return { kind: 'object', keys: [...v.fields.keys()], items: [...v.fields.values()].map((x) => flattenResult(x, leaves, at)) }
   if (v instanceof ScalarSym || v instanceof Closure || (typeof v === 'object' && v !== null))
-    throw new DiagnosticError({ code: 'D109', loc: { file: at.getSourceFile().getFilePath(), line: 1, col: 1 }, message: `a DSL function cannot return ${describe(v)}`, found: '', fix: 'return tensors, numbers, or arrays/objects of them' })
+    throw new DiagnosticError({ code: 'D109', loc: locOf(at), message: `a DSL function cannot return ${describe(v)}`, found: '', fix: 'return tensors, numbers, or arrays/objects of them' })
   return { kind: 'static', value: v }
 }
 
@@ -127,10 +131,12 @@ export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], 
     const names = paramNames(fn)
     const values = args.map((a, i) => bindArg(ev, a, names[i] ?? `arg${i}`))
     const closure = new Closure(fn, ev.moduleEnv(sf).scope, name)
-    const result = ev.callValue(closure, values, fn)
+    const t = ref.transform
+    const target = t ? (AD_OPS[t.kind](ev, [closure, t.argnums], fn) as Builtin) : closure
+    const result = ev.callValue(target, values, fn)
     const leaves: Atom[] = []
     const outTree = flattenResult(result, leaves, fn)
-    return E.right({ name, graph: ev.builder.build(leaves), outTree, files: ev.files() })
+    return E.right({ name, graph: simplify(ev.builder.build(leaves)), outTree, files: ev.files() })
   } catch (e) {
     if (e instanceof DiagnosticError) return E.left([e.diagnostic])
     throw e

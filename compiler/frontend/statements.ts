@@ -31,9 +31,30 @@ function execStatements(ev: Evaluator, statements: Node[], scope: Scope): Comple
 
 function staticCondition(ev: Evaluator, node: Node, scope: Scope, what: string): boolean {
   const c = ev.evalExpr(node, scope)
+  if (c instanceof Tracer && what.startsWith('a loop')) tracedLoopBound(node, scope)
   if (c instanceof Tracer) fail('D103', node, `${what} depends on a tensor value`, what.startsWith('a loop') ? 'loop a number of times known at compile time' : 'select elementwise with where(cond, a, b)')
   if (c instanceof ScalarSym) fail('D110', node, `${what} depends on a lambda argument`, 'use a ternary: cond ? a : b')
   return truthy(c)
+}
+
+/**
+ * A loop condition whose only traced inputs are scalar parameters (`i < n`, n: i32) needs them
+ * static, not a data-free rewrite: report D108 at the parameter. Conditions on other tensors stay D103.
+ */
+function tracedLoopBound(cond: Node, scope: Scope): void {
+  const traced: { id: Node; origin: string }[] = []
+  for (const id of [cond, ...cond.getDescendantsOfKind(SyntaxKind.Identifier)]) {
+    const parent = id.getParent()
+    if (!Node.isIdentifier(id) || (parent && Node.isPropertyAccessExpression(parent) && parent.getNameNode() === id)) continue
+    const v = scope.find(id.getText())?.value
+    if (!(v instanceof Tracer)) continue
+    if (!v.origin || v.shape.length !== 0) return
+    traced.push({ id, origin: v.origin })
+  }
+  if (traced.length === 0) return
+  const { id, origin } = traced[0]
+  const param = origin.split('.')[0]
+  fail('D108', id, `the loop bound '${id.getText()}' is a traced scalar (parameter '${origin}'), so the loop cannot unroll at compile time`, `mark '${param}' static: dsl(fn, { static: ['${param}'] })`)
 }
 
 function execStatement(ev: Evaluator, s: Node, scope: Scope): Completion {

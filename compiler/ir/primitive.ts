@@ -3,7 +3,7 @@
  * its parameter printer and its reference semantics. Later stages (autodiff, fusion)
  * add their rules to the same entries.
  */
-import type { AVal, DType } from './types.js'
+import type { AVal, Atom, DType, Eqn, Var } from './types.js'
 import type { NDArray, Precision } from './ndarray.js'
 import { ShapeError } from './shape.js'
 
@@ -19,6 +19,17 @@ export interface Primitive<P = Record<string, unknown>> {
   printParams?(params: P): string
   /** True when each output element depends only on the same element of each input. */
   elementwise?: boolean
+  /**
+   * Reverse-mode rule: given the cotangent of each output (undefined = zero), emit equations
+   * computing the cotangent of each input (undefined = zero or not differentiable).
+   * Absent: the primitive is not differentiable (its inputs get no cotangent).
+   */
+  vjp?(ctx: VjpCtx, eqn: Eqn & { params: P }, cts: (Atom | undefined)[]): (Atom | undefined)[]
+}
+
+/** What a VJP rule may do: emit equations into the graph being built. */
+export interface VjpCtx {
+  emit(prim: string, inputs: Atom[], params?: Record<string, unknown>): Var
 }
 
 const registry = new Map<string, Primitive<any>>()

@@ -35,10 +35,22 @@ definePrimitive<{ shape: number[]; value: number; dtype: DType }>({
   printParams: (p) => `shape=${showShape(p.shape)}, value=${p.value}, dtype=${p.dtype}`,
 })
 
+/** Identity forward; blocks the cotangent (the drift target x + V(x) is a constant to the optimizer). */
 definePrimitive<Record<string, never>>({
   name: 'stop_gradient',
   arity: 1,
   elementwise: true,
   infer: ([a]) => [a],
   evaluate: ([a]) => [a],
+  vjp: () => [undefined],
+})
+
+/** Identity that makes a fresh value (autodiff uses it so each differentiated argument is distinct). */
+definePrimitive<Record<string, never>>({
+  name: 'copy',
+  arity: 1,
+  elementwise: true,
+  infer: ([a]) => [a],
+  evaluate: ([a]) => [a],
+  vjp: (_ctx, _e, [ct]) => [ct],
 })

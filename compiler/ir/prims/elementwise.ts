@@ -8,7 +8,10 @@ import { alloc, type NDArray } from '../ndarray.js'
 import { ShapeError, sameShape, showShape, sizeOf, stridesOf } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'
 import { BINARY, UNARY } from '../ops.js'
-import { compileScalar, printScalar, type ScalarExpr } from '../scalar.js'
+import { compileScalar, printScalar, sBinary, sSelect, sUnary, type ScalarExpr } from '../scalar.js'
+import { elementwiseVjp } from '../vjpHelpers.js'
+
+const arg = (i: number, a: { dtype: DType }): ScalarExpr => ({ k: 'in', i, dtype: a.dtype })
 
 /** The common shape of elementwise operands: all equal, rank-0 operands excepted. */
 export function elementwiseShape(name: string, inputs: AVal[]): number[] {
@@ -46,6 +49,7 @@ for (const [name, op] of Object.entries(UNARY)) {
     elementwise: true,
     infer: ([a]) => [{ shape: a.shape, dtype: op.dtype(a.dtype) }],
     evaluate: ([a], _p, precision) => evalElementwise([a], a.shape, op.dtype(a.dtype), precision, (v) => op.f(v[0])),
+    vjp: (ctx, e, [ct]) => elementwiseVjp(ctx, e, ct, sUnary(name, arg(0, e.inputs[0])), e.outputs[0].shape),
   })
 }
 
@@ -59,6 +63,7 @@ for (const [name, op] of Object.entries(BINARY)) {
       const shape = elementwiseShape(name, ins)
       return evalElementwise(ins, shape, op.dtype(ins[0].dtype, ins[1].dtype), precision, (v) => op.f(v[0], v[1]))
     },
+    vjp: (ctx, e, [ct]) => elementwiseVjp(ctx, e, ct, sBinary(name, arg(0, e.inputs[0]), arg(1, e.inputs[1])), e.outputs[0].shape),
   })
 }
 
@@ -74,6 +79,7 @@ definePrimitive<Record<string, never>>({
   },
   evaluate: (ins, _p, precision) =>
     evalElementwise(ins, elementwiseShape('where', ins), ins[1].dtype, precision, (v) => (v[0] ? v[1] : v[2])),
+  vjp: (ctx, e, [ct]) => elementwiseVjp(ctx, e, ct, sSelect(arg(0, e.inputs[0]), arg(1, e.inputs[1]), arg(2, e.inputs[2])), e.outputs[0].shape),
 })
 
 definePrimitive<{ dtype: DType }>({
@@ -83,6 +89,8 @@ definePrimitive<{ dtype: DType }>({
   infer: ([a], p) => [{ shape: a.shape, dtype: p.dtype }],
   evaluate: ([a], p, precision) =>
     evalElementwise([a], a.shape, p.dtype, precision, (v) => (p.dtype === 'bool' ? +!!v[0] : p.dtype === 'i32' ? Math.trunc(v[0]) : v[0])),
+  // Only a float-to-float cast carries a gradient; integers and booleans are piecewise constant.
+  vjp: (_ctx, e, [ct]) => [e.params.dtype === 'f32' && e.inputs[0].dtype === 'f32' ? ct : undefined],
 })
 
 /** A scalar lambda applied per output element. `body` reads inputs (`in i`) and output indices (`idx`). */
@@ -120,6 +128,7 @@ definePrimitive<MapParams>({
     return [out]
   },
   printParams: (p) => `shape=${showShape(p.shape)}, fn=(${argNames(p.body).join(', ')}) => ${printScalar(p.body, argNames(p.body))}`,
+  vjp: (ctx, e, [ct]) => elementwiseVjp(ctx, e, ct, e.params.body, e.params.shape),
 })
 
 /** Names a, b, c … for the lambda inputs of a printed body. */

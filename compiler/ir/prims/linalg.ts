@@ -3,6 +3,7 @@ import type { AVal } from '../types.js'
 import { alloc, type NDArray } from '../ndarray.js'
 import { ShapeError, sameShape, showShape, sizeOf } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'
+import { transposeLast2 } from '../vjpHelpers.js'
 
 const batchOf = (s: number[]) => s.slice(0, -2)
 
@@ -48,6 +49,12 @@ definePrimitive<Record<string, never>>({
       }
     return [out]
   },
+  // ct_a = ct · bᵀ, ct_b = aᵀ · ct: matmuls of the operands' own sizes.
+  vjp: (ctx, e, [ct]) => {
+    const [a, b] = e.inputs
+    if (!ct) return [undefined, undefined]
+    return [ctx.emit('matmul', [ct, transposeLast2(ctx, b)]), ctx.emit('matmul', [transposeLast2(ctx, a), ct])]
+  },
 })
 
 export interface CdistParams {
@@ -85,6 +92,23 @@ definePrimitive<CdistParams>({
           out.data[t * n * m + i * m + j] = p.squared ? s : Math.sqrt(s + p.eps)
         }
     return [out]
+  },
+  /**
+   * With G = ∂L/∂s (s = ‖xᵢ − yⱼ‖²): G = 2·ct when squared, ct / d otherwise (d ≥ √eps keeps it finite).
+   * ct_x = rowsum(G)·x − G·y and ct_y = colsum(G)·y − Gᵀ·x: no N×M×D intermediate.
+   */
+  vjp: (ctx, e, [ct]) => {
+    if (!ct) return [undefined, undefined]
+    const [x, y] = e.inputs
+    const r = e.outputs[0].shape.length
+    const g = e.params.squared ? ctx.emit('mul', [ct, { kind: 'lit', value: 2, dtype: 'f32' }]) : ctx.emit('div', [ct, e.outputs[0]])
+    const side = (p: typeof x, axis: number, gFor: typeof x, other: typeof x) => {
+      const mass = ctx.emit('reduce_sum', [g], { axes: [axis] })
+      const shape = (p as { shape: number[] }).shape
+      const m = ctx.emit('broadcast', [ctx.emit('reshape', [mass], { shape: [...shape.slice(0, -1), 1] })], { shape })
+      return ctx.emit('sub', [ctx.emit('mul', [m, p]), ctx.emit('matmul', [gFor, other])])
+    }
+    return [side(x, r - 1, g, y), side(y, r - 2, transposeLast2(ctx, g), x)]
   },
 })
 
@@ -136,4 +160,73 @@ definePrimitive<Conv2dParams>({
     return [out]
   },
   printParams: (p) => `stride=${showShape(p.stride)}, padding=${showShape(p.padding)}`,
+  vjp: (ctx, e, [ct]) => {
+    if (!ct) return [undefined, undefined]
+    const [x, w] = e.inputs as [{ shape: number[] } & typeof e.inputs[0], { shape: number[] } & typeof e.inputs[1]]
+    const p = { stride: e.params.stride, padding: e.params.padding }
+    return [ctx.emit('conv2d_grad_input', [ct, w], { ...p, inShape: x.shape }), ctx.emit('conv2d_grad_filter', [x, ct], { ...p, wShape: w.shape })]
+  },
+})
+
+/** Visit every (output, input, filter) index triple of a convolution. */
+function forEachTap(x: number[], w: number[], p: Conv2dParams, f: (o: number, i: number, k: number) => void) {
+  const [n, o, oh, ow] = conv2dShape(x, w, p)
+  const [, c, h, wd] = x
+  const [, , kh, kw] = w
+  for (let b = 0; b < n; b++)
+    for (let oc = 0; oc < o; oc++)
+      for (let y = 0; y < oh; y++)
+        for (let xx = 0; xx < ow; xx++)
+          for (let ic = 0; ic < c; ic++)
+            for (let dy = 0; dy < kh; dy++) {
+              const iy = y * p.stride[0] - p.padding[0] + dy
+              if (iy < 0 || iy >= h) continue
+              for (let dx = 0; dx < kw; dx++) {
+                const ix = xx * p.stride[1] - p.padding[1] + dx
+                if (ix < 0 || ix >= wd) continue
+                f(((b * o + oc) * oh + y) * ow + xx, ((b * c + ic) * h + iy) * wd + ix, ((oc * c + ic) * kh + dy) * kw + dx)
+              }
+            }
+}
+
+/** The transpose of conv2d in its input: ct [N,O,OH,OW], w → [N,C,H,W]. Linear in both operands. */
+definePrimitive<Conv2dParams & { inShape: number[] }>({
+  name: 'conv2d_grad_input',
+  arity: 2,
+  infer: (_i, p) => [{ shape: p.inShape, dtype: 'f32' }],
+  evaluate: ([ct, w], p, precision) => {
+    const acc = new Float64Array(sizeOf(p.inShape))
+    forEachTap(p.inShape, w.shape, p, (o, i, k) => (acc[i] += ct.data[o] * w.data[k]))
+    const out = alloc(p.inShape, 'f32', precision)
+    out.data.set(acc)
+    return [out]
+  },
+  printParams: (p) => `stride=${showShape(p.stride)}, padding=${showShape(p.padding)}, inShape=${showShape(p.inShape)}`,
+  vjp: (ctx, e, [g]) => {
+    if (!g) return [undefined, undefined]
+    const [ct, w] = e.inputs
+    const p = { stride: e.params.stride, padding: e.params.padding }
+    return [ctx.emit('conv2d', [g, w], p), ctx.emit('conv2d_grad_filter', [g, ct], { ...p, wShape: (w as { shape: number[] }).shape })]
+  },
+})
+
+/** The transpose of conv2d in its filter: x, ct [N,O,OH,OW] → [O,C,KH,KW]. Linear in both operands. */
+definePrimitive<Conv2dParams & { wShape: number[] }>({
+  name: 'conv2d_grad_filter',
+  arity: 2,
+  infer: (_i, p) => [{ shape: p.wShape, dtype: 'f32' }],
+  evaluate: ([x, ct], p, precision) => {
+    const acc = new Float64Array(sizeOf(p.wShape))
+    forEachTap(x.shape, p.wShape, p, (o, i, k) => (acc[k] += ct.data[o] * x.data[i]))
+    const out = alloc(p.wShape, 'f32', precision)
+    out.data.set(acc)
+    return [out]
+  },
+  printParams: (p) => `stride=${showShape(p.stride)}, padding=${showShape(p.padding)}, wShape=${showShape(p.wShape)}`,
+  vjp: (ctx, e, [g]) => {
+    if (!g) return [undefined, undefined]
+    const [x, ct] = e.inputs
+    const p = { stride: e.params.stride, padding: e.params.padding }
+    return [ctx.emit('conv2d_grad_input', [ct, g], { ...p, inShape: (x as { shape: number[] }).shape }), ctx.emit('conv2d', [x, g], p)]
+  },
 })

@@ -3,6 +3,9 @@ import type { AVal } from '../types.js'
 import { alloc, type NDArray } from '../ndarray.js'
 import { ShapeError, normAxis, sameShape, showShape, sizeOf, stridesOf } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'
+import { sumToShape } from '../vjpHelpers.js'
+
+const shapeOfAtom = (a: { kind: string; shape?: number[] }) => (a.kind === 'var' ? a.shape! : [])
 
 /** Build an output by mapping each output multi-index to an input flat index. */
 function gatherBy(a: NDArray, outShape: number[], precision: 'f32' | 'f64', source: (idx: number[]) => number): NDArray {
@@ -34,6 +37,7 @@ definePrimitive<{ shape: number[] }>({
     return [out]
   },
   printParams: (p) => `shape=${showShape(p.shape)}`,
+  vjp: (ctx, e, [ct]) => [ct && ctx.emit('reshape', [ct], { shape: shapeOfAtom(e.inputs[0]) })],
 })
 
 definePrimitive<{ perm: number[] }>({
@@ -50,6 +54,10 @@ definePrimitive<{ perm: number[] }>({
     return [gatherBy(a, outShape, precision, (idx) => idx.reduce((acc, v, i) => acc + v * s[p.perm[i]], 0))]
   },
   printParams: (p) => `perm=${showShape(p.perm)}`,
+  vjp: (ctx, e, [ct]) => {
+    const inverse = e.params.perm.map((_, i) => e.params.perm.indexOf(i))
+    return [ct && ctx.emit('transpose', [ct], { perm: inverse })]
+  },
 })
 
 /** Right-aligned NumPy broadcast of a to `shape`. */
@@ -68,6 +76,7 @@ definePrimitive<{ shape: number[] }>({
     return [gatherBy(a, p.shape, precision, (idx) => a.shape.reduce((acc, d, i) => acc + (d === 1 ? 0 : idx[i + off] * s[i]), 0))]
   },
   printParams: (p) => `shape=${showShape(p.shape)}`,
+  vjp: (ctx, e, [ct]) => [ct && sumToShape(ctx, ct, shapeOfAtom(e.inputs[0]))],
 })
 
 export interface SliceParams {
@@ -95,6 +104,38 @@ definePrimitive<SliceParams>({
     return [gatherBy(a, p.size, precision, (idx) => idx.reduce((acc, v, i) => acc + (v + p.start[i]) * s[i], 0))]
   },
   printParams: (p) => `start=${showShape(p.start)}, size=${showShape(p.size)}`,
+  vjp: (ctx, e, [ct]) => {
+    const shape = shapeOfAtom(e.inputs[0])
+    return [ct && ctx.emit('pad', [ct], { lo: e.params.start, hi: shape.map((d, i) => d - e.params.start[i] - e.params.size[i]) })]
+  },
+})
+
+/** Zero padding: lo[i] zeros before and hi[i] after axis i (the transpose of slice). */
+definePrimitive<{ lo: number[]; hi: number[] }>({
+  name: 'pad',
+  arity: 1,
+  infer: ([a], p) => {
+    if (p.lo.length !== a.shape.length || p.hi.length !== a.shape.length || [...p.lo, ...p.hi].some((v) => !Number.isInteger(v) || v < 0))
+      throw new ShapeError(`pad ${showShape(p.lo)}/${showShape(p.hi)} does not fit rank ${a.shape.length}`, 'give one non-negative amount per axis')
+    return [{ shape: a.shape.map((d, i) => d + p.lo[i] + p.hi[i]), dtype: a.dtype }]
+  },
+  evaluate: ([a], p, precision) => {
+    const shape = a.shape.map((d, i) => d + p.lo[i] + p.hi[i])
+    const out = alloc(shape, a.dtype, precision)
+    const s = stridesOf(shape)
+    const inStrides = stridesOf(a.shape)
+    for (let k = 0; k < a.data.length; k++) {
+      let o = 0
+      for (let i = 0; i < a.shape.length; i++) o += ((Math.floor(k / inStrides[i]) % a.shape[i]) + p.lo[i]) * s[i]
+      out.data[o] = a.data[k]
+    }
+    return [out]
+  },
+  printParams: (p) => `lo=${showShape(p.lo)}, hi=${showShape(p.hi)}`,
+  vjp: (ctx, e, [ct]) => {
+    const shape = shapeOfAtom(e.inputs[0])
+    return [ct && ctx.emit('slice', [ct], { start: e.params.lo, size: shape })]
+  },
 })
 
 definePrimitive<{ axis: number }>({
@@ -133,6 +174,16 @@ definePrimitive<{ axis: number }>({
     return [out]
   },
   printParams: (p) => `axis=${p.axis}`,
+  vjp: (ctx, e, [ct]) => {
+    if (!ct) return e.inputs.map(() => undefined)
+    let offset = 0
+    return e.inputs.map((a) => {
+      const shape = shapeOfAtom(a)
+      const start = shape.map((_, i) => (i === e.params.axis ? offset : 0))
+      offset += shape[e.params.axis]
+      return ctx.emit('slice', [ct], { start, size: shape })
+    })
+  },
 })
 
 /** Rows of a table: out[i…, rest] = table[idx[i…], rest]. Indices are clamped to the table. */
@@ -154,6 +205,36 @@ definePrimitive<Record<string, never>>({
     }
     return [out]
   },
+  vjp: (ctx, e, [ct]) => {
+    const [table, idx] = e.inputs
+    return [ct && ctx.emit('scatter_add', [idx, ct], { rows: shapeOfAtom(table)[0] }), undefined]
+  },
+})
+
+/** The transpose of gather: rows of `values` added into a zero table at (clamped) `idx`. */
+definePrimitive<{ rows: number }>({
+  name: 'scatter_add',
+  arity: 2,
+  infer: ([idx, values], p) => {
+    expectDType('scatter_add', idx, ['i32'], 'index')
+    if (!sameShape(values.shape.slice(0, idx.shape.length), idx.shape))
+      throw new ShapeError(`scatter_add: values ${showShape(values.shape)} do not start with the index shape ${showShape(idx.shape)}`, 'pass one row per index')
+    return [{ shape: [p.rows, ...values.shape.slice(idx.shape.length)], dtype: values.dtype }]
+  },
+  evaluate: ([idx, values], p, precision) => {
+    const rowShape = values.shape.slice(idx.shape.length)
+    const row = sizeOf(rowShape)
+    const acc = new Float64Array(p.rows * row)
+    for (let i = 0; i < idx.data.length; i++) {
+      const r = Math.min(Math.max(idx.data[i], 0), p.rows - 1)
+      for (let j = 0; j < row; j++) acc[r * row + j] += values.data[i * row + j]
+    }
+    const out = alloc([p.rows, ...rowShape], values.dtype, precision)
+    out.data.set(acc)
+    return [out]
+  },
+  printParams: (p) => `rows=${p.rows}`,
+  vjp: (ctx, e, [ct]) => [undefined, ct && ctx.emit('gather', [ct, e.inputs[0]])],
 })
 
 export const sameAVal = (a: AVal, b: AVal) => a.dtype === b.dtype && sameShape(a.shape, b.shape)

@@ -1,0 +1,170 @@
+/**
+ * Reverse-mode AD against central finite differences in float64, on fresh random inputs;
+ * structure tests on the gradient programs; grad of grad.
+ */
+import { describe, expect, test } from 'vitest'
+import { specialize, type ArgSpec, type Specialized } from '../compiler/frontend/specialize.js'
+import { formatDiagnostic } from '../compiler/frontend/diagnostics.js'
+import { interpret } from '../compiler/ir/interpret.js'
+import type { NDArray } from '../compiler/ir/ndarray.js'
+import { freshSeed, lower, randint, randn, rng, rootPath, scalar, T } from './helpers.js'
+
+const FILE = rootPath('test/fixtures/grads.ts')
+
+function lowerGrad(name: string, specs: ArgSpec[], argnums: number[]): Specialized {
+  const r = specialize({ file: FILE, exportName: name, transform: { kind: 'valueAndGrad', argnums } }, specs)
+  if (r._tag === 'Left') throw new Error(r.left.map((d) => formatDiagnostic(d)).join('\n'))
+  return r.right
+}
+
+const leafSpecs = (s: ArgSpec): ArgSpec[] => (s.tag === 'object' ? s.fields.flatMap(([, f]) => leafSpecs(f)) : s.tag === 'array' ? s.items.flatMap(leafSpecs) : [s])
+
+/**
+ * Compare the gradient program with central differences of the value program, for every float
+ * input leaf of the differentiated arguments (all elements of small inputs, a sample of large ones).
+ * Error: max |fd − ad| over the checked elements / max |ad| (1e-6 required).
+ */
+function checkGradient(name: string, specs: ArgSpec[], inputs: NDArray[], argnums: number[], seed: number): number {
+  const value = lower(FILE, name, specs)
+  const g = lowerGrad(name, specs, argnums)
+  const outs = interpret(g.graph, inputs, 'f64')
+  const f0 = interpret(value.graph, inputs, 'f64')[0].data[0]
+  expect(outs[0].data[0], `${name}: value`).toBeCloseTo(f0, 10)
+  // leaves of the differentiated arguments, in flattening order
+  const leafIndex: number[] = []
+  let k = 0
+  specs.forEach((s, i) => {
+    for (const leaf of leafSpecs(s)) {
+      if (argnums.includes(i)) leafIndex.push(k)
+      if (leaf.tag === 'tensor') k++
+    }
+  })
+  const pick = rng(seed ^ 0x5eed)
+  let worst = 0
+  leafIndex.forEach((inputIdx, j) => {
+    const x = inputs[inputIdx]
+    if (x.dtype !== 'f32') return
+    const ad = outs[1 + j].data
+    expect(ad.length, `${name}: gradient ${j} size`).toBe(x.data.length)
+    const n = x.data.length
+    const elems = n <= 64 ? [...Array(n).keys()] : Array.from({ length: 48 }, () => Math.floor(pick() * n))
+    let scale = 1e-12
+    for (let e = 0; e < n; e++) scale = Math.max(scale, Math.abs(ad[e]))
+    for (const e of elems) {
+      const at = (delta: number) => {
+        const data = Float64Array.from(x.data)
+        data[e] += delta
+        const xs = inputs.map((a, i) => (i === inputIdx ? { ...a, data } : a))
+        return interpret(value.graph, xs, 'f64')[0].data[0]
+      }
+      const h = 1e-5 * Math.max(1, Math.abs(x.data[e]))
+      const fd = (at(h) - at(-h)) / (2 * h)
+      expect(Number.isFinite(ad[e]), `${name}: finite gradient`).toBe(true)
+      worst = Math.max(worst, Math.abs(fd - ad[e]) / scale)
+    }
+  })
+  return worst
+}
+
+interface Case {
+  name: string
+  specs: ArgSpec[]
+  inputs: (r: () => number) => NDArray[]
+  argnums: number[]
+}
+const obj = (fields: [string, number[]][]): ArgSpec => ({ tag: 'object', fields: fields.map(([k, s]) => [k, T(s)]) })
+
+const CASES: Case[] = [
+  { name: 'broadcasting', specs: [T([3, 4]), T([4]), T([3, 1])], inputs: (r) => [randn([3, 4], r, 0.5), randn([4], r, 0.5), randn([3, 1], r, 0.5)], argnums: [0, 1, 2] },
+  { name: 'outer', specs: [T([3, 1]), T([1, 4])], inputs: (r) => [randn([3, 1], r), randn([1, 4], r)], argnums: [0, 1] },
+  { name: 'reductions', specs: [T([3, 4, 5])], inputs: (r) => [randn([3, 4, 5], r)], argnums: [0] },
+  { name: 'batchedMatmul', specs: [T([2, 3, 4]), T([2, 4, 5])], inputs: (r) => [randn([2, 3, 4], r, 0.5), randn([2, 4, 5], r, 0.5)], argnums: [0, 1] },
+  { name: 'softmaxes', specs: [T([4, 5]), T([4, 5])], inputs: (r) => [randn([4, 5], r), randn([4, 5], r)], argnums: [0, 1] },
+  { name: 'logsumexps', specs: [T([4, 5])], inputs: (r) => [randn([4, 5], r, 2)], argnums: [0] },
+  { name: 'distances', specs: [T([5, 3]), T([6, 3]), T([5, 6])], inputs: (r) => [randn([5, 3], r), randn([6, 3], r), randn([5, 6], r)], argnums: [0, 1, 2] },
+  { name: 'gathered', specs: [T([5, 3]), T([7], 'i32')], inputs: (r) => [randn([5, 3], r), randint([7], r, 5)], argnums: [0] },
+  { name: 'convolved', specs: [T([2, 2, 5, 5]), T([3, 2, 3, 3])], inputs: (r) => [randn([2, 2, 5, 5], r), randn([3, 2, 3, 3], r, 0.3)], argnums: [0, 1] },
+  { name: 'concatSplit', specs: [T([3, 4]), T([3, 3])], inputs: (r) => [randn([3, 4], r, 0.5), randn([3, 3], r, 0.5)], argnums: [0, 1] },
+  { name: 'movement', specs: [T([2, 3, 4])], inputs: (r) => [randn([2, 3, 4], r)], argnums: [0] },
+  { name: 'selects', specs: [T([4, 5]), T([4, 5])], inputs: (r) => [randn([4, 5], r), randn([4, 5], r, 0.5)], argnums: [0, 1] },
+  { name: 'unaries', specs: [T([4, 5])], inputs: (r) => [randn([4, 5], r)], argnums: [0] },
+  { name: 'binaries', specs: [T([4, 5]), T([4, 5])], inputs: (r) => [randn([4, 5], r), randn([4, 5], r)], argnums: [0, 1] },
+  { name: 'lambdas', specs: [T([4, 5]), T([4, 5]), T([])], inputs: (r) => [randn([4, 5], r), randn([4, 5], r), scalar(0.7 + r())], argnums: [0, 1, 2] },
+  { name: 'folds', specs: [T([3, 5]), T([])], inputs: (r) => [randn([3, 5], r), scalar(0.3 + r())], argnums: [0, 1] },
+  {
+    name: 'mlpLoss',
+    specs: [obj([['w1', [3, 8]], ['b1', [8]], ['w2', [8, 2]], ['b2', [2]]]), T([6, 3]), T([6, 2])],
+    inputs: (r) => [randn([3, 8], r, 0.5), randn([8], r, 0.1), randn([8, 2], r, 0.5), randn([2], r, 0.1), randn([6, 3], r), randn([6, 2], r)],
+    argnums: [0],
+  },
+  {
+    name: 'convNetLoss',
+    specs: [obj([['k1', [3, 1, 3, 3]], ['k2', [2, 3, 2, 2]], ['head', [18, 2]]]), T([2, 1, 6, 6]), T([2, 2])],
+    inputs: (r) => [randn([3, 1, 3, 3], r, 0.4), randn([2, 3, 2, 2], r, 0.4), randn([18, 2], r, 0.3), randn([2, 1, 6, 6], r), randn([2, 2], r)],
+    argnums: [0],
+  },
+  { name: 'elementwiseHvp', specs: [T([3, 4]), T([3, 4])], inputs: (r) => [randn([3, 4], r), randn([3, 4], r)], argnums: [0, 1] },
+  { name: 'matmulSecondOrder', specs: [T([3, 4]), T([5, 3])], inputs: (r) => [randn([3, 4], r, 0.5), randn([5, 3], r, 0.5)], argnums: [0, 1] },
+]
+
+describe('gradients match central finite differences (float64, fresh inputs, error < 1e-6)', () => {
+  test.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const seed = freshSeed()
+    const err = checkGradient(c.name, c.specs, c.inputs(rng(seed)), c.argnums, seed)
+    expect(err, `${c.name} (seed ${seed})`).toBeLessThan(1e-6)
+  })
+
+  test('cdist at coincident points: the eps keeps the gradient finite (and zero by symmetry)', () => {
+    const r = rng(freshSeed())
+    const x = randn([4, 3], r)
+    const y: NDArray = { ...x, shape: [4, 3], data: Float64Array.from(x.data) } // y = x: every diagonal distance is 0
+    const g = lowerGrad('distanceSum', [T([4, 3]), T([4, 3])], [0])
+    const [, gx] = interpret(g.graph, [x, y], 'f64')
+    for (const v of gx.data) expect(Number.isFinite(v)).toBe(true)
+    expect(checkGradient('distanceSum', [T([4, 3]), T([4, 3])], [x, y], [0, 1], 1)).toBeLessThan(1e-6)
+  })
+})
+
+test('the drifting loss has gradient −2V/(N·D): the field is a constant target', () => {
+  const r = rng(freshSeed())
+  const [x, pos, tau] = [randn([6, 2], r), randn([7, 2], r), scalar(0.5)]
+  const g = lowerGrad('driftLoss', [T([6, 2]), T([7, 2]), T([])], [0])
+  const [loss, gx] = interpret(g.graph, [x, pos, tau], 'f64')
+  const field = lower(rootPath('stdlib/fields/paper.ts'), 'paperField', [T([6, 2]), T([7, 2]), T([6, 2]), T([])])
+  const [v] = interpret(field.graph, [x, pos, x, tau], 'f64')
+  const meanSq = v.data.reduce((a, b) => a + b * b, 0) / v.data.length
+  expect(loss.data[0]).toBeCloseTo(meanSq, 12)
+  gx.data.forEach((gi, i) => expect(gi).toBeCloseTo((-2 * v.data[i]) / v.data.length, 12))
+})
+
+describe('structure of gradient programs', () => {
+  const shapesOf = (s: Specialized) => s.graph.eqns.flatMap((e) => e.outputs.map((o) => o.shape))
+
+  test('the gradient of a matmul is two matmuls of the operand sizes, with no M×K×N intermediate', () => {
+    const g = lowerGrad('matmulLoss', [T([6, 5]), T([5, 7])], [0, 1])
+    const mms = g.graph.eqns.filter((e) => e.prim === 'matmul')
+    expect(mms.map((e) => e.outputs[0].shape)).toEqual([[6, 7], [6, 5], [5, 7]])
+    for (const shape of shapesOf(g)) expect(shape.reduce((a, b) => a * b, 1)).toBeLessThan(6 * 5 * 7)
+  })
+
+  test('the drifting loss differentiates nothing under stopGradient', () => {
+    const value = lower(FILE, 'driftLoss', [T([6, 2]), T([7, 2]), T([])])
+    const g = lowerGrad('driftLoss', [T([6, 2]), T([7, 2]), T([])], [0])
+    // the gradient adds only the elementwise chain of the MSE: no softmax, exp or matmul beyond the forward field
+    const count = (s: Specialized, prim: string) => s.graph.eqns.filter((e) => e.prim === prim).length
+    for (const prim of ['matmul', 'exp', 'cdist', 'reduce_max', 'sqrt']) expect(count(g, prim), prim).toBe(count(value, prim))
+    expect(g.graph.eqns.length - value.graph.eqns.length).toBeLessThanOrEqual(4)
+  })
+
+  test('cdist gradients use matmuls of the operand sizes, never an N×M×D tensor', () => {
+    const g = lowerGrad('distanceSum', [T([8, 3]), T([9, 3])], [0, 1])
+    for (const shape of shapesOf(g)) expect(shape.reduce((a, b) => a * b, 1)).toBeLessThanOrEqual(8 * 9)
+    expect(g.graph.eqns.filter((e) => e.prim === 'matmul').length).toBe(2)
+  })
+
+  test('a derivative reuses the forward value (exp\' = exp: no second exp)', () => {
+    const g = lowerGrad('logsumexps', [T([4, 5])], [0])
+    const v = lower(FILE, 'logsumexps', [T([4, 5])])
+    expect(g.graph.eqns.filter((e) => e.prim === 'exp').length).toBe(v.graph.eqns.filter((e) => e.prim === 'exp').length)
+  })
+})
