@@ -55,6 +55,16 @@ export function dsl<F extends AnyFn>(fn: F, options: DslOptions = {}): DslFuncti
   const names = jsParamNames(fn)
   const staticSet = new Set(options.static ?? [])
   const isStatic = (i: number) => staticSet.has(i) || (names[i] !== undefined && staticSet.has(names[i]))
+  return makeDslFunction<F>(ref, names, isStatic)
+}
+
+interface Internals {
+  names: string[]
+  isStatic: (i: number) => boolean
+}
+const internals = new WeakMap<object, Internals>()
+
+function makeDslFunction<F extends AnyFn>(ref: FnRef, names: string[], isStatic: (i: number) => boolean): DslFunction<F> {
   const prep = (args: unknown[]) => prepare(ref, args, isStatic, names)
   const f = (() => {
     throw new Error(
@@ -74,5 +84,15 @@ export function dsl<F extends AnyFn>(fn: F, options: DslOptions = {}): DslFuncti
       return { name, graph, outTree, text: printGraph(graph), hash: structuralHash(graph) }
     },
   })
+  internals.set(f, { names, isStatic })
   return f
 }
+
+/** grad / valueAndGrad of a DSL function, callable from host code like the function itself. */
+export function differentiate(f: DslFunction<AnyFn>, kind: 'grad' | 'valueAndGrad', argnums: number | number[]): DslFunction<AnyFn> {
+  const inner = internals.get(f)
+  if (!inner || f.ref.transform) throw new Error(`${kind}() in host code takes a function made by dsl(...); to nest transforms, write them inside a dsl function`)
+  return makeDslFunction({ ...f.ref, transform: { kind, argnums } }, inner.names, inner.isStatic)
+}
+
+export const isDslFunction = (v: unknown): v is DslFunction<AnyFn> => typeof v === 'function' && internals.has(v)

@@ -4,6 +4,7 @@
  */
 import type { DType, Drop1, Shape, ShapeOf } from './types.js'
 import { Tensor, outsideDsl, type Key, type Mat } from './tensor.js'
+import { differentiate, isDslFunction, type DslFunction } from './function.js'
 
 type T<S extends Shape = Shape, D extends DType = DType> = Tensor<S, D>
 type Num = T | number
@@ -131,14 +132,24 @@ export const randomUniform = <R extends readonly number[]>(_key: Key, _shape: re
 export const randint = <R extends readonly number[]>(_key: Key, _shape: readonly [...R], _lo: number, _hi: number): T<ShapeOf<R>, 'i32'> => outsideDsl('randint')
 
 type Fn = (...args: never[]) => unknown
-/** grad(f, argnums = 0): the gradient of a scalar-valued f with respect to argument(s) argnums. */
-export function grad<F extends Fn>(_f: F, _argnums?: number): (...args: Parameters<F>) => Parameters<F>[0]
-export function grad<F extends Fn>(_f: F, _argnums: readonly number[]): (...args: Parameters<F>) => unknown[]
-export function grad(_f: Fn, _argnums?: number | readonly number[]): unknown { return outsideDsl('grad') }
+/**
+ * grad(f, argnums = 0): the gradient of a scalar-valued f with respect to argument(s) argnums
+ * (pytrees included). Inside DSL code it differentiates any function; in host code it takes a
+ * dsl(...) function and returns one (`await grad(loss).run(params, x)`).
+ */
+export function grad<F extends Fn>(f: DslFunction<F>, argnums?: number): DslFunction<(...args: Parameters<F>) => Parameters<F>[0]>
+export function grad<F extends Fn>(f: F, argnums?: number): (...args: Parameters<F>) => Parameters<F>[0]
+export function grad<F extends Fn>(f: F, argnums: readonly number[]): (...args: Parameters<F>) => unknown[]
+export function grad(f: Fn, argnums: number | readonly number[] = 0): unknown {
+  return isDslFunction(f) ? differentiate(f, 'grad', argnums as number | number[]) : outsideDsl('grad')
+}
 /** valueAndGrad(f, argnums = 0): [f(...args), grad]. */
-export function valueAndGrad<F extends Fn>(_f: F, _argnums?: number): (...args: Parameters<F>) => [ReturnType<F>, Parameters<F>[0]]
-export function valueAndGrad<F extends Fn>(_f: F, _argnums: readonly number[]): (...args: Parameters<F>) => [ReturnType<F>, unknown[]]
-export function valueAndGrad(_f: Fn, _argnums?: number | readonly number[]): unknown { return outsideDsl('valueAndGrad') }
+export function valueAndGrad<F extends Fn>(f: DslFunction<F>, argnums?: number): DslFunction<(...args: Parameters<F>) => [ReturnType<F>, Parameters<F>[0]]>
+export function valueAndGrad<F extends Fn>(f: F, argnums?: number): (...args: Parameters<F>) => [ReturnType<F>, Parameters<F>[0]]
+export function valueAndGrad<F extends Fn>(f: F, argnums: readonly number[]): (...args: Parameters<F>) => [ReturnType<F>, unknown[]]
+export function valueAndGrad(f: Fn, argnums: number | readonly number[] = 0): unknown {
+  return isDslFunction(f) ? differentiate(f, 'valueAndGrad', argnums as number | number[]) : outsideDsl('valueAndGrad')
+}
 /** vjp(f, ...primals): [f(...primals), pullback], pullback(ct) = cotangents of every primal. */
 export const vjp = <F extends Fn>(_f: F, ..._primals: Parameters<F>): [ReturnType<F>, (ct: ReturnType<F>) => Parameters<F>] => outsideDsl('vjp')
 /** customVjp(f, bwd): f whose gradient is bwd(...args, ctOut) → one cotangent per argument. */

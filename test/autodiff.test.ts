@@ -103,6 +103,7 @@ const CASES: Case[] = [
     inputs: (r) => [randn([3, 1, 3, 3], r, 0.4), randn([2, 3, 2, 2], r, 0.4), randn([18, 2], r, 0.3), randn([2, 1, 6, 6], r), randn([2, 2], r)],
     argnums: [0],
   },
+  { name: 'customLoss', specs: [T([3, 4])], inputs: (r) => [randn([3, 4], r)], argnums: [0] },
   { name: 'elementwiseHvp', specs: [T([3, 4]), T([3, 4])], inputs: (r) => [randn([3, 4], r), randn([3, 4], r)], argnums: [0, 1] },
   { name: 'matmulSecondOrder', specs: [T([3, 4]), T([5, 3])], inputs: (r) => [randn([3, 4], r, 0.5), randn([5, 3], r, 0.5)], argnums: [0, 1] },
 ]
@@ -132,9 +133,31 @@ test('the drifting loss has gradient −2V/(N·D): the field is a constant targe
   const [loss, gx] = interpret(g.graph, [x, pos, tau], 'f64')
   const field = lower(rootPath('stdlib/fields/paper.ts'), 'paperField', [T([6, 2]), T([7, 2]), T([6, 2]), T([])])
   const [v] = interpret(field.graph, [x, pos, x, tau], 'f64')
-  const meanSq = v.data.reduce((a, b) => a + b * b, 0) / v.data.length
+  const meanSq = Array.from(v.data).reduce((a, b) => a + b * b, 0) / v.data.length
   expect(loss.data[0]).toBeCloseTo(meanSq, 12)
   gx.data.forEach((gi, i) => expect(gi).toBeCloseTo((-2 * v.data[i]) / v.data.length, 12))
+})
+
+describe('customVjp and vjp', () => {
+  test('a customVjp adjoint replaces the derivative of its forward computation', () => {
+    const r = rng(freshSeed())
+    const x = randn([3, 4], r)
+    const g = lowerGrad('frozenLoss', [T([3, 4])], [0])
+    const [, gx] = interpret(g.graph, [x], 'f64')
+    expect(Array.from(gx.data)).toEqual(new Array(12).fill(1)) // 0 through the frozen path + 1 from x.sum()
+    expect(g.graph.eqns.some((e) => e.prim === 'mul' && e.inputs.some((a) => a.kind === 'lit' && a.value === 3))).toBe(true)
+  })
+
+  test('vjp returns the value and a pullback applied to a given cotangent', () => {
+    const r = rng(freshSeed())
+    const [x, ct] = [randn([3, 4], r), randn([3, 4], r)]
+    const s = lower(FILE, 'pulled', [T([3, 4]), T([3, 4])])
+    const [y, gx] = interpret(s.graph, [x, ct], 'f64')
+    x.data.forEach((v, i) => {
+      expect(y.data[i]).toBeCloseTo(Math.exp(v) * v, 12)
+      expect(gx.data[i]).toBeCloseTo(Math.exp(v) * (1 + v) * ct.data[i], 12)
+    })
+  })
 })
 
 describe('structure of gradient programs', () => {

@@ -22,7 +22,17 @@ describe('drift inspect', () => {
     expect(r.out).toMatch(/matmul \w+ neg/)
   })
 
+  test('--dump grad prints value and gradient with source locations', () => {
+    const r = drift('inspect', 'test/fixtures/grads.ts', '--fn', 'matmulLoss', '--shapes', 'a=6x5,b=5x7', '--dump', 'grad', '--wrt', 'a,b')
+    expect(r.code).toBe(0)
+    const eqns = r.out.split('\n').filter((l) => / = /.test(l))
+    for (const l of eqns) expect(l).toMatch(/# test\/fixtures\/grads\.ts:\d+:\d+$/)
+    expect(eqns.filter((l) => /= matmul /.test(l)).map((l) => l.match(/:f32\[(\d+,\d+)\]/)![1])).toEqual(['6,7', '6,5', '5,7'])
+    expect(r.out).toMatch(/in \(\w+, \w+, \w+\) \}/)
+  })
+
   test.each([
+    [[...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'grad', '--wrt', 'q'], /^drift: --wrt 'q' is not a parameter of 'paperField'/],
     [['inspect', 'stdlib/fields/missing.ts', '--fn', 'paperField'], /^drift: no such file: stdlib\/fields\/missing\.ts$/],
     [[...PAPER.slice(0, 3), 'nope', '--shapes', 'x=1x2'], /^drift: stdlib\/fields\/paper\.ts has no DSL function 'nope'; it defines: paperField$/],
     [[...PAPER, '--shapes', 'x=64xa,pos=1x2,neg=1x2'], /^drift: bad shape '64xa' for 'x'/],

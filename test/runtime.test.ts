@@ -3,9 +3,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { tensor, type Mat } from '../dsl/index.js'
+import { grad, tensor, valueAndGrad, type Mat } from '../dsl/index.js'
 import { cacheKey, cacheStats, clearMemoryCache, lookup, store } from '../compiler/runtime/cache.js'
-import { affine, applyTwice, double, powerSum, scaled } from './fixtures/runtime.js'
+import { affine, affineLoss, applyTwice, double, powerSum, scaled } from './fixtures/runtime.js'
 import { lower, rootPath, T } from './helpers.js'
 
 beforeAll(() => {
@@ -70,6 +70,23 @@ describe('calling DSL functions from host code', () => {
     expect(r.note).toBe('affine')
     expect(r.y.toArray()).toEqual([[10, 21], [12, 23], [14, 25]])
     expect(Array.from(r.rowSums.data)).toEqual([31, 35, 39])
+  })
+
+  test('grad and valueAndGrad of a DSL function, from host code, over pytree parameters', async () => {
+    const w = mat(2, 3, (i) => (i - 2) / 4)
+    const b = mat(1, 3, (i) => i / 10)
+    const x = mat(4, 2, (i) => Math.sin(i))
+    const [loss, g] = await valueAndGrad(affineLoss).reference({ w, b }, x)
+    // by hand: y = xW + b, L = mean(y²), dL/dW = 2/(N·M) xᵀy, dL/db = 2/(N·M) Σ_rows y
+    const y = [0, 1, 2, 3].map((r) => [0, 1, 2].map((c) => x.data[2 * r] * w.data[c] + x.data[2 * r + 1] * w.data[3 + c] + b.data[c]))
+    const scale = 2 / 12
+    expect(loss.item()).toBeCloseTo(y.flat().reduce((a, v) => a + v * v, 0) / 12, 6)
+    const dW = [0, 1].flatMap((k) => [0, 1, 2].map((c) => scale * y.reduce((a, row, r) => a + x.data[2 * r + k] * row[c], 0)))
+    Array.from(g.w.data).forEach((v, i) => expect(v).toBeCloseTo(dW[i], 6))
+    Array.from(g.b.data).forEach((v, c) => expect(v).toBeCloseTo(scale * y.reduce((a, row) => a + row[c], 0), 6))
+    const only = await grad(affineLoss).run({ w, b }, x)
+    expect(only.w.shape).toEqual([2, 3])
+    expect(Array.from(only.w.data).map((v) => Math.fround(v))).toEqual(Array.from(only.w.data))
   })
 
   test('a DSL function passed as an argument is specialized into the caller', async () => {

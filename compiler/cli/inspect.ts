@@ -9,13 +9,15 @@ import { printGraph } from '../ir/print.js'
 import { structuralHash } from '../ir/hash.js'
 import { UsageError, parseAssignments, specFor } from './shapes.js'
 
-export const DUMPS = ['ir'] as const
+export const DUMPS = ['ir', 'grad'] as const
 
 export interface InspectArgs {
   file: string
   fn: string
   shapes?: string
   static?: string
+  /** Parameters to differentiate with respect to, for --dump grad (default: the first). */
+  wrt?: string
   dump: string
 }
 
@@ -46,7 +48,13 @@ export function inspect(a: InspectArgs, out: (s: string) => void): void {
     if (!s) throw new UsageError(`no shape for parameter '${names[i]}'${type ? ` (${type})` : ''}: add ${names[i]}=<rows>x<cols> to --shapes`)
     return s
   })
-  const r = specialize({ file, exportName: a.fn }, specs)
+  const wrt = (a.wrt ?? names[0]).split(',').map((n) => {
+    const i = names.indexOf(n.trim())
+    if (i < 0) throw new UsageError(`--wrt '${n}' is not a parameter of '${a.fn}'; its parameters are ${names.join(', ')}`)
+    return i
+  })
+  const transform = a.dump === 'grad' ? { kind: 'valueAndGrad' as const, argnums: wrt } : undefined
+  const r = specialize({ file, exportName: a.fn, transform }, specs)
   if (r._tag === 'Left') throw new UsageError(r.left.map((d) => formatDiagnostic(d)).join('\n'))
   out(printGraph(r.right.graph))
   out(`# ${r.right.graph.eqns.length} equations, structural hash ${structuralHash(r.right.graph)}`)

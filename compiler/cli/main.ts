@@ -7,7 +7,8 @@ import { UsageError } from './shapes.js'
 import { DUMPS, inspect } from './inspect.js'
 
 const USAGE = `usage:
-  drift inspect <file.ts> --fn <name> [--shapes x=64x2,pos=128x2] [--static n=3] [--dump ${DUMPS.join('|')}]
+  drift inspect <file.ts> --fn <name> [--shapes x=64x2,pos=128x2] [--static n=3] [--dump ${DUMPS.join('|')}] [--wrt x,w]
+      ir: the L1 program; grad: [value, gradient] with respect to --wrt (default: the first parameter)
   drift run <file.ts> [args...]      run a TypeScript program that calls DSL functions
   drift --help`
 
@@ -19,11 +20,11 @@ export async function main(argv: string[]): Promise<number> {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { fn: { type: 'string' }, shapes: { type: 'string' }, static: { type: 'string' }, dump: { type: 'string', default: 'ir' } },
+          options: { fn: { type: 'string' }, shapes: { type: 'string' }, static: { type: 'string' }, wrt: { type: 'string' }, dump: { type: 'string', default: 'ir' } },
         })
         if (positionals.length !== 1) throw new UsageError('inspect takes one file: drift inspect <file.ts> --fn <name> --shapes …')
         if (!values.fn) throw new UsageError('missing --fn <name>: the DSL function to inspect')
-        inspect({ file: positionals[0], fn: values.fn, shapes: values.shapes, static: values.static, dump: values.dump! }, (s) => console.log(s))
+        inspect({ file: positionals[0], fn: values.fn, shapes: values.shapes, static: values.static, wrt: values.wrt, dump: values.dump! }, (s) => console.log(s))
         return 0
       }
       case 'run': {

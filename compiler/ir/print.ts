@@ -28,6 +28,7 @@ function varNamer(graph: Graph) {
     let n = (graph.inputNames?.[i] ?? `in${i}`).replace(/[^A-Za-z0-9_.]/g, '_')
     while (used.has(n)) n += '_'
     used.add(n)
+    used.add(n.split('.')[0]) // `p.w1` reserves `p`, so no intermediate prints as `p`
     names.set(v.id, n)
   })
   let counter = 0
