@@ -88,11 +88,11 @@ function makeDslFunction<F extends AnyFn>(ref: FnRef, names: string[], isStatic:
   return f
 }
 
-/** grad / valueAndGrad of a DSL function, callable from host code like the function itself. */
-export function differentiate(f: DslFunction<AnyFn>, kind: 'grad' | 'valueAndGrad', argnums: number | number[]): DslFunction<AnyFn> {
+/** grad / valueAndGrad / vjp of a DSL function, callable from host code like the function itself. */
+export function differentiate(f: DslFunction<AnyFn>, transform: NonNullable<FnRef['transform']>): DslFunction<AnyFn> {
   const inner = internals.get(f)
-  if (!inner || f.ref.transform) throw new Error(`${kind}() in host code takes a function made by dsl(...); to nest transforms, write them inside a dsl function`)
-  return makeDslFunction({ ...f.ref, transform: { kind, argnums } }, inner.names, inner.isStatic)
+  if (!inner || f.ref.transform) throw new Error(`${transform.kind}() in host code takes a function made by dsl(...); to nest transforms, write them inside a dsl function`)
+  return makeDslFunction({ ...f.ref, transform }, [...inner.names, 'ct'], inner.isStatic)
 }
 
 export const isDslFunction = (v: unknown): v is DslFunction<AnyFn> => typeof v === 'function' && internals.has(v)

@@ -141,16 +141,25 @@ export function grad<F extends Fn>(f: DslFunction<F>, argnums?: number): DslFunc
 export function grad<F extends Fn>(f: F, argnums?: number): (...args: Parameters<F>) => Parameters<F>[0]
 export function grad<F extends Fn>(f: F, argnums: readonly number[]): (...args: Parameters<F>) => unknown[]
 export function grad(f: Fn, argnums: number | readonly number[] = 0): unknown {
-  return isDslFunction(f) ? differentiate(f, 'grad', argnums as number | number[]) : outsideDsl('grad')
+  return isDslFunction(f) ? differentiate(f, { kind: 'grad', argnums: argnums as number | number[] }) : outsideDsl('grad')
 }
 /** valueAndGrad(f, argnums = 0): [f(...args), grad]. */
 export function valueAndGrad<F extends Fn>(f: DslFunction<F>, argnums?: number): DslFunction<(...args: Parameters<F>) => [ReturnType<F>, Parameters<F>[0]]>
 export function valueAndGrad<F extends Fn>(f: F, argnums?: number): (...args: Parameters<F>) => [ReturnType<F>, Parameters<F>[0]]
 export function valueAndGrad<F extends Fn>(f: F, argnums: readonly number[]): (...args: Parameters<F>) => [ReturnType<F>, unknown[]]
 export function valueAndGrad(f: Fn, argnums: number | readonly number[] = 0): unknown {
-  return isDslFunction(f) ? differentiate(f, 'valueAndGrad', argnums as number | number[]) : outsideDsl('valueAndGrad')
+  return isDslFunction(f) ? differentiate(f, { kind: 'valueAndGrad', argnums: argnums as number | number[] }) : outsideDsl('valueAndGrad')
 }
-/** vjp(f, ...primals): [f(...primals), pullback], pullback(ct) = cotangents of every primal. */
-export const vjp = <F extends Fn>(_f: F, ..._primals: Parameters<F>): [ReturnType<F>, (ct: ReturnType<F>) => Parameters<F>] => outsideDsl('vjp')
+/**
+ * vjp(f, ...primals): [f(...primals), pullback], pullback(ct) = the cotangents of every primal.
+ * In host code f is a dsl(...) function and both come back as promises of host tensors.
+ */
+export function vjp<F extends Fn>(f: DslFunction<F>, ...primals: Parameters<F>): Promise<[ReturnType<F>, (ct: ReturnType<F>) => Promise<Parameters<F>>]>
+export function vjp<F extends Fn>(f: F, ...primals: Parameters<F>): [ReturnType<F>, (ct: ReturnType<F>) => Parameters<F>]
+export function vjp(f: Fn, ...primals: unknown[]): unknown {
+  if (!isDslFunction(f)) return outsideDsl('vjp')
+  const pulled = differentiate(f, { kind: 'vjp' })
+  return f.run(...(primals as never[])).then((out) => [out, async (ct: unknown) => ((await pulled.run(...(primals as never[]), ct as never)) as unknown[])[1]])
+}
 /** customVjp(f, bwd): f whose gradient is bwd(...args, ctOut) → one cotangent per argument. */
 export const customVjp = <F extends Fn>(_f: F, _bwd: (...args: [...Parameters<F>, ReturnType<F>]) => unknown[]): F => outsideDsl('customVjp')

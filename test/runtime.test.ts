@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { grad, tensor, valueAndGrad, type Mat } from '../dsl/index.js'
+import { grad, tensor, valueAndGrad, vjp, type Mat } from '../dsl/index.js'
 import { cacheKey, cacheStats, clearMemoryCache, lookup, store } from '../compiler/runtime/cache.js'
 import { affine, affineLoss, applyTwice, double, powerSum, scaled } from './fixtures/runtime.js'
 import { lower, rootPath, T } from './helpers.js'
@@ -87,6 +87,15 @@ describe('calling DSL functions from host code', () => {
     const only = await grad(affineLoss).run({ w, b }, x)
     expect(only.w.shape).toEqual([2, 3])
     expect(Array.from(only.w.data).map((v) => Math.fround(v))).toEqual(Array.from(only.w.data))
+  })
+
+  test('vjp from host code: the value, then a pullback for any cotangent', async () => {
+    const x = mat(2, 2, (i) => i + 1)
+    const [y, pullback] = await vjp(scaled, x, 3)
+    expect(Array.from(y.data)).toEqual([3, 6, 9, 12])
+    const [ctX, ctS] = await pullback(mat(2, 2, () => 1))
+    expect(Array.from(ctX.data)).toEqual([3, 3, 3, 3])
+    expect((ctS as unknown as Mat).item()).toBe(1 + 2 + 3 + 4)
   })
 
   test('a DSL function passed as an argument is specialized into the caller', async () => {

@@ -19,7 +19,7 @@ export interface FnRef {
   line?: number
   col?: number
   /** Differentiate the function: `valueAndGrad` returns [value, gradients], `grad` the gradients. */
-  transform?: { kind: 'grad' | 'valueAndGrad'; argnums: number | number[] }
+  transform?: { kind: 'grad' | 'valueAndGrad'; argnums: number | number[] } | { kind: 'vjp' }
 }
 
 export type ArgSpec =
@@ -132,8 +132,15 @@ export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], 
     const values = args.map((a, i) => bindArg(ev, a, names[i] ?? `arg${i}`))
     const closure = new Closure(fn, ev.moduleEnv(sf).scope, name)
     const t = ref.transform
-    const target = t ? (AD_OPS[t.kind](ev, [closure, t.argnums], fn) as Builtin) : closure
-    const result = ev.callValue(target, values, fn)
+    let result: Value
+    if (t?.kind === 'vjp') {
+      // the last argument is the output cotangent: [f(...primals), cotangents of every primal]
+      const [out, pullback] = AD_OPS.vjp(ev, [closure, ...values.slice(0, -1)], fn) as [Value, Builtin]
+      result = [out, ev.callValue(pullback, [values[values.length - 1]], fn)]
+    } else {
+      const target = t ? (AD_OPS[t.kind](ev, [closure, t.argnums], fn) as Builtin) : closure
+      result = ev.callValue(target, values, fn)
+    }
     const leaves: Atom[] = []
     const outTree = flattenResult(result, leaves, fn)
     return E.right({ name, graph: simplify(ev.builder.build(leaves)), outTree, files: ev.files() })
