@@ -21,7 +21,7 @@ export interface PrintOptions {
 export const showLoc = (loc: SourceLoc, relativeTo = process.cwd()): string =>
   `${path.relative(relativeTo, loc.file) || loc.file}:${loc.line}:${loc.col}`
 
-function varNamer(graph: Graph) {
+export function varNamer(graph: Graph) {
   const names = new Map<number, string>()
   const used = new Set<string>()
   graph.inputs.forEach((v, i) => {

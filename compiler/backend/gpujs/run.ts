@@ -1,0 +1,124 @@
+/**
+ * Running plans with gpu.js. Buffers stay in this runtime between steps (intermediates are freed
+ * as the plan says); inputs are validated before anything launches; the backend that actually
+ * ran each kernel is checked, so a silent gpu.js fallback is an error.
+ */
+import { createRequire } from 'node:module'
+import type { NDArray } from '../../ir/ndarray.js'
+import { primitive } from '../../ir/primitive.js'
+import { sameShape, showShape, sizeOf } from '../../ir/shape.js'
+import { showLoc } from '../../ir/print.js'
+import type { Kernel, Plan } from '../../kernel/types.js'
+import { emitKernel } from './emit.js'
+import '../../ir/prims/index.js'
+
+const require = createRequire(import.meta.url)
+
+export type GpujsMode = 'cpu' | 'webasm'
+const KERNEL_CLASS: Record<GpujsMode, string> = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel' }
+
+interface GpuKernel {
+  (...args: unknown[]): unknown
+  kernel: { constructor: { name: string }; fallbackReason?: string }
+}
+
+export class BackendError extends Error {
+  override name = 'BackendError'
+}
+
+export interface RunOptions {
+  /** Stop at the first kernel that writes a NaN, naming it and its source lines. */
+  checkNaN?: boolean
+}
+
+export class GpujsRuntime {
+  private readonly gpu: { createKernel(src: string, opts: object): GpuKernel }
+  private readonly cache = new Map<string, GpuKernel>()
+  /** Kernels built so far (for tests of the jit cache). */
+  builds = 0
+
+  constructor(readonly mode: GpujsMode) {
+    const { GPU } = require('gpu.js') as { GPU: new (o: object) => GpujsRuntime['gpu'] }
+    this.gpu = new GPU({ mode })
+  }
+
+  private kernelFor(k: Kernel): GpuKernel {
+    const source = emitKernel(k)
+    const key = `${source}|${k.threads.join(',')}`
+    let built = this.cache.get(key)
+    if (!built) {
+      built = this.gpu.createKernel(source, { output: k.threads, loopMaxIterations: Math.max(1000, k.maxLoop + 1), precision: 'single' })
+      this.builds++
+      this.cache.set(key, built)
+    }
+    return built
+  }
+
+  run(plan: Plan, inputs: NDArray[], opts: RunOptions = {}): NDArray[] {
+    const env = new Map<string, Float32Array>()
+    const scalars = new Map<string, number>()
+    for (const b of plan.buffers) {
+      if (b.role !== 'input') continue
+      const a = inputs[b.inputIndex!]
+      if (!a || !sameShape(a.shape, b.shape) || a.dtype !== b.dtype)
+        throw new BackendError(`input ${b.name}: expected ${b.dtype}${showShape(b.shape)}, got ${a ? `${a.dtype}${showShape(a.shape)}` : 'nothing'}`)
+      env.set(b.name, a.data instanceof Float32Array ? a.data : Float32Array.from(a.data))
+    }
+    for (const s of plan.scalars) {
+      const a = inputs[s.inputIndex]
+      if (!a || a.shape.length !== 0) throw new BackendError(`scalar ${s.name}: expected a number`)
+      scalars.set(s.name, a.data[0])
+    }
+    const info = new Map(plan.buffers.map((b) => [b.name, b]))
+    for (const step of plan.steps) {
+      if (step.k === 'free') env.delete(step.buf)
+      else if (step.k === 'host') {
+        const ins = step.inputs.map((x): NDArray => {
+          if ('value' in x) return { shape: [], dtype: x.dtype, data: Float64Array.of(x.value) }
+          const b = info.get(x.buf)!
+          return { shape: b.shape, dtype: b.dtype, data: b.dtype === 'f32' ? env.get(x.buf)! : Int32Array.from(env.get(x.buf)!) }
+        })
+        const [out] = primitive(step.prim).evaluate(ins, step.params, 'f32')
+        env.set(step.out, Float32Array.from(out.data))
+      } else env.set(step.kernel.out.buf, this.launch(step.kernel, env, scalars, opts))
+    }
+    return plan.outputs.map((o) => {
+      if (o.k === 'literal') return { shape: [], dtype: o.dtype, data: Float32Array.of(o.value) }
+      if (o.k === 'scalar') return { shape: [], dtype: 'f32', data: Float32Array.of(scalars.get(o.name)!) }
+      const b = info.get(o.buf)!
+      const data = env.get(o.buf)!
+      return { shape: b.shape, dtype: b.dtype, data: b.dtype === 'i32' ? Int32Array.from(data) : b.dtype === 'bool' ? Uint8Array.from(data) : data }
+    })
+  }
+
+  private launch(k: Kernel, env: Map<string, Float32Array>, scalars: Map<string, number>, opts: RunOptions): Float32Array {
+    const kernel = this.kernelFor(k)
+    const args = [...k.buffers.map((b) => env.get(b)!), ...k.scalars.map((s) => scalars.get(s)!)]
+    const raw = kernel(...args)
+    const ran = kernel.kernel.constructor.name
+    if (ran !== KERNEL_CLASS[this.mode])
+      throw new BackendError(`gpu.js ran ${k.name} on ${ran} instead of ${this.mode}${kernel.kernel.fallbackReason ? `: ${kernel.kernel.fallbackReason}` : ''}`)
+    const out = flatten(raw, sizeOf(k.out.shape))
+    if (opts.checkNaN && out.some(Number.isNaN)) {
+      const where = [...new Set(k.fused.filter((f) => f.loc).map((f) => showLoc(f.loc!)))].join(', ')
+      throw new BackendError(`kernel ${k.name} produced NaN (it computes ${k.fused.map((f) => f.prim).join(' ')}${where ? ` from ${where}` : ''})`)
+    }
+    return out
+  }
+}
+
+/** gpu.js returns a typed array for 1-D outputs and nested arrays of rows for 2-D and 3-D ones. */
+function flatten(raw: unknown, n: number): Float32Array {
+  if (raw instanceof Float32Array) return raw.length === n ? raw : raw.slice(0, n)
+  const out = new Float32Array(n)
+  let k = 0
+  const walk = (v: unknown): void => {
+    if (v instanceof Float32Array) {
+      out.set(v, k)
+      k += v.length
+    } else for (const x of v as unknown[]) walk(x)
+  }
+  walk(raw)
+  if (k !== n) throw new BackendError(`internal: kernel returned ${k} values, expected ${n}`)
+  return out
+}

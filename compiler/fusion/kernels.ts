@@ -1,0 +1,138 @@
+/**
+ * Kernels from materialized variables: thread ids give the output index and everything not
+ * materialized is computed in place (fused) by element code. Several variables of one shape can
+ * share a kernel ("stacked": one slot per variable along an extra outer axis), each slot
+ * recomputing what it needs from the others.
+ */
+import type { Eqn, Graph, Var } from '../ir/types.js'
+import type { Kernel, KExpr, KStmt } from '../kernel/types.js'
+import { BodyBuilder, num, ref, sub, unflatten } from '../kernel/build.js'
+import { elem, type Source } from './elements.js'
+
+export const THREAD_VARS = ['tx', 'ty', 'tz']
+
+/** Where a materialized variable lives: its buffer and the element offset of its slot. */
+export interface Slot {
+  buf: string
+  offset: number
+}
+
+export interface Placement {
+  buffers: Map<number, Slot>
+  /** Rank-0 f32 graph inputs passed to kernels as scalar arguments. */
+  scalars: Map<number, string>
+}
+
+export function producers(graph: Graph): Map<number, Eqn> {
+  const m = new Map<number, Eqn>()
+  for (const e of graph.eqns) for (const o of e.outputs) m.set(o.id, e)
+  return m
+}
+
+/** Thread extent (gpu.js output, x fastest) and the logical index each thread computes. */
+export function threadIndex(shape: number[], slots = 1): { threads: number[]; idx: KExpr[]; slot: KExpr } {
+  const numel = shape.reduce((a, b) => a * b, 1)
+  if (slots === 1 && shape.length === 0) return { threads: [1], idx: [], slot: num(0) }
+  if (shape.length + (slots > 1 ? 1 : 0) <= 3 && shape.length > 0) {
+    const threads = [...shape].reverse()
+    const idx = shape.map((_, i) => ref(THREAD_VARS[shape.length - 1 - i]))
+    if (slots === 1) return { threads, idx, slot: num(0) }
+    return { threads: [...threads, slots], idx, slot: ref(THREAD_VARS[shape.length]) }
+  }
+  // flatten: x runs over the elements, y over the slots
+  return { threads: slots > 1 ? [numel, slots] : [numel], idx: unflatten(ref('tx'), shape), slot: slots > 1 ? ref('ty') : num(0) }
+}
+
+/** Element offsets of each variable in a group's buffer (the members, concatenated flat). */
+export const slotOffsets = (vars: { shape: number[] }[]): number[] => {
+  let at = 0
+  return vars.map((v) => {
+    const here = at
+    at += v.shape.reduce((a, b) => a * b, 1)
+    return here
+  })
+}
+
+/**
+ * A kernel computing `vars` into `out`, one slot per variable. Members of one shape run on a
+ * thread grid with the slot as an extra outer axis; members of different shapes run on a flat
+ * grid over the concatenated buffer, each thread finding its member by range.
+ */
+export function buildKernel(vars: Var[], place: Placement, producer: Map<number, Eqn>, name: string, out: string): Kernel {
+  const scalarNames = [...place.scalars.values()]
+  const b = new BodyBuilder([...THREAD_VARS, ...scalarNames])
+  const sameShape = vars.every((v) => v.shape.join() === vars[0].shape.join())
+  const offsets = slotOffsets(vars)
+  const total = vars.reduce((acc, v) => acc + v.shape.reduce((x, y) => x * y, 1), 0)
+  const grid = sameShape ? threadIndex(vars[0].shape, vars.length) : { threads: [total], idx: [], slot: num(0) }
+  const read = new Set<string>()
+  const fused: Kernel['fused'] = []
+  const seen = new Set<Eqn>()
+  const own = new Set(vars.map((v) => v.id))
+  const env = {
+    b,
+    producer: (id: number) => producer.get(id),
+    source: (x: Var): Source => {
+      if (!own.has(x.id) && place.buffers.has(x.id)) return { kind: 'buffer', ...place.buffers.get(x.id)! }
+      if (place.scalars.has(x.id)) return { kind: 'scalar', name: place.scalars.get(x.id)! }
+      return { kind: 'inline' }
+    },
+    fused: (e: Eqn) => {
+      if (!seen.has(e)) (seen.add(e), fused.push({ prim: e.prim, ...(e.loc ? { loc: e.loc } : {}) }))
+    },
+    read: (buf: string) => read.add(buf),
+  }
+  const indexOf = (i: number) => (sameShape ? grid.idx : unflatten(sub(ref('tx'), num(offsets[i])), vars[i].shape))
+  let result: KExpr
+  if (vars.length === 1) result = elem(env, vars[0], grid.idx)
+  else {
+    const r = b.declare(num(0), 'slot')
+    const branch = (i: number): void => {
+      const body = () => b.emit({ k: 'set', name: r, value: elem(env, vars[i], indexOf(i)) })
+      if (i === vars.length - 1) return body()
+      const test: KExpr = sameShape ? { k: 'bin', op: 'eq', a: grid.slot, b: num(i) } : { k: 'bin', op: 'lt', a: ref('tx'), b: num(offsets[i + 1]) }
+      const size = (j: number) => vars[j].shape.reduce((x, y) => x * y, 1)
+      const left = vars.slice(i).reduce((acc, _, j) => acc + size(i + j), 0)
+      b.when(test, body, () => branch(i + 1), size(i) / left)
+    }
+    branch(0)
+    result = ref(r)
+  }
+  return {
+    name,
+    out: { buf: out, shape: vars.length === 1 ? vars[0].shape : sameShape ? [vars.length, ...vars[0].shape] : [total], dtype: vars[0].dtype },
+    threads: grid.threads,
+    buffers: [...read],
+    scalars: scalarNames.filter((s) => mentions(b.stmts, result, s)),
+    body: b.stmts,
+    result,
+    maxLoop: b.maxLoop,
+    fused,
+  }
+}
+
+function mentions(stmts: KStmt[], result: KExpr, name: string): boolean {
+  const inExpr = (e: KExpr): boolean => {
+    switch (e.k) {
+      case 'ref':
+        return e.name === name
+      case 'num':
+        return false
+      case 'load':
+        return inExpr(e.index)
+      case 'un':
+      case 'idiv':
+      case 'imod':
+        return inExpr(e.a)
+      case 'bin':
+        return inExpr(e.a) || inExpr(e.b)
+      case 'sel':
+        return inExpr(e.c) || inExpr(e.a) || inExpr(e.b)
+    }
+  }
+  const inStmts = (ss: KStmt[]): boolean =>
+    ss.some((s) =>
+      s.k === 'let' || s.k === 'set' ? inExpr(s.value) : s.k === 'for' ? inStmts(s.body) : inExpr(s.c) || inStmts(s.then) || (s.else ? inStmts(s.else) : false),
+    )
+  return inExpr(result) || inStmts(stmts)
+}

@@ -1,0 +1,259 @@
+/**
+ * Fusion: L1 → a plan of kernels.
+ * 1. Each variable is either materialized (stored in a buffer) or recomputed inside the kernels
+ *    that read it. Greedy on the cost model: from the fewest buffers (the outputs), consumers
+ *    first, add a buffer when it lowers the estimated work; then drop the ones a later choice
+ *    made useless; then add again.
+ * 2. Materialized variables of one shape share a kernel (stacked slots) when that lowers the
+ *    estimated work and keeps the plan acyclic: sibling reductions become one launch.
+ * Counter-based random draws run on the host.
+ */
+import type { Eqn, Graph, Var } from '../ir/types.js'
+import { varNamer } from '../ir/print.js'
+import { sizeOf } from '../ir/shape.js'
+import type { BufferInfo, HostInput, Kernel, Plan, Step } from '../kernel/types.js'
+import { kernelCost } from './cost.js'
+import { buildKernel, producers, slotOffsets, type Placement } from './kernels.js'
+
+export const HOST_PRIMS = new Set(['random_uniform', 'random_normal', 'random_int', 'fold_in'])
+/** Primitives whose element code contains a loop: the candidates for materialization. */
+const LOOPING = new Set(['reduce_sum', 'reduce_max', 'reduce_min', 'reduce', 'scan', 'matmul', 'cdist', 'conv2d', 'conv2d_grad_input', 'conv2d_grad_filter', 'scatter_add'])
+
+export interface Lowered {
+  plan: Plan
+  /** Why each intermediate was materialized or recomputed (for --explain). */
+  explain: string[]
+}
+
+export interface FusionHints {
+  materialize?: Set<number>
+  inline?: Set<number>
+}
+
+const fmt = (n: number) => n.toExponential(2)
+
+export function lowerGraph(graph: Graph, hints: FusionHints = {}): Lowered {
+  const names = varNamer(graph)
+  const nameOf = (v: Var) => names.name(v.id).replace(/[^A-Za-z0-9_]/g, '_')
+  const producer = producers(graph)
+  const varOf = new Map<number, Var>()
+  for (const e of graph.eqns) for (const o of e.outputs) varOf.set(o.id, o)
+  const sizes = new Map<string, number>()
+  const base: Placement = { buffers: new Map(), scalars: new Map() }
+  const buffers: BufferInfo[] = []
+  const scalars: Plan['scalars'] = []
+  graph.inputs.forEach((v, i) => {
+    if (v.shape.length === 0 && v.dtype === 'f32') {
+      const name = `s_${nameOf(v)}`
+      base.scalars.set(v.id, name)
+      scalars.push({ name, inputIndex: i })
+    } else {
+      base.buffers.set(v.id, { buf: nameOf(v), offset: 0 })
+      sizes.set(nameOf(v), sizeOf(v.shape))
+      buffers.push({ name: nameOf(v), shape: v.shape, dtype: v.dtype, role: 'input', inputIndex: i, reason: 'argument' })
+    }
+  })
+  for (const v of varOf.values()) sizes.set(nameOf(v), sizeOf(v.shape))
+  const isInput = (id: number) => graph.inputs.some((v) => v.id === id)
+  const outputVars = new Set(graph.outputs.filter((a) => a.kind === 'var' && !isInput(a.id)).map((a) => (a as Var).id))
+  const isHost = (id: number) => HOST_PRIMS.has(producer.get(id)!.prim)
+
+  // forced decisions
+  const why = new Map<number, string>()
+  for (const id of outputVars) why.set(id, 'output')
+  for (const e of graph.eqns)
+    if (HOST_PRIMS.has(e.prim)) {
+      why.set(e.outputs[0].id, 'random draw, computed on the host')
+      for (const a of e.inputs) if (a.kind === 'var' && !isInput(a.id) && !why.has(a.id)) why.set(a.id, 'read by a host step')
+    }
+  for (const id of hints.materialize ?? []) if (!why.has(id)) why.set(id, 'hint: materialize')
+
+  const bufferSize = (b: string) => sizes.get(b) ?? 1
+  const placementFor = (ids: Iterable<number>): Placement => {
+    const p: Placement = { buffers: new Map(base.buffers), scalars: base.scalars }
+    for (const id of ids) p.buffers.set(id, { buf: nameOf(varOf.get(id)!), offset: 0 })
+    return p
+  }
+  const single = (id: number, p: Placement) => buildKernel([varOf.get(id)!], p, producer, `k_${nameOf(varOf.get(id)!)}`, nameOf(varOf.get(id)!))
+  const cost = (set: Set<number>) => {
+    const p = placementFor(set)
+    return [...set].filter((id) => !isHost(id)).reduce((acc, id) => acc + kernelCost(single(id, p), bufferSize), 0)
+  }
+
+  // 1. materialize or recompute
+  const materialized = new Set(why.keys())
+  const consumers = new Map<number, number>()
+  for (const e of graph.eqns) for (const a of e.inputs) if (a.kind === 'var') consumers.set(a.id, (consumers.get(a.id) ?? 0) + 1)
+  const candidates = graph.eqns
+    .flatMap((e) => e.outputs.map((o) => ({ e, o })))
+    .filter(({ e, o }) => !materialized.has(o.id) && !hints.inline?.has(o.id) && (LOOPING.has(e.prim) || (consumers.get(o.id) ?? 0) > 1))
+    .reverse()
+  let current = cost(materialized)
+  const tryAdd = () => {
+    for (const { o } of candidates) {
+      if (materialized.has(o.id)) continue
+      materialized.add(o.id)
+      const c = cost(materialized)
+      if (c < current) {
+        why.set(o.id, `storing it lowers the estimated work from ${fmt(current)} to ${fmt(c)}`)
+        current = c
+      } else materialized.delete(o.id)
+    }
+  }
+  const tryDrop = (keep?: number) => {
+    for (const { o } of [...candidates].reverse()) {
+      if (!materialized.has(o.id) || o.id === keep) continue
+      materialized.delete(o.id)
+      const c = cost(materialized)
+      if (c <= current) {
+        current = c
+        why.delete(o.id)
+      } else materialized.add(o.id)
+    }
+  }
+  tryAdd()
+  tryDrop()
+  tryAdd()
+  // compound moves: store one more variable if that lets others be recomputed (e.g. one matrix
+  // instead of its two slices)
+  for (const { o } of candidates) {
+    if (materialized.has(o.id)) continue
+    const before = new Set(materialized)
+    const [savedCost, savedWhy] = [current, new Map(why)]
+    materialized.add(o.id)
+    current = cost(materialized)
+    why.set(o.id, 'storing it lets its consumers be recomputed from it')
+    tryDrop(o.id)
+    if (current >= savedCost) {
+      materialized.clear()
+      for (const id of before) materialized.add(id)
+      current = savedCost
+      why.clear()
+      for (const [k, v] of savedWhy) why.set(k, v)
+    } else why.set(o.id, `storing it (and recomputing others from it) lowers the estimated work from ${fmt(savedCost)} to ${fmt(current)}`)
+  }
+  const explain = candidates.filter(({ o }) => !materialized.has(o.id)).map(({ o }) => `${nameOf(o)}: recomputed where it is read (storing it would not lower the estimated work)`)
+
+  // 2. stack sibling kernels of one shape
+  const order = graph.eqns.flatMap((e) => e.outputs.map((o) => o.id)).filter((id) => materialized.has(id))
+  const groups = stackSiblings(order, {
+    stackable: (id) => !isHost(id) && !outputVars.has(id),
+    shapeKey: (id) => varOf.get(id)!.dtype,
+    placement: (gs) => placeGroups(gs),
+    kernel: (g, p) => buildKernel(g.map((id) => varOf.get(id)!), p, producer, `k_${groupName(g)}`, groupName(g)),
+    cost: (k) => kernelCost(k, (b) => sizes.get(b) ?? 1),
+    register: (g) => sizes.set(groupName(g), g.reduce((acc, id) => acc + sizeOf(varOf.get(id)!.shape), 0)),
+  })
+  function groupName(g: number[]): string {
+    return g.map((id) => nameOf(varOf.get(id)!)).join('_')
+  }
+  function placeGroups(gs: number[][]): Placement {
+    const p: Placement = { buffers: new Map(base.buffers), scalars: base.scalars }
+    for (const g of gs) {
+      const offsets = slotOffsets(g.map((id) => varOf.get(id)!))
+      g.forEach((id, slot) => p.buffers.set(id, { buf: groupName(g), offset: offsets[slot] }))
+    }
+    return p
+  }
+
+  // 3. the plan
+  const final = placeGroups(groups)
+  const steps: Step[] = []
+  for (const g of groups) {
+    const v = varOf.get(g[0])!
+    const name = groupName(g)
+    const reason = g.map((id) => `${nameOf(varOf.get(id)!)}: ${why.get(id)}`).join('; ')
+    const e = producer.get(v.id)!
+    const step: Step = HOST_PRIMS.has(e.prim) ? hostStep(e, final, name) : { k: 'launch', kernel: buildKernel(g.map((id) => varOf.get(id)!), final, producer, `k_${name}`, name) }
+    const shape = step.k === 'launch' ? step.kernel.out.shape : v.shape
+    buffers.push({ name, shape, dtype: v.dtype, role: outputVars.has(v.id) ? 'output' : 'intermediate', reason })
+    for (const id of g) explain.push(`${nameOf(varOf.get(id)!)}: materialized (${why.get(id)})${g.length > 1 ? `, slot ${g.indexOf(id)} of ${name}` : ''}`)
+    steps.push(step)
+  }
+  insertFrees(steps, buffers)
+  const outputs: Plan['outputs'] = graph.outputs.map((a) =>
+    a.kind === 'lit'
+      ? { k: 'literal', value: a.value, dtype: a.dtype }
+      : base.scalars.has(a.id)
+        ? { k: 'scalar', name: base.scalars.get(a.id)! }
+        : { k: 'buffer', buf: final.buffers.get(a.id)!.buf },
+  )
+  return { plan: { buffers, scalars, steps, outputs }, explain }
+}
+
+interface StackingOps {
+  stackable(id: number): boolean
+  shapeKey(id: number): string
+  placement(groups: number[][]): Placement
+  kernel(group: number[], p: Placement): Kernel
+  cost(k: Kernel): number
+  register(group: number[]): void
+}
+
+/**
+ * Merge groups of one shape while the estimated work drops and the groups stay in a valid order
+ * (no group reads a buffer produced by a later group). Returns the groups in execution order.
+ */
+function stackSiblings(order: number[], ops: StackingOps): number[][] {
+  let groups = order.map((id) => [id])
+  groups.forEach(ops.register)
+  const kernelsOf = (gs: number[][]) => {
+    const p = ops.placement(gs)
+    return gs.map((g) => ops.kernel(g, p))
+  }
+  const scheduled = (gs: number[][]): number[][] | undefined => {
+    // topological order of groups by the buffers their kernels read
+    const ks = kernelsOf(gs)
+    const producerOf = new Map<string, number>()
+    ks.forEach((k, i) => producerOf.set(k.out.buf, i))
+    const deps = ks.map((k) => new Set(k.buffers.map((b) => producerOf.get(b)).filter((i): i is number => i !== undefined)))
+    const done: number[] = []
+    const left = new Set(gs.keys())
+    while (left.size) {
+      const ready = [...left].find((i) => [...deps[i]].every((d) => !left.has(d) || d === i))
+      if (ready === undefined) return undefined
+      done.push(ready)
+      left.delete(ready)
+    }
+    return done.map((i) => gs[i])
+  }
+  const total = (gs: number[][]) => kernelsOf(gs).reduce((acc, k) => acc + ops.cost(k), 0)
+  let current = total(groups)
+  for (let i = 0; i < groups.length; i++) {
+    for (let j = i + 1; j < groups.length; j++) {
+      const [a, b] = [groups[i], groups[j]]
+      if (!a.every(ops.stackable) || !b.every(ops.stackable) || ops.shapeKey(a[0]) !== ops.shapeKey(b[0])) continue
+      const merged = [...a, ...b]
+      ops.register(merged)
+      const trial = groups.filter((_, k) => k !== i && k !== j)
+      trial.splice(i, 0, merged)
+      const ordered = scheduled(trial)
+      if (!ordered) continue
+      const c = total(ordered)
+      if (c < current) {
+        current = c
+        groups = ordered
+        i = -1 // restart: indices moved
+        break
+      }
+    }
+  }
+  return scheduled(groups) ?? groups
+}
+
+function hostStep(e: Eqn, place: Placement, out: string): Step {
+  const inputs: HostInput[] = e.inputs.map((a) => (a.kind === 'lit' ? { value: a.value, dtype: a.dtype } : { buf: place.buffers.get(a.id)!.buf }))
+  return { k: 'host', prim: e.prim, params: e.params, inputs, out, ...(e.loc ? { loc: e.loc } : {}) }
+}
+
+/** Free each intermediate buffer after the last step that reads it. */
+function insertFrees(steps: Step[], buffers: BufferInfo[]): void {
+  const last = new Map<string, number>()
+  steps.forEach((s, i) => {
+    const reads = s.k === 'launch' ? s.kernel.buffers : s.k === 'host' ? s.inputs.flatMap((x) => ('buf' in x ? [x.buf] : [])) : []
+    for (const r of reads) last.set(r, i)
+  })
+  const intermediates = new Set(buffers.filter((b) => b.role === 'intermediate').map((b) => b.name))
+  const after = [...last].filter(([b]) => intermediates.has(b)).sort((a, b) => b[1] - a[1])
+  for (const [buf, i] of after) steps.splice(i + 1, 0, { k: 'free', buf })
+}

@@ -1,0 +1,207 @@
+/**
+ * Building kernel bodies: blocks of statements with memoized, hoisted values. A value requested
+ * inside a loop is computed in the outermost block where everything it depends on exists, so a
+ * row statistic read in every iteration of a column loop is computed once per thread.
+ */
+import type { KExpr, KStmt } from './types.js'
+
+export const num = (v: number): KExpr => ({ k: 'num', v })
+export const ref = (name: string): KExpr => ({ k: 'ref', name })
+
+export function add(a: KExpr, b: KExpr): KExpr {
+  if (a.k === 'num' && b.k === 'num') return num(a.v + b.v)
+  if (a.k === 'num' && a.v === 0) return b
+  if (b.k === 'num' && b.v === 0) return a
+  return { k: 'bin', op: 'add', a, b }
+}
+export function mulN(a: KExpr, n: number): KExpr {
+  if (n === 0) return num(0)
+  if (n === 1) return a
+  if (a.k === 'num') return num(a.v * n)
+  return { k: 'bin', op: 'mul', a, b: num(n) }
+}
+export const sub = (a: KExpr, b: KExpr): KExpr => (b.k === 'num' ? add(a, num(-b.v)) : { k: 'bin', op: 'sub', a, b })
+export const idiv = (a: KExpr, b: number): KExpr => (b === 1 ? a : a.k === 'num' ? num(Math.floor(a.v / b)) : { k: 'idiv', a, b })
+export const imod = (a: KExpr, b: number): KExpr => (b === 1 ? num(0) : a.k === 'num' ? num(a.v % b) : { k: 'imod', a, b })
+
+/** Row-major flat index of a multi-index. */
+export function flatIndex(idx: KExpr[], shape: number[]): KExpr {
+  let out: KExpr = num(0)
+  let stride = 1
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1) out = add(mulN(idx[i], stride), out)
+    stride *= shape[i]
+  }
+  return out
+}
+
+/** Multi-index of a flat index. */
+export function unflatten(flat: KExpr, shape: number[]): KExpr[] {
+  const out: KExpr[] = []
+  let stride = shape.reduce((a, b) => a * b, 1)
+  for (let i = 0; i < shape.length; i++) {
+    stride /= shape[i]
+    out.push(shape[i] === 1 ? num(0) : imod(idiv(flat, stride), shape[i]))
+  }
+  if (shape.length > 0 && shape[0] !== 1) out[0] = idiv(flat, shape.slice(1).reduce((a, b) => a * b, 1))
+  return out
+}
+
+export const print = (e: KExpr): string => {
+  switch (e.k) {
+    case 'num':
+      return String(e.v)
+    case 'ref':
+      return e.name
+    case 'load':
+      return `${e.buf}[${print(e.index)}]`
+    case 'un':
+      return `${e.op}(${print(e.a)})`
+    case 'bin':
+      return `${e.op}(${print(e.a)},${print(e.b)})`
+    case 'sel':
+      return `sel(${print(e.c)},${print(e.a)},${print(e.b)})`
+    case 'idiv':
+      return `idiv(${print(e.a)},${e.b})`
+    case 'imod':
+      return `imod(${print(e.a)},${e.b})`
+  }
+}
+
+function refs(e: KExpr, out: Set<string>): Set<string> {
+  switch (e.k) {
+    case 'ref':
+      out.add(e.name)
+      break
+    case 'load':
+      refs(e.index, out)
+      break
+    case 'un':
+    case 'idiv':
+    case 'imod':
+      refs(e.a, out)
+      break
+    case 'bin':
+      refs(e.a, out)
+      refs(e.b, out)
+      break
+    case 'sel':
+      refs(e.c, out)
+      refs(e.a, out)
+      refs(e.b, out)
+      break
+  }
+  return out
+}
+
+interface Block {
+  stmts: KStmt[]
+  memo: Map<string, KExpr>
+  /** Values requested inside a conditional branch stay inside it (no hoisting out of a branch). */
+  barrier?: boolean
+}
+
+export class BodyBuilder {
+  private readonly blocks: Block[] = [{ stmts: [], memo: new Map() }]
+  /** The block where each local name is defined. */
+  private readonly level = new Map<string, number>()
+  private counter = 0
+  maxLoop = 1
+
+  constructor(globals: string[]) {
+    for (const g of globals) this.level.set(g, 0)
+  }
+
+  get stmts(): KStmt[] {
+    return this.blocks[0].stmts
+  }
+
+  fresh(prefix: string): string {
+    return `${prefix}${this.counter++}`
+  }
+
+  /** The innermost block in which an expression over these names can be computed. */
+  private home(deps: KExpr[]): number {
+    let lvl = 0
+    for (let b = this.blocks.length - 1; b > 0; b--)
+      if (this.blocks[b].barrier) {
+        lvl = b
+        break
+      }
+    for (const d of deps) for (const r of refs(d, new Set())) lvl = Math.max(lvl, this.level.get(r) ?? this.blocks.length - 1)
+    return lvl
+  }
+
+  /**
+   * The value of `key`, computed by `make` in the outermost block where `deps` are available,
+   * once per block (memoized). `make` may itself emit statements (loops) through this builder.
+   */
+  value(key: string, deps: KExpr[], make: () => KExpr): KExpr {
+    const lvl = this.home(deps)
+    for (let b = lvl; b >= 0; b--) {
+      const hit = this.blocks[b].memo.get(key)
+      if (hit) return hit
+    }
+    // compute inside block `lvl`: temporarily make it the innermost
+    const hidden = this.blocks.splice(lvl + 1)
+    try {
+      const e = make()
+      const simple = e.k === 'num' || e.k === 'ref'
+      const out = simple ? e : this.bind(e)
+      this.blocks[lvl].memo.set(key, out)
+      return out
+    } finally {
+      this.blocks.push(...hidden)
+    }
+  }
+
+  /** Bind an expression to a new local in the innermost block. */
+  bind(e: KExpr, prefix = 't'): KExpr {
+    const name = this.fresh(prefix)
+    this.emit({ k: 'let', name, value: e })
+    this.level.set(name, this.blocks.length - 1)
+    return ref(name)
+  }
+
+  /** A mutable accumulator in the innermost block. */
+  declare(init: KExpr, prefix = 'acc'): string {
+    const name = this.fresh(prefix)
+    this.emit({ k: 'let', name, value: init })
+    this.level.set(name, this.blocks.length - 1)
+    return name
+  }
+
+  emit(s: KStmt): void {
+    this.blocks[this.blocks.length - 1].stmts.push(s)
+  }
+
+  /** A constant-bound loop; `body` receives the loop variable. */
+  loop(n: number, body: (i: KExpr) => void, prefix = 'k'): void {
+    if (n === 1) return body(num(0))
+    const v = this.fresh(prefix)
+    this.maxLoop = Math.max(this.maxLoop, n)
+    this.blocks.push({ stmts: [], memo: new Map() })
+    this.level.set(v, this.blocks.length - 1)
+    try {
+      body(ref(v))
+    } finally {
+      const inner = this.blocks.pop()!
+      this.emit({ k: 'for', v, n, body: inner.stmts })
+    }
+  }
+
+  /** Statements that run only when `c` holds (their values do not escape except through `set`). */
+  when(c: KExpr, then: () => void, otherwise?: () => void, weight = 0.5): void {
+    const run = (f: () => void): KStmt[] => {
+      this.blocks.push({ stmts: [], memo: new Map(), barrier: true })
+      try {
+        f()
+      } finally {
+        return this.blocks.pop()!.stmts
+      }
+    }
+    const t = run(then)
+    const e = otherwise ? run(otherwise) : undefined
+    this.emit({ k: 'if', c, then: t, ...(e ? { else: e } : {}), weight })
+  }
+}
