@@ -7,7 +7,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FnRef } from '../compiler/frontend/specialize.js'
 import type { Graph, TreeDef } from '../compiler/ir/types.js'
-import { prepare, runReference } from '../compiler/runtime/jit.js'
+import { prepare, runCompiled, runReference } from '../compiler/runtime/jit.js'
 import { jsParamNames } from '../compiler/runtime/signature.js'
 
 export interface DslOptions {
@@ -31,7 +31,7 @@ type Awaited_<F extends AnyFn> = ReturnType<F>
 export interface DslFunction<F extends AnyFn> {
   /** Inside other DSL functions: inlined by the compiler. In host code use `run`. */
   (...args: Parameters<F>): ReturnType<F>
-  /** Compile for these argument shapes (cached) and run; returns host Tensors. */
+  /** Compile for these argument shapes (cached) and run on the current backend; returns host Tensors. */
   run(...args: Parameters<F>): Promise<Awaited_<F>>
   /** Run in the float64 reference interpreter (the oracle tests compare against). */
   reference(...args: Parameters<F>): Promise<Awaited_<F>>
@@ -74,7 +74,7 @@ function makeDslFunction<F extends AnyFn>(ref: FnRef, names: string[], isStatic:
   }) as unknown as DslFunction<F>
   Object.assign(f, {
     ref,
-    run: async (...args: unknown[]) => runReference(await prep(args), args, 'f32'),
+    run: async (...args: unknown[]) => runCompiled(await prep(args), args),
     reference: async (...args: unknown[]) => runReference(await prep(args), args, 'f64'),
     lower: async (...args: unknown[]): Promise<Lowered> => {
       const { specialized } = await prep(args)

@@ -8,8 +8,12 @@ import { loadSourceFile } from '../frontend/project.js'
 import { printGraph } from '../ir/print.js'
 import { structuralHash } from '../ir/hash.js'
 import { UsageError, parseAssignments, specFor } from './shapes.js'
+import { lowerGraph } from '../fusion/lower.js'
+import { printPlan } from '../kernel/print.js'
+import { emitKernel } from '../backend/gpujs/emit.js'
+import { toWGSL } from '../backend/gpujs/translate.js'
 
-export const DUMPS = ['ir', 'grad'] as const
+export const DUMPS = ['ir', 'grad', 'kernels', 'js', 'wgsl'] as const
 
 export interface InspectArgs {
   file: string
@@ -18,6 +22,8 @@ export interface InspectArgs {
   static?: string
   /** Parameters to differentiate with respect to, for --dump grad (default: the first). */
   wrt?: string
+  /** Say why each intermediate buffer exists (with --dump kernels). */
+  explain?: boolean
   dump: string
 }
 
@@ -56,6 +62,18 @@ export function inspect(a: InspectArgs, out: (s: string) => void): void {
   const transform = a.dump === 'grad' ? { kind: 'valueAndGrad' as const, argnums: wrt } : undefined
   const r = specialize({ file, exportName: a.fn, transform }, specs)
   if (r._tag === 'Left') throw new UsageError(r.left.map((d) => formatDiagnostic(d)).join('\n'))
-  out(printGraph(r.right.graph))
-  out(`# ${r.right.graph.eqns.length} equations, structural hash ${structuralHash(r.right.graph)}`)
+  const graph = r.right.graph
+  if (a.dump === 'ir' || a.dump === 'grad') {
+    out(printGraph(graph))
+    out(`# ${graph.eqns.length} equations, structural hash ${structuralHash(graph)}`)
+    return
+  }
+  const { plan, explain } = lowerGraph(graph)
+  const sizes = new Map(plan.buffers.map((b) => [b.name, b.shape.reduce((x, y) => x * y, 1)]))
+  const kernels = plan.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
+  if (a.dump === 'kernels') {
+    out(printPlan(plan, { code: true }))
+    if (a.explain) out(['', 'why:', ...explain.map((l) => `  ${l}`)].join('\n'))
+  } else if (a.dump === 'js') for (const k of kernels) out(`// ${k.name}: gpu.js kernel source, output ${JSON.stringify(k.threads)}\n${emitKernel(k)}\n`)
+  else for (const k of kernels) out(`// ${k.name}: WGSL as gpu.js translates it\n${toWGSL(k, (b) => sizes.get(b) ?? 1)}\n`)
 }

@@ -5,11 +5,15 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { UsageError } from './shapes.js'
 import { DUMPS, inspect } from './inspect.js'
+import { BACKENDS } from '../runtime/backend.js'
 
 const USAGE = `usage:
   drift inspect <file.ts> --fn <name> [--shapes x=64x2,pos=128x2] [--static n=3] [--dump ${DUMPS.join('|')}] [--wrt x,w]
       ir: the L1 program; grad: [value, gradient] with respect to --wrt (default: the first parameter)
-  drift run <file.ts> [args...]      run a TypeScript program that calls DSL functions
+      kernels: the fused plan and each kernel's code (--explain says why each buffer exists)
+      js: the gpu.js kernel sources; wgsl: gpu.js's WGSL translation of them
+  drift run [--backend auto|interpreter|cpu|webasm] <file.ts> [args...]
+  drift run [--backend auto|interpreter|cpu|webasm] <file.ts> [args...]   run a program that calls DSL functions
   drift --help`
 
 export async function main(argv: string[]): Promise<number> {
@@ -20,19 +24,26 @@ export async function main(argv: string[]): Promise<number> {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { fn: { type: 'string' }, shapes: { type: 'string' }, static: { type: 'string' }, wrt: { type: 'string' }, dump: { type: 'string', default: 'ir' } },
+          options: { fn: { type: 'string' }, shapes: { type: 'string' }, static: { type: 'string' }, wrt: { type: 'string' }, explain: { type: 'boolean' }, dump: { type: 'string', default: 'ir' } },
         })
         if (positionals.length !== 1) throw new UsageError('inspect takes one file: drift inspect <file.ts> --fn <name> --shapes …')
         if (!values.fn) throw new UsageError('missing --fn <name>: the DSL function to inspect')
-        inspect({ file: positionals[0], fn: values.fn, shapes: values.shapes, static: values.static, wrt: values.wrt, dump: values.dump! }, (s) => console.log(s))
+        inspect({ file: positionals[0], fn: values.fn, shapes: values.shapes, static: values.static, wrt: values.wrt, explain: values.explain, dump: values.dump! }, (s) => console.log(s))
         return 0
       }
       case 'run': {
-        const [file, ...args] = rest
+        let args = rest
+        if (args[0] === '--backend' || args[0]?.startsWith('--backend=')) {
+          const name = args[0].includes('=') ? args[0].split('=')[1] : args[1]
+          args = args.slice(args[0].includes('=') ? 1 : 2)
+          if (!(BACKENDS as readonly string[]).includes(name ?? '')) throw new UsageError(`unknown backend '${name}': choose one of ${BACKENDS.join(', ')}`)
+          process.env.DRIFT_BACKEND = name
+        }
+        const [file, ...programArgs] = args
         if (!file) throw new UsageError('run takes a file: drift run <file.ts>')
         const abs = path.resolve(file)
         if (!fs.existsSync(abs)) throw new UsageError(`no such file: ${file}`)
-        process.argv = [process.argv[0], abs, ...args]
+        process.argv = [process.argv[0], abs, ...programArgs]
         await import(pathToFileURL(abs).href)
         return 0
       }

@@ -1,15 +1,19 @@
 /**
  * The cost model: estimated work of a kernel, counted on its code. A load or store of a buffer
- * larger than a cache (2^16 elements) streams through memory and weighs like 32 arithmetic
- * operations (a GPU does ~70 flops per float it reads from memory, a CPU core ~17); smaller
- * buffers stay cached and weigh 2. Each launch weighs 20 000. Recomputing a producer inside its
+ * far larger than a cache (2^22 elements and up) streams through memory and weighs like 64
+ * arithmetic operations (a GPU does ~70 flops per float it reads from memory);
+ * buffers up to 2^16 elements stay cached and weigh 2; sizes between interpolate. Each launch weighs 100 000 (tens of microseconds on a CPU, more
+ * than that on a GPU, where a launch costs as much as millions of arithmetic operations). Recomputing a producer inside its
  * consumers wins when its arithmetic is cheaper than storing it and reading it back.
  */
 import type { Kernel, KExpr, KStmt } from '../kernel/types.js'
 
-export const WEIGHTS = { op: 1, transcendental: 4, cached: 2, streamed: 32, launch: 20_000 }
-export const CACHE_ELEMENTS = 1 << 16
-const memory = (elements: number) => (elements > CACHE_ELEMENTS ? WEIGHTS.streamed : WEIGHTS.cached)
+export const WEIGHTS = { op: 1, transcendental: 4, cached: 2, streamed: 64, launch: 100_000 }
+/** Memory weight by buffer size: cached up to 2^16 elements (256 KB), streamed from 2^22 (16 MB), log-linear between. */
+export function memory(elements: number): number {
+  const t = Math.min(1, Math.max(0, (Math.log2(Math.max(1, elements)) - 16) / 6))
+  return WEIGHTS.cached + t * (WEIGHTS.streamed - WEIGHTS.cached)
+}
 const TRANSCENDENTAL = new Set(['exp', 'log', 'sqrt', 'pow', 'sin', 'cos', 'tan', 'tanh', 'atan2', 'log1p', 'expm1', 'exp2', 'log2', 'log10'])
 
 export function kernelCost(k: Kernel, bufferSize: (buf: string) => number): number {
@@ -42,7 +46,8 @@ export function kernelCost(k: Kernel, bufferSize: (buf: string) => number): numb
         case 'for':
           return acc + s.n * stmts(s.body)
         case 'if':
-          return acc + expr(s.c) + s.weight * stmts(s.then) + (1 - s.weight) * (s.else ? stmts(s.else) : 0)
+          // conditions are index comparisons (slot dispatch, concat and padding bounds): free like addressing
+          return acc + loadsIn(s.c) + s.weight * stmts(s.then) + (1 - s.weight) * (s.else ? stmts(s.else) : 0)
       }
     }, 0)
   const threads = k.threads.reduce((a, b) => a * b, 1)

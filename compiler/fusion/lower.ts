@@ -80,69 +80,83 @@ export function lowerGraph(graph: Graph, hints: FusionHints = {}): Lowered {
     return [...set].filter((id) => !isHost(id)).reduce((acc, id) => acc + kernelCost(single(id, p), bufferSize), 0)
   }
 
-  // 1. materialize or recompute
-  const materialized = new Set(why.keys())
+  // 1. materialize or recompute: local search from two starting points (fewest buffers, and every
+  // candidate stored), keeping the cheaper result
+  const forced = new Set(why.keys())
   const consumers = new Map<number, number>()
   for (const e of graph.eqns) for (const a of e.inputs) if (a.kind === 'var') consumers.set(a.id, (consumers.get(a.id) ?? 0) + 1)
   const candidates = graph.eqns
     .flatMap((e) => e.outputs.map((o) => ({ e, o })))
-    .filter(({ e, o }) => !materialized.has(o.id) && !hints.inline?.has(o.id) && (LOOPING.has(e.prim) || (consumers.get(o.id) ?? 0) > 1))
+    .filter(({ e, o }) => !forced.has(o.id) && !hints.inline?.has(o.id) && (LOOPING.has(e.prim) || (consumers.get(o.id) ?? 0) > 1))
     .reverse()
-  let current = cost(materialized)
-  const tryAdd = () => {
+  const search = (start: Set<number>) => {
+    const set = new Set(start)
+    const reasons = new Map<number, string>()
+    let current = cost(set)
+    const tryAdd = () => {
+      for (const { o } of candidates) {
+        if (set.has(o.id)) continue
+        set.add(o.id)
+        const c = cost(set)
+        if (c < current) {
+          reasons.set(o.id, `storing it lowers the estimated work from ${fmt(current)} to ${fmt(c)}`)
+          current = c
+        } else set.delete(o.id)
+      }
+    }
+    const tryDrop = (keep?: number) => {
+      for (const { o } of [...candidates].reverse()) {
+        if (!set.has(o.id) || o.id === keep) continue
+        set.delete(o.id)
+        const c = cost(set)
+        if (c <= current) {
+          current = c
+          reasons.delete(o.id)
+        } else set.add(o.id)
+      }
+    }
+    tryDrop()
+    tryAdd()
+    tryDrop()
+    tryAdd()
+    // compound moves: store one more variable if that lets others be recomputed (one matrix
+    // instead of its two slices)
     for (const { o } of candidates) {
-      if (materialized.has(o.id)) continue
-      materialized.add(o.id)
-      const c = cost(materialized)
-      if (c < current) {
-        why.set(o.id, `storing it lowers the estimated work from ${fmt(current)} to ${fmt(c)}`)
-        current = c
-      } else materialized.delete(o.id)
+      if (set.has(o.id)) continue
+      const [before, beforeCost, beforeReasons] = [new Set(set), current, new Map(reasons)]
+      set.add(o.id)
+      current = cost(set)
+      tryDrop(o.id)
+      if (current < beforeCost) reasons.set(o.id, `storing it (and recomputing others from it) lowers the estimated work from ${fmt(beforeCost)} to ${fmt(current)}`)
+      else {
+        set.clear()
+        for (const id of before) set.add(id)
+        current = beforeCost
+        reasons.clear()
+        for (const [k, v] of beforeReasons) reasons.set(k, v)
+      }
     }
+    for (const id of set) if (!forced.has(id) && !reasons.has(id)) reasons.set(id, `storing it keeps the estimated work at ${fmt(current)}`)
+    return { set, current, reasons }
   }
-  const tryDrop = (keep?: number) => {
-    for (const { o } of [...candidates].reverse()) {
-      if (!materialized.has(o.id) || o.id === keep) continue
-      materialized.delete(o.id)
-      const c = cost(materialized)
-      if (c <= current) {
-        current = c
-        why.delete(o.id)
-      } else materialized.add(o.id)
-    }
-  }
-  tryAdd()
-  tryDrop()
-  tryAdd()
-  // compound moves: store one more variable if that lets others be recomputed (e.g. one matrix
-  // instead of its two slices)
-  for (const { o } of candidates) {
-    if (materialized.has(o.id)) continue
-    const before = new Set(materialized)
-    const [savedCost, savedWhy] = [current, new Map(why)]
-    materialized.add(o.id)
-    current = cost(materialized)
-    why.set(o.id, 'storing it lets its consumers be recomputed from it')
-    tryDrop(o.id)
-    if (current >= savedCost) {
-      materialized.clear()
-      for (const id of before) materialized.add(id)
-      current = savedCost
-      why.clear()
-      for (const [k, v] of savedWhy) why.set(k, v)
-    } else why.set(o.id, `storing it (and recomputing others from it) lowers the estimated work from ${fmt(savedCost)} to ${fmt(current)}`)
-  }
+  const fewest = search(forced)
+  const most = search(new Set([...forced, ...candidates.map(({ o }) => o.id)]))
+  const best = fewest.current <= most.current ? fewest : most
+  const materialized = best.set
+  for (const [id, r] of best.reasons) why.set(id, r)
   const explain = candidates.filter(({ o }) => !materialized.has(o.id)).map(({ o }) => `${nameOf(o)}: recomputed where it is read (storing it would not lower the estimated work)`)
 
   // 2. stack sibling kernels of one shape
   const order = graph.eqns.flatMap((e) => e.outputs.map((o) => o.id)).filter((id) => materialized.has(id))
   const groups = stackSiblings(order, {
     stackable: (id) => !isHost(id) && !outputVars.has(id),
+    hostReads: (id, p) => (isHost(id) ? producer.get(id)!.inputs.flatMap((a) => (a.kind === 'var' && p.buffers.has(a.id) ? [p.buffers.get(a.id)!.buf] : [])) : undefined),
     shapeKey: (id) => varOf.get(id)!.dtype,
     placement: (gs) => placeGroups(gs),
     kernel: (g, p) => buildKernel(g.map((id) => varOf.get(id)!), p, producer, `k_${groupName(g)}`, groupName(g)),
     cost: (k) => kernelCost(k, (b) => sizes.get(b) ?? 1),
-    register: (g) => sizes.set(groupName(g), g.reduce((acc, id) => acc + sizeOf(varOf.get(id)!.shape), 0)),
+    // a stacked buffer is as cache-friendly as its largest slot: readers touch one slot
+    register: (g) => sizes.set(groupName(g), Math.max(...g.map((id) => sizeOf(varOf.get(id)!.shape)))),
   })
   function groupName(g: number[]): string {
     return g.map((id) => nameOf(varOf.get(id)!)).join('_')
@@ -183,6 +197,8 @@ export function lowerGraph(graph: Graph, hints: FusionHints = {}): Lowered {
 
 interface StackingOps {
   stackable(id: number): boolean
+  /** For variables a host step computes: the buffers it reads (no kernel is built for them). */
+  hostReads(id: number, p: Placement): string[] | undefined
   shapeKey(id: number): string
   placement(groups: number[][]): Placement
   kernel(group: number[], p: Placement): Kernel
@@ -197,16 +213,22 @@ interface StackingOps {
 function stackSiblings(order: number[], ops: StackingOps): number[][] {
   let groups = order.map((id) => [id])
   groups.forEach(ops.register)
-  const kernelsOf = (gs: number[][]) => {
+  /** Each group's step: its kernel (undefined for host steps), the buffers it reads and writes. */
+  const stepsOf = (gs: number[][]) => {
     const p = ops.placement(gs)
-    return gs.map((g) => ops.kernel(g, p))
+    return gs.map((g) => {
+      const host = ops.hostReads(g[0], p)
+      if (host) return { kernel: undefined, reads: host, out: p.buffers.get(g[0])!.buf }
+      const kernel = ops.kernel(g, p)
+      return { kernel, reads: kernel.buffers, out: kernel.out.buf }
+    })
   }
   const scheduled = (gs: number[][]): number[][] | undefined => {
-    // topological order of groups by the buffers their kernels read
-    const ks = kernelsOf(gs)
+    // topological order of groups by the buffers their steps read
+    const ks = stepsOf(gs)
     const producerOf = new Map<string, number>()
-    ks.forEach((k, i) => producerOf.set(k.out.buf, i))
-    const deps = ks.map((k) => new Set(k.buffers.map((b) => producerOf.get(b)).filter((i): i is number => i !== undefined)))
+    ks.forEach((k, i) => producerOf.set(k.out, i))
+    const deps = ks.map((k) => new Set(k.reads.map((b) => producerOf.get(b)).filter((i): i is number => i !== undefined)))
     const done: number[] = []
     const left = new Set(gs.keys())
     while (left.size) {
@@ -217,7 +239,7 @@ function stackSiblings(order: number[], ops: StackingOps): number[][] {
     }
     return done.map((i) => gs[i])
   }
-  const total = (gs: number[][]) => kernelsOf(gs).reduce((acc, k) => acc + ops.cost(k), 0)
+  const total = (gs: number[][]) => stepsOf(gs).reduce((acc, s) => acc + (s.kernel ? ops.cost(s.kernel) : 0), 0)
   let current = total(groups)
   for (let i = 0; i < groups.length; i++) {
     for (let j = i + 1; j < groups.length; j++) {

@@ -6,6 +6,9 @@ import { interpret } from '../ir/interpret.js'
 import { Tensor } from '../../dsl/tensor.js'
 import { cacheKey, lookup, store } from './cache.js'
 import { argSpec, flattenInputs } from './signature.js'
+import { currentBackend, gpujsRuntime } from './backend.js'
+import { lowerGraph } from '../fusion/lower.js'
+import type { Plan } from '../kernel/types.js'
 
 export class DslCompileError extends Error {
   override name = 'DslCompileError'
@@ -56,6 +59,22 @@ export function unflatten(tree: TreeDef, leaves: NDArray[], precision: Precision
     }
   }
   return go(tree)
+}
+
+const plans = new WeakMap<Specialized, Plan>()
+/** The kernel plan of a specialization (lowered once per process). */
+export function planOf(s: Specialized): Plan {
+  let p = plans.get(s)
+  if (!p) plans.set(s, (p = lowerGraph(s.graph).plan))
+  return p
+}
+
+/** Run on the chosen backend: compiled kernels, or the float32 interpreter. */
+export function runCompiled(p: Prepared, args: unknown[]): unknown {
+  const backend = currentBackend()
+  if (backend === 'interpreter') return runReference(p, args, 'f32')
+  const outs = gpujsRuntime(backend).run(planOf(p.specialized), flatten(args, p.specs))
+  return unflatten(p.specialized.outTree, outs, 'f32')
 }
 
 /** Run with the reference interpreter (float32 like the devices, or float64 as the oracle). */

@@ -67,7 +67,7 @@ export class GpujsRuntime {
     for (const s of plan.scalars) {
       const a = inputs[s.inputIndex]
       if (!a || a.shape.length !== 0) throw new BackendError(`scalar ${s.name}: expected a number`)
-      scalars.set(s.name, a.data[0])
+      scalars.set(s.name, Math.fround(a.data[0])) // the kernels compute in float32, like every device
     }
     const info = new Map(plan.buffers.map((b) => [b.name, b]))
     for (const step of plan.steps) {

@@ -1,0 +1,100 @@
+/**
+ * Structure tests of fusion (kernel counts and buffers pinned per program), the compiled path
+ * against the interpreter, and the kernel cache.
+ */
+import { describe, expect, test } from 'vitest'
+import { lowerGraph } from '../compiler/fusion/lower.js'
+import { GpujsRuntime } from '../compiler/backend/gpujs/run.js'
+import { emitKernel } from '../compiler/backend/gpujs/emit.js'
+import type { Plan } from '../compiler/kernel/types.js'
+import { interpret } from '../compiler/ir/interpret.js'
+import { expectClose, freshSeed, lower, randn, rng, rootPath, scalar, T } from './helpers.js'
+
+const FUSION = rootPath('test/fixtures/fusion.ts')
+const PAPER = rootPath('stdlib/fields/paper.ts')
+const kernels = (p: Plan) => p.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
+const intermediates = (p: Plan) => p.buffers.filter((b) => b.role === 'intermediate')
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1)
+
+describe('kernel counts', () => {
+  test('a five-op elementwise chain is one kernel with no intermediate buffer', () => {
+    const { plan } = lowerGraph(lower(FUSION, 'chain', [T([1 << 22]), T([1 << 22])]).graph)
+    expect(kernels(plan)).toHaveLength(1)
+    expect(intermediates(plan)).toHaveLength(0)
+    expect(kernels(plan)[0].fused.map((f) => f.prim).sort()).toEqual(['abs', 'add', 'add', 'mul', 'mul', 'mul', 'sqrt', 'sub'].sort())
+  })
+
+  test.each([['softmaxRows'], ['softmaxCols']])('%s is at most two kernels: the max and the sum share one launch', (fn) => {
+    const { plan } = lowerGraph(lower(FUSION, fn, [T([512, 1000])]).graph)
+    expect(kernels(plan).length).toBeLessThanOrEqual(2)
+    expect(intermediates(plan).every((b) => size(b.shape) <= 2 * 1000)).toBe(true)
+  })
+
+  const field = (n: number, d: number) => lowerGraph(lower(PAPER, 'paperField', [T([n, d]), T([n, d]), T([n, d]), T([])]).graph).plan
+
+  test('paperField, D = 2 (N = P = M = 1024): 4 kernels, distances recomputed, no N×(P+M) buffer', () => {
+    const plan = field(1024, 2)
+    expect(kernels(plan).map((k) => k.out.shape)).toEqual([[2, 1024], [2, 2048], [2, 1024], [1024, 2]])
+    for (const b of intermediates(plan)) expect(size(b.shape), b.name).toBeLessThan(1024 * 1024)
+  })
+
+  test('paperField, D = 64 (N = P = M = 1024): 5 kernels; the cost model stores the distances', () => {
+    const plan = field(1024, 64)
+    expect(kernels(plan).map((k) => k.out.shape)).toEqual([[1024, 2048], [6144], [2, 1024, 1024], [2, 1024], [1024, 64]])
+  })
+
+  test('paperField at the inspect example size (64×2, 128×2, 64×2) stays within 5 kernels', () => {
+    const r = lower(PAPER, 'paperField', [T([64, 2]), T([128, 2]), T([64, 2]), T([])])
+    expect(kernels(lowerGraph(r.graph).plan).length).toBeLessThanOrEqual(5)
+  })
+})
+
+describe('the compiled path', () => {
+  const runtimes = { cpu: new GpujsRuntime('cpu'), webasm: new GpujsRuntime('webasm') }
+
+  test.each([['cpu'], ['webasm']] as const)('paperField on %s equals the float64 interpreter', (mode) => {
+    const seed = freshSeed()
+    const r = rng(seed)
+    const spec = lower(PAPER, 'paperField', [T([96, 2]), T([80, 2]), T([96, 2]), T([])])
+    const inputs = [randn([96, 2], r), randn([80, 2], r), randn([96, 2], r), scalar(0.3 + r())]
+    const [got] = runtimes[mode].run(lowerGraph(spec.graph).plan, inputs)
+    const [want] = interpret(spec.graph, inputs, 'f64')
+    expectClose(got.data, want.data, 1e-5 * 176, `seed ${seed}`)
+  })
+
+  test('the kernels are source strings with constant loop bounds; scalars are arguments', () => {
+    const spec = lower(PAPER, 'paperField', [T([8, 2]), T([8, 2]), T([8, 2]), T([])])
+    for (const k of kernels(lowerGraph(spec.graph).plan)) {
+      const src = emitKernel(k)
+      expect(src).not.toMatch(/for \(let \w+ = 0; \w+ < [A-Za-z_]/) // bounds are literals
+      if (k.scalars.includes('s_tau')) expect(src).toMatch(/^function\(.*s_tau\)/)
+    }
+  })
+
+  test('a second run of the same plan builds no kernel; a new scalar value neither', () => {
+    const rt = new GpujsRuntime('cpu')
+    const spec = lower(PAPER, 'paperField', [T([16, 2]), T([16, 2]), T([16, 2]), T([])])
+    const plan = lowerGraph(spec.graph).plan
+    const r = rng(freshSeed())
+    const ins = [randn([16, 2], r), randn([16, 2], r), randn([16, 2], r), scalar(0.5)]
+    rt.run(plan, ins)
+    const built = rt.builds
+    expect(built).toBe(kernels(plan).length)
+    rt.run(plan, [...ins.slice(0, 3), scalar(0.7)])
+    expect(rt.builds).toBe(built)
+  })
+
+  test('inputs of the wrong size are refused before anything launches', () => {
+    const spec = lower(FUSION, 'chain', [T([8]), T([8])])
+    const plan = lowerGraph(spec.graph).plan
+    const r = rng(1)
+    expect(() => runtimes.cpu.run(plan, [randn([8], r), randn([7], r)])).toThrow(/input b: expected f32\[8\], got f32\[7\]/)
+  })
+
+  test('checkNaN names the kernel and the source lines that produced a NaN', () => {
+    const spec = lower(FUSION, 'chain', [T([4]), T([4])])
+    const plan = lowerGraph(spec.graph).plan
+    const nan = { shape: [4], dtype: 'f32' as const, data: Float64Array.of(1, NaN, 3, 4) }
+    expect(() => runtimes.cpu.run(plan, [nan, nan], { checkNaN: true })).toThrow(/kernel k_\w+ produced NaN .*fusion\.ts:\d+:\d+/)
+  })
+})
