@@ -29,8 +29,8 @@ export interface InspectArgs {
 
 const SCALAR_TYPES = /^(number|f32|i32|boolean)$/
 
-export function inspect(a: InspectArgs, out: (s: string) => void): void {
-  if (!(DUMPS as readonly string[]).includes(a.dump)) throw new UsageError(`unknown --dump '${a.dump}': choose one of ${DUMPS.join(', ')}`)
+/** The entry point named by --fn in a file, and argument specs from --shapes / --static. */
+export function resolveEntry(a: { file: string; fn: string; shapes?: string; static?: string }): { file: string; specs: ArgSpec[]; names: string[] } {
   const file = path.resolve(a.file)
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${a.file}`)
   const sf = loadSourceFile(file)
@@ -54,6 +54,12 @@ export function inspect(a: InspectArgs, out: (s: string) => void): void {
     if (!s) throw new UsageError(`no shape for parameter '${names[i]}'${type ? ` (${type})` : ''}: add ${names[i]}=<rows>x<cols> to --shapes`)
     return s
   })
+  return { file, specs, names }
+}
+
+export function inspect(a: InspectArgs, out: (s: string) => void): void {
+  if (!(DUMPS as readonly string[]).includes(a.dump)) throw new UsageError(`unknown --dump '${a.dump}': choose one of ${DUMPS.join(', ')}`)
+  const { file, specs, names } = resolveEntry(a)
   const wrt = (a.wrt ?? names[0]).split(',').map((n) => {
     const i = names.indexOf(n.trim())
     if (i < 0) throw new UsageError(`--wrt '${n}' is not a parameter of '${a.fn}'; its parameters are ${names.join(', ')}`)

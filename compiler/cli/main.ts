@@ -13,6 +13,7 @@ const USAGE = `usage:
       kernels: the fused plan and each kernel's code (--explain says why each buffer exists)
       js: the gpu.js kernel sources; wgsl: gpu.js's WGSL translation of them
   drift run [--backend auto|interpreter|cpu|webasm] <file.ts> [args...]
+  drift compile <file.ts> --fn <name> [--shapes …] [--static …] -o <dir>   kernels, plan, manifest, IR and a runtime bundle
   drift run [--backend auto|interpreter|cpu|webasm] <file.ts> [args...]   run a program that calls DSL functions
   drift --help`
 
@@ -29,6 +30,33 @@ export async function main(argv: string[]): Promise<number> {
         if (positionals.length !== 1) throw new UsageError('inspect takes one file: drift inspect <file.ts> --fn <name> --shapes …')
         if (!values.fn) throw new UsageError('missing --fn <name>: the DSL function to inspect')
         inspect({ file: positionals[0], fn: values.fn, shapes: values.shapes, static: values.static, wrt: values.wrt, explain: values.explain, dump: values.dump! }, (s) => console.log(s))
+        return 0
+      }
+      case 'compile': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { fn: { type: 'string' }, shapes: { type: 'string' }, static: { type: 'string' }, out: { type: 'string', short: 'o' } },
+        })
+        if (positionals.length !== 1) throw new UsageError('compile takes one file: drift compile <file.ts> --fn <name> --shapes … -o <dir>')
+        if (!values.fn) throw new UsageError('missing --fn <name>: the DSL function to compile')
+        if (!values.out) throw new UsageError('missing -o <dir>: where to write the compiled function')
+        const { resolveEntry } = await import('./inspect.js')
+        const { specialize } = await import('../frontend/specialize.js')
+        const { formatDiagnostic } = await import('../frontend/diagnostics.js')
+        const { compileToDir } = await import('../aot/compile.js')
+        const entry = resolveEntry({ file: positionals[0], fn: values.fn, shapes: values.shapes, static: values.static })
+        const r = specialize({ file: entry.file, exportName: values.fn }, entry.specs)
+        if (r._tag === 'Left') throw new UsageError(r.left.map((d) => formatDiagnostic(d)).join('\n'))
+        const out = path.resolve(values.out)
+        try {
+          fs.mkdirSync(out, { recursive: true })
+          fs.accessSync(out, fs.constants.W_OK)
+        } catch {
+          throw new UsageError(`cannot write to ${values.out}`)
+        }
+        const files = await compileToDir(r.right, entry.specs, entry.names, entry.file, out)
+        console.log(`compiled ${values.fn} into ${values.out}: ${files.join(', ')}`)
         return 0
       }
       case 'run': {

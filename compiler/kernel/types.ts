@@ -38,6 +38,8 @@ export interface Kernel {
   maxLoop: number
   /** L1 primitives fused into this kernel, with their source locations. */
   fused: { prim: string; loc?: SourceLoc }[]
+  /** The emitted gpu.js source, stored in ahead-of-time plans (JSON cannot hold ±Infinity literals). */
+  source?: string
 }
 
 export interface BufferInfo {

@@ -43,7 +43,7 @@ export class GpujsRuntime {
   }
 
   private kernelFor(k: Kernel): GpuKernel {
-    const source = emitKernel(k)
+    const source = k.source ?? emitKernel(k)
     const key = `${source}|${k.threads.join(',')}`
     let built = this.cache.get(key)
     if (!built) {

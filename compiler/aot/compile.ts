@@ -1,0 +1,64 @@
+/**
+ * `drift compile`: a specialized function written to a directory as kernels, plan, manifest and
+ * IR dumps, plus an esbuild bundle of the runtime that runs them without the compiler.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import type { ArgSpec, Specialized } from '../frontend/specialize.js'
+import { lowerGraph } from '../fusion/lower.js'
+import { printGraph } from '../ir/print.js'
+import { printPlan } from '../kernel/print.js'
+import { emitKernel } from '../backend/gpujs/emit.js'
+import type { ArgInfo, EntryInfo, Manifest } from './runtime.js'
+
+const RUNTIME_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime.ts')
+export const BUNDLE = 'drift-runtime.mjs'
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`
+  fs.writeFileSync(tmp, text)
+  fs.renameSync(tmp, file)
+}
+
+/** Input leaves in plan order, named by their parameter paths. */
+function inputInfo(s: Specialized, specs: ArgSpec[], names: string[]): ArgInfo[] {
+  const out: ArgInfo[] = []
+  const walk = (spec: ArgSpec, p: string) => {
+    if (spec.tag === 'tensor') out.push({ path: p, shape: spec.aval.shape, dtype: spec.aval.dtype, kind: spec.aval.shape.length === 0 && spec.aval.dtype === 'f32' ? 'scalar' : 'tensor' })
+    else if (spec.tag === 'array') spec.items.forEach((x, i) => walk(x, `${p}.${i}`))
+    else if (spec.tag === 'object') spec.fields.forEach(([k, x]) => walk(x, `${p}.${k}`))
+  }
+  specs.forEach((spec, i) => walk(spec, names[i] ?? `arg${i}`))
+  if (out.length !== s.graph.inputs.length) throw new Error('internal: argument leaves and graph inputs differ')
+  return out
+}
+
+export async function compileToDir(s: Specialized, specs: ArgSpec[], names: string[], source: string, dir: string): Promise<string[]> {
+  fs.mkdirSync(dir, { recursive: true })
+  const { plan } = lowerGraph(s.graph)
+  for (const st of plan.steps) if (st.k === 'launch') st.kernel.source = emitKernel(st.kernel)
+  const files: string[] = []
+  const put = (name: string, text: string) => (writeAtomic(path.join(dir, name), text), files.push(name))
+  put(`${s.name}.plan.json`, JSON.stringify(plan))
+  put(`${s.name}.ir.txt`, printGraph(s.graph, { relativeTo: path.dirname(source) }) + '\n')
+  put(`${s.name}.kernels.txt`, printPlan(plan, { code: true }) + '\n')
+  put(`${s.name}.kernels.js`, plan.steps.flatMap((st) => (st.k === 'launch' ? [`// ${st.kernel.name}\nexport const ${st.kernel.name} = ${emitKernel(st.kernel)}\n`] : [])).join('\n'))
+  const manifestFile = path.join(dir, 'manifest.json')
+  const manifest: Manifest = fs.existsSync(manifestFile) ? JSON.parse(fs.readFileSync(manifestFile, 'utf8')) : { format: 'drift-aot-1', entries: {} }
+  const entry: EntryInfo = { name: s.name, source: path.relative(dir, source), inputs: inputInfo(s, specs, names), outputs: s.outTree, plan: `${s.name}.plan.json` }
+  manifest.entries[s.name] = entry
+  put('manifest.json', JSON.stringify(manifest, null, 2) + '\n')
+  const bundled = await build({
+    entryPoints: [RUNTIME_ENTRY],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    external: ['gpu.js'],
+  })
+  put(BUNDLE, bundled.outputFiles[0].text)
+  return files
+}
