@@ -8,6 +8,7 @@ import { GpujsRuntime } from '../compiler/backend/gpujs/run.js'
 import { emitKernel } from '../compiler/backend/gpujs/emit.js'
 import type { Plan } from '../compiler/kernel/types.js'
 import { interpret } from '../compiler/ir/interpret.js'
+import { specialize } from '../compiler/frontend/specialize.js'
 import { expectClose, freshSeed, lower, randn, rng, rootPath, scalar, T } from './helpers.js'
 
 const FUSION = rootPath('test/fixtures/fusion.ts')
@@ -96,5 +97,41 @@ describe('the compiled path', () => {
     const plan = lowerGraph(spec.graph).plan
     const nan = { shape: [4], dtype: 'f32' as const, data: Float64Array.of(1, NaN, 3, 4) }
     expect(() => runtimes.cpu.run(plan, [nan, nan], { checkNaN: true })).toThrow(/kernel k_\w+ produced NaN .*fusion\.ts:\d+:\d+/)
+  })
+})
+
+describe('the threaded webasm backend', () => {
+  test('runs through gpu.js async mode and equals the synchronous webasm result', async () => {
+    const threads = new GpujsRuntime('webasm-threads')
+    const spec = lower(PAPER, 'paperField', [T([128, 2]), T([96, 2]), T([128, 2]), T([])])
+    const plan = lowerGraph(spec.graph).plan
+    const r = rng(freshSeed())
+    const ins = [randn([128, 2], r), randn([96, 2], r), randn([128, 2], r), scalar(0.4)]
+    const [a] = await threads.runAsync(plan, ins)
+    expect(threads.lastKernelClass).toBe('WebAssemblyKernel')
+    const [b] = new GpujsRuntime('webasm').run(plan, ins)
+    expect(Array.from(a.data)).toEqual(Array.from(b.data))
+    expect(() => threads.run(plan, ins)).toThrow(/asynchronous: use runAsync/)
+  })
+})
+
+describe('compiled gradients', () => {
+  const GRADS = rootPath('test/fixtures/grads.ts')
+  const obj = (fields: [string, number[]][]) => ({ tag: 'object' as const, fields: fields.map(([k, s]) => [k, T(s)] as [string, ReturnType<typeof T>]) })
+  const cases = [
+    { fn: 'mlpLoss', specs: [obj([['w1', [3, 8]], ['b1', [8]], ['w2', [8, 2]], ['b2', [2]]]), T([6, 3]), T([6, 2])], shapes: [[3, 8], [8], [8, 2], [2], [6, 3], [6, 2]] },
+    { fn: 'convNetLoss', specs: [obj([['k1', [3, 1, 3, 3]], ['k2', [2, 3, 2, 2]], ['head', [18, 2]]]), T([2, 1, 6, 6]), T([2, 2])], shapes: [[3, 1, 3, 3], [2, 3, 2, 2], [18, 2], [2, 1, 6, 6], [2, 2]] },
+    { fn: 'lambdas', specs: [T([4, 5]), T([4, 5]), T([])], shapes: [[4, 5], [4, 5], []] },
+    { fn: 'folds', specs: [T([3, 5]), T([])], shapes: [[3, 5], []] },
+  ]
+  test.each(cases.map((c) => [c.fn, c] as const))('valueAndGrad(%s) on webasm equals the float64 interpreter', (_n, c) => {
+    const r = specialize({ file: GRADS, exportName: c.fn, transform: { kind: 'valueAndGrad', argnums: [0] } }, c.specs)
+    if (r._tag === 'Left') throw new Error(r.left.map((d) => d.message).join('\n'))
+    const seed = freshSeed()
+    const rand = rng(seed)
+    const inputs = c.shapes.map((s) => (s.length === 0 ? scalar(0.5 + rand()) : randn(s, rand, 0.5)))
+    const got = new GpujsRuntime('webasm').run(lowerGraph(r.right.graph).plan, inputs)
+    const want = interpret(r.right.graph, inputs, 'f64')
+    got.forEach((g, i) => expectClose(g.data, want[i].data, 1e-4, `${c.fn} output ${i} (seed ${seed})`))
   })
 })

@@ -1,11 +1,11 @@
 /**
  * Choosing where compiled functions run: `interpreter` (the float32 reference interpreter),
- * gpu.js `cpu` or `webasm`. Set by DRIFT_BACKEND or setBackend(); `auto` picks the fastest one
+ * gpu.js `cpu`, `webasm`, or `webasm-threads` (gpu.js's async mode over a worker pool). Set by DRIFT_BACKEND or setBackend(); `auto` picks the fastest one
  * available here and says so once.
  */
 import { GpujsRuntime, type GpujsMode } from '../backend/gpujs/run.js'
 
-export const BACKENDS = ['auto', 'interpreter', 'cpu', 'webasm'] as const
+export const BACKENDS = ['auto', 'interpreter', 'cpu', 'webasm', 'webasm-threads'] as const
 export type BackendChoice = (typeof BACKENDS)[number]
 export type Backend = Exclude<BackendChoice, 'auto'>
 

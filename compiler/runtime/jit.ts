@@ -70,10 +70,10 @@ export function planOf(s: Specialized): Plan {
 }
 
 /** Run on the chosen backend: compiled kernels, or the float32 interpreter. */
-export function runCompiled(p: Prepared, args: unknown[]): unknown {
+export async function runCompiled(p: Prepared, args: unknown[]): Promise<unknown> {
   const backend = currentBackend()
   if (backend === 'interpreter') return runReference(p, args, 'f32')
-  const outs = gpujsRuntime(backend).run(planOf(p.specialized), flatten(args, p.specs))
+  const outs = await gpujsRuntime(backend).runAsync(planOf(p.specialized), flatten(args, p.specs))
   return unflatten(p.specialized.outTree, outs, 'f32')
 }
 

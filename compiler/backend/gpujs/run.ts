@@ -14,12 +14,19 @@ import '../../ir/prims/index.js'
 
 const require = createRequire(import.meta.url)
 
-export type GpujsMode = 'cpu' | 'webasm'
-const KERNEL_CLASS: Record<GpujsMode, string> = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel' }
+/** `webasm-threads`: gpu.js's async mode, which splits large kernels over a worker pool. */
+export type GpujsMode = 'cpu' | 'webasm' | 'webasm-threads'
+const KERNEL_CLASS: Record<GpujsMode, string> = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel', 'webasm-threads': 'WebAssemblyKernel' }
 
 interface GpuKernel {
   (...args: unknown[]): unknown
   kernel: { constructor: { name: string }; fallbackReason?: string }
+}
+
+interface RunState {
+  env: Map<string, Float32Array>
+  scalars: Map<string, number>
+  info: Map<string, Plan['buffers'][number]>
 }
 
 export class BackendError extends Error {
@@ -36,10 +43,12 @@ export class GpujsRuntime {
   private readonly cache = new Map<string, GpuKernel>()
   /** Kernels built so far (for tests of the jit cache). */
   builds = 0
+  /** The gpu.js kernel class that ran the last launch (CPUKernel, WebAssemblyKernel, …). */
+  lastKernelClass: string | undefined
 
   constructor(readonly mode: GpujsMode) {
     const { GPU } = require('gpu.js') as { GPU: new (o: object) => GpujsRuntime['gpu'] }
-    this.gpu = new GPU({ mode })
+    this.gpu = new GPU({ mode: mode === 'webasm-threads' ? 'webasm' : mode })
   }
 
   private kernelFor(k: Kernel): GpuKernel {
@@ -47,14 +56,40 @@ export class GpujsRuntime {
     const key = `${source}|${k.threads.join(',')}`
     let built = this.cache.get(key)
     if (!built) {
-      built = this.gpu.createKernel(source, { output: k.threads, loopMaxIterations: Math.max(1000, k.maxLoop + 1), precision: 'single' })
+      built = this.gpu.createKernel(source, {
+        output: k.threads,
+        loopMaxIterations: Math.max(1000, k.maxLoop + 1),
+        precision: 'single',
+        asyncMode: this.mode === 'webasm-threads',
+      })
       this.builds++
       this.cache.set(key, built)
     }
     return built
   }
 
+  /** Run a plan synchronously (cpu and webasm). */
   run(plan: Plan, inputs: NDArray[], opts: RunOptions = {}): NDArray[] {
+    if (this.mode === 'webasm-threads') throw new BackendError('the threaded webasm backend is asynchronous: use runAsync')
+    const state = this.start(plan, inputs)
+    for (const step of plan.steps) {
+      if (step.k === 'launch') state.env.set(step.kernel.out.buf, this.finish(step.kernel, this.launch(step.kernel, state), opts))
+      else this.other(step, state)
+    }
+    return this.outputs(plan, state)
+  }
+
+  /** Run a plan, awaiting each launch (every mode; the threaded one needs it). */
+  async runAsync(plan: Plan, inputs: NDArray[], opts: RunOptions = {}): Promise<NDArray[]> {
+    const state = this.start(plan, inputs)
+    for (const step of plan.steps) {
+      if (step.k === 'launch') state.env.set(step.kernel.out.buf, this.finish(step.kernel, await this.launch(step.kernel, state), opts))
+      else this.other(step, state)
+    }
+    return this.outputs(plan, state)
+  }
+
+  private start(plan: Plan, inputs: NDArray[]): RunState {
     const env = new Map<string, Float32Array>()
     const scalars = new Map<string, number>()
     for (const b of plan.buffers) {
@@ -69,8 +104,12 @@ export class GpujsRuntime {
       if (!a || a.shape.length !== 0) throw new BackendError(`scalar ${s.name}: expected a number`)
       scalars.set(s.name, Math.fround(a.data[0])) // the kernels compute in float32, like every device
     }
-    const info = new Map(plan.buffers.map((b) => [b.name, b]))
-    for (const step of plan.steps) {
+    return { env, scalars, info: new Map(plan.buffers.map((b) => [b.name, b])) }
+  }
+
+  /** A free or host step. */
+  private other(step: Plan['steps'][number], { env, info }: RunState): void {
+    {
       if (step.k === 'free') env.delete(step.buf)
       else if (step.k === 'host') {
         const ins = step.inputs.map((x): NDArray => {
@@ -80,8 +119,11 @@ export class GpujsRuntime {
         })
         const [out] = primitive(step.prim).evaluate(ins, step.params, 'f32')
         env.set(step.out, Float32Array.from(out.data))
-      } else env.set(step.kernel.out.buf, this.launch(step.kernel, env, scalars, opts))
+      }
     }
+  }
+
+  private outputs(plan: Plan, { env, scalars, info }: RunState): NDArray[] {
     return plan.outputs.map((o) => {
       if (o.k === 'literal') return { shape: [], dtype: o.dtype, data: Float32Array.of(o.value) }
       if (o.k === 'scalar') return { shape: [], dtype: 'f32', data: Float32Array.of(scalars.get(o.name)!) }
@@ -91,13 +133,19 @@ export class GpujsRuntime {
     })
   }
 
-  private launch(k: Kernel, env: Map<string, Float32Array>, scalars: Map<string, number>, opts: RunOptions): Float32Array {
+  /** Launch a kernel; the result is a value, or a promise of one in the threaded mode. */
+  private launch(k: Kernel, { env, scalars }: RunState): unknown {
     const kernel = this.kernelFor(k)
     const args = [...k.buffers.map((b) => env.get(b)!), ...k.scalars.map((s) => scalars.get(s)!)]
     const raw = kernel(...args)
     const ran = kernel.kernel.constructor.name
+    this.lastKernelClass = ran
     if (ran !== KERNEL_CLASS[this.mode])
       throw new BackendError(`gpu.js ran ${k.name} on ${ran} instead of ${this.mode}${kernel.kernel.fallbackReason ? `: ${kernel.kernel.fallbackReason}` : ''}`)
+    return raw
+  }
+
+  private finish(k: Kernel, raw: unknown, opts: RunOptions): Float32Array {
     const out = flatten(raw, sizeOf(k.out.shape))
     if (opts.checkNaN && out.some(Number.isNaN)) {
       const where = [...new Set(k.fused.filter((f) => f.loc).map((f) => showLoc(f.loc!)))].join(', ')
