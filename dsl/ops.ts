@@ -54,6 +54,8 @@ export const expm1 = fun('expm1')
 export const where = <S extends Shape, D extends DType>(_c: T<S, DType>, _a: T<S, D> | number, _b: T<Shape, D> | number): T<S, D> => outsideDsl('where')
 export const astype = <S extends Shape, D extends DType>(_x: T<S, DType>, _dtype: D): T<S, D> => outsideDsl('astype')
 export const stopGradient = <V>(_x: V): V => outsideDsl('stopGradient')
+/** A fusion hint: store x in a buffer (`materialize`) or recompute it wherever it is read (`inline`). Identity otherwise. */
+export const hint = <S extends Shape, D extends DType>(_x: T<S, D>, _mode: 'materialize' | 'inline'): T<S, D> => outsideDsl('hint')
 
 export function sum<S extends Shape, D extends DType>(x: T<S, D>): T<[], D>
 export function sum<S extends Shape, D extends DType, K extends boolean = false>(x: T<S, D>, axis: number, keepdims?: K): K extends true ? T<S, D> : T<Drop1<S>, D>

@@ -135,3 +135,15 @@ describe('compiled gradients', () => {
     got.forEach((g, i) => expectClose(g.data, want[i].data, 1e-4, `${c.fn} output ${i} (seed ${seed})`))
   })
 })
+
+describe('fusion hints', () => {
+  const dist = (fn: string) => lowerGraph(lower(FUSION, fn, [T([512, 64]), T([512, 64]), T([])]).graph).plan
+  test("hint(x, 'inline') keeps a value out of every buffer; hint(x, 'materialize') stores it", () => {
+    // a kernel that computes nothing but the distances exists only when they are stored
+    const distanceKernels = (p: Plan) => kernels(p).filter((k) => k.fused.every((f) => f.prim === 'cdist' || f.prim === 'hint'))
+    expect(distanceKernels(dist('recomputedDistances'))).toHaveLength(0)
+    const stored = dist('storedDistances')
+    expect(distanceKernels(stored)).toHaveLength(1)
+    expect(stored.buffers.find((b) => b.name === distanceKernels(stored)[0].out.buf)!.reason).toMatch(/hint: materialize/)
+  })
+})

@@ -196,6 +196,11 @@ const OPS: Record<string, Op> = {
   cdist,
   conv2d,
   stopGradient: (ev, args, call) => stopGradient(ev, ev.arg(args, 0, call, 'stopGradient'), call),
+  hint: (ev, args, call) => {
+    const mode = ev.arg(args, 1, call, 'hint')
+    if (mode !== 'materialize' && mode !== 'inline') fail('D109', call, `hint takes 'materialize' or 'inline', got ${describe(mode)}`, "write hint(x, 'materialize') or hint(x, 'inline')")
+    return ev.emit1('hint', [tensorArg(ev, args, 0, call, 'hint')], { mode })
+  },
   dsl: (ev, args, call) => {
     const f = ev.arg(args, 0, call, 'dsl')
     if (!(f instanceof Closure)) fail('D109', call, `dsl(…) wraps a function, got ${describe(f)}`, 'write dsl((x: Mat) => …)')
@@ -209,7 +214,7 @@ const OPS: Record<string, Op> = {
 
 /** Names usable as methods on tensors (`x.name(...)`) besides the properties below. */
 const NOT_METHODS = new Set(['dsl', 'concat', 'stack', 'iota', 'eye', 'zeros', 'ones', 'full', 'generate', 'randomKey', 'zipWith', 'where', 'less', 'lessEqual', 'greater', 'greaterEqual', 'equal', 'notEqual',
-  'grad', 'valueAndGrad', 'vjp', 'customVjp',
+  'grad', 'valueAndGrad', 'vjp', 'customVjp', 'hint',
   'rows', 'cols', 'zerosLike', 'onesLike', 'foldIn', 'splitKey', 'randomNormal', 'randomUniform', 'randint'])
 
 export function builtinOp(ev: Evaluator, name: string): Builtin | undefined {

@@ -58,6 +58,7 @@ function compute(env: ElementEnv, e: Eqn, _o: number, idx: KExpr[]): KExpr {
   const inShape = (i: number) => (ins[i].kind === 'var' ? (ins[i] as Var).shape : [])
   switch (e.prim) {
     case 'copy':
+    case 'hint':
     case 'stop_gradient':
       return at(0, idx)
     case 'cast':

@@ -32,7 +32,24 @@ export interface FusionHints {
 
 const fmt = (n: number) => n.toExponential(2)
 
-export function lowerGraph(graph: Graph, hints: FusionHints = {}): Lowered {
+/** Hints written in DSL code (`hint(x, 'materialize' | 'inline')`), added to the caller's. */
+function hintsIn(graph: Graph, given: FusionHints): FusionHints {
+  const materialize = new Set(given.materialize ?? [])
+  const inline = new Set(given.inline ?? [])
+  for (const e of graph.eqns) {
+    if (e.prim !== 'hint') continue
+    const src = e.inputs[0]
+    if (e.params.mode === 'materialize') materialize.add(e.outputs[0].id)
+    else {
+      inline.add(e.outputs[0].id)
+      if (src.kind === 'var') inline.add(src.id)
+    }
+  }
+  return { materialize, inline }
+}
+
+export function lowerGraph(graph: Graph, given: FusionHints = {}): Lowered {
+  const hints = hintsIn(graph, given)
   const names = varNamer(graph)
   const nameOf = (v: Var) => names.name(v.id).replace(/[^A-Za-z0-9_]/g, '_')
   const producer = producers(graph)

@@ -54,3 +54,16 @@ definePrimitive<Record<string, never>>({
   evaluate: ([a]) => [a],
   vjp: (_ctx, _e, [ct]) => [ct],
 })
+
+/** A fusion hint: identity, asking the fusion stage to store (`materialize`) or recompute (`inline`) its operand. */
+definePrimitive<{ mode: 'materialize' | 'inline' }>({
+  name: 'hint',
+  arity: 1,
+  infer: ([a], p) => {
+    if (p.mode !== 'materialize' && p.mode !== 'inline') throw new ShapeError(`unknown fusion hint '${p.mode}'`, "use 'materialize' or 'inline'")
+    return [a]
+  },
+  evaluate: ([a]) => [a],
+  printParams: (p) => `mode=${p.mode}`,
+  vjp: (_ctx, _e, [ct]) => [ct],
+})
