@@ -4,4 +4,8 @@ import { register } from 'tsx/esm/api'
 
 register()
 const { main } = await import('../compiler/cli/main.ts')
-process.exitCode = await main(process.argv.slice(2))
+const code = await main(process.argv.slice(2))
+// Dawn (WebGPU) keeps the event loop alive: once a program used it, leave explicitly after the output drains.
+const { webgpuActive } = await import('../compiler/backend/gpujs/webgpu.ts')
+if (webgpuActive) process.stdout.write('', () => process.exit(code))
+else process.exitCode = code

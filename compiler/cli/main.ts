@@ -12,9 +12,9 @@ const USAGE = `usage:
       ir: the L1 program; grad: [value, gradient] with respect to --wrt (default: the first parameter)
       kernels: the fused plan and each kernel's code (--explain says why each buffer exists)
       js: the gpu.js kernel sources; wgsl: gpu.js's WGSL translation of them
-  drift run [--backend auto|interpreter|cpu|webasm|webasm-threads] <file.ts> [args...]
+  drift run [--backend auto|interpreter|cpu|webasm|webasm-threads|webgpu] <file.ts> [args...]
   drift compile <file.ts> --fn <name> [--shapes …] [--static …] -o <dir>   kernels, plan, manifest, IR and a runtime bundle
-  drift run [--backend auto|interpreter|cpu|webasm|webasm-threads] <file.ts> [args...]   run a program that calls DSL functions
+  drift run [--backend auto|interpreter|cpu|webasm|webasm-threads|webgpu] <file.ts> [args...]   run a program that calls DSL functions
   drift --help`
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,11 +1,17 @@
 /**
  * Choosing where compiled functions run: `interpreter` (the float32 reference interpreter),
- * gpu.js `cpu`, `webasm`, or `webasm-threads` (gpu.js's async mode over a worker pool). Set by DRIFT_BACKEND or setBackend(); `auto` picks the fastest one
+ * gpu.js `cpu`, `webasm`, `webasm-threads` (gpu.js's async mode over a worker pool) or
+ * `webgpu` (Dawn: Vulkan on a GPU, OpenGL/Mesa without one). Set by DRIFT_BACKEND or setBackend(); `auto` picks the fastest one
  * available here and says so once.
  */
 import { GpujsRuntime, type GpujsMode } from '../backend/gpujs/run.js'
+import { probeWebGPU } from '../backend/gpujs/webgpu.js'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
-export const BACKENDS = ['auto', 'interpreter', 'cpu', 'webasm', 'webasm-threads'] as const
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
+export const BACKENDS = ['auto', 'interpreter', 'cpu', 'webasm', 'webasm-threads', 'webgpu'] as const
 export type BackendChoice = (typeof BACKENDS)[number]
 export type Backend = Exclude<BackendChoice, 'auto'>
 
@@ -17,16 +23,24 @@ export function setBackend(name: string): void {
   chosen = name as BackendChoice
 }
 
-/** The backend compiled functions run on now. */
+let autoChoice: Backend | undefined
+
+/**
+ * The backend compiled functions run on now. `auto` asks (once, in a child process) whether
+ * WebGPU has a hardware adapter: then webgpu, else webasm; it says which and why.
+ */
 export function currentBackend(): Backend {
   const want = chosen ?? (process.env.DRIFT_BACKEND as BackendChoice | undefined) ?? 'auto'
   if (!(BACKENDS as readonly string[]).includes(want)) throw new Error(`DRIFT_BACKEND='${want}' is not a backend: choose one of ${BACKENDS.join(', ')}`)
   if (want !== 'auto') return want
-  if (!announced) {
+  if (!autoChoice) {
+    const gpu = probeWebGPU(PACKAGE_ROOT)
+    autoChoice = gpu && !gpu.software ? 'webgpu' : 'webasm'
+    const why = gpu ? `WebGPU adapter: ${gpu.description} (${gpu.api}${gpu.software ? ', software' : ''})` : 'no WebGPU adapter'
+    if (!announced) process.stderr.write(`drift: backend auto → ${autoChoice} (${why})\n`)
     announced = true
-    process.stderr.write('drift: backend auto → webasm (gpu.js WebAssembly, the fastest available without a GPU)\n')
   }
-  return 'webasm'
+  return autoChoice
 }
 
 const runtimes = new Map<GpujsMode, GpujsRuntime>()

@@ -10,13 +10,17 @@ import { sameShape, showShape, sizeOf } from '../../ir/shape.js'
 import { showLoc } from '../../ir/print.js'
 import type { Kernel, Plan } from '../../kernel/types.js'
 import { emitKernel } from './emit.js'
+import { initWebGPU, type WebGPUInfo } from './webgpu.js'
 import '../../ir/prims/index.js'
 
 const require = createRequire(import.meta.url)
 
 /** `webasm-threads`: gpu.js's async mode, which splits large kernels over a worker pool. */
-export type GpujsMode = 'cpu' | 'webasm' | 'webasm-threads'
-const KERNEL_CLASS: Record<GpujsMode, string> = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel', 'webasm-threads': 'WebAssemblyKernel' }
+export type GpujsMode = 'cpu' | 'webasm' | 'webasm-threads' | 'webgpu'
+const KERNEL_CLASS: Record<GpujsMode, string> = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel', 'webasm-threads': 'WebAssemblyKernel', webgpu: 'WebGPUKernel' }
+const ASYNC_MODES = new Set<GpujsMode>(['webasm-threads', 'webgpu'])
+/** gpu.js asks Dawn for the default limit of 8 storage buffers per stage: 7 inputs and the output. */
+const WEBGPU_MAX_ARRAYS = 7
 
 interface GpuKernel {
   (...args: unknown[]): unknown
@@ -39,28 +43,39 @@ export interface RunOptions {
 }
 
 export class GpujsRuntime {
-  private readonly gpu: { createKernel(src: string, opts: object): GpuKernel }
+  private gpuInstance: { createKernel(src: string, opts: object): GpuKernel } | undefined
   private readonly cache = new Map<string, GpuKernel>()
   /** Kernels built so far (for tests of the jit cache). */
   builds = 0
   /** The gpu.js kernel class that ran the last launch (CPUKernel, WebAssemblyKernel, …). */
   lastKernelClass: string | undefined
 
-  constructor(readonly mode: GpujsMode) {
-    const { GPU } = require('gpu.js') as { GPU: new (o: object) => GpujsRuntime['gpu'] }
-    this.gpu = new GPU({ mode: mode === 'webasm-threads' ? 'webasm' : mode })
+  /** For webgpu: the adapter that runs the kernels. */
+  adapter: WebGPUInfo | undefined
+
+  constructor(readonly mode: GpujsMode) {}
+
+  private get gpu() {
+    if (!this.gpuInstance) {
+      const { GPU } = require('gpu.js') as { GPU: new (o: object) => NonNullable<GpujsRuntime['gpuInstance']> }
+      this.gpuInstance = new GPU({ mode: this.mode === 'webasm-threads' ? 'webasm' : this.mode })
+    }
+    return this.gpuInstance
   }
 
   private kernelFor(k: Kernel): GpuKernel {
     const source = k.source ?? emitKernel(k)
     const key = `${source}|${k.threads.join(',')}`
     let built = this.cache.get(key)
+    if (!built && this.mode === 'webgpu' && k.buffers.length > WEBGPU_MAX_ARRAYS)
+      throw new BackendError(`kernel ${k.name} reads ${k.buffers.length} buffers; gpu.js on WebGPU binds at most ${WEBGPU_MAX_ARRAYS} (run it on webasm, or store fewer intermediates with hint(x, 'inline'))`)
     if (!built) {
       built = this.gpu.createKernel(source, {
         output: k.threads,
         loopMaxIterations: Math.max(1000, k.maxLoop + 1),
         precision: 'single',
         asyncMode: this.mode === 'webasm-threads',
+        ...(this.mode === 'webgpu' ? { dynamicOutput: false } : {}),
       })
       this.builds++
       this.cache.set(key, built)
@@ -70,7 +85,7 @@ export class GpujsRuntime {
 
   /** Run a plan synchronously (cpu and webasm). */
   run(plan: Plan, inputs: NDArray[], opts: RunOptions = {}): NDArray[] {
-    if (this.mode === 'webasm-threads') throw new BackendError('the threaded webasm backend is asynchronous: use runAsync')
+    if (ASYNC_MODES.has(this.mode)) throw new BackendError(`the ${this.mode} backend is asynchronous: use runAsync`)
     const state = this.start(plan, inputs)
     for (const step of plan.steps) {
       if (step.k === 'launch') state.env.set(step.kernel.out.buf, this.finish(step.kernel, this.launch(step.kernel, state), opts))
@@ -81,6 +96,7 @@ export class GpujsRuntime {
 
   /** Run a plan, awaiting each launch (every mode; the threaded one needs it). */
   async runAsync(plan: Plan, inputs: NDArray[], opts: RunOptions = {}): Promise<NDArray[]> {
+    if (this.mode === 'webgpu') this.adapter ??= await initWebGPU()
     const state = this.start(plan, inputs)
     for (const step of plan.steps) {
       if (step.k === 'launch') state.env.set(step.kernel.out.buf, this.finish(step.kernel, await this.launch(step.kernel, state), opts))

@@ -1,0 +1,42 @@
+/**
+ * The webgpu backend (Dawn through the `webgpu` package): Vulkan on a GPU, OpenGL on Mesa
+ * llvmpipe on a CPU-only machine. Where Dawn finds no adapter the tests say why and are skipped.
+ */
+import { describe, expect, test } from 'vitest'
+import { lowerGraph } from '../compiler/fusion/lower.js'
+import { GpujsRuntime } from '../compiler/backend/gpujs/run.js'
+import { probeWebGPU } from '../compiler/backend/gpujs/webgpu.js'
+import { interpret } from '../compiler/ir/interpret.js'
+import { ROOT, expectClose, freshSeed, lower, randn, rng, rootPath, scalar, T } from './helpers.js'
+
+const adapter = probeWebGPU(ROOT)
+if (!adapter) console.warn('webgpu tests skipped: Dawn found no WebGPU adapter (neither Vulkan nor OpenGL through EGL) on this machine')
+
+describe.skipIf(!adapter)('webgpu', () => {
+  const runtime = new GpujsRuntime('webgpu')
+
+  test('paperField equals the float64 interpreter', async () => {
+    const seed = freshSeed()
+    const r = rng(seed)
+    const spec = lower(rootPath('stdlib/fields/paper.ts'), 'paperField', [T([64, 2]), T([80, 2]), T([64, 2]), T([])])
+    const inputs = [randn([64, 2], r), randn([80, 2], r), randn([64, 2], r), scalar(0.3 + r())]
+    const [got] = await runtime.runAsync(lowerGraph(spec.graph).plan, inputs)
+    expect(runtime.lastKernelClass).toBe('WebGPUKernel')
+    expect(runtime.adapter?.description).toBeTruthy()
+    const [want] = interpret(spec.graph, inputs, 'f64')
+    expectClose(got.data, want.data, 1e-5 * 144, `seed ${seed}`)
+  })
+
+  test('a five-op chain of 2^20 elements in one kernel', async () => {
+    const spec = lower(rootPath('test/fixtures/fusion.ts'), 'chain', [T([1 << 20]), T([1 << 20])])
+    const r = rng(freshSeed())
+    const inputs = [randn([1 << 20], r), randn([1 << 20], r)]
+    const [got] = await runtime.runAsync(lowerGraph(spec.graph).plan, inputs)
+    expectClose(got.data, interpret(spec.graph, inputs, 'f64')[0].data, 1e-5)
+  })
+
+  test('the synchronous entry point refuses, naming the asynchronous one', () => {
+    const spec = lower(rootPath('test/fixtures/fusion.ts'), 'chain', [T([4]), T([4])])
+    expect(() => runtime.run(lowerGraph(spec.graph).plan, [])).toThrow(/webgpu backend is asynchronous: use runAsync/)
+  })
+})
