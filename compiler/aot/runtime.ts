@@ -74,7 +74,7 @@ export function load(dir: string, mode: GpujsMode = 'webasm'): Compiled {
           throw new Error(`${name}: argument ${info.path} was compiled for ${info.dtype}[${info.shape}], got ${a.dtype}[${a.shape}]`)
         return { shape: [...a.shape], dtype: a.dtype, data: a.data instanceof Float32Array ? a.data : Float32Array.from(a.data) }
       })
-      return unflatten(entry.outputs, runtime.run(plan, inputs))
+      return unflatten(entry.outputs, await runtime.runAsync(plan, inputs))
     }
   }
   return out
