@@ -1,6 +1,6 @@
 /** Contractions: batched matmul, pairwise distances (cdist) and 2-D convolution. */
 import type { AVal } from '../types.js'
-import { alloc, type NDArray } from '../ndarray.js'
+import { alloc, type NDArray, type Precision } from '../ndarray.js'
 import { ShapeError, sameShape, showShape, sizeOf } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'
 import { transposeLast2 } from '../vjpHelpers.js'
@@ -133,37 +133,14 @@ definePrimitive<Conv2dParams>({
   name: 'conv2d',
   arity: 2,
   infer: ([x, w], p) => [{ shape: conv2dShape(x.shape, w.shape, p), dtype: 'f32' }],
-  evaluate: ([x, w], p, precision): NDArray[] => {
-    const shape = conv2dShape(x.shape, w.shape, p)
-    const [n, o, oh, ow] = shape
-    const [, c, h, wd] = x.shape
-    const [, , kh, kw] = w.shape
-    const out = alloc(shape, 'f32', precision)
-    let k = 0
-    for (let b = 0; b < n; b++)
-      for (let oc = 0; oc < o; oc++)
-        for (let y = 0; y < oh; y++)
-          for (let xx = 0; xx < ow; xx++) {
-            let s = 0
-            for (let ic = 0; ic < c; ic++)
-              for (let dy = 0; dy < kh; dy++) {
-                const iy = y * p.stride[0] - p.padding[0] + dy
-                if (iy < 0 || iy >= h) continue
-                for (let dx = 0; dx < kw; dx++) {
-                  const ix = xx * p.stride[1] - p.padding[1] + dx
-                  if (ix < 0 || ix >= wd) continue
-                  s += x.data[((b * c + ic) * h + iy) * wd + ix] * w.data[((oc * c + ic) * kh + dy) * kw + dx]
-                }
-              }
-            out.data[k++] = s
-          }
-    return [out]
-  },
+  evaluate: ([x, w], p, precision): NDArray[] => [
+    accumulate(conv2dShape(x.shape, w.shape, p), x.shape, w.shape, p, precision, (acc, o, i, k) => (acc[o] += x.data[i] * w.data[k])),
+  ],
   printParams: (p) => `stride=${showShape(p.stride)}, padding=${showShape(p.padding)}`,
   vjp: (ctx, e, [ct]) => {
     if (!ct) return [undefined, undefined]
     const [x, w] = e.inputs as [{ shape: number[] } & typeof e.inputs[0], { shape: number[] } & typeof e.inputs[1]]
-    const p = { stride: e.params.stride, padding: e.params.padding }
+    const p = convParams(e.params)
     return [ctx.emit('conv2d_grad_input', [ct, w], { ...p, inShape: x.shape }), ctx.emit('conv2d_grad_filter', [x, ct], { ...p, wShape: w.shape })]
   },
 })
@@ -189,23 +166,28 @@ function forEachTap(x: number[], w: number[], p: Conv2dParams, f: (o: number, i:
             }
 }
 
+/** One pass over the taps of a convolution, accumulating (in float64) into a new array of `shape`. */
+function accumulate(shape: number[], x: number[], w: number[], p: Conv2dParams, precision: Precision, add: (acc: Float64Array, o: number, i: number, k: number) => void): NDArray {
+  const acc = new Float64Array(sizeOf(shape))
+  forEachTap(x, w, p, (o, i, k) => add(acc, o, i, k))
+  const out = alloc(shape, 'f32', precision)
+  out.data.set(acc)
+  return out
+}
+
+const convParams = (p: Conv2dParams): Record<string, unknown> & Conv2dParams => ({ stride: p.stride, padding: p.padding })
+
 /** The transpose of conv2d in its input: ct [N,O,OH,OW], w → [N,C,H,W]. Linear in both operands. */
 definePrimitive<Conv2dParams & { inShape: number[] }>({
   name: 'conv2d_grad_input',
   arity: 2,
   infer: (_i, p) => [{ shape: p.inShape, dtype: 'f32' }],
-  evaluate: ([ct, w], p, precision) => {
-    const acc = new Float64Array(sizeOf(p.inShape))
-    forEachTap(p.inShape, w.shape, p, (o, i, k) => (acc[i] += ct.data[o] * w.data[k]))
-    const out = alloc(p.inShape, 'f32', precision)
-    out.data.set(acc)
-    return [out]
-  },
+  evaluate: ([ct, w], p, precision) => [accumulate(p.inShape, p.inShape, w.shape, p, precision, (acc, o, i, k) => (acc[i] += ct.data[o] * w.data[k]))],
   printParams: (p) => `stride=${showShape(p.stride)}, padding=${showShape(p.padding)}, inShape=${showShape(p.inShape)}`,
   vjp: (ctx, e, [g]) => {
     if (!g) return [undefined, undefined]
     const [ct, w] = e.inputs
-    const p = { stride: e.params.stride, padding: e.params.padding }
+    const p = convParams(e.params)
     return [ctx.emit('conv2d', [g, w], p), ctx.emit('conv2d_grad_filter', [g, ct], { ...p, wShape: (w as { shape: number[] }).shape })]
   },
 })
@@ -215,18 +197,12 @@ definePrimitive<Conv2dParams & { wShape: number[] }>({
   name: 'conv2d_grad_filter',
   arity: 2,
   infer: (_i, p) => [{ shape: p.wShape, dtype: 'f32' }],
-  evaluate: ([x, ct], p, precision) => {
-    const acc = new Float64Array(sizeOf(p.wShape))
-    forEachTap(x.shape, p.wShape, p, (o, i, k) => (acc[k] += ct.data[o] * x.data[i]))
-    const out = alloc(p.wShape, 'f32', precision)
-    out.data.set(acc)
-    return [out]
-  },
+  evaluate: ([x, ct], p, precision) => [accumulate(p.wShape, x.shape, p.wShape, p, precision, (acc, o, i, k) => (acc[k] += ct.data[o] * x.data[i]))],
   printParams: (p) => `stride=${showShape(p.stride)}, padding=${showShape(p.padding)}, wShape=${showShape(p.wShape)}`,
   vjp: (ctx, e, [g]) => {
     if (!g) return [undefined, undefined]
     const [x, ct] = e.inputs
-    const p = { stride: e.params.stride, padding: e.params.padding }
+    const p = convParams(e.params)
     return [ctx.emit('conv2d_grad_input', [ct, g], { ...p, inShape: (x as { shape: number[] }).shape }), ctx.emit('conv2d', [x, g], p)]
   },
 })
