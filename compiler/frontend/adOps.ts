@@ -7,7 +7,7 @@ import type { Node } from 'ts-morph'
 import type { Atom } from '../ir/types.js'
 import { lit } from '../ir/builder.js'
 import { backprop, NoGradientError, type CustomRegion } from '../transforms/backprop.js'
-import { DiagnosticError, fail } from './diagnostics.js'
+import { fail } from './diagnostics.js'
 import { Builtin, Record_, Tracer, describe, type Value } from './values.js'
 import type { Evaluator } from './evaluate.js'
 import type { Op } from './builtins.js'
@@ -141,4 +141,3 @@ export const AD_OPS: Record<string, Op> = {
   },
 }
 
-export { DiagnosticError }

@@ -245,4 +245,3 @@ export function methodOf(ev: Evaluator, recv: Tracer | ScalarSym, name: string, 
   return new Builtin(`Tensor.${name}`, (args, call) => op(ev, [recv, ...args], call))
 }
 
-export { lit }

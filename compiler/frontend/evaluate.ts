@@ -13,9 +13,10 @@ import { ModuleEnv } from './modules.js'
 import { loadSourceFile } from './project.js'
 import { Scope } from './scope.js'
 import { Builtin, Closure, ModuleNamespace, Record_, ScalarSym, Tracer, describe, type Value } from './values.js'
-import { applyBinary, applyUnary, tensorBinary } from './tensorOps.js'
-import { bindPattern, execBody } from './statements.js'
-import { methodOf } from './builtins.js'
+import { applyBinary, applyUnary } from './tensorOps.js'
+import { assign, bindPattern, execBody } from './statements.js'
+import { applySelect, methodOf } from './builtins.js'
+import { arrayMember } from './arrays.js'
 import type { CustomRegion } from '../transforms/backprop.js'
 
 const BINARY_TOKENS: Partial<Record<SyntaxKind, string>> = {
@@ -318,7 +319,7 @@ export class Evaluator {
       const a = this.evalExpr(node.getWhenTrue(), scope)
       const b = this.evalExpr(node.getWhenFalse(), scope)
       this.at(node)
-      return lambdaSelect(this, c, a, b, node)
+      return applySelect(this, c, a, b, node)
     }
     if (c instanceof Tracer)
       fail('D103', node.getCondition(), 'a ternary on a tensor value branches on data', 'select elementwise with where(cond, a, b)')
@@ -400,12 +401,3 @@ export function truthy(v: Value): boolean {
   if (v instanceof Tracer || v instanceof ScalarSym) throw new Error('internal: truthiness of a traced value')
   return !!v
 }
-
-function lambdaSelect(ev: Evaluator, c: ScalarSym, a: Value, b: Value, node: Node): Value {
-  return applySelect(ev, c, a, b, node)
-}
-
-import { applySelect } from './builtins.js'
-import { arrayMember } from './arrays.js'
-import { assign } from './statements.js'
-export { DiagnosticError, tensorBinary }

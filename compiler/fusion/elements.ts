@@ -6,7 +6,7 @@
  */
 import type { Atom, Eqn, Var } from '../ir/types.js'
 import type { ScalarExpr } from '../ir/scalar.js'
-import { stridesOf } from '../ir/shape.js'
+import { UNARY } from '../ir/ops.js'
 import type { KExpr } from '../kernel/types.js'
 import { BodyBuilder, add, flatIndex, idiv, imod, mulN, num, print, ref, sub, unflatten } from '../kernel/build.js'
 
@@ -172,9 +172,7 @@ function compute(env: ElementEnv, e: Eqn, _o: number, idx: KExpr[]): KExpr {
   throw new Error(`internal: no element code for '${e.prim}'`)
 }
 
-import { BINARY, UNARY } from '../ir/ops.js'
 const isUnary = (prim: string) => prim in UNARY
-void BINARY
 
 /** Σ over a constant-bound loop of `term(k)`. */
 function sumLoop(b: BodyBuilder, n: number, term: (k: KExpr) => KExpr): KExpr {
@@ -360,4 +358,3 @@ function convGradFilter(env: ElementEnv, e: Eqn, idx: KExpr[]): KExpr {
   return ref(acc)
 }
 
-export { stridesOf }

@@ -30,6 +30,8 @@ interface GpuKernel {
 interface RunState {
   env: Map<string, Float32Array>
   scalars: Map<string, number>
+  /** Exact copies of i32 inputs and host results (random keys use all 32 bits; float32 keeps 24). */
+  ints: Map<string, Int32Array>
   info: Map<string, Plan['buffers'][number]>
 }
 
@@ -108,44 +110,45 @@ export class GpujsRuntime {
   private start(plan: Plan, inputs: NDArray[]): RunState {
     const env = new Map<string, Float32Array>()
     const scalars = new Map<string, number>()
+    const ints = new Map<string, Int32Array>()
     for (const b of plan.buffers) {
       if (b.role !== 'input') continue
       const a = inputs[b.inputIndex!]
       if (!a || !sameShape(a.shape, b.shape) || a.dtype !== b.dtype)
         throw new BackendError(`input ${b.name}: expected ${b.dtype}${showShape(b.shape)}, got ${a ? `${a.dtype}${showShape(a.shape)}` : 'nothing'}`)
       env.set(b.name, a.data instanceof Float32Array ? a.data : Float32Array.from(a.data))
+      if (b.dtype === 'i32') ints.set(b.name, Int32Array.from(a.data))
     }
     for (const s of plan.scalars) {
       const a = inputs[s.inputIndex]
       if (!a || a.shape.length !== 0) throw new BackendError(`scalar ${s.name}: expected a number`)
       scalars.set(s.name, Math.fround(a.data[0])) // the kernels compute in float32, like every device
     }
-    return { env, scalars, info: new Map(plan.buffers.map((b) => [b.name, b])) }
+    return { env, scalars, ints, info: new Map(plan.buffers.map((b) => [b.name, b])) }
   }
 
   /** A free or host step. */
-  private other(step: Plan['steps'][number], { env, info }: RunState): void {
-    {
-      if (step.k === 'free') env.delete(step.buf)
-      else if (step.k === 'host') {
-        const ins = step.inputs.map((x): NDArray => {
-          if ('value' in x) return { shape: [], dtype: x.dtype, data: Float64Array.of(x.value) }
-          const b = info.get(x.buf)!
-          return { shape: b.shape, dtype: b.dtype, data: b.dtype === 'f32' ? env.get(x.buf)! : Int32Array.from(env.get(x.buf)!) }
-        })
-        const [out] = primitive(step.prim).evaluate(ins, step.params, 'f32')
-        env.set(step.out, Float32Array.from(out.data))
-      }
+  private other(step: Plan['steps'][number], { env, ints, info }: RunState): void {
+    if (step.k === 'free') (env.delete(step.buf), ints.delete(step.buf))
+    else if (step.k === 'host') {
+      const ins = step.inputs.map((x): NDArray => {
+        if ('value' in x) return { shape: [], dtype: x.dtype, data: Float64Array.of(x.value) }
+        const b = info.get(x.buf)!
+        return { shape: b.shape, dtype: b.dtype, data: b.dtype === 'f32' ? env.get(x.buf)! : (ints.get(x.buf) ?? Int32Array.from(env.get(x.buf)!)) }
+      })
+      const [out] = primitive(step.prim).evaluate(ins, step.params, 'f32')
+      env.set(step.out, Float32Array.from(out.data))
+      if (out.dtype === 'i32') ints.set(step.out, Int32Array.from(out.data))
     }
   }
 
-  private outputs(plan: Plan, { env, scalars, info }: RunState): NDArray[] {
+  private outputs(plan: Plan, { env, scalars, ints, info }: RunState): NDArray[] {
     return plan.outputs.map((o) => {
       if (o.k === 'literal') return { shape: [], dtype: o.dtype, data: Float32Array.of(o.value) }
       if (o.k === 'scalar') return { shape: [], dtype: 'f32', data: Float32Array.of(scalars.get(o.name)!) }
       const b = info.get(o.buf)!
       const data = env.get(o.buf)!
-      return { shape: b.shape, dtype: b.dtype, data: b.dtype === 'i32' ? Int32Array.from(data) : b.dtype === 'bool' ? Uint8Array.from(data) : data }
+      return { shape: b.shape, dtype: b.dtype, data: b.dtype === 'i32' ? (ints.get(o.buf) ?? Int32Array.from(data)) : b.dtype === 'bool' ? Uint8Array.from(data) : data }
     })
   }
 

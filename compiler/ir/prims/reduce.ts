@@ -191,4 +191,3 @@ function foldVjp(ctx: VjpCtx, e: Eqn & { params: FoldParams }, [ct]: (Atom | und
 }
 
 export const isReduction = (prim: string): boolean => prim.startsWith('reduce')
-export type { NDArray }

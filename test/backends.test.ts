@@ -1,0 +1,109 @@
+/**
+ * Differential tests of the compiled path: every program of the accepted corpus, fused into a
+ * plan of kernels and run by gpu.js on the `cpu` and `webasm` backends, against the float64
+ * reference interpreter on fresh random inputs. Float outputs agree within 1e-5 · L relative to
+ * max(1, max |want|), L the longest reduction or contraction in the graph (float32 kernels
+ * accumulate rounding along it); i32 and bool outputs agree exactly.
+ * Set CORPUS_SEED=<n> to replay a failure; every message carries the seed it ran with.
+ */
+import { describe, expect, test } from 'vitest'
+import { GpujsRuntime, type GpujsMode } from '../compiler/backend/gpujs/run.js'
+import { lowerGraph } from '../compiler/fusion/lower.js'
+import { interpret } from '../compiler/ir/interpret.js'
+import type { Atom, Graph } from '../compiler/ir/types.js'
+import type { Plan } from '../compiler/kernel/types.js'
+import { CASES } from './corpus/accepted-cases.js'
+import { expectClose, freshSeed, lower, randn, rng, rootPath, T } from './helpers.js'
+
+const SEED = process.env.CORPUS_SEED ? Number(process.env.CORPUS_SEED) : undefined
+const MODES = ['cpu', 'webasm'] as const satisfies readonly GpujsMode[]
+const KERNEL_CLASS = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel' } as const
+/** One runtime per backend for the whole file: kernels of equal source are built once. */
+const runtimes = { cpu: new GpujsRuntime('cpu'), webasm: new GpujsRuntime('webasm') }
+
+const shapeOf = (a: Atom) => (a.kind === 'var' ? a.shape : [])
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1)
+
+/** The longest chain of terms any one output element sums or folds over: max(1, …). */
+function accumulationLength(graph: Graph): number {
+  let longest = 1
+  for (const e of graph.eqns) {
+    const [a, b] = e.inputs.map(shapeOf)
+    const p = e.params as { axes?: number[]; axis?: number }
+    let n = 1
+    switch (e.prim) {
+      case 'reduce_sum':
+      case 'reduce_max':
+      case 'reduce_min':
+        n = prod(p.axes!.map((ax) => a[ax]))
+        break
+      case 'reduce':
+      case 'scan':
+        n = a[p.axis!]
+        break
+      case 'matmul': // [.., M, K] @ [.., K, N]
+      case 'cdist': // [.., N, D] against [.., M, D]
+        n = a[a.length - 1]
+        break
+      case 'conv2d': // x [N,C,H,W], w [O,C,KH,KW]: C·KH·KW taps
+        n = b[1] * b[2] * b[3]
+        break
+      case 'conv2d_grad_input': // ct [N,O,OH,OW], w [O,C,KH,KW]: at most O·KH·KW taps per input
+        n = b[0] * b[2] * b[3]
+        break
+      case 'conv2d_grad_filter': // x, ct [N,O,OH,OW]: N·OH·OW taps per filter weight
+        n = b[0] * b[2] * b[3]
+        break
+      case 'scatter_add': // idx, values: every index may hit one row
+        n = prod(a)
+        break
+    }
+    longest = Math.max(longest, n)
+  }
+  return longest
+}
+
+const launches = (p: Plan) => p.steps.filter((s) => s.k === 'launch').length
+
+describe.each(MODES)('the %s backend', (mode) => {
+  const runtime = runtimes[mode]
+
+  test(`kernels run on gpu.js's ${KERNEL_CLASS[mode]}, not a fallback`, () => {
+    const spec = lower(rootPath('test/corpus/accepted/elementwise.ts'), 'methods', [T([5, 4]), T([5, 4])])
+    const { plan } = lowerGraph(spec.graph)
+    expect(launches(plan)).toBeGreaterThan(0)
+    runtime.lastKernelClass = undefined
+    const r = rng(1)
+    runtime.run(plan, [randn([5, 4], r), randn([5, 4], r)])
+    expect(runtime.lastKernelClass).toBe(KERNEL_CLASS[mode])
+  })
+
+  test.each(CASES.map((c) => [c.name, c] as const))('%s', (_, c) => {
+    const seed = SEED ?? freshSeed()
+    const r = rng(seed)
+    const where = `${c.name} on ${mode} (seed ${seed}; replay with CORPUS_SEED=${seed})`
+    try {
+      const args = typeof c.args === 'function' ? c.args(r) : c.args
+      const spec = lower(rootPath(c.file), c.fn, args)
+      const ins = c.inputs(r)
+      const { plan } = lowerGraph(spec.graph)
+      runtime.lastKernelClass = undefined
+      const got = runtime.run(plan, ins)
+      if (launches(plan) > 0) expect(runtime.lastKernelClass, `${where}: kernel class`).toBe(KERNEL_CLASS[mode])
+      const want = interpret(spec.graph, ins, 'f64')
+      const L = accumulationLength(spec.graph)
+      expect(got.length, `${where}: number of outputs`).toBe(want.length)
+      want.forEach((w, i) => {
+        const g = got[i]
+        expect(g.shape, `${where}: shape of output ${i}`).toEqual(w.shape)
+        expect(g.dtype, `${where}: dtype of output ${i}`).toBe(w.dtype)
+        expect(g.data.length, `${where}: length of output ${i}`).toBe(w.data.length)
+        if (w.dtype === 'f32') expectClose(g.data, w.data, 1e-5 * L, `${where}: output ${i} (L = ${L})`)
+        else expect(Array.from(g.data), `${where}: output ${i} (${w.dtype}, exact)`).toEqual(Array.from(w.data))
+      })
+    } catch (e) {
+      if (e instanceof Error && !e.message.includes(`seed ${seed}`)) e.message = `${where}: ${e.message}`
+      throw e
+    }
+  })
+})
