@@ -1,25 +1,29 @@
 /**
  * Differential tests of the compiled path: every program of the accepted corpus, fused into a
- * plan of kernels and run by gpu.js on the `cpu` and `webasm` backends, against the float64
+ * plan of kernels and run by gpu.js on the `cpu`, `webasm` and (where Dawn finds an adapter)
+ * `webgpu` backends, against the float64
  * reference interpreter on fresh random inputs. Float outputs agree within 1e-5 · L relative to
  * max(1, max |want|), L the longest reduction or contraction in the graph (float32 kernels
  * accumulate rounding along it); i32 and bool outputs agree exactly.
  * Set CORPUS_SEED=<n> to replay a failure; every message carries the seed it ran with.
  */
 import { describe, expect, test } from 'vitest'
-import { GpujsRuntime, type GpujsMode } from '../compiler/backend/gpujs/run.js'
+import { GpujsRuntime } from '../compiler/backend/gpujs/run.js'
+import { probeWebGPU } from '../compiler/backend/gpujs/webgpu.js'
 import { lowerGraph } from '../compiler/fusion/lower.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import type { Atom, Graph } from '../compiler/ir/types.js'
 import type { Plan } from '../compiler/kernel/types.js'
 import { CASES } from './corpus/accepted-cases.js'
-import { expectClose, freshSeed, lower, randn, rng, rootPath, T } from './helpers.js'
+import { ROOT, expectClose, freshSeed, lower, randn, rng, rootPath, T } from './helpers.js'
 
 const SEED = process.env.CORPUS_SEED ? Number(process.env.CORPUS_SEED) : undefined
-const MODES = ['cpu', 'webasm'] as const satisfies readonly GpujsMode[]
-const KERNEL_CLASS = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel' } as const
+const adapter = probeWebGPU(ROOT)
+if (!adapter) console.warn('the webgpu backend is not tested here: Dawn found no WebGPU adapter (neither Vulkan nor OpenGL through EGL)')
+const MODES: ('cpu' | 'webasm' | 'webgpu')[] = adapter ? ['cpu', 'webasm', 'webgpu'] : ['cpu', 'webasm']
+const KERNEL_CLASS = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel', webgpu: 'WebGPUKernel' } as const
 /** One runtime per backend for the whole file: kernels of equal source are built once. */
-const runtimes = { cpu: new GpujsRuntime('cpu'), webasm: new GpujsRuntime('webasm') }
+const runtimes = { cpu: new GpujsRuntime('cpu'), webasm: new GpujsRuntime('webasm'), webgpu: new GpujsRuntime('webgpu') }
 
 const shapeOf = (a: Atom) => (a.kind === 'var' ? a.shape : [])
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1)
@@ -68,17 +72,17 @@ const launches = (p: Plan) => p.steps.filter((s) => s.k === 'launch').length
 describe.each(MODES)('the %s backend', (mode) => {
   const runtime = runtimes[mode]
 
-  test(`kernels run on gpu.js's ${KERNEL_CLASS[mode]}, not a fallback`, () => {
+  test(`kernels run on gpu.js's ${KERNEL_CLASS[mode]}, not a fallback`, async () => {
     const spec = lower(rootPath('test/corpus/accepted/elementwise.ts'), 'methods', [T([5, 4]), T([5, 4])])
     const { plan } = lowerGraph(spec.graph)
     expect(launches(plan)).toBeGreaterThan(0)
     runtime.lastKernelClass = undefined
     const r = rng(1)
-    runtime.run(plan, [randn([5, 4], r), randn([5, 4], r)])
+    await runtime.runAsync(plan, [randn([5, 4], r), randn([5, 4], r)])
     expect(runtime.lastKernelClass).toBe(KERNEL_CLASS[mode])
   })
 
-  test.each(CASES.map((c) => [c.name, c] as const))('%s', (_, c) => {
+  test.each(CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     const seed = SEED ?? freshSeed()
     const r = rng(seed)
     const where = `${c.name} on ${mode} (seed ${seed}; replay with CORPUS_SEED=${seed})`
@@ -88,7 +92,7 @@ describe.each(MODES)('the %s backend', (mode) => {
       const ins = c.inputs(r)
       const { plan } = lowerGraph(spec.graph)
       runtime.lastKernelClass = undefined
-      const got = runtime.run(plan, ins)
+      const got = await runtime.runAsync(plan, ins)
       if (launches(plan) > 0) expect(runtime.lastKernelClass, `${where}: kernel class`).toBe(KERNEL_CLASS[mode])
       const want = interpret(spec.graph, ins, 'f64')
       const L = accumulationLength(spec.graph)

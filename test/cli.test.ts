@@ -22,6 +22,26 @@ describe('drift inspect', () => {
     expect(r.out).toMatch(/matmul \w+ neg/)
   })
 
+  test('--dump kernels prints the fused plan and each kernel; --explain says why each buffer exists', () => {
+    const r = drift(...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'kernels', '--explain')
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/^plan: [1-5] kernel\(s\)/)
+    expect(r.out).toMatch(/launch k_\w+ → \w+ f32\[64,2\]/)
+    expect(r.out).toMatch(/from stdlib\/fields\/paper\.ts:\d+:\d+/)
+    expect(r.out).toMatch(/function\(.*\) \{\n  const tx = this\.thread\.x;/)
+    expect(r.out).toMatch(/why:\n  \w+: (materialized|recomputed)/)
+  })
+
+  test('--dump wgsl shows gpu.js WGSL for every kernel on a machine without a GPU; --dump js the kernel sources', () => {
+    const wgsl = drift(...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'wgsl')
+    expect(wgsl.code).toBe(0)
+    const kernels = (wgsl.out.match(/^\/\/ k_\w+: WGSL/gm) ?? []).length
+    expect(kernels).toBeGreaterThan(0)
+    expect((wgsl.out.match(/@compute @workgroup_size/g) ?? []).length).toBe(kernels)
+    const js = drift(...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'js')
+    expect((js.out.match(/^function\(/gm) ?? []).length).toBe(kernels)
+  })
+
   test('--dump grad prints value and gradient with source locations', () => {
     const r = drift('inspect', 'test/fixtures/grads.ts', '--fn', 'matmulLoss', '--shapes', 'a=6x5,b=5x7', '--dump', 'grad', '--wrt', 'a,b')
     expect(r.code).toBe(0)
