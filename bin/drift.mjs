@@ -3,6 +3,11 @@
 import { register } from 'tsx/esm/api'
 
 register()
+// `drift inspect … | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0)
+  throw e
+})
 const { main } = await import('../compiler/cli/main.ts')
 const code = await main(process.argv.slice(2))
 // Dawn (WebGPU) keeps the event loop alive: once a program used it, leave explicitly after the output drains.

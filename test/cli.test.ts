@@ -32,7 +32,7 @@ describe('drift inspect', () => {
     expect(r.out).toMatch(/why:\n  \w+: (materialized|recomputed)/)
   })
 
-  test('--dump wgsl shows gpu.js WGSL for every kernel on a machine without a GPU; --dump js the kernel sources', () => {
+  test('--dump wgsl and glsl show gpu.js translations of every kernel on a machine without a GPU; --dump js the kernel sources', () => {
     const wgsl = drift(...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'wgsl')
     expect(wgsl.code).toBe(0)
     const kernels = (wgsl.out.match(/^\/\/ k_\w+: WGSL/gm) ?? []).length
@@ -40,6 +40,9 @@ describe('drift inspect', () => {
     expect((wgsl.out.match(/@compute @workgroup_size/g) ?? []).length).toBe(kernels)
     const js = drift(...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'js')
     expect((js.out.match(/^function\(/gm) ?? []).length).toBe(kernels)
+    const glsl = drift(...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'glsl')
+    expect((glsl.out.match(/^void kernel\(\) \{/gm) ?? []).length).toBe(kernels)
+    expect(glsl.out).toMatch(/kernelResult = /)
   })
 
   test('--dump grad prints value and gradient with source locations', () => {

@@ -11,9 +11,9 @@ import { UsageError, parseAssignments, specFor } from './shapes.js'
 import { lowerGraph } from '../fusion/lower.js'
 import { printPlan } from '../kernel/print.js'
 import { emitKernel } from '../backend/gpujs/emit.js'
-import { toWGSL } from '../backend/gpujs/translate.js'
+import { toGLSL, toWGSL } from '../backend/gpujs/translate.js'
 
-export const DUMPS = ['ir', 'grad', 'kernels', 'js', 'wgsl'] as const
+export const DUMPS = ['ir', 'grad', 'kernels', 'js', 'wgsl', 'glsl'] as const
 
 export interface InspectArgs {
   file: string
@@ -81,5 +81,6 @@ export function inspect(a: InspectArgs, out: (s: string) => void): void {
     out(printPlan(plan, { code: true }))
     if (a.explain) out(['', 'why:', ...explain.map((l) => `  ${l}`)].join('\n'))
   } else if (a.dump === 'js') for (const k of kernels) out(`// ${k.name}: gpu.js kernel source, output ${JSON.stringify(k.threads)}\n${emitKernel(k)}\n`)
-  else for (const k of kernels) out(`// ${k.name}: WGSL as gpu.js translates it\n${toWGSL(k, (b) => sizes.get(b) ?? 1)}\n`)
+  else if (a.dump === 'wgsl') for (const k of kernels) out(`// ${k.name}: WGSL as gpu.js translates it\n${toWGSL(k, (b) => sizes.get(b) ?? 1)}\n`)
+  else for (const k of kernels) out(`// ${k.name}: GLSL ES 3.00 kernel body as gpu.js translates it (WebGL2; gpu.js adds its texture prelude)\n${toGLSL(k, (b) => sizes.get(b) ?? 1)}\n`)
 }

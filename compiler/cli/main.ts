@@ -11,7 +11,7 @@ const USAGE = `usage:
   drift inspect <file.ts> --fn <name> [--shapes x=64x2,pos=128x2] [--static n=3] [--dump ${DUMPS.join('|')}] [--wrt x,w]
       ir: the L1 program; grad: [value, gradient] with respect to --wrt (default: the first parameter)
       kernels: the fused plan and each kernel's code (--explain says why each buffer exists)
-      js: the gpu.js kernel sources; wgsl: gpu.js's WGSL translation of them
+      js: the gpu.js kernel sources; wgsl, glsl: gpu.js's WGSL and GLSL (WebGL2) translations of them
   drift run [--backend auto|interpreter|cpu|webasm|webasm-threads|webgpu] <file.ts> [args...]
   drift compile <file.ts> --fn <name> [--shapes …] [--static …] -o <dir>   kernels, plan, manifest, IR and a runtime bundle
   drift run [--backend auto|interpreter|cpu|webasm|webasm-threads|webgpu] <file.ts> [args...]   run a program that calls DSL functions
