@@ -8,7 +8,7 @@
  * Set CORPUS_SEED=<n> to replay a failure; every message carries the seed it ran with.
  */
 import { describe, expect, test } from 'vitest'
-import { GpujsRuntime } from '../compiler/backend/gpujs/run.js'
+import { GpujsRuntime, limitsFor } from '../compiler/backend/gpujs/run.js'
 import { probeWebGPU } from '../compiler/backend/gpujs/webgpu.js'
 import { lowerGraph } from '../compiler/fusion/lower.js'
 import { interpret } from '../compiler/ir/interpret.js'
@@ -90,7 +90,7 @@ describe.each(MODES)('the %s backend', (mode) => {
       const args = typeof c.args === 'function' ? c.args(r) : c.args
       const spec = lower(rootPath(c.file), c.fn, args)
       const ins = c.inputs(r)
-      const { plan } = lowerGraph(spec.graph)
+      const { plan } = lowerGraph(spec.graph, {}, limitsFor(mode))
       runtime.lastKernelClass = undefined
       const got = await runtime.runAsync(plan, ins)
       if (launches(plan) > 0) expect(runtime.lastKernelClass, `${where}: kernel class`).toBe(KERNEL_CLASS[mode])

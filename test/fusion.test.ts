@@ -147,3 +147,18 @@ describe('fusion hints', () => {
     expect(stored.buffers.find((b) => b.name === distanceKernels(stored)[0].out.buf)!.reason).toMatch(/hint: materialize/)
   })
 })
+
+describe('backend limits', () => {
+  test('under a 7-buffer limit the array arguments are packed into one buffer, with the same results', () => {
+    const spec = lower(FUSION, 'nineInputs', Array.from({ length: 9 }, () => T([32])))
+    const free = lowerGraph(spec.graph).plan
+    const limited = lowerGraph(spec.graph, {}, { maxBuffers: 7 }).plan
+    expect(kernels(free)[0].buffers).toHaveLength(9)
+    expect(kernels(limited)[0].buffers).toEqual(['args'])
+    expect(limited.buffers.find((b) => b.name === 'args')!.packs).toHaveLength(9)
+    const r = rng(freshSeed())
+    const ins = Array.from({ length: 9 }, () => randn([32], r))
+    const rt = new GpujsRuntime('cpu')
+    expect(Array.from(rt.run(limited, ins)[0].data)).toEqual(Array.from(rt.run(free, ins)[0].data))
+  })
+})

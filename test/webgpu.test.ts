@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest'
 import { lowerGraph } from '../compiler/fusion/lower.js'
-import { GpujsRuntime } from '../compiler/backend/gpujs/run.js'
+import { GpujsRuntime, limitsFor } from '../compiler/backend/gpujs/run.js'
 import { probeWebGPU } from '../compiler/backend/gpujs/webgpu.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import { ROOT, expectClose, freshSeed, lower, randn, rng, rootPath, scalar, T } from './helpers.js'
@@ -38,5 +38,15 @@ describe.skipIf(!adapter)('webgpu', () => {
   test('the synchronous entry point refuses, naming the asynchronous one', () => {
     const spec = lower(rootPath('test/fixtures/fusion.ts'), 'chain', [T([4]), T([4])])
     expect(() => runtime.run(lowerGraph(spec.graph).plan, [])).toThrow(/webgpu backend is asynchronous: use runAsync/)
+  })
+})
+
+describe.skipIf(!adapter)('webgpu binding limits', () => {
+  test('a kernel reading nine arrays runs on webgpu through a packed argument buffer', async () => {
+    const spec = lower(rootPath('test/fixtures/fusion.ts'), 'nineInputs', Array.from({ length: 9 }, () => T([64])))
+    const r = rng(freshSeed())
+    const ins = Array.from({ length: 9 }, () => randn([64], r))
+    const [got] = await new GpujsRuntime('webgpu').runAsync(lowerGraph(spec.graph, {}, limitsFor('webgpu')).plan, ins)
+    expectClose(got.data, interpret(spec.graph, ins, 'f64')[0].data, 1e-6)
   })
 })

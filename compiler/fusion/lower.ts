@@ -30,6 +30,11 @@ export interface FusionHints {
   inline?: Set<number>
 }
 
+/** What a backend can bind: webgpu through gpu.js takes at most 7 arrays per kernel. */
+export interface BackendLimits {
+  maxBuffers?: number
+}
+
 const fmt = (n: number) => n.toExponential(2)
 
 /** Hints written in DSL code (`hint(x, 'materialize' | 'inline')`), added to the caller's. */
@@ -48,8 +53,9 @@ function hintsIn(graph: Graph, given: FusionHints): FusionHints {
   return { materialize, inline }
 }
 
-export function lowerGraph(graph: Graph, given: FusionHints = {}): Lowered {
+export function lowerGraph(graph: Graph, given: FusionHints = {}, limits: BackendLimits = {}): Lowered {
   const hints = hintsIn(graph, given)
+  const maxBuffers = limits.maxBuffers ?? Infinity
   const names = varNamer(graph)
   const nameOf = (v: Var) => names.name(v.id).replace(/[^A-Za-z0-9_]/g, '_')
   const producer = producers(graph)
@@ -59,17 +65,34 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}): Lowered {
   const base: Placement = { buffers: new Map(), scalars: new Map() }
   const buffers: BufferInfo[] = []
   const scalars: Plan['scalars'] = []
+  // under a binding limit, the float array arguments travel in one packed buffer (integers stay
+  // apart: random keys need all 32 bits)
+  const arrays = graph.inputs.map((v, i) => ({ v, i })).filter(({ v }) => v.dtype === 'f32' && v.shape.length > 0)
+  const arrayCount = graph.inputs.filter((v) => !(v.shape.length === 0 && v.dtype === 'f32')).length
+  const pack = arrays.length > 1 && arrayCount >= maxBuffers
+  const packed = new Set(pack ? arrays.map(({ v }) => v.id) : [])
   graph.inputs.forEach((v, i) => {
     if (v.shape.length === 0 && v.dtype === 'f32') {
       const name = `s_${nameOf(v)}`
       base.scalars.set(v.id, name)
       scalars.push({ name, inputIndex: i })
-    } else {
+    } else if (!packed.has(v.id)) {
       base.buffers.set(v.id, { buf: nameOf(v), offset: 0 })
       sizes.set(nameOf(v), sizeOf(v.shape))
       buffers.push({ name: nameOf(v), shape: v.shape, dtype: v.dtype, role: 'input', inputIndex: i, reason: 'argument' })
     }
   })
+  if (pack) {
+    let offset = 0
+    const packs = arrays.map(({ v, i }) => {
+      base.buffers.set(v.id, { buf: 'args', offset })
+      const entry = { inputIndex: i, offset, shape: v.shape, dtype: v.dtype }
+      offset += sizeOf(v.shape)
+      return entry
+    })
+    sizes.set('args', Math.max(...arrays.map(({ v }) => sizeOf(v.shape))))
+    buffers.push({ name: 'args', shape: [offset], dtype: 'f32', role: 'input', packs, reason: `the ${arrays.length} array arguments, packed: the backend binds at most ${maxBuffers} arrays per kernel` })
+  }
   for (const v of varOf.values()) sizes.set(nameOf(v), sizeOf(v.shape))
   const isInput = (id: number) => graph.inputs.some((v) => v.id === id)
   const outputVars = new Set(graph.outputs.filter((a) => a.kind === 'var' && !isInput(a.id)).map((a) => (a as Var).id))
@@ -92,9 +115,10 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}): Lowered {
     return p
   }
   const single = (id: number, p: Placement) => buildKernel([varOf.get(id)!], p, producer, `k_${nameOf(varOf.get(id)!)}`, nameOf(varOf.get(id)!))
+  const bounded = (k: Kernel) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, bufferSize))
   const cost = (set: Set<number>) => {
     const p = placementFor(set)
-    return [...set].filter((id) => !isHost(id)).reduce((acc, id) => acc + kernelCost(single(id, p), bufferSize), 0)
+    return [...set].filter((id) => !isHost(id)).reduce((acc, id) => acc + bounded(single(id, p)), 0)
   }
 
   // 1. materialize or recompute: local search from two starting points (fewest buffers, and every
@@ -171,7 +195,7 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}): Lowered {
     shapeKey: (id) => varOf.get(id)!.dtype,
     placement: (gs) => placeGroups(gs),
     kernel: (g, p) => buildKernel(g.map((id) => varOf.get(id)!), p, producer, `k_${groupName(g)}`, groupName(g)),
-    cost: (k) => kernelCost(k, (b) => sizes.get(b) ?? 1),
+    cost: (k) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, (b) => sizes.get(b) ?? 1)),
     // a stacked buffer is as cache-friendly as its largest slot: readers touch one slot
     register: (g) => sizes.set(groupName(g), Math.max(...g.map((id) => sizeOf(varOf.get(id)!.shape)))),
   })
@@ -201,6 +225,9 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}): Lowered {
     for (const id of g) explain.push(`${nameOf(varOf.get(id)!)}: materialized (${why.get(id)})${g.length > 1 ? `, slot ${g.indexOf(id)} of ${name}` : ''}`)
     steps.push(step)
   }
+  for (const st of steps)
+    if (st.k === 'launch' && st.kernel.buffers.length > maxBuffers)
+      throw new Error(`fusion: kernel ${st.kernel.name} reads ${st.kernel.buffers.length} buffers, more than the ${maxBuffers} this backend binds; store fewer intermediates (hint(x, 'inline')) or run on webasm`)
   insertFrees(steps, buffers)
   const outputs: Plan['outputs'] = graph.outputs.map((a) =>
     a.kind === 'lit'

@@ -48,8 +48,10 @@ export interface BufferInfo {
   dtype: DType
   /** Where the buffer comes from. */
   role: 'input' | 'intermediate' | 'output'
-  /** For inputs: the graph input index; for outputs: the output indices it provides. */
+  /** For inputs: the graph input index. */
   inputIndex?: number
+  /** For a packed input buffer: the graph inputs it holds, each at an element offset. */
+  packs?: { inputIndex: number; offset: number; shape: number[]; dtype: DType }[]
   /** Why it exists (for --explain). */
   reason: string
 }

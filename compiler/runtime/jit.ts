@@ -8,6 +8,7 @@ import { cacheKey, lookup, store } from './cache.js'
 import { argSpec, flattenInputs } from './signature.js'
 import { currentBackend, gpujsRuntime } from './backend.js'
 import { lowerGraph } from '../fusion/lower.js'
+import { limitsFor, type GpujsMode } from '../backend/gpujs/run.js'
 import type { Plan } from '../kernel/types.js'
 
 export class DslCompileError extends Error {
@@ -61,11 +62,15 @@ export function unflatten(tree: TreeDef, leaves: NDArray[], precision: Precision
   return go(tree)
 }
 
-const plans = new WeakMap<Specialized, Plan>()
-/** The kernel plan of a specialization (lowered once per process). */
-export function planOf(s: Specialized): Plan {
-  let p = plans.get(s)
-  if (!p) plans.set(s, (p = lowerGraph(s.graph).plan))
+const plans = new WeakMap<Specialized, Map<string, Plan>>()
+/** The kernel plan of a specialization for a backend (lowered once per process). */
+export function planOf(s: Specialized, backend: GpujsMode): Plan {
+  let byBackend = plans.get(s)
+  if (!byBackend) plans.set(s, (byBackend = new Map()))
+  const limits = limitsFor(backend)
+  const key = JSON.stringify(limits)
+  let p = byBackend.get(key)
+  if (!p) byBackend.set(key, (p = lowerGraph(s.graph, {}, limits).plan))
   return p
 }
 
@@ -73,7 +78,7 @@ export function planOf(s: Specialized): Plan {
 export async function runCompiled(p: Prepared, args: unknown[]): Promise<unknown> {
   const backend = currentBackend()
   if (backend === 'interpreter') return runReference(p, args, 'f32')
-  const outs = await gpujsRuntime(backend).runAsync(planOf(p.specialized), flatten(args, p.specs))
+  const outs = await gpujsRuntime(backend).runAsync(planOf(p.specialized, backend), flatten(args, p.specs))
   return unflatten(p.specialized.outTree, outs, 'f32')
 }
 

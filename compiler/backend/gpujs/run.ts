@@ -20,7 +20,10 @@ export type GpujsMode = 'cpu' | 'webasm' | 'webasm-threads' | 'webgpu'
 const KERNEL_CLASS: Record<GpujsMode, string> = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel', 'webasm-threads': 'WebAssemblyKernel', webgpu: 'WebGPUKernel' }
 const ASYNC_MODES = new Set<GpujsMode>(['webasm-threads', 'webgpu'])
 /** gpu.js asks Dawn for the default limit of 8 storage buffers per stage: 7 inputs and the output. */
-const WEBGPU_MAX_ARRAYS = 7
+export const WEBGPU_MAX_ARRAYS = 7
+
+/** What the fusion stage must respect for a mode. */
+export const limitsFor = (mode: GpujsMode) => (mode === 'webgpu' ? { maxBuffers: WEBGPU_MAX_ARRAYS } : {})
 
 interface GpuKernel {
   (...args: unknown[]): unknown
@@ -113,6 +116,17 @@ export class GpujsRuntime {
     const ints = new Map<string, Int32Array>()
     for (const b of plan.buffers) {
       if (b.role !== 'input') continue
+      if (b.packs) {
+        const packed = new Float32Array(b.shape[0])
+        for (const p of b.packs) {
+          const a = inputs[p.inputIndex]
+          if (!a || !sameShape(a.shape, p.shape) || a.dtype !== p.dtype)
+            throw new BackendError(`input ${p.inputIndex}: expected ${p.dtype}${showShape(p.shape)}, got ${a ? `${a.dtype}${showShape(a.shape)}` : 'nothing'}`)
+          packed.set(a.data, p.offset)
+        }
+        env.set(b.name, packed)
+        continue
+      }
       const a = inputs[b.inputIndex!]
       if (!a || !sameShape(a.shape, b.shape) || a.dtype !== b.dtype)
         throw new BackendError(`input ${b.name}: expected ${b.dtype}${showShape(b.shape)}, got ${a ? `${a.dtype}${showShape(a.shape)}` : 'nothing'}`)
