@@ -15,13 +15,18 @@ if (!adapter) console.warn('webgpu tests skipped: Dawn found no WebGPU adapter (
 describe.skipIf(!adapter)('webgpu', () => {
   const runtime = new GpujsRuntime('webgpu')
 
-  test('paperField equals the float64 interpreter', async () => {
+  test('paperField equals the float64 interpreter, with intermediates kept on the device', async () => {
     const seed = freshSeed()
     const r = rng(seed)
     const spec = lower(rootPath('stdlib/fields/paper.ts'), 'paperField', [T([64, 2]), T([80, 2]), T([64, 2]), T([])])
     const inputs = [randn([64, 2], r), randn([80, 2], r), randn([64, 2], r), scalar(0.3 + r())]
-    const [got] = await runtime.runAsync(lowerGraph(spec.graph).plan, inputs)
+    const plan = lowerGraph(spec.graph, {}, limitsFor('webgpu')).plan
+    const before = runtime.readbacks
+    const [got] = await runtime.runAsync(plan, inputs)
     expect(runtime.lastKernelClass).toBe('WebGPUKernel')
+    // intermediates stay on the device: the only copy back is the output
+    expect(plan.steps.filter((s) => s.k === 'launch').length).toBeGreaterThan(1)
+    expect(runtime.readbacks - before).toBe(1)
     expect(runtime.adapter?.description).toBeTruthy()
     const [want] = interpret(spec.graph, inputs, 'f64')
     expectClose(got.data, want.data, 1e-5 * 144, `seed ${seed}`)

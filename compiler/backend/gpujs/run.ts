@@ -30,6 +30,12 @@ interface GpuKernel {
   kernel: { constructor: { name: string }; fallbackReason?: string }
 }
 
+/** A gpu.js WebGPU pipeline result: a device buffer. */
+interface DeviceBuffer {
+  toArray(): Promise<unknown>
+  delete(): void
+}
+
 interface RunState {
   env: Map<string, Float32Array>
   scalars: Map<string, number>
@@ -52,6 +58,8 @@ export class GpujsRuntime {
   private readonly cache = new Map<string, GpuKernel>()
   /** Kernels built so far (for tests of the jit cache). */
   builds = 0
+  /** Device-to-host copies made so far (webgpu: host steps, outputs, NaN checks). */
+  readbacks = 0
   /** The gpu.js kernel class that ran the last launch (CPUKernel, WebAssemblyKernel, …). */
   lastKernelClass: string | undefined
 
@@ -80,7 +88,8 @@ export class GpujsRuntime {
         loopMaxIterations: Math.max(1000, k.maxLoop + 1),
         precision: 'single',
         asyncMode: this.mode === 'webasm-threads',
-        ...(this.mode === 'webgpu' ? { dynamicOutput: false } : {}),
+        // on webgpu every result stays on the device (a fresh buffer per call) until read or freed
+        ...(this.mode === 'webgpu' ? { dynamicOutput: false, pipeline: true, immutable: true } : {}),
       })
       this.builds++
       this.cache.set(key, built)
@@ -101,13 +110,56 @@ export class GpujsRuntime {
 
   /** Run a plan, awaiting each launch (every mode; the threaded one needs it). */
   async runAsync(plan: Plan, inputs: NDArray[], opts: RunOptions = {}): Promise<NDArray[]> {
-    if (this.mode === 'webgpu') this.adapter ??= await initWebGPU()
+    if (this.mode === 'webgpu') return this.runOnDevice(plan, inputs, opts)
     const state = this.start(plan, inputs)
     for (const step of plan.steps) {
       if (step.k === 'launch') state.env.set(step.kernel.out.buf, this.finish(step.kernel, await this.launch(step.kernel, state), opts))
       else this.other(step, state)
     }
     return this.outputs(plan, state)
+  }
+
+  /**
+   * WebGPU: intermediates stay in device buffers between kernels; the host sees only what a host
+   * step reads and the outputs. Every device buffer is destroyed when the plan frees it or after
+   * its readback.
+   */
+  private async runOnDevice(plan: Plan, inputs: NDArray[], opts: RunOptions): Promise<NDArray[]> {
+    this.adapter ??= await initWebGPU()
+    const state = this.start(plan, inputs)
+    const device = new Map<string, DeviceBuffer>()
+    const read = async (buf: string) => {
+      const d = device.get(buf)
+      if (d) {
+        this.readbacks++
+        state.env.set(buf, flatten(await d.toArray(), sizeOf(state.info.get(buf)!.shape)))
+        d.delete()
+        device.delete(buf)
+      }
+    }
+    try {
+      for (const step of plan.steps) {
+        if (step.k === 'launch') {
+          const kernel = this.kernelFor(step.kernel)
+          const args = [...step.kernel.buffers.map((b) => device.get(b) ?? state.env.get(b)!), ...step.kernel.scalars.map((n) => state.scalars.get(n)!)]
+          const result = (await kernel(...args)) as DeviceBuffer
+          this.checkClass(step.kernel, kernel)
+          device.set(step.kernel.out.buf, result)
+          if (opts.checkNaN) {
+            await read(step.kernel.out.buf)
+            this.finish(step.kernel, state.env.get(step.kernel.out.buf)!, opts)
+          }
+        } else {
+          if (step.k === 'host') for (const x of step.inputs) if ('buf' in x) await read(x.buf)
+          if (step.k === 'free') device.get(step.buf)?.delete(), device.delete(step.buf)
+          this.other(step, state)
+        }
+      }
+      for (const o of plan.outputs) if (o.k === 'buffer') await read(o.buf)
+      return this.outputs(plan, state)
+    } finally {
+      for (const d of device.values()) d.delete()
+    }
   }
 
   private start(plan: Plan, inputs: NDArray[]): RunState {
@@ -171,11 +223,16 @@ export class GpujsRuntime {
     const kernel = this.kernelFor(k)
     const args = [...k.buffers.map((b) => env.get(b)!), ...k.scalars.map((s) => scalars.get(s)!)]
     const raw = kernel(...args)
+    this.checkClass(k, kernel)
+    return raw
+  }
+
+  /** A silent gpu.js fallback to another backend is an error. */
+  private checkClass(k: Kernel, kernel: GpuKernel): void {
     const ran = kernel.kernel.constructor.name
     this.lastKernelClass = ran
     if (ran !== KERNEL_CLASS[this.mode])
       throw new BackendError(`gpu.js ran ${k.name} on ${ran} instead of ${this.mode}${kernel.kernel.fallbackReason ? `: ${kernel.kernel.fallbackReason}` : ''}`)
-    return raw
   }
 
   private finish(k: Kernel, raw: unknown, opts: RunOptions): Float32Array {
