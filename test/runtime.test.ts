@@ -5,7 +5,7 @@ import path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { grad, tensor, valueAndGrad, vjp, type Mat } from '../dsl/index.js'
 import { cacheKey, cacheStats, clearMemoryCache, lookup, store } from '../compiler/runtime/cache.js'
-import { affine, affineLoss, applyTwice, double, powerSum, scaled } from './fixtures/runtime.js'
+import { affine, affineLoss, applyTwice, double, powerSum, scaleTree, scaled } from './fixtures/runtime.js'
 import { lower, rootPath, T } from './helpers.js'
 
 beforeAll(() => {
@@ -87,6 +87,13 @@ describe('calling DSL functions from host code', () => {
     const only = await grad(affineLoss).run({ w, b }, x)
     expect(only.w.shape).toEqual([2, 3])
     expect(Array.from(only.w.data).map((v) => Math.fround(v))).toEqual(Array.from(only.w.data))
+  })
+
+  test('Object.entries / fromEntries map over a pytree at compile time', async () => {
+    const r = await scaleTree.run({ a: mat(1, 2, () => 1), b: mat(2, 1, () => 2) }, 3)
+    expect(Object.keys(r)).toEqual(['a', 'b'])
+    expect(Array.from(r.a.data)).toEqual([3, 3])
+    expect(Array.from(r.b.data)).toEqual([6, 6])
   })
 
   test('vjp from host code: the value, then a pullback for any cotangent', async () => {

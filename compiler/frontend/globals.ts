@@ -1,7 +1,7 @@
 /** Globals visible to DSL code: Math (folded, lowered or lambda-lowered), constants, and the DSL package. */
 import type { Node } from 'ts-morph'
 import { fail } from './diagnostics.js'
-import { Builtin, Record_, type Value } from './values.js'
+import { Builtin, Record_, describe, type Value } from './values.js'
 import { applyBinary, applyUnary } from './tensorOps.js'
 import type { Evaluator } from './evaluate.js'
 import { builtinOp } from './builtins.js'
@@ -46,10 +46,35 @@ function mathNamespace(ev: Evaluator): Record_ {
   return new Record_(fields)
 }
 
+/** Object.keys / values / entries / fromEntries over static plain objects (pytree nodes). */
+function objectNamespace(): Record_ {
+  const record = (v: Value, call: Node, what: string): Record_ =>
+    v instanceof Record_ ? v : fail('D109', call, `Object.${what} takes a plain object, got ${describe(v)}`, 'pass an object (a pytree node)')
+  const fields = new Map<string, Value>([
+    ['keys', new Builtin('Object.keys', (args, call) => [...record(args[0], call, 'keys').fields.keys()])],
+    ['values', new Builtin('Object.values', (args, call) => [...record(args[0], call, 'values').fields.values()])],
+    ['entries', new Builtin('Object.entries', (args, call) => [...record(args[0], call, 'entries').fields].map(([k, v]) => [k, v]))],
+    [
+      'fromEntries',
+      new Builtin('Object.fromEntries', (args, call) => {
+        const list = args[0]
+        if (!Array.isArray(list)) fail('D109', call, `Object.fromEntries takes an array of [key, value] pairs, got ${describe(list)}`, 'pass [[key, value], …]')
+        return new Record_(new Map(list.map((pair) => {
+          if (!Array.isArray(pair) || typeof pair[0] !== 'string') fail('D109', call, 'Object.fromEntries needs [string, value] pairs', 'pass [[key, value], …]')
+          return [pair[0] as string, pair[1]]
+        })))
+      }),
+    ],
+  ])
+  return new Record_(fields)
+}
+
 export function globalValue(ev: Evaluator, name: string, at: Node): Value {
   switch (name) {
     case 'Math':
       return mathNamespace(ev)
+    case 'Object':
+      return objectNamespace()
     case 'Infinity':
       return Infinity
     case 'NaN':
