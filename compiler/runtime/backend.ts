@@ -35,6 +35,7 @@ export function currentBackend(): Backend {
   if (want !== 'auto') return want
   if (!autoChoice) {
     const gpu = probeWebGPU(PACKAGE_ROOT)
+    if (gpu) process.env.DRIFT_WEBGPU_API ??= gpu.api
     autoChoice = gpu && !gpu.software ? 'webgpu' : 'webasm'
     const why = gpu ? `WebGPU adapter: ${gpu.description} (${gpu.api}${gpu.software ? ', software' : ''})` : 'no WebGPU adapter'
     if (!announced) process.stderr.write(`drift: backend auto → ${autoChoice} (${why})\n`)

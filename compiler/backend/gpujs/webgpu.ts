@@ -31,8 +31,10 @@ export function initWebGPU(): Promise<WebGPUInfo> {
     process.env.EGL_PLATFORM ??= 'surfaceless'
     const { create, globals } = require('webgpu') as { create(flags: string[]): GPUish; globals: object }
     Object.assign(globalThis, globals)
-    let gpu = create([])
-    let adapter = await gpu.requestAdapter()
+    // a probe that already found the OpenGL path spares Dawn's noisy Vulkan search
+    const skipVulkan = process.env.DRIFT_WEBGPU_API === 'opengl'
+    let gpu = create(skipVulkan ? ['backend=opengl'] : [])
+    let adapter = skipVulkan ? null : await gpu.requestAdapter()
     let api: WebGPUInfo['api'] = 'vulkan'
     if (!adapter) {
       gpu = create(['backend=opengl'])
