@@ -61,10 +61,19 @@ export const slotOffsets = (vars: { shape: number[] }[]): number[] => {
 export function buildKernel(vars: Var[], place: Placement, producer: Map<number, Eqn>, name: string, out: string): Kernel {
   const scalarNames = [...place.scalars.values()]
   const b = new BodyBuilder([...THREAD_VARS, ...scalarNames])
-  const sameShape = vars.every((v) => v.shape.join() === vars[0].shape.join())
+  // members whose shapes differ only by size-1 axes share one grid (of the squeezed shape)
+  const squeezed = (shape: number[]) => shape.filter((d) => d !== 1)
+  const sameShape = vars.every((v) => squeezed(v.shape).join() === squeezed(vars[0].shape).join())
+  const gridShape = vars.length === 1 ? vars[0].shape : squeezed(vars[0].shape)
+  /** The grid index expanded to a member's own rank (0 on its size-1 axes). */
+  const expand = (idx: KExpr[], shape: number[]): KExpr[] => {
+    if (shape.length === idx.length) return idx
+    let k = 0
+    return shape.map((d) => (d === 1 ? num(0) : idx[k++]))
+  }
   const offsets = slotOffsets(vars)
   const total = vars.reduce((acc, v) => acc + v.shape.reduce((x, y) => x * y, 1), 0)
-  const grid = sameShape ? threadIndex(vars[0].shape, vars.length) : { threads: [total], idx: [], slot: num(0) }
+  const grid = sameShape ? threadIndex(gridShape, vars.length) : { threads: [total], idx: [], slot: num(0) }
   const read = new Set<string>()
   const fused: Kernel['fused'] = []
   const seen = new Set<Eqn>()
@@ -82,7 +91,7 @@ export function buildKernel(vars: Var[], place: Placement, producer: Map<number,
     },
     read: (buf: string) => read.add(buf),
   }
-  const indexOf = (i: number) => (sameShape ? grid.idx : unflatten(sub(ref('tx'), num(offsets[i])), vars[i].shape))
+  const indexOf = (i: number) => (sameShape ? expand(grid.idx, vars[i].shape) : unflatten(sub(ref('tx'), num(offsets[i])), vars[i].shape))
   let result: KExpr
   if (vars.length === 1) result = elem(env, vars[0], grid.idx)
   else {
@@ -100,7 +109,7 @@ export function buildKernel(vars: Var[], place: Placement, producer: Map<number,
   }
   return {
     name,
-    out: { buf: out, shape: vars.length === 1 ? vars[0].shape : sameShape ? [vars.length, ...vars[0].shape] : [total], dtype: vars[0].dtype },
+    out: { buf: out, shape: vars.length === 1 ? vars[0].shape : sameShape ? [vars.length, ...gridShape] : [total], dtype: vars[0].dtype },
     threads: grid.threads,
     buffers: [...read],
     scalars: scalarNames.filter((s) => mentions(b.stmts, result, s)),
