@@ -5,7 +5,7 @@ import path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { grad, tensor, valueAndGrad, vjp, type Mat } from '../dsl/index.js'
 import { cacheKey, cacheStats, clearMemoryCache, lookup, store } from '../compiler/runtime/cache.js'
-import { affine, affineLoss, applyTwice, double, powerSum, scaleTree, scaled } from './fixtures/runtime.js'
+import { affine, affineLoss, applyTwice, double, powerSum, scaleTree, scaled, tinyLiteral } from './fixtures/runtime.js'
 import { lower, rootPath, T } from './helpers.js'
 
 beforeAll(() => {
@@ -87,6 +87,11 @@ describe('calling DSL functions from host code', () => {
     const only = await grad(affineLoss).run({ w, b }, x)
     expect(only.w.shape).toEqual([2, 3])
     expect(Array.from(only.w.data).map((v) => Math.fround(v))).toEqual(Array.from(only.w.data))
+  })
+
+  test('numeric literals in exponent form keep their value (1e-8 is not 1)', async () => {
+    const r = await tinyLiteral.reference(mat(1, 1))
+    expect(r.data[0]).toBeCloseTo(1e-8 + 2.5e-7, 15)
   })
 
   test('Object.entries / fromEntries map over a pytree at compile time', async () => {

@@ -209,7 +209,8 @@ export class Evaluator {
   }
 
   private evalExprInner(node: Node, scope: Scope): Value {
-    if (Node.isNumericLiteral(node)) return node.getLiteralValue()
+    // not getLiteralValue(): ts-morph parseInt()s texts without '.', and TypeScript writes 1e-8 as '1e-8' (→ 1)
+    if (Node.isNumericLiteral(node)) return Number(node.compilerNode.text)
     if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) return node.getLiteralValue()
     if (Node.isTrueLiteral(node)) return true
     if (Node.isFalseLiteral(node)) return false
