@@ -134,9 +134,14 @@ export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], 
     const t = ref.transform
     let result: Value
     if (t?.kind === 'vjp') {
-      // the last argument is the output cotangent: [f(...primals), cotangents of every primal]
-      const [out, pullback] = AD_OPS.vjp(ev, [closure, ...values.slice(0, -1)], fn) as [Value, Builtin]
-      result = [out, ev.callValue(pullback, [values[values.length - 1]], fn)]
+      // the last argument is the output cotangent: [f(...primals), cotangents of every primal];
+      // static arguments stay compile-time values (cotangent 0), only the others are primals
+      const primals = values.slice(0, -1)
+      const traced = primals.flatMap((_, i) => (args[i].tag === 'static' ? [] : [i]))
+      const bound = new Builtin(name, (xs, at) => ev.callValue(closure, primals.map((v, i) => (traced.includes(i) ? xs[traced.indexOf(i)] : v)), at))
+      const [out, pullback] = AD_OPS.vjp(ev, [bound, ...traced.map((i) => primals[i])], fn) as [Value, Builtin]
+      const cts = ev.callValue(pullback, [values[values.length - 1]], fn) as Value[]
+      result = [out, primals.map((_, i) => (traced.includes(i) ? cts[traced.indexOf(i)] : 0))]
     } else {
       const target = t ? (AD_OPS[t.kind](ev, [closure, t.argnums], fn) as Builtin) : closure
       result = ev.callValue(target, values, fn)
