@@ -54,6 +54,10 @@ export const expm1 = fun('expm1')
 export const where = <S extends Shape, D extends DType>(_c: T<S, DType>, _a: T<S, D> | number, _b: T<Shape, D> | number): T<S, D> => outsideDsl('where')
 export const astype = <S extends Shape, D extends DType>(_x: T<S, DType>, _dtype: D): T<S, D> => outsideDsl('astype')
 export const stopGradient = <V>(_x: V): V => outsideDsl('stopGradient')
+/** treeMap(f, tree, ...others): f on every tensor leaf of `tree` and the leaves at the same place in `others` (same structure). */
+export const treeMap = <V>(_f: (leaf: T, ...others: T[]) => T, _tree: V, ..._others: unknown[]): V => outsideDsl('treeMap')
+/** The tensor leaves of a pytree, in order. */
+export const treeLeaves = (_tree: unknown): T[] => outsideDsl('treeLeaves')
 /** A fusion hint: store x in a buffer (`materialize`) or recompute it wherever it is read (`inline`). Identity otherwise. */
 export const hint = <S extends Shape, D extends DType>(_x: T<S, D>, _mode: 'materialize' | 'inline'): T<S, D> => outsideDsl('hint')
 

@@ -16,6 +16,7 @@ import { LAMBDA_OPS } from './lambdaOps.js'
 import { RANDOM_OPS } from './randomOps.js'
 import { SHAPE_OPS } from './shapeOps.js'
 import { AD_OPS } from './adOps.js'
+import { TREE_OPS } from './treeOps.js'
 
 export type Op = (ev: Evaluator, args: Value[], call: Node) => Value
 
@@ -210,11 +211,12 @@ const OPS: Record<string, Op> = {
   ...LAMBDA_OPS,
   ...RANDOM_OPS,
   ...AD_OPS,
+  ...TREE_OPS,
 }
 
 /** Names usable as methods on tensors (`x.name(...)`) besides the properties below. */
 const NOT_METHODS = new Set(['dsl', 'concat', 'stack', 'iota', 'eye', 'zeros', 'ones', 'full', 'generate', 'randomKey', 'zipWith', 'where', 'less', 'lessEqual', 'greater', 'greaterEqual', 'equal', 'notEqual',
-  'grad', 'valueAndGrad', 'vjp', 'customVjp', 'hint',
+  'grad', 'valueAndGrad', 'vjp', 'customVjp', 'hint', 'treeMap', 'treeLeaves',
   'rows', 'cols', 'zerosLike', 'onesLike', 'foldIn', 'splitKey', 'randomNormal', 'randomUniform', 'randint'])
 
 export function builtinOp(ev: Evaluator, name: string): Builtin | undefined {
