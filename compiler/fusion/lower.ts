@@ -14,6 +14,7 @@ import { sizeOf } from '../ir/shape.js'
 import type { BufferInfo, HostInput, Kernel, Plan, Step } from '../kernel/types.js'
 import { kernelCost } from './cost.js'
 import { buildKernel, producers, slotOffsets, type Placement } from './kernels.js'
+import { StoredSet, descendantsOf, salt } from './storedSet.js'
 
 export const HOST_PRIMS = new Set(['random_uniform', 'random_normal', 'random_int', 'fold_in'])
 /** Primitives whose element code contains a loop: the candidates for materialization. */
@@ -36,6 +37,23 @@ export interface BackendLimits {
 }
 
 const fmt = (n: number) => n.toExponential(2)
+/** Above this many candidates the search runs once, without compound moves. */
+const THOROUGH_SEARCH_LIMIT = 40
+
+/** Every variable each variable depends on, in program order (sets of ids). */
+function ancestorsOf(graph: Graph): Map<number, Set<number>> {
+  const out = new Map<number, Set<number>>()
+  for (const e of graph.eqns) {
+    const s = new Set<number>()
+    for (const a of e.inputs)
+      if (a.kind === 'var') {
+        s.add(a.id)
+        for (const x of out.get(a.id) ?? []) s.add(x)
+      }
+    for (const o of e.outputs) out.set(o.id, s)
+  }
+  return out
+}
 
 /** Hints written in DSL code (`hint(x, 'materialize' | 'inline')`), added to the caller's. */
 function hintsIn(graph: Graph, given: FusionHints): FusionHints {
@@ -116,10 +134,18 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}, limits: Backen
   }
   const single = (id: number, p: Placement) => buildKernel([varOf.get(id)!], p, producer, `k_${nameOf(varOf.get(id)!)}`, nameOf(varOf.get(id)!))
   const bounded = (k: Kernel) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, bufferSize))
-  const cost = (set: Set<number>) => {
-    const p = placementFor(set)
-    return [...set].filter((id) => !isHost(id)).reduce((acc, id) => acc + bounded(single(id, p)), 0)
+  // A kernel's code depends only on which of its ancestors are stored: cache its cost on that.
+  const ancestors = ancestorsOf(graph)
+  const descendants = descendantsOf(ancestors)
+  const stored = (ids: Iterable<number>) => new StoredSet(descendants, salt, ids)
+  const costCache = new Map<string, number>()
+  const kernelCostIn = (id: number, set: StoredSet) => {
+    const key = `${id}|${set.fingerprint(id)}`
+    let c = costCache.get(key)
+    if (c === undefined) costCache.set(key, (c = bounded(single(id, placementFor(set)))))
+    return c
   }
+  const cost = (set: StoredSet) => [...set].filter((id) => !isHost(id)).reduce((acc, id) => acc + kernelCostIn(id, set), 0)
 
   // 1. materialize or recompute: local search from two starting points (fewest buffers, and every
   // candidate stored), keeping the cheaper result
@@ -130,8 +156,8 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}, limits: Backen
     .flatMap((e) => e.outputs.map((o) => ({ e, o })))
     .filter(({ e, o }) => !forced.has(o.id) && !hints.inline?.has(o.id) && (LOOPING.has(e.prim) || (consumers.get(o.id) ?? 0) > 1))
     .reverse()
-  const search = (start: Set<number>) => {
-    const set = new Set(start)
+  const search = (start: Iterable<number>, compound: boolean) => {
+    const set = stored(start)
     const reasons = new Map<number, string>()
     let current = cost(set)
     const tryAdd = () => {
@@ -162,16 +188,15 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}, limits: Backen
     tryAdd()
     // compound moves: store one more variable if that lets others be recomputed (one matrix
     // instead of its two slices)
-    for (const { o } of candidates) {
+    for (const { o } of compound ? candidates : []) {
       if (set.has(o.id)) continue
-      const [before, beforeCost, beforeReasons] = [new Set(set), current, new Map(reasons)]
+      const [before, beforeCost, beforeReasons] = [[...set], current, new Map(reasons)]
       set.add(o.id)
       current = cost(set)
       tryDrop(o.id)
       if (current < beforeCost) reasons.set(o.id, `storing it (and recomputing others from it) lowers the estimated work from ${fmt(beforeCost)} to ${fmt(current)}`)
       else {
-        set.clear()
-        for (const id of before) set.add(id)
+        set.reset(before)
         current = beforeCost
         reasons.clear()
         for (const [k, v] of beforeReasons) reasons.set(k, v)
@@ -180,25 +205,38 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}, limits: Backen
     for (const id of set) if (!forced.has(id) && !reasons.has(id)) reasons.set(id, `storing it keeps the estimated work at ${fmt(current)}`)
     return { set, current, reasons }
   }
-  const fewest = search(forced)
-  const most = search(new Set([...forced, ...candidates.map(({ o }) => o.id)]))
+  // large graphs (long unrolled loops, training steps) get one cheaper search, from every candidate
+  // stored: its kernels are small, where recomputing everything would nest loops chain-deep
+  const thorough = candidates.length <= THOROUGH_SEARCH_LIMIT
+  const most = search([...forced, ...candidates.map(({ o }) => o.id)], thorough)
+  const fewest = thorough ? search(forced, thorough) : most
   const best = fewest.current <= most.current ? fewest : most
   const materialized = best.set
   for (const [id, r] of best.reasons) why.set(id, r)
   const explain = candidates.filter(({ o }) => !materialized.has(o.id)).map(({ o }) => `${nameOf(o)}: recomputed where it is read (storing it would not lower the estimated work)`)
 
   // 2. stack sibling kernels of one shape
+  const groupKernels = new Map<string, Kernel>()
   const order = graph.eqns.flatMap((e) => e.outputs.map((o) => o.id)).filter((id) => materialized.has(id))
   const groups = stackSiblings(order, {
     stackable: (id) => !isHost(id) && !outputVars.has(id),
     hostReads: (id, p) => (isHost(id) ? producer.get(id)!.inputs.flatMap((a) => (a.kind === 'var' && p.buffers.has(a.id) ? [p.buffers.get(a.id)!.buf] : [])) : undefined),
     shapeKey: (id) => varOf.get(id)!.dtype,
     placement: (gs) => placeGroups(gs),
-    kernel: (g, p) => buildKernel(g.map((id) => varOf.get(id)!), p, producer, `k_${groupName(g)}`, groupName(g)),
+    kernel: (g, p) => {
+      // memoized on the group and on where its ancestors live (the only placement it can see)
+      const seen = new Set<number>()
+      for (const id of g) for (const a of ancestors.get(id)!) seen.add(a)
+      const where = [...seen].filter((a) => p.buffers.has(a)).map((a) => `${a}@${p.buffers.get(a)!.buf}+${p.buffers.get(a)!.offset}`)
+      const key = `${g.join(',')}|${where.join(',')}`
+      let k = groupKernels.get(key)
+      if (!k) groupKernels.set(key, (k = buildKernel(g.map((id) => varOf.get(id)!), p, producer, `k_${groupName(g)}`, groupName(g))))
+      return k
+    },
     cost: (k) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, (b) => sizes.get(b) ?? 1)),
     // a stacked buffer is as cache-friendly as its largest slot: readers touch one slot
     register: (g) => sizes.set(groupName(g), Math.max(...g.map((id) => sizeOf(varOf.get(id)!.shape)))),
-  })
+  }, ancestors)
   function groupName(g: number[]): string {
     return g.map((id) => nameOf(varOf.get(id)!)).join('_')
   }
@@ -251,60 +289,58 @@ interface StackingOps {
 }
 
 /**
- * Merge groups of one shape while the estimated work drops and the groups stay in a valid order
- * (no group reads a buffer produced by a later group). Returns the groups in execution order.
+ * Merge groups while the estimated work drops and the groups can still run in some order. A
+ * merge is judged on its own kernel (the merged kernel against the two it replaces; readers of
+ * the two buffers only see new offsets). It is refused when a third group sits between the two
+ * (one reads the third, which reads the other): no order would exist. Returns the groups in
+ * execution order.
  */
-function stackSiblings(order: number[], ops: StackingOps): number[][] {
-  let groups = order.map((id) => [id])
+function stackSiblings(order: number[], ops: StackingOps, ancestors: Map<number, Set<number>>): number[][] {
+  const groups = order.map((id) => [id])
   groups.forEach(ops.register)
-  /** Each group's step: its kernel (undefined for host steps), the buffers it reads and writes. */
-  const stepsOf = (gs: number[][]) => {
-    const p = ops.placement(gs)
-    return gs.map((g) => {
-      const host = ops.hostReads(g[0], p)
-      if (host) return { kernel: undefined, reads: host, out: p.buffers.get(g[0])!.buf }
-      const kernel = ops.kernel(g, p)
-      return { kernel, reads: kernel.buffers, out: kernel.out.buf }
-    })
-  }
-  const scheduled = (gs: number[][]): number[][] | undefined => {
-    // topological order of groups by the buffers their steps read
-    const ks = stepsOf(gs)
-    const producerOf = new Map<string, number>()
-    ks.forEach((k, i) => producerOf.set(k.out, i))
-    const deps = ks.map((k) => new Set(k.reads.map((b) => producerOf.get(b)).filter((i): i is number => i !== undefined)))
-    const done: number[] = []
-    const left = new Set(gs.keys())
-    while (left.size) {
-      const ready = [...left].find((i) => [...deps[i]].every((d) => !left.has(d) || d === i))
-      if (ready === undefined) return undefined
-      done.push(ready)
-      left.delete(ready)
-    }
-    return done.map((i) => gs[i])
-  }
-  const total = (gs: number[][]) => stepsOf(gs).reduce((acc, s) => acc + (s.kernel ? ops.cost(s.kernel) : 0), 0)
-  let current = total(groups)
+  const dependsOn = (a: number[], b: number[]) => a.some((x) => b.some((y) => ancestors.get(x)!.has(y)))
+  const kernelCostOf = (g: number[], gs: number[][]) => (ops.hostReads(g[0], ops.placement(gs)) ? 0 : ops.cost(ops.kernel(g, ops.placement(gs))))
   for (let i = 0; i < groups.length; i++) {
     for (let j = i + 1; j < groups.length; j++) {
       const [a, b] = [groups[i], groups[j]]
       if (!a.every(ops.stackable) || !b.every(ops.stackable) || ops.shapeKey(a[0]) !== ops.shapeKey(b[0])) continue
+      const between = groups.some((c, k) => k !== i && k !== j && ((dependsOn(b, c) && dependsOn(c, a)) || (dependsOn(a, c) && dependsOn(c, b))))
+      if (between) continue
       const merged = [...a, ...b]
       ops.register(merged)
-      const trial = groups.filter((_, k) => k !== i && k !== j)
-      trial.splice(i, 0, merged)
-      const ordered = scheduled(trial)
-      if (!ordered) continue
-      const c = total(ordered)
-      if (c < current) {
-        current = c
-        groups = ordered
-        i = -1 // restart: indices moved
-        break
+      const trial = groups.filter((_, k) => k !== j).map((g, k) => (k === i ? merged : g))
+      const delta = kernelCostOf(merged, trial) - kernelCostOf(a, groups) - kernelCostOf(b, groups)
+      if (delta < 0) {
+        groups.splice(j, 1)
+        groups[i] = merged
+        j = i // keep growing this group
       }
     }
   }
-  return scheduled(groups) ?? groups
+  return schedule(groups, ops)
+}
+
+/** Groups in an order where every buffer is written before it is read. */
+function schedule(gs: number[][], ops: StackingOps): number[][] {
+  const p = ops.placement(gs)
+  const steps = gs.map((g) => {
+    const host = ops.hostReads(g[0], p)
+    if (host) return { reads: host, out: p.buffers.get(g[0])!.buf }
+    const kernel = ops.kernel(g, p)
+    return { reads: kernel.buffers, out: kernel.out.buf }
+  })
+  const producerOf = new Map<string, number>()
+  steps.forEach((st, i) => producerOf.set(st.out, i))
+  const deps = steps.map((st) => new Set(st.reads.map((b) => producerOf.get(b)).filter((i): i is number => i !== undefined)))
+  const done: number[] = []
+  const left = new Set(gs.keys())
+  while (left.size) {
+    const ready = [...left].find((i) => [...deps[i]].every((d) => !left.has(d) || d === i))
+    if (ready === undefined) throw new Error('internal: stacked kernels have no valid order')
+    done.push(ready)
+    left.delete(ready)
+  }
+  return done.map((i) => gs[i])
 }
 
 function hostStep(e: Eqn, place: Placement, out: string): Step {
