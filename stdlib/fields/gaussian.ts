@@ -1,0 +1,13 @@
+import { cdist, dsl, softmax, type Mat, type f32 } from '../../dsl/index.js'
+import { gaussianLog } from '../kernels/gaussian.js'
+import { maskedDist } from './parts.js'
+
+/**
+ * Gaussian-kernel drifting field (Lai et al., arXiv 2603.07514; paper-spec §11.1): mean shift with
+ * k = exp(−r²/2σ²), V = softmax_y(−D⁺²/2σ²)Y⁺ − softmax_y(−D⁻²/2σ²)Y⁻ = σ²(∇log p_σ − ∇log q_σ),
+ * the exact score difference of the Gaussian-smoothed distributions. `sigma` is the bandwidth σ.
+ */
+export const gaussianField = dsl((x: Mat, pos: Mat, neg: Mat, sigma: f32): Mat => {
+  const centroid = (d: Mat, y: Mat) => softmax(gaussianLog(d, sigma), 1).matmul(y)
+  return centroid(cdist(x, pos), pos).sub(centroid(maskedDist(x, neg), neg))
+})

@@ -1,0 +1,17 @@
+import { dsl, type Mat, type f32 } from '../../dsl/index.js'
+import { matern32Log, matern52Log } from '../kernels/matern.js'
+import { biSoftmax, jointField, jointLogits } from './parts.js'
+
+/**
+ * Algorithm 2 (joint bi-softmax) with a Matérn kernel instead of Laplace, logits = log k(r)
+ * (companion-elliptic kernels, arXiv 2604.24196; paper-spec §11.4: "any of these can be dropped
+ * into V0 as k(r)"). Matérn 3/2: k = (1 + r/ℓ)e^{−r/ℓ}; `ell` is the length scale ℓ.
+ */
+export const matern32Field = dsl((x: Mat, pos: Mat, neg: Mat, ell: f32): Mat =>
+  jointField(biSoftmax(jointLogits(matern32Log, x, pos, neg, ell)), pos, neg),
+)
+
+/** The same with Matérn 5/2: k = (1 + r/ℓ + r²/3ℓ²)e^{−r/ℓ}. */
+export const matern52Field = dsl((x: Mat, pos: Mat, neg: Mat, ell: f32): Mat =>
+  jointField(biSoftmax(jointLogits(matern52Log, x, pos, neg, ell)), pos, neg),
+)

@@ -1,0 +1,13 @@
+import { cdist, dsl, type Mat, type f32 } from '../../dsl/index.js'
+import { gaussian } from '../kernels/gaussian.js'
+import { displacement } from './parts.js'
+
+/**
+ * MMD field (paper App. C.2; paper-spec §11 V5): unnormalized Gaussian mean shift,
+ * V = (1/σ²)[meanⱼ ξⱼ(yⱼ − x) − meanₖ ξₖ(ynₖ − x)], ξ = exp(−r²/2σ²). No self mask is needed: the
+ * self term ξ(xᵢ, xᵢ)(xᵢ − xᵢ) is zero (it still counts in the mean over the negatives).
+ */
+export const mmdField = dsl((x: Mat, pos: Mat, neg: Mat, sigma: f32): Mat => {
+  const pull = (y: Mat) => displacement(gaussian(cdist(x, y), sigma), y, x).div(y.shape[0])
+  return pull(pos).sub(pull(neg)).div(sigma * sigma)
+})

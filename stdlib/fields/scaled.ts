@@ -1,0 +1,26 @@
+import { dsl, type Mat, type f32 } from '../../dsl/index.js'
+import { laplaceLog } from '../kernels/laplace.js'
+import { biSoftmax, displacement, jointLogits, jointWeights } from './parts.js'
+
+/**
+ * The anti-symmetry study of paper Table 1: V = a·V⁺ − b·V⁻ with V± = Σ W±(Y± − x) the attraction
+ * and repulsion of Algorithm 2 (the split is paper-spec §2.4's reading). a = b = 1 is the paper
+ * field; any a ≠ b breaks anti-symmetry, so V_{p,p} ≠ 0. `a`, `b` are traced scalars here.
+ */
+const attractRepel = (x: Mat, pos: Mat, neg: Mat, tau: f32, a: number, b: number): Mat => {
+  const [wPos, wNeg] = jointWeights(biSoftmax(jointLogits(laplaceLog, x, pos, neg, tau)), pos.shape[0])
+  return displacement(wPos, pos, x).mul(a).sub(displacement(wNeg, neg, x).mul(b))
+}
+
+export const scaledField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32, a: f32, b: f32): Mat => attractRepel(x, pos, neg, tau, a, b))
+
+/** The same with compile-time a, b (folded into the kernels). */
+export const scaledFieldStatic = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32, a: number, b: number): Mat => attractRepel(x, pos, neg, tau, a, b), {
+  static: ['a', 'b'],
+})
+
+/** Table 1 "attraction-only" (FID 177.14): V = V⁺. Destructive: V_{p,p} ≠ 0. */
+export const attractionOnlyField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat => attractRepel(x, pos, neg, tau, 1, 0))
+
+/** Table 1 "2.0× repulsion" (FID 112.84): V = V⁺ − 2V⁻. Destructive. */
+export const doubleRepulsionField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat => attractRepel(x, pos, neg, tau, 1, 2))

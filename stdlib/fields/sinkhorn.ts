@@ -1,0 +1,32 @@
+import { cdist, dsl, hint, logsumexp, softmax, zeros, type Mat, type f32 } from '../../dsl/index.js'
+import { laplaceLog } from '../kernels/laplace.js'
+
+/**
+ * Barycentric (row-normalized) entropic plan: log-domain Sinkhorn on the log-kernel logK with uniform
+ * marginals r = 1/N, c = 1/M, `iters` alternate row/column logsumexp updates (unrolled), then
+ * P = Π / rowsum(Π) = softmax_y(logits + g) (the row potential f cancels).
+ */
+export const barycentricPlan = (logK: Mat, iters: number): Mat => {
+  const logits = hint(logK, 'materialize') // stored once: see the compiler notes of docs/fields.md
+  const [n, m] = logits.shape
+  let g: Mat = zeros([1, m])
+  for (let t = 0; t < iters; t++) {
+    const f = logsumexp(logits.add(g), 1, true).neg().sub(Math.log(n))
+    g = hint(logsumexp(logits.add(f), 0, true).neg().sub(Math.log(m)), 'materialize')
+  }
+  return softmax(logits.add(g), 1)
+}
+
+/**
+ * Sinkhorn drifting (He et al., arXiv 2603.12366; code `core/drifting_loss.py`; paper-spec §11.6),
+ * "cross minus self" with two-sided couplings: V = P_xy Y − P_xx X, P the barycentric Sinkhorn plans
+ * of the Laplace cost exp(−‖x − y‖/ε) (ε = `tau`). No diagonal mask (as in the code); `neg` is the
+ * generated batch itself. `iters` (T, 20–30 in the code) is static.
+ */
+export const sinkhornField = dsl(
+  (x: Mat, pos: Mat, neg: Mat, tau: f32, iters: number): Mat => {
+    const toward = (y: Mat) => barycentricPlan(laplaceLog(cdist(x, y), tau), iters).matmul(y)
+    return toward(pos).sub(toward(neg))
+  },
+  { static: ['iters'] },
+)

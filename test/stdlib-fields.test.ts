@@ -1,0 +1,321 @@
+/**
+ * The drifting fields of stdlib/fields: their claimed symmetries, the paper field and the official
+ * loss against independent float64 loops, compilation (value and vjp) of every field, the compiled
+ * path against the interpreter, and the kernel counts of docs/fields.md.
+ *
+ * Symmetry tests. A self-masked field adds 1e6 to the distance from xᵢ to negative row i. So that
+ * positives and negatives can be the *same* point set, both are given as [F; Q]: F is N far points
+ * (10⁴ away: their kernel weight underflows to exactly 0 in float64), padding the masked rows, and
+ * Q the point set. Then, for random x, p = Q, q = Q′:
+ *   V(x; [F;Q], [F;Q]) = 0                          (V_{p,p} = 0)
+ *   V(x; [F;Q], [F;Q′]) = −V(x; [F;Q′], [F;Q])       (anti-symmetry, swapping pos and neg)
+ * Unmasked fields (Sinkhorn) take Q and Q′ directly. Destructive fields must break both clearly.
+ */
+import fs from 'node:fs'
+import { describe, expect, test } from 'vitest'
+import { lowerGraph } from '../compiler/fusion/lower.js'
+import { GpujsRuntime } from '../compiler/backend/gpujs/run.js'
+import { specialize, type ArgSpec, type Specialized } from '../compiler/frontend/specialize.js'
+import { formatDiagnostic } from '../compiler/frontend/diagnostics.js'
+import type { NDArray } from '../compiler/ir/ndarray.js'
+import { FIELDS, LANDMARKS, type FieldEntry } from '../stdlib/fields/catalog.js'
+import { BEGIN, DOC, END, fieldTable } from '../stdlib/fields/table.js'
+import { expectClose, freshSeed, lower, randn, rng, rootPath, run, S, scalar, T } from './helpers.js'
+
+const fieldFile = (f: { file: string }) => rootPath('stdlib/fields', f.file)
+const LOSS = rootPath('stdlib/fields/driftLoss.ts')
+const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0)
+
+/** Run `body` with a fresh seed; the seed is in the failure message. */
+function seeded(body: (r: () => number, seed: number) => void): void {
+  const seed = freshSeed()
+  try {
+    body(rng(seed), seed)
+  } catch (e) {
+    if (e instanceof Error) e.message = `(seed ${seed}) ${e.message}`
+    throw e
+  }
+}
+
+const rowsOf = (...parts: NDArray[]): NDArray => ({
+  shape: [parts.reduce((n, p) => n + p.shape[0], 0), parts[0].shape[1]],
+  dtype: 'f32',
+  data: Float64Array.from(parts.flatMap((p) => Array.from(p.data))),
+})
+const far = (n: number, d: number, r: () => number): NDArray => {
+  const p = randn([n, d], r)
+  for (let i = 0; i < n; i++) p.data[i * d] += 1e4
+  return p
+}
+
+/** Iterations for the interpreter-only property tests (accurate, never lowered). */
+const PROPERTY_STATICS: Record<string, ArgSpec[]> = { sinkhornField: [S(20)], nystromField: [T([LANDMARKS, 2]), T([]), S(40)] }
+
+/** The traced arguments after tau: a = b = 1 for scaledField (anti-symmetric there); Nyström's landmarks = the point set. */
+function extraInputs(f: FieldEntry, q: NDArray): NDArray[] {
+  if (f.name === 'scaledField') return [scalar(1), scalar(1)]
+  if (f.name === 'nystromField') return [q, scalar(1e-4)]
+  return []
+}
+
+describe('symmetries: V_{p,p} = 0 and V_{p,q} = −V_{q,p} where claimed, broken by the destructive forms', () => {
+  const [N, K, d] = [12, LANDMARKS, 2]
+  test.each(FIELDS.map((f) => [f.name, f] as const))('%s', (_, f) => {
+    seeded((r) => {
+      const x = randn([N, d], r)
+      const [q, q2] = [randn([K, d], r), randn([K, d], r, 1.5)]
+      const pad = far(N, d, r)
+      const set = (p: NDArray) => (f.masked ? rowsOf(pad, p) : p)
+      const rows = set(q).shape[0]
+      const spec = lower(fieldFile(f), f.name, [T([N, d]), T([rows, d]), T([rows, d]), T([]), ...(PROPERTY_STATICS[f.name] ?? f.extra(d))])
+      const tau = scalar(0.5 + 0.5 * r())
+      const V = (pos: NDArray, neg: NDArray) => run(spec, [x, set(pos), set(neg), tau, ...extraInputs(f, q)])[0].data
+      const [vpq, vqp, vpp] = [V(q, q2), V(q2, q), V(q, q)]
+      const scale = maxAbs(vpq)
+      expect(scale, 'V_{p,q} is not trivially zero').toBeGreaterThan(1e-3)
+      for (const v of vpq) expect(Number.isFinite(v)).toBe(true)
+      const sum = vpq.map((v, i) => v + vqp[i])
+      if (f.claim === 'anti-symmetric') {
+        expectClose(vpp, new Float64Array(vpp.length), 1e-9 * scale, 'V_{p,p}')
+        expectClose(sum, new Float64Array(sum.length), 1e-9 * scale, 'V_{p,q} + V_{q,p}')
+      } else if (f.claim === 'approximately zero at p = q') {
+        expect(maxAbs(vpp) / scale, 'V_{p,p} relative to V_{p,q} (observed ~3e-5)').toBeLessThan(1e-3)
+      } else {
+        expect(maxAbs(vpp) / scale, 'V_{p,p} must be clearly nonzero').toBeGreaterThan(0.05)
+        expect(maxAbs(sum) / scale, 'V_{p,q} + V_{q,p} must be clearly nonzero').toBeGreaterThan(0.05)
+      }
+    })
+  })
+
+  test('scaledField with traced a ≠ b breaks anti-symmetry, with a = b = 1 it is paperField', () => {
+    seeded((r) => {
+      const x = randn([N, d], r)
+      const [pos, neg] = [rowsOf(far(N, d, r), randn([K, d], r)), rowsOf(far(N, d, r), randn([K, d], r))]
+      const args = [T([N, d]), T([N + K, d]), T([N + K, d]), T([])]
+      const scaled = lower(fieldFile({ file: 'scaled.ts' }), 'scaledField', [...args, T([]), T([])])
+      const paper = lower(fieldFile({ file: 'paper.ts' }), 'paperField', args)
+      const tau = scalar(0.7)
+      const [v11] = run(scaled, [x, pos, neg, tau, scalar(1), scalar(1)])
+      expectClose(v11.data, run(paper, [x, pos, neg, tau])[0].data, 1e-9, 'a = b = 1')
+      const [vpp] = run(scaled, [x, pos, pos, tau, scalar(1), scalar(1.5)])
+      expect(maxAbs(vpp.data) / maxAbs(v11.data)).toBeGreaterThan(0.05)
+    })
+  })
+})
+
+describe('kernels of a distance tensor (stdlib/kernels)', () => {
+  const KERNELS: [string, string, (r: number, t: number) => number][] = [
+    ['laplace.ts', 'laplace', (r, t) => Math.exp(-r / t)],
+    ['gaussian.ts', 'gaussian', (r, s) => Math.exp(-(r * r) / (2 * s * s))],
+    ['matern.ts', 'matern32', (r, l) => (1 + r / l) * Math.exp(-r / l)],
+    ['matern.ts', 'matern52', (r, l) => (1 + r / l + (r * r) / (3 * l * l)) * Math.exp(-r / l)],
+    ['sharp.ts', 'laplaceSharp', (r, t) => (1 + r / t) * Math.exp(-r / t)],
+  ]
+  const distances = (r: () => number): NDArray => ({ shape: [7], dtype: 'f32', data: Float64Array.from({ length: 7 }, () => Math.fround(3 * r())) })
+  test.each(KERNELS)('%s: %s and its log form', (file, name, formula) => {
+    seeded((r) => {
+      const [d, t] = [distances(r), Math.fround(0.2 + r())]
+      const k = run(lower(rootPath('stdlib/kernels', file), name, [T([7]), T([])]), [d, scalar(t)])[0].data
+      expectClose(k, Array.from(d.data, (v) => formula(v, t)), 1e-12, name)
+      const logK = run(lower(rootPath('stdlib/kernels', file), `${name}Log`, [T([7]), T([])]), [d, scalar(t)])[0].data
+      expectClose(logK, Array.from(d.data, (v) => Math.log(formula(v, t))), 1e-12, `${name}Log`)
+    })
+  })
+
+  test('the sharp companion: dk♯/dr = −(r/τ²)·k(r), i.e. τ²∇ₓk♯(‖x − y‖) = k(x, y)(y − x) (by the compiler\'s autodiff)', () => {
+    seeded((r) => {
+      const [d, t] = [distances(r), Math.fround(0.2 + r())]
+      const g = specialize({ file: rootPath('stdlib/kernels/sharp.ts'), exportName: 'laplaceSharp', transform: { kind: 'vjp' } }, [T([7]), T([]), T([7])])
+      if (g._tag === 'Left') throw new Error(formatDiagnostic(g.left[0]))
+      const [, dk] = run(g.right, [d, scalar(t), { shape: [7], dtype: 'f32', data: new Float64Array(7).fill(1) }])
+      expectClose(dk.data, Array.from(d.data, (v) => (-v / (t * t)) * Math.exp(-v / t)), 1e-12, 'dk♯/dr')
+    })
+  })
+})
+
+test('inverseSqrt (coupled Newton–Schulz, for Nyström): Z A Z = I for a random SPD A', () => {
+  seeded((r) => {
+    const n = 6
+    const b = randn([n, n], r)
+    const a = new Float64Array(n * n)
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] += (b.data[i * n + k] * b.data[j * n + k]) / n + (i === j && k === 0 ? 0.5 : 0)
+    const [z] = run(lower(rootPath('stdlib/fields/inverseSqrt.ts'), 'inverseSqrt', [T([n, n]), S(30)]), [{ shape: [n, n], dtype: 'f32', data: a }])
+    const zaz = new Float64Array(n * n)
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) for (let l = 0; l < n; l++) zaz[i * n + j] += z.data[i * n + k] * a[k * n + l] * z.data[l * n + j]
+    expectClose(zaz, Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0)), 1e-9, 'Z A Z')
+  })
+})
+
+// ---- independent float64 references (plain loops, paper-spec §2.2 and §3.2) ----
+
+/** Algorithm 2 (paper-spec §2.2), with the eps of gotcha §13 inside the square root. */
+function paperReference(x: NDArray, pos: NDArray, neg: NDArray, tau: number): Float64Array {
+  const [N, D] = x.shape
+  const [P, M] = [pos.shape[0], neg.shape[0]]
+  const dist = (a: NDArray, i: number, b: NDArray, j: number) => {
+    let s = 0
+    for (let c = 0; c < D; c++) s += (a.data[i * D + c] - b.data[j * D + c]) ** 2
+    return Math.sqrt(s + 1e-8)
+  }
+  const W = P + M
+  const logit = Array.from({ length: N }, (_, i) => Array.from({ length: W }, (_, j) => (j < P ? -dist(x, i, pos, j) / tau : -(dist(x, i, neg, j - P) + (i === j - P ? 1e6 : 0)) / tau)))
+  const rowSum = logit.map((row) => row.reduce((s, l) => s + Math.exp(l), 0))
+  const colSum = Array.from({ length: W }, (_, j) => logit.reduce((s, row) => s + Math.exp(row[j]), 0))
+  const A = logit.map((row, i) => row.map((l, j) => Math.sqrt((Math.exp(l) / rowSum[i]) * (Math.exp(l) / colSum[j]))))
+  const V = new Float64Array(N * D)
+  for (let i = 0; i < N; i++) {
+    let [sPos, sNeg] = [0, 0]
+    for (let j = 0; j < W; j++) j < P ? (sPos += A[i][j]) : (sNeg += A[i][j])
+    for (let c = 0; c < D; c++) {
+      let v = 0
+      for (let j = 0; j < P; j++) v += A[i][j] * sNeg * pos.data[j * D + c]
+      for (let k = 0; k < M; k++) v -= A[i][P + k] * sPos * neg.data[k * D + c]
+      V[i * D + c] = v
+    }
+  }
+  return V
+}
+
+/** drift_loss.py (paper-spec §3.2), literally, in loops: loss, f2 per τ, and ∂loss/∂gen. */
+function driftLossReference(gen: NDArray, fneg: NDArray, fpos: NDArray, w: NDArray) {
+  const [B, Cg, S] = gen.shape
+  const [Cn, Cp] = [fneg.shape[1], fpos.shape[1]]
+  const Ct = Cg + Cn + Cp
+  const target = (b: number, j: number, s: number) =>
+    j < Cg ? gen.data[(b * Cg + j) * S + s] : j < Cg + Cn ? fneg.data[(b * Cn + j - Cg) * S + s] : fpos.data[(b * Cp + j - Cg - Cn) * S + s]
+  const tw = (b: number, j: number) => (j >= Cg && j < Cg + Cn ? w.data[b] : 1)
+  const dist = (b: number, i: number, j: number) => {
+    let q = 0
+    for (let s = 0; s < S; s++) q += (gen.data[(b * Cg + i) * S + s] - target(b, j, s)) ** 2
+    return Math.sqrt(Math.max(q, 1e-8))
+  }
+  let [weighted, wsum] = [0, 0]
+  for (let b = 0; b < B; b++) for (let j = 0; j < Ct; j++) {
+    wsum += tw(b, j)
+    for (let i = 0; i < Cg; i++) weighted += dist(b, i, j) * tw(b, j)
+  }
+  const scale = weighted / (B * Cg * Ct) / (wsum / (B * Ct))
+  const si = Math.max(scale / Math.sqrt(S), 1e-3)
+  const force = new Float64Array(B * Cg * S)
+  const f2s: number[] = []
+  for (const R of [0.02, 0.05, 0.2]) {
+    const F = new Float64Array(B * Cg * S)
+    for (let b = 0; b < B; b++) {
+      const logit = Array.from({ length: Cg }, (_, i) => Array.from({ length: Ct }, (_, j) => -(dist(b, i, j) / Math.max(scale, 1e-3) + (i === j ? 100 : 0)) / R))
+      const rowMax = logit.map((row) => Math.max(...row))
+      const colMax = Array.from({ length: Ct }, (_, j) => Math.max(...logit.map((row) => row[j])))
+      const rowSum = logit.map((row, i) => row.reduce((s, l) => s + Math.exp(l - rowMax[i]), 0))
+      const colSum = Array.from({ length: Ct }, (_, j) => logit.reduce((s, row) => s + Math.exp(row[j] - colMax[j]), 0))
+      for (let i = 0; i < Cg; i++) {
+        const aff = logit[i].map((l, j) => Math.sqrt(Math.max((Math.exp(l - rowMax[i]) / rowSum[i]) * (Math.exp(l - colMax[j]) / colSum[j]), 1e-6)) * tw(b, j))
+        let [negSum, posSum] = [0, 0]
+        aff.forEach((a, j) => (j < Cg + Cn ? (negSum += a) : (posSum += a)))
+        const coeff = aff.map((a, j) => (j < Cg + Cn ? -a * posSum : a * negSum))
+        const coeffSum = coeff.reduce((s, c) => s + c, 0)
+        for (let s = 0; s < S; s++) {
+          let v = -coeffSum * (gen.data[(b * Cg + i) * S + s] / si)
+          for (let j = 0; j < Ct; j++) v += coeff[j] * (target(b, j, s) / si)
+          F[(b * Cg + i) * S + s] = v
+        }
+      }
+    }
+    const f2 = F.reduce((s, v) => s + v * v, 0) / F.length
+    f2s.push(f2)
+    F.forEach((v, k) => (force[k] += v / Math.sqrt(Math.max(f2, 1e-8))))
+  }
+  // goal = gen/si + force, so (gen/si − goal)² = force²; ∂/∂gen = 2(gen/si − goal)/si / (B·Cg·S)
+  const loss = force.reduce((s, v) => s + v * v, 0) / force.length
+  const grad = force.map((v) => (-2 * v) / si / force.length)
+  return { loss, f2s, grad }
+}
+
+describe('paperField and the official loss equal independent float64 loops', () => {
+  test('paperField = Algorithm 2 (neg = x, self-masked)', () => {
+    seeded((r) => {
+      const [N, P, D] = [9 + Math.floor(8 * r()), 5 + Math.floor(12 * r()), 1 + Math.floor(4 * r())]
+      const [x, pos, tau] = [randn([N, D], r), randn([P, D], r, 1.5), 0.1 + r()]
+      const spec = lower(fieldFile({ file: 'paper.ts' }), 'paperField', [T([N, D]), T([P, D]), T([N, D]), T([])])
+      const [v] = run(spec, [x, pos, x, scalar(tau)])
+      expectClose(v.data, paperReference(x, pos, x, Math.fround(tau)), 1e-9, 'V')
+    })
+  })
+
+  test('driftLoss = drift_loss.py: loss, per-temperature f2, and the gradient −2·force/(scale·B·Cg·S), with CFG weights', () => {
+    seeded((r) => {
+      const [B, Cg, Cn, Cp, S] = [3, 6 + Math.floor(4 * r()), 2 + Math.floor(3 * r()), 4 + Math.floor(4 * r()), 3 + Math.floor(4 * r())]
+      const gen = randn([B, Cg, S], r, 0.5)
+      const [fneg, fpos] = [randn([B, Cn, S], r), randn([B, Cp, S], r, 1.3)]
+      const w: NDArray = { shape: [B], dtype: 'f32', data: Float64Array.from([0, 1 + 2 * r(), 4 * r()].map(Math.fround)) }
+      const args = [T([B, Cg, S]), T([B, Cn, S]), T([B, Cp, S]), T([B])]
+      const ct: ArgSpec = { tag: 'object', fields: [['loss', T([])], ['perTemperature', T([3])]] }
+      const r0 = specialize({ file: LOSS, exportName: 'driftLoss', transform: { kind: 'vjp' } }, [...args, ct])
+      if (r0._tag === 'Left') throw new Error(r0.left.map((dg) => formatDiagnostic(dg)).join('\n'))
+      const seed: NDArray[] = [scalar(1), { shape: [3], dtype: 'f32', data: new Float64Array(3) }]
+      const [loss, perT, dGen] = run(r0.right, [gen, fneg, fpos, w, ...seed])
+      const want = driftLossReference(gen, fneg, fpos, w)
+      expectClose(loss.data, [want.loss], 1e-9, 'loss')
+      expectClose(perT.data, want.f2s, 1e-9, 'perTemperature')
+      expectClose(dGen.data, want.grad, 1e-9, '∂loss/∂gen')
+      expect(want.loss, 'each normalized τ contributes ≈ 1 per dimension').toBeGreaterThan(0.5)
+    })
+  })
+})
+
+describe('every field compiles, value and vjp, with neg = x', () => {
+  const [N, P, d] = [10, 14, 2]
+  const inputsFor = (f: FieldEntry, r: () => number) => {
+    const x = randn([N, d], r)
+    const extra = f.name === 'scaledField' ? [scalar(1.5), scalar(1)] : f.name === 'nystromField' ? [randn([LANDMARKS, d], r), scalar(1e-4)] : []
+    return [x, randn([P, d], r), x, scalar(0.3 + r()), ...extra]
+  }
+  test.each(FIELDS.map((f) => [f.name, f] as const))('%s: finite value and finite cotangents', (_, f) => {
+    seeded((r) => {
+      const args = [T([N, d]), T([P, d]), T([N, d]), T([]), ...f.extra(d)]
+      const ins = inputsFor(f, r)
+      const [v] = run(lower(fieldFile(f), f.name, args), ins)
+      expect(v.shape).toEqual([N, d])
+      for (const e of v.data) expect(Number.isFinite(e)).toBe(true)
+      const vjp = specialize({ file: fieldFile(f), exportName: f.name, transform: { kind: 'vjp' } }, [...args, T([N, d])])
+      if (vjp._tag === 'Left') throw new Error(vjp.left.map((dg) => formatDiagnostic(dg)).join('\n'))
+      const outs = run(vjp.right, [...ins, randn([N, d], r)])
+      expect(outs.length).toBeGreaterThan(1)
+      expect(outs[0].data).toEqual(v.data)
+      for (const o of outs) for (const e of o.data) expect(Number.isFinite(e), `${f.name} vjp`).toBe(true)
+    })
+  })
+})
+
+describe('the compiled path (gpu.js cpu) equals the float64 interpreter', () => {
+  const cpu = new GpujsRuntime('cpu')
+  const compiled = (spec: Specialized, ins: NDArray[]) => cpu.run(lowerGraph(spec.graph).plan, ins)
+
+  test('driftLoss', () => {
+    seeded((r) => {
+      const [B, Cg, Cn, Cp, S] = [2, 12, 4, 10, 5]
+      const spec = lower(LOSS, 'driftLoss', [T([B, Cg, S]), T([B, Cn, S]), T([B, Cp, S]), T([B])])
+      const w: NDArray = { shape: [B], dtype: 'f32', data: Float64Array.of(Math.fround(3 * r()), 1) }
+      const ins = [randn([B, Cg, S], r), randn([B, Cn, S], r), randn([B, Cp, S], r), w]
+      const [got, want] = [compiled(spec, ins), run(spec, ins)]
+      expectClose(got[0].data, want[0].data, 1e-4, 'loss')
+      expectClose(got[1].data, want[1].data, 1e-4, 'perTemperature')
+    })
+  })
+
+  test.each([['sharpField'], ['gaussianField'], ['sinkhornField'], ['biasCorrectedField']])('%s', (name) => {
+    seeded((r) => {
+      const f = FIELDS.find((e) => e.name === name)!
+      const [N, P, d] = [24, 20, 3]
+      const spec = lower(fieldFile(f), f.name, [T([N, d]), T([P, d]), T([N, d]), T([]), ...f.extra(d)])
+      const x = randn([N, d], r)
+      const ins = [x, randn([P, d], r), x, scalar(0.5 + r())]
+      expectClose(compiled(spec, ins)[0].data, run(spec, ins)[0].data, 1e-4, name)
+    })
+  })
+})
+
+test('docs/fields.md holds the table the compiler produces now (regenerate: npx tsx stdlib/fields/table.ts --write)', () => {
+  const doc = fs.readFileSync(DOC, 'utf8')
+  expect(doc.includes(BEGIN) && doc.includes(END), 'table markers').toBe(true)
+  const inDoc = doc.split(BEGIN)[1].split(END)[0].trim()
+  expect(inDoc).toBe(fieldTable().trim())
+}, 60_000)
