@@ -3,68 +3,16 @@
  * structure tests on the gradient programs; grad of grad.
  */
 import { describe, expect, test } from 'vitest'
-import { specialize, type ArgSpec, type Specialized } from '../compiler/frontend/specialize.js'
-import { formatDiagnostic } from '../compiler/frontend/diagnostics.js'
+import type { ArgSpec, Specialized } from '../compiler/frontend/specialize.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import { freshSeed, lower, randint, randn, rng, rootPath, scalar, T } from './helpers.js'
+import { gradientError, lowerGrad as lowerGradOf } from './gradcheck.js'
 
 const FILE = rootPath('test/fixtures/grads.ts')
 
-function lowerGrad(name: string, specs: ArgSpec[], argnums: number[]): Specialized {
-  const r = specialize({ file: FILE, exportName: name, transform: { kind: 'valueAndGrad', argnums } }, specs)
-  if (r._tag === 'Left') throw new Error(r.left.map((d) => formatDiagnostic(d)).join('\n'))
-  return r.right
-}
-
-const leafSpecs = (s: ArgSpec): ArgSpec[] => (s.tag === 'object' ? s.fields.flatMap(([, f]) => leafSpecs(f)) : s.tag === 'array' ? s.items.flatMap(leafSpecs) : [s])
-
-/**
- * Compare the gradient program with central differences of the value program, for every float
- * input leaf of the differentiated arguments (all elements of small inputs, a sample of large ones).
- * Error: max |fd − ad| over the checked elements / max |ad| (1e-6 required).
- */
-function checkGradient(name: string, specs: ArgSpec[], inputs: NDArray[], argnums: number[], seed: number): number {
-  const value = lower(FILE, name, specs)
-  const g = lowerGrad(name, specs, argnums)
-  const outs = interpret(g.graph, inputs, 'f64')
-  const f0 = interpret(value.graph, inputs, 'f64')[0].data[0]
-  expect(outs[0].data[0], `${name}: value`).toBeCloseTo(f0, 10)
-  // leaves of the differentiated arguments, in flattening order
-  const leafIndex: number[] = []
-  let k = 0
-  specs.forEach((s, i) => {
-    for (const leaf of leafSpecs(s)) {
-      if (argnums.includes(i)) leafIndex.push(k)
-      if (leaf.tag === 'tensor') k++
-    }
-  })
-  const pick = rng(seed ^ 0x5eed)
-  let worst = 0
-  leafIndex.forEach((inputIdx, j) => {
-    const x = inputs[inputIdx]
-    if (x.dtype !== 'f32') return
-    const ad = outs[1 + j].data
-    expect(ad.length, `${name}: gradient ${j} size`).toBe(x.data.length)
-    const n = x.data.length
-    const elems = n <= 64 ? [...Array(n).keys()] : Array.from({ length: 48 }, () => Math.floor(pick() * n))
-    let scale = 1e-12
-    for (let e = 0; e < n; e++) scale = Math.max(scale, Math.abs(ad[e]))
-    for (const e of elems) {
-      const at = (delta: number) => {
-        const data = Float64Array.from(x.data)
-        data[e] += delta
-        const xs = inputs.map((a, i) => (i === inputIdx ? { ...a, data } : a))
-        return interpret(value.graph, xs, 'f64')[0].data[0]
-      }
-      const h = 1e-5 * Math.max(1, Math.abs(x.data[e]))
-      const fd = (at(h) - at(-h)) / (2 * h)
-      expect(Number.isFinite(ad[e]), `${name}: finite gradient`).toBe(true)
-      worst = Math.max(worst, Math.abs(fd - ad[e]) / scale)
-    }
-  })
-  return worst
-}
+const lowerGrad = (name: string, specs: ArgSpec[], argnums: number[]): Specialized => lowerGradOf(FILE, name, specs, argnums)
+const checkGradient = (name: string, specs: ArgSpec[], inputs: NDArray[], argnums: number[], seed: number) => gradientError(FILE, name, specs, inputs, argnums, seed)
 
 interface Case {
   name: string

@@ -4,11 +4,10 @@
  * differences; initializers (determinism per key, shapes, fan-in standard deviations).
  */
 import { describe, expect, test } from 'vitest'
-import { specialize, type ArgSpec, type Specialized } from '../compiler/frontend/specialize.js'
-import { formatDiagnostic } from '../compiler/frontend/diagnostics.js'
-import { interpret } from '../compiler/ir/interpret.js'
+import type { ArgSpec } from '../compiler/frontend/specialize.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import { expectClose, freshSeed, lower, randint, randn, rng, rootPath, run, S, T } from './helpers.js'
+import { gradientError as gradientErrorIn } from './gradcheck.js'
 
 const NN = (f: string) => rootPath(`stdlib/nn/${f}.ts`)
 const FIX = rootPath('test/fixtures/nn.ts')
@@ -201,49 +200,10 @@ describe('layers match float64 references (fresh random inputs)', () => {
   })
 })
 
-// ---- gradients against central differences (the harness of test/autodiff.test.ts, for any file) ----
+// ---- gradients against central differences (test/gradcheck.ts) ----
 
-const leafSpecs = (s: ArgSpec): ArgSpec[] => (s.tag === 'object' ? s.fields.flatMap(([, f]) => leafSpecs(f)) : s.tag === 'array' ? s.items.flatMap(leafSpecs) : [s])
-
-function lowerGrad(name: string, specs: ArgSpec[], argnums: number[]): Specialized {
-  const r = specialize({ file: FIX, exportName: name, transform: { kind: 'valueAndGrad', argnums } }, specs)
-  if (r._tag === 'Left') throw new Error(r.left.map((d) => formatDiagnostic(d)).join('\n'))
-  return r.right
-}
-
-/** max |fd − ad| / max |ad| over every differentiated leaf (all elements of small leaves, 24 of large ones). */
-function gradientError(name: string, specs: ArgSpec[], inputs: NDArray[], argnums: number[], seed: number): number {
-  const value = lower(FIX, name, specs)
-  const outs = interpret(lowerGrad(name, specs, argnums).graph, inputs, 'f64')
-  expect(outs[0].data[0]).toBeCloseTo(interpret(value.graph, inputs, 'f64')[0].data[0], 10)
-  const leafIndex: number[] = []
-  let k = 0
-  specs.forEach((s, i) => leafSpecs(s).forEach((leaf) => {
-    if (argnums.includes(i)) leafIndex.push(k)
-    if (leaf.tag === 'tensor') k++
-  }))
-  const pick = rng(seed ^ 0x5eed)
-  let worst = 0
-  leafIndex.forEach((inputIdx, j) => {
-    const x = inputs[inputIdx]
-    const ad = outs[1 + j].data
-    expect(ad.length).toBe(x.data.length)
-    const n = x.data.length
-    const elems = n <= 32 ? [...Array(n).keys()] : Array.from({ length: 24 }, () => Math.floor(pick() * n))
-    let scale = 1e-12
-    for (let e = 0; e < n; e++) scale = Math.max(scale, Math.abs(ad[e]))
-    for (const e of elems) {
-      const at = (delta: number) => {
-        const data = Float64Array.from(x.data)
-        data[e] += delta
-        return interpret(value.graph, inputs.map((a, i) => (i === inputIdx ? { ...a, data } : a)), 'f64')[0].data[0]
-      }
-      const h = 1e-5 * Math.max(1, Math.abs(x.data[e]))
-      worst = Math.max(worst, Math.abs((at(h) - at(-h)) / (2 * h) - ad[e]) / scale)
-    }
-  })
-  return worst
-}
+const gradientError = (name: string, specs: ArgSpec[], inputs: NDArray[], argnums: number[], seed: number) =>
+  gradientErrorIn(FIX, name, specs, inputs, argnums, seed, { all: 32, sample: 24 })
 
 describe('gradients match central finite differences (float64, error < 1e-6)', () => {
   const cases: [string, ArgSpec[], (r: () => number) => NDArray[], number[]][] = [
