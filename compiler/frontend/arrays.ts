@@ -21,11 +21,11 @@ export function arrayMember(ev: Evaluator, arr: Value[], name: string, node: Nod
         return Array.isArray(r) ? r : [r]
       }))
     case 'filter':
-      return method((a, at) => arr.filter((x, i) => staticTruth(ev, call(a[0], [x, i], at), at)))
+      return method((a, at) => arr.filter((x, i) => staticTruth(call(a[0], [x, i], at), at)))
     case 'every':
-      return method((a, at) => arr.every((x, i) => staticTruth(ev, call(a[0], [x, i], at), at)))
+      return method((a, at) => arr.every((x, i) => staticTruth(call(a[0], [x, i], at), at)))
     case 'some':
-      return method((a, at) => arr.some((x, i) => staticTruth(ev, call(a[0], [x, i], at), at)))
+      return method((a, at) => arr.some((x, i) => staticTruth(call(a[0], [x, i], at), at)))
     case 'reduce':
       return method((a, at) => {
         if (arr.length === 0 && a.length < 2) fail('D109', at, 'reduce of an empty array with no initial value', 'pass an initial value')
@@ -49,7 +49,7 @@ export function arrayMember(ev: Evaluator, arr: Value[], name: string, node: Nod
   return fail('D106', node, `arrays have no supported method '${name}'`, 'use map, reduce, filter, slice, concat, length')
 }
 
-function staticTruth(ev: Evaluator, v: Value, at: Node): boolean {
+function staticTruth(v: Value, at: Node): boolean {
   if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'atom' in v)
     fail('D103', at, `the callback returned ${describe(v)}, which would filter on data`, 'decide with static values (shapes, constants)')
   return truthy(v)

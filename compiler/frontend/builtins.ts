@@ -5,7 +5,6 @@
  */
 import type { Node } from 'ts-morph'
 import type { DType } from '../ir/types.js'
-import { lit } from '../ir/builder.js'
 import { sSelect } from '../ir/scalar.js'
 import { ShapeError, broadcastShapes, normAxis, sizeOf } from '../ir/shape.js'
 import { fail } from './diagnostics.js'
@@ -23,7 +22,7 @@ export type Op = (ev: Evaluator, args: Value[], call: Node) => Value
 export function tensorArg(ev: Evaluator, args: Value[], i: number, call: Node, what: string): Tracer {
   const v = ev.arg(args, i, call, what)
   if (v instanceof Tracer) return v
-  if (typeof v === 'number' || typeof v === 'boolean') return tracerOf(ev, v)
+  if (typeof v === 'number' || typeof v === 'boolean') return tracerOf(v)
   return fail('D109', call, `${what}: argument ${i + 1} should be a tensor, got ${describe(v)}`, 'pass a tensor')
 }
 
@@ -51,10 +50,10 @@ const binary = (op: string): Op => (ev, args, call) => applyBinary(ev, op, ev.ar
 export function applySelect(ev: Evaluator, c: Value, a: Value, b: Value, call: Node): Value {
   if (c instanceof ScalarSym || a instanceof ScalarSym || b instanceof ScalarSym)
     return new ScalarSym(sSelect(scalarOf(ev, c, call), scalarOf(ev, a, call), scalarOf(ev, b, call)))
-  const ct = cast(ev, tracerOf(ev, c as Tracer), 'bool')
+  const ct = cast(ev, tracerOf(c as Tracer), 'bool')
   const dt: DType = [a, b].some((x) => x instanceof Tracer && x.dtype === 'f32') || [a, b].some((x) => typeof x === 'number' && !Number.isInteger(x)) ? 'f32' : a instanceof Tracer ? a.dtype : b instanceof Tracer ? b.dtype : 'f32'
-  const ta = cast(ev, tracerOf(ev, a as Tracer, dt), dt)
-  const tb = cast(ev, tracerOf(ev, b as Tracer, dt), dt)
+  const ta = cast(ev, tracerOf(a as Tracer, dt), dt)
+  const tb = cast(ev, tracerOf(b as Tracer, dt), dt)
   const shape = ev.checked(() => broadcastShapes([ct.shape, ta.shape, tb.shape]))
   const fit = (t: Tracer) => (t.shape.length === 0 ? t : broadcastTo(ev, t, shape))
   return ev.emit1('where', [fit(ct), fit(ta), fit(tb)])

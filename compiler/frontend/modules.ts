@@ -55,26 +55,26 @@ export class ModuleEnv {
       if (imp.isTypeOnly()) continue
       const spec = imp.getModuleSpecifierValue()
       const ns = imp.getNamespaceImport()
-      if (ns?.getText() === name) return this.namespace(spec, imp)
+      if (ns?.getText() === name) return this.namespace(spec)
       const def = imp.getDefaultImport()
-      if (def?.getText() === name) return this.importFrom(spec, 'default', imp, at)
+      if (def?.getText() === name) return this.importFrom(spec, 'default', at)
       for (const n of imp.getNamedImports()) {
         const local = n.getAliasNode()?.getText() ?? n.getName()
-        if (local === name) return this.importFrom(spec, n.getName(), imp, at)
+        if (local === name) return this.importFrom(spec, n.getName(), at)
       }
     }
     if (sf.getClass(name) || sf.getEnum(name)) fail('D101', at, `'${name}' is a class or enum; DSL code uses functions and plain objects`, 'rewrite it as a function or a const object')
     return globalValue(this.ev, name, at)
   }
 
-  private namespace(spec: string, at: Node): Value {
+  private namespace(spec: string): Value {
     const r = resolveImport(this.file.getFilePath(), spec)
     if (r.kind === 'file') return new ModuleNamespace(loadSourceFile(r.file), spec)
     return new ModuleNamespace(undefined, spec)
   }
 
   /** The value of `name` imported from `spec`. */
-  importFrom(spec: string, name: string, decl: Node, at: Node): Value {
+  importFrom(spec: string, name: string, at: Node): Value {
     const r = resolveImport(this.file.getFilePath(), spec)
     if (r.kind === 'dsl') return dslExport(this.ev, name, at)
     if (r.kind === 'external') {
@@ -102,7 +102,7 @@ export class ModuleEnv {
       for (const n of named) {
         const exportedAs = n.getAliasNode()?.getText() ?? n.getName()
         if (exportedAs !== name) continue
-        return spec ? this.importFrom(spec, n.getName(), ex, at) : this.resolve(n.getName(), at)
+        return spec ? this.importFrom(spec, n.getName(), at) : this.resolve(n.getName(), at)
       }
     }
     for (const s of sf.getStatements())

@@ -14,7 +14,7 @@ const shapeError = (ev: Evaluator, message: string, fix: string): never =>
 
 function tensorList(ev: Evaluator, v: Value, call: Node, what: string): Tracer[] {
   if (!Array.isArray(v) || v.length === 0) return fail('D109', call, `${what} takes a non-empty array of tensors, got ${describe(v)}`, `write ${what}([a, b], axis)`)
-  return v.map((t, i) => tensorArg(ev, v, i, call, what))
+  return v.map((_, i) => tensorArg(ev, v, i, call, what))
 }
 
 /** Bring tensors to one dtype (the widest) before concatenating them. */

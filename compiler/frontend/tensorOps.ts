@@ -20,12 +20,12 @@ const COMPARE = new Set(['lt', 'le', 'gt', 'ge', 'eq', 'ne'])
 
 export type Operand = Tracer | number | boolean
 
-export function asOperand(ev: Evaluator, v: Value, node: Node, what: string): Operand {
+export function asOperand(v: Value, node: Node, what: string): Operand {
   if (v instanceof Tracer || typeof v === 'number' || typeof v === 'boolean') return v
   return fail('D109', node, `${what} expects a tensor or a number, got ${describe(v)}`, 'pass a tensor or a number')
 }
 
-export function tracerOf(ev: Evaluator, v: Operand, dtype: DType = 'f32'): Tracer {
+export function tracerOf(v: Operand, dtype: DType = 'f32'): Tracer {
   if (v instanceof Tracer) return v
   return new Tracer(lit(+v, typeof v === 'boolean' ? 'bool' : dtype))
 }
@@ -60,8 +60,8 @@ function operandDType(op: string, a: Operand, b: Operand): DType {
 /** Elementwise binary op with NumPy broadcasting on tensors. */
 export function tensorBinary(ev: Evaluator, op: string, a: Operand, b: Operand): Tracer {
   const dt = operandDType(op, a, b)
-  const ta = cast(ev, tracerOf(ev, a, dt), dt)
-  const tb = cast(ev, tracerOf(ev, b, dt), dt)
+  const ta = cast(ev, tracerOf(a, dt), dt)
+  const tb = cast(ev, tracerOf(b, dt), dt)
   const shape = ev.checked(() => broadcastShapes([ta.shape, tb.shape]))
   const fit = (t: Tracer) => (t.shape.length === 0 ? t : broadcastTo(ev, t, shape))
   return ev.emit1(op, [fit(ta), fit(tb)])
@@ -92,7 +92,7 @@ export function applyBinary(ev: Evaluator, op: string, a: Value, b: Value, node:
     return o.dtype('f32', 'f32') === 'bool' ? !!r : r
   }
   if (isScalarWorld([a, b])) return new ScalarSym(sBinary(op, scalarOf(ev, a, node), scalarOf(ev, b, node)))
-  return tensorBinary(ev, op, asOperand(ev, a, node, op), asOperand(ev, b, node, op))
+  return tensorBinary(ev, op, asOperand(a, node, op), asOperand(b, node, op))
 }
 
 export function applyUnary(ev: Evaluator, op: string, a: Value, node: Node): Value {
@@ -101,7 +101,7 @@ export function applyUnary(ev: Evaluator, op: string, a: Value, node: Node): Val
     return op === 'not' ? !!r : r
   }
   if (a instanceof ScalarSym) return new ScalarSym(sUnary(op, a.expr))
-  const t = asOperand(ev, a, node, op)
+  const t = asOperand(a, node, op)
   return tensorUnary(ev, op, t as Tracer)
 }
 
