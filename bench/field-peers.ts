@@ -1,0 +1,67 @@
+/**
+ * paperField (one temperature) in drift and in TensorFlow.js on its WebAssembly backend, in one
+ * process, end to end (host arrays in, host array out), median of 5 after a warm-up.
+ * jax-js and the plain-JS loop are not in this table yet.
+ *
+ *   npx drift run bench/field-peers.ts [N:D ...]          default: 256:2 1024:2 2048:2 256:64 1024:64
+ */
+import * as tf from '@tensorflow/tfjs'
+import '@tensorflow/tfjs-backend-wasm'
+import { specialize } from '../compiler/frontend/specialize.js'
+import { lowerGraph } from '../compiler/fusion/lower.js'
+import { GpujsRuntime, limitsFor, type GpujsMode } from '../compiler/backend/gpujs/run.js'
+import type { NDArray } from '../compiler/ir/ndarray.js'
+
+const sizes = (process.argv.slice(2).length ? process.argv.slice(2) : ['256:2', '1024:2', '2048:2', '256:64', '1024:64']).map((s) => s.split(':').map(Number))
+const drift: GpujsMode[] = ['webasm', 'webgpu']
+const points = (n: number, d: number, phase: number) => Float32Array.from({ length: n * d }, (_, i) => Math.sin(i * 0.37 + phase))
+
+async function median(f: () => Promise<unknown>, runs = 5): Promise<number> {
+  await f()
+  const t: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now()
+    await f()
+    t.push(performance.now() - t0)
+  }
+  return t.sort((a, b) => a - b)[Math.floor(runs / 2)]
+}
+
+/** The same algorithm in TensorFlow.js: distances from ‖x‖² + ‖y‖² − 2xyᵀ, as TF users write it. */
+function tfField(x: tf.Tensor2D, pos: tf.Tensor2D, neg: tf.Tensor2D, tau: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const dist = (a: tf.Tensor2D, b: tf.Tensor2D) =>
+      a.square().sum(1, true).add(b.square().sum(1).reshape([1, -1])).sub(a.matMul(b, false, true).mul(2)).relu().add(1e-8).sqrt() as tf.Tensor2D
+    const n = x.shape[0]
+    const logits = tf.concat([dist(x, pos), dist(x, neg).add(tf.eye(n, neg.shape[0]).mul(1e6))], 1).div(-tau) as tf.Tensor2D
+    const a = tf.logSoftmax(logits, 1).add(tf.logSoftmax(logits.transpose()).transpose()).mul(0.5).exp() as tf.Tensor2D
+    const [aPos, aNeg] = tf.split(a, [pos.shape[0], neg.shape[0]], 1) as [tf.Tensor2D, tf.Tensor2D]
+    return aPos.mul(aNeg.sum(1, true)).matMul(pos).sub(aNeg.mul(aPos.sum(1, true)).matMul(neg)) as tf.Tensor2D
+  })
+}
+
+await tf.setBackend('wasm')
+console.log(`| N = P = M | D | ${drift.map((m) => `drift ${m}`).join(' | ')} | tfjs-wasm | best drift ÷ tfjs |`)
+console.log(`|---|---|${drift.map(() => '---|').join('')}---|---|`)
+for (const [n, d] of sizes) {
+  const arrays = [points(n, d, 0), points(n, d, 1), points(n, d, 2)]
+  const tensor = (s: number[]) => ({ tag: 'tensor' as const, aval: { shape: s, dtype: 'f32' as const } })
+  const r = specialize({ file: new URL('../stdlib/fields/paper.ts', import.meta.url).pathname, exportName: 'paperField' }, [tensor([n, d]), tensor([n, d]), tensor([n, d]), tensor([])])
+  if (r._tag === 'Left') throw new Error(r.left.map((x) => x.message).join('\n'))
+  const inputs: NDArray[] = [...arrays.map((a) => ({ shape: [n, d], dtype: 'f32' as const, data: a })), { shape: [], dtype: 'f32', data: Float32Array.of(0.05) }]
+  const times: number[] = []
+  for (const mode of drift) {
+    const runtime = new GpujsRuntime(mode)
+    const plan = lowerGraph(r.right.graph, {}, limitsFor(mode)).plan
+    times.push(await median(() => runtime.runAsync(plan, inputs)))
+  }
+  const tfTime = await median(async () => {
+    const [x, pos, neg] = arrays.map((a) => tf.tensor2d(a, [n, d]))
+    const v = tfField(x, pos, neg, 0.05)
+    await v.data()
+    tf.dispose([x, pos, neg, v])
+  })
+  const best = Math.min(...times)
+  console.log(`| ${n} | ${d} | ${times.map((t) => `${t.toFixed(1)} ms`).join(' | ')} | ${tfTime.toFixed(1)} ms | ${(best / tfTime).toFixed(2)} |`)
+}
+process.exit(0)
