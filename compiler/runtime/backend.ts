@@ -27,7 +27,8 @@ let autoChoice: Backend | undefined
 
 /**
  * The backend compiled functions run on now. `auto` asks (once, in a child process) whether
- * WebGPU has a hardware adapter: then webgpu, else webasm; it says which and why.
+ * Dawn finds a WebGPU adapter (a GPU, or Mesa's llvmpipe): then webgpu, else webasm; it says
+ * which and why.
  */
 export function currentBackend(): Backend {
   const want = chosen ?? (process.env.DRIFT_BACKEND as BackendChoice | undefined) ?? 'auto'
@@ -36,7 +37,9 @@ export function currentBackend(): Backend {
   if (!autoChoice) {
     const gpu = probeWebGPU(PACKAGE_ROOT)
     if (gpu) process.env.DRIFT_WEBGPU_API ??= gpu.api
-    autoChoice = gpu && !gpu.software ? 'webgpu' : 'webasm'
+    // measured (BENCHMARKS.md): even on llvmpipe, Dawn beats gpu.js's WebAssembly on the field and
+    // on a whole training step; without any adapter, webasm
+    autoChoice = gpu ? 'webgpu' : 'webasm'
     const why = gpu ? `WebGPU adapter: ${gpu.description} (${gpu.api}${gpu.software ? ', software' : ''})` : 'no WebGPU adapter'
     if (!announced) process.stderr.write(`drift: backend auto → ${autoChoice} (${why})\n`)
     announced = true
