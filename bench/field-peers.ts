@@ -7,25 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
-import { specialize } from '../compiler/frontend/specialize.js'
 import { lowerGraph } from '../compiler/fusion/lower.js'
 import { GpujsRuntime, limitsFor, type GpujsMode } from '../compiler/backend/gpujs/run.js'
-import type { NDArray } from '../compiler/ir/ndarray.js'
+import { fieldInputs, median, paperFieldFor, sizesFrom } from './field-common.js'
 
-const sizes = (process.argv.slice(2).length ? process.argv.slice(2) : ['256:2', '1024:2', '2048:2', '256:64', '1024:64']).map((s) => s.split(':').map(Number))
+const sizes = sizesFrom(process.argv.slice(2), ['256:2', '1024:2', '2048:2', '256:64', '1024:64'])
 const drift: GpujsMode[] = ['webasm', 'webgpu']
-const points = (n: number, d: number, phase: number) => Float32Array.from({ length: n * d }, (_, i) => Math.sin(i * 0.37 + phase))
-
-async function median(f: () => Promise<unknown>, runs = 5): Promise<number> {
-  await f()
-  const t: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now()
-    await f()
-    t.push(performance.now() - t0)
-  }
-  return t.sort((a, b) => a - b)[Math.floor(runs / 2)]
-}
 
 /** The same algorithm in TensorFlow.js: distances from ‖x‖² + ‖y‖² − 2xyᵀ, as TF users write it. */
 function tfField(x: tf.Tensor2D, pos: tf.Tensor2D, neg: tf.Tensor2D, tau: number): tf.Tensor2D {
@@ -44,15 +31,13 @@ await tf.setBackend('wasm')
 console.log(`| N = P = M | D | ${drift.map((m) => `drift ${m}`).join(' | ')} | tfjs-wasm | best drift ÷ tfjs |`)
 console.log(`|---|---|${drift.map(() => '---|').join('')}---|---|`)
 for (const [n, d] of sizes) {
-  const arrays = [points(n, d, 0), points(n, d, 1), points(n, d, 2)]
-  const tensor = (s: number[]) => ({ tag: 'tensor' as const, aval: { shape: s, dtype: 'f32' as const } })
-  const r = specialize({ file: new URL('../stdlib/fields/paper.ts', import.meta.url).pathname, exportName: 'paperField' }, [tensor([n, d]), tensor([n, d]), tensor([n, d]), tensor([])])
-  if (r._tag === 'Left') throw new Error(r.left.map((x) => x.message).join('\n'))
-  const inputs: NDArray[] = [...arrays.map((a) => ({ shape: [n, d], dtype: 'f32' as const, data: a })), { shape: [], dtype: 'f32', data: Float32Array.of(0.05) }]
+  const field = paperFieldFor(n, d)
+  const inputs = fieldInputs(n, d)
+  const arrays = inputs.slice(0, 3).map((a) => a.data as Float32Array)
   const times: number[] = []
   for (const mode of drift) {
     const runtime = new GpujsRuntime(mode)
-    const plan = lowerGraph(r.right.graph, {}, limitsFor(mode)).plan
+    const plan = lowerGraph(field.graph, {}, limitsFor(mode)).plan
     times.push(await median(() => runtime.runAsync(plan, inputs)))
   }
   const tfTime = await median(async () => {
