@@ -140,7 +140,7 @@ export class Evaluator {
     if (!(fn instanceof Closure || fn instanceof Builtin))
       fail('D109', call, `expected a lambda, got ${describe(fn)}`, 'pass an arrow function such as v => Math.exp(-v)')
     const saved = this.lambda
-    const frame: LambdaFrame = { captures: saved ? [] : [], firstCapture }
+    const frame: LambdaFrame = { captures: [], firstCapture }
     this.lambda = frame
     try {
       const r = this.callValue(fn, args.map((a) => new ScalarSym(a)), call)
