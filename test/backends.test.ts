@@ -2,7 +2,7 @@
  * Differential tests of the compiled path: every program of the accepted corpus, fused into a
  * plan of kernels and run by gpu.js on the `cpu`, `webasm` and (where Dawn finds an adapter)
  * `webgpu` backends, against the float64
- * reference interpreter on fresh random inputs. Float outputs agree within 1e-5 · L relative to
+ * reference interpreter on fresh random inputs; and drift's own WebAssembly kernels (`wasm`) the same way. Float outputs agree within 1e-5 · L relative to
  * max(1, max |want|), L the longest reduction or contraction in the graph (float32 kernels
  * accumulate rounding along it); i32 and bool outputs agree exactly.
  * Set CORPUS_SEED=<n> to replay a failure; every message carries the seed it ran with.
@@ -10,6 +10,8 @@
 import { describe, expect, test } from 'vitest'
 import { GpujsRuntime, limitsFor } from '../compiler/backend/gpujs/run.js'
 import { probeWebGPU } from '../compiler/backend/gpujs/webgpu.js'
+import { WasmRuntime, WASM_LIMITS } from '../compiler/backend/wasm/run.js'
+import type { NDArray } from '../compiler/ir/ndarray.js'
 import { lowerGraph } from '../compiler/fusion/lower.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import type { Atom, Graph } from '../compiler/ir/types.js'
@@ -20,10 +22,18 @@ import { ROOT, expectClose, freshSeed, lower, randn, rng, rootPath, T } from './
 const SEED = process.env.CORPUS_SEED ? Number(process.env.CORPUS_SEED) : undefined
 const adapter = probeWebGPU(ROOT)
 if (!adapter) console.warn('the webgpu backend is not tested here: Dawn found no WebGPU adapter (neither Vulkan nor OpenGL through EGL)')
-const MODES: ('cpu' | 'webasm' | 'webgpu')[] = adapter ? ['cpu', 'webasm', 'webgpu'] : ['cpu', 'webasm']
-const KERNEL_CLASS = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel', webgpu: 'WebGPUKernel' } as const
+type Mode = 'wasm' | 'cpu' | 'webasm' | 'webgpu'
+const MODES: Mode[] = adapter ? ['wasm', 'cpu', 'webasm', 'webgpu'] : ['wasm', 'cpu', 'webasm']
+const KERNEL_CLASS = { wasm: undefined, cpu: 'CPUKernel', webasm: 'WebAssemblyKernel', webgpu: 'WebGPUKernel' } as const
 /** One runtime per backend for the whole file: kernels of equal source are built once. */
-const runtimes = { cpu: new GpujsRuntime('cpu'), webasm: new GpujsRuntime('webasm'), webgpu: new GpujsRuntime('webgpu') }
+const wasm = new WasmRuntime()
+const runtimes: Record<Mode, { runAsync(p: Plan, ins: NDArray[]): Promise<NDArray[]>; lastKernelClass?: string | undefined }> = {
+  wasm: { runAsync: async (p, ins) => wasm.run(p, ins) },
+  cpu: new GpujsRuntime('cpu'),
+  webasm: new GpujsRuntime('webasm'),
+  webgpu: new GpujsRuntime('webgpu'),
+}
+const limits = (mode: Mode) => (mode === 'wasm' ? WASM_LIMITS : limitsFor(mode))
 
 const shapeOf = (a: Atom) => (a.kind === 'var' ? a.shape : [])
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1)
@@ -72,7 +82,7 @@ const launches = (p: Plan) => p.steps.filter((s) => s.k === 'launch').length
 describe.each(MODES)('the %s backend', (mode) => {
   const runtime = runtimes[mode]
 
-  test(`kernels run on gpu.js's ${KERNEL_CLASS[mode]}, not a fallback`, async () => {
+  test.skipIf(mode === 'wasm')(`kernels run on gpu.js's ${KERNEL_CLASS[mode]}, not a fallback`, async () => {
     const spec = lower(rootPath('test/corpus/accepted/elementwise.ts'), 'methods', [T([5, 4]), T([5, 4])])
     const { plan } = lowerGraph(spec.graph)
     expect(launches(plan)).toBeGreaterThan(0)
@@ -90,10 +100,10 @@ describe.each(MODES)('the %s backend', (mode) => {
       const args = typeof c.args === 'function' ? c.args(r) : c.args
       const spec = lower(rootPath(c.file), c.fn, args)
       const ins = c.inputs(r)
-      const { plan } = lowerGraph(spec.graph, {}, limitsFor(mode))
+      const { plan } = lowerGraph(spec.graph, {}, limits(mode))
       runtime.lastKernelClass = undefined
       const got = await runtime.runAsync(plan, ins)
-      if (launches(plan) > 0) expect(runtime.lastKernelClass, `${where}: kernel class`).toBe(KERNEL_CLASS[mode])
+      if (launches(plan) > 0 && mode !== 'wasm') expect(runtime.lastKernelClass, `${where}: kernel class`).toBe(KERNEL_CLASS[mode])
       const want = interpret(spec.graph, ins, 'f64')
       const L = accumulationLength(spec.graph)
       expect(got.length, `${where}: number of outputs`).toBe(want.length)

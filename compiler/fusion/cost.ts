@@ -16,7 +16,7 @@ export function memory(elements: number): number {
 }
 const TRANSCENDENTAL = new Set(['exp', 'log', 'sqrt', 'pow', 'sin', 'cos', 'tan', 'tanh', 'atan2', 'log1p', 'expm1', 'exp2', 'log2', 'log10'])
 
-export function kernelCost(k: Kernel, bufferSize: (buf: string) => number): number {
+export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, launch = WEIGHTS.launch): number {
   const expr = (e: KExpr): number => {
     switch (e.k) {
       case 'num':
@@ -51,5 +51,5 @@ export function kernelCost(k: Kernel, bufferSize: (buf: string) => number): numb
       }
     }, 0)
   const threads = k.threads.reduce((a, b) => a * b, 1)
-  return threads * (stmts(k.body) + expr(k.result) + memory(bufferSize(k.out.buf))) + WEIGHTS.launch
+  return threads * (stmts(k.body) + expr(k.result) + memory(bufferSize(k.out.buf))) + launch
 }

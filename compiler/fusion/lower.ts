@@ -31,9 +31,17 @@ export interface FusionHints {
   inline?: Set<number>
 }
 
-/** What a backend can bind: webgpu through gpu.js takes at most 7 arrays per kernel. */
+/**
+ * What a backend can bind and what a launch costs there: webgpu through gpu.js takes at most 7
+ * arrays per kernel; drift's wasm kernels are plain function calls (a launch weighs little, and
+ * stacking siblings into one kernel would only add branches to vectorized code).
+ */
 export interface BackendLimits {
   maxBuffers?: number
+  /** The weight of one launch in the cost model (default WEIGHTS.launch). */
+  launchCost?: number
+  /** May siblings share one launch (stacked slots)? Default true. */
+  stacking?: boolean
 }
 
 const fmt = (n: number) => n.toExponential(2)
@@ -133,7 +141,7 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}, limits: Backen
     return p
   }
   const single = (id: number, p: Placement) => buildKernel([varOf.get(id)!], p, producer, `k_${nameOf(varOf.get(id)!)}`, nameOf(varOf.get(id)!))
-  const bounded = (k: Kernel) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, bufferSize))
+  const bounded = (k: Kernel) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, bufferSize, limits.launchCost))
   // A kernel's code depends only on which of its ancestors are stored: cache its cost on that.
   const ancestors = ancestorsOf(graph)
   const descendants = descendantsOf(ancestors)
@@ -218,7 +226,7 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}, limits: Backen
   // 2. stack sibling kernels of one shape
   const groupKernels = new Map<string, Kernel>()
   const order = graph.eqns.flatMap((e) => e.outputs.map((o) => o.id)).filter((id) => materialized.has(id))
-  const groups = stackSiblings(order, {
+  const groups = limits.stacking === false ? order.map((id) => [id]) : stackSiblings(order, {
     stackable: (id) => !isHost(id) && !outputVars.has(id),
     hostReads: (id, p) => (isHost(id) ? producer.get(id)!.inputs.flatMap((a) => (a.kind === 'var' && p.buffers.has(a.id) ? [p.buffers.get(a.id)!.buf] : [])) : undefined),
     shapeKey: (id) => varOf.get(id)!.dtype,
@@ -233,7 +241,7 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}, limits: Backen
       if (!k) groupKernels.set(key, (k = buildKernel(g.map((id) => varOf.get(id)!), p, producer, `k_${groupName(g)}`, groupName(g))))
       return k
     },
-    cost: (k) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, (b) => sizes.get(b) ?? 1)),
+    cost: (k) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, (b) => sizes.get(b) ?? 1, limits.launchCost)),
     // a stacked buffer is as cache-friendly as its largest slot: readers touch one slot
     register: (g) => sizes.set(groupName(g), Math.max(...g.map((id) => sizeOf(varOf.get(id)!.shape)))),
   }, ancestors)

@@ -1,17 +1,18 @@
 /**
  * Choosing where compiled functions run: `interpreter` (the float32 reference interpreter),
- * gpu.js `cpu`, `webasm`, `webasm-threads` (gpu.js's async mode over a worker pool) or
+ * `wasm` (drift's own WebAssembly SIMD kernels, threaded), gpu.js `cpu`, `webasm`, `webasm-threads` (gpu.js's async mode over a worker pool) or
  * `webgpu` (Dawn: Vulkan on a GPU, OpenGL/Mesa without one). Set by DRIFT_BACKEND or setBackend(); `auto` picks the fastest one
  * available here and says so once.
  */
 import { GpujsRuntime, type GpujsMode } from '../backend/gpujs/run.js'
 import { probeWebGPU } from '../backend/gpujs/webgpu.js'
+import { WasmRuntime } from '../backend/wasm/run.js'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
-export const BACKENDS = ['auto', 'interpreter', 'cpu', 'webasm', 'webasm-threads', 'webgpu'] as const
+export const BACKENDS = ['auto', 'interpreter', 'wasm', 'cpu', 'webasm', 'webasm-threads', 'webgpu'] as const
 export type BackendChoice = (typeof BACKENDS)[number]
 export type Backend = Exclude<BackendChoice, 'auto'>
 
@@ -27,8 +28,8 @@ let autoChoice: Backend | undefined
 
 /**
  * The backend compiled functions run on now. `auto` asks (once, in a child process) whether
- * Dawn finds a WebGPU adapter (a GPU, or Mesa's llvmpipe): then webgpu, else webasm; it says
- * which and why.
+ * Dawn finds a hardware WebGPU adapter: then webgpu; with a software one (Mesa's llvmpipe) or
+ * none, drift's own wasm kernels, which are faster on a CPU (BENCHMARKS.md). It says which and why.
  */
 export function currentBackend(): Backend {
   const want = chosen ?? (process.env.DRIFT_BACKEND as BackendChoice | undefined) ?? 'auto'
@@ -37,15 +38,17 @@ export function currentBackend(): Backend {
   if (!autoChoice) {
     const gpu = probeWebGPU(PACKAGE_ROOT)
     if (gpu) process.env.DRIFT_WEBGPU_API ??= gpu.api
-    // measured (BENCHMARKS.md): even on llvmpipe, Dawn beats gpu.js's WebAssembly on the field and
-    // on a whole training step; without any adapter, webasm
-    autoChoice = gpu ? 'webgpu' : 'webasm'
-    const why = gpu ? `WebGPU adapter: ${gpu.description} (${gpu.api}${gpu.software ? ', software' : ''})` : 'no WebGPU adapter'
+    autoChoice = gpu && !gpu.software ? 'webgpu' : 'wasm'
+    const why = gpu ? `WebGPU adapter: ${gpu.description} (${gpu.api}${gpu.software ? ', software: the CPU runs wasm faster' : ''})` : 'no WebGPU adapter'
     if (!announced) process.stderr.write(`drift: backend auto → ${autoChoice} (${why})\n`)
     announced = true
   }
   return autoChoice
 }
+
+let wasm: WasmRuntime | undefined
+/** drift's own WebAssembly kernels (one runtime per process: one linear memory). */
+export const wasmRuntime = (): WasmRuntime => (wasm ??= new WasmRuntime())
 
 const runtimes = new Map<GpujsMode, GpujsRuntime>()
 export function gpujsRuntime(mode: GpujsMode): GpujsRuntime {

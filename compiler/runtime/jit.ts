@@ -6,9 +6,10 @@ import { interpret } from '../ir/interpret.js'
 import { Tensor } from '../../dsl/tensor.js'
 import { cacheKey, lookup, store } from './cache.js'
 import { argSpec, flattenInputs } from './signature.js'
-import { currentBackend, gpujsRuntime } from './backend.js'
+import { currentBackend, gpujsRuntime, wasmRuntime, type Backend } from './backend.js'
 import { lowerGraph } from '../fusion/lower.js'
-import { limitsFor, type GpujsMode } from '../backend/gpujs/run.js'
+import { limitsFor } from '../backend/gpujs/run.js'
+import { WASM_LIMITS } from '../backend/wasm/run.js'
 import type { Plan } from '../kernel/types.js'
 
 export class DslCompileError extends Error {
@@ -64,10 +65,10 @@ export function unflatten(tree: TreeDef, leaves: NDArray[], precision: Precision
 
 const plans = new WeakMap<Specialized, Map<string, Plan>>()
 /** The kernel plan of a specialization for a backend (lowered once per process). */
-export function planOf(s: Specialized, backend: GpujsMode): Plan {
+export function planOf(s: Specialized, backend: Exclude<Backend, 'interpreter'>): Plan {
   let byBackend = plans.get(s)
   if (!byBackend) plans.set(s, (byBackend = new Map()))
-  const limits = limitsFor(backend)
+  const limits = backend === 'wasm' ? WASM_LIMITS : limitsFor(backend)
   const key = JSON.stringify(limits)
   let p = byBackend.get(key)
   if (!p) byBackend.set(key, (p = lowerGraph(s.graph, {}, limits).plan))
@@ -78,7 +79,8 @@ export function planOf(s: Specialized, backend: GpujsMode): Plan {
 export async function runCompiled(p: Prepared, args: unknown[]): Promise<unknown> {
   const backend = currentBackend()
   if (backend === 'interpreter') return runReference(p, args, 'f32')
-  const outs = await gpujsRuntime(backend).runAsync(planOf(p.specialized, backend), flatten(args, p.specs))
+  const plan = planOf(p.specialized, backend)
+  const outs = backend === 'wasm' ? wasmRuntime().run(plan, flatten(args, p.specs)) : await gpujsRuntime(backend).runAsync(plan, flatten(args, p.specs))
   return unflatten(p.specialized.outTree, outs, 'f32')
 }
 

@@ -1,0 +1,164 @@
+/**
+ * Running plans on drift's own WebAssembly kernels (codegen.ts): every buffer lives in one
+ * linear memory at an offset planned once per plan (layout.ts); a run copies the inputs in,
+ * launches the kernels in order and copies the outputs out. Host steps (counter-based random
+ * draws) run the reference semantics on copies of their inputs.
+ */
+import type { NDArray } from '../../ir/ndarray.js'
+import { primitive } from '../../ir/primitive.js'
+import { sameShape, showShape, sizeOf } from '../../ir/shape.js'
+import { showLoc } from '../../ir/print.js'
+import type { Kernel, Plan } from '../../kernel/types.js'
+import { emitKernel } from '../gpujs/emit.js'
+import os from 'node:os'
+import { compileKernel, grid } from './codegen.js'
+import { MAX_PAGES } from './encode.js'
+import type { TileShape } from './tile.js'
+import { WorkerPool } from './threads.js'
+import { HOST_MATH } from './imports.js'
+import { layoutPlan, type Layout } from './layout.js'
+import '../../ir/prims/index.js'
+
+/** For the fusion stage: a launch is a function call (~a microsecond), and kernels are not stacked. */
+export const WASM_LIMITS = { launchCost: 5000, stacking: false }
+
+export class WasmBackendError extends Error {
+  override name = 'BackendError'
+}
+
+type Run = (...args: number[]) => void
+interface Compiled {
+  id: number
+  run: Run
+  tile: TileShape
+}
+
+/** Threads per launch: DRIFT_THREADS, else one per core. */
+const threadCount = () => Number(process.env.DRIFT_THREADS ?? os.availableParallelism())
+/** Kernels with fewer (cells × loop trips) than this run on one thread. */
+const SPLIT_WORK = 1 << 16
+
+export class WasmRuntime {
+  readonly memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true })
+  private readonly kernels = new Map<string, Compiled>()
+  private readonly pool: WorkerPool | undefined
+  private readonly layouts = new WeakMap<Plan, Layout>()
+  /** Kernels compiled so far. */
+  builds = 0
+  /** When set, milliseconds spent in each kernel (by name), summed over runs. */
+  profile: Map<string, number> | undefined
+
+  constructor(threads = threadCount()) {
+    if (threads > 1) this.pool = new WorkerPool(this.memory, threads - 1)
+  }
+
+  private kernelFor(k: Kernel, sizes: Map<string, number>): Compiled {
+    const key = `${k.source ?? emitKernel(k)}|${k.threads.join(',')}|${k.buffers.map((b) => sizes.get(b)).join(',')}`
+    let c = this.kernels.get(key)
+    if (!c) {
+      const { bytes, imports, tile } = compileKernel(k, sizes)
+      const module = new WebAssembly.Module(bytes)
+      const math = Object.fromEntries(imports.map((f) => [f, HOST_MATH[f]]))
+      const instance = new WebAssembly.Instance(module, { env: { memory: this.memory }, math })
+      c = { id: this.kernels.size, run: instance.exports.run as Run, tile }
+      this.pool?.compile(c.id, bytes, imports)
+      this.kernels.set(key, c)
+      this.builds++
+    }
+    return c
+  }
+
+  /** Launch over the whole grid, split into bands over the threads when the kernel is big enough. */
+  private launch(k: Kernel, c: Compiled, head: number[]): void {
+    const { X, Y, Z } = grid(k)
+    const n = this.pool ? this.pool.size + 1 : 1
+    const rowStep = c.tile.rows * (c.tile.vec && c.tile.axis === 'y' ? 4 : 1)
+    const colStep = c.tile.cols * (c.tile.vec && c.tile.axis === 'x' ? 4 : 1)
+    const bands = (extent: number, step: number) => {
+      const per = Math.ceil(extent / n / step) * step
+      return Array.from({ length: n }, (_, i) => [Math.min(extent, i * per), Math.min(extent, (i + 1) * per)]).filter(([a, b]) => b > a)
+    }
+    let parts: number[][] = [[0, X, 0, Y]]
+    if (n > 1 && X * Y * Z * Math.max(1, k.maxLoop) >= SPLIT_WORK) {
+      if (Y >= n * rowStep) parts = bands(Y, rowStep).map(([a, b]) => [0, X, a, b])
+      else if (X >= n * colStep) parts = bands(X, colStep).map(([a, b]) => [a, b, 0, Y])
+    }
+    if (parts.length === 1) return c.run(...head, ...parts[0])
+    this.pool!.launch(c.id, parts.map((p) => [...head, ...p]), () => c.run(...head, ...parts[0]))
+  }
+
+  private layout(plan: Plan): Layout {
+    let l = this.layouts.get(plan)
+    if (!l) this.layouts.set(plan, (l = layoutPlan(plan)))
+    const pages = Math.ceil(l.bytes / 65536)
+    const have = this.memory.buffer.byteLength / 65536
+    if (pages > have) this.memory.grow(pages - have)
+    return l
+  }
+
+  private view(offset: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, offset, n)
+  }
+
+  run(plan: Plan, inputs: NDArray[], opts: { checkNaN?: boolean } = {}): NDArray[] {
+    const { offset } = this.layout(plan)
+    const info = new Map(plan.buffers.map((b) => [b.name, b]))
+    const sizes = new Map(plan.buffers.map((b) => [b.name, sizeOf(b.shape)]))
+    /** Exact i32 values (float32 keeps 24 bits; random keys use 32). */
+    const ints = new Map<string, Int32Array>()
+    for (const b of plan.buffers) {
+      if (b.role !== 'input') continue
+      const at = offset.get(b.name)!
+      for (const p of b.packs ?? [{ inputIndex: b.inputIndex!, offset: 0, shape: b.shape, dtype: b.dtype }]) {
+        const a = inputs[p.inputIndex]
+        if (!a || !sameShape(a.shape, p.shape) || a.dtype !== p.dtype)
+          throw new WasmBackendError(`input ${p.inputIndex}: expected ${p.dtype}${showShape(p.shape)}, got ${a ? `${a.dtype}${showShape(a.shape)}` : 'nothing'}`)
+        this.view(at + 4 * p.offset, a.data.length).set(a.data)
+        if (!b.packs && b.dtype === 'i32') ints.set(b.name, Int32Array.from(a.data))
+      }
+    }
+    const scalars = new Map<string, number>()
+    for (const s of plan.scalars) {
+      const a = inputs[s.inputIndex]
+      if (!a || a.shape.length !== 0) throw new WasmBackendError(`scalar ${s.name}: expected a number`)
+      scalars.set(s.name, a.data[0])
+    }
+    for (const step of plan.steps) {
+      if (step.k === 'launch') {
+        const k = step.kernel
+        const t0 = this.profile ? performance.now() : 0
+        this.launch(k, this.kernelFor(k, sizes), [offset.get(k.out.buf)!, ...k.buffers.map((b) => offset.get(b)!), ...k.scalars.map((s) => Math.fround(scalars.get(s)!))])
+        if (this.profile) this.profile.set(k.name, (this.profile.get(k.name) ?? 0) + performance.now() - t0)
+        if (opts.checkNaN) this.checkNaN(k, offset.get(k.out.buf)!)
+      } else if (step.k === 'host') {
+        const ins = step.inputs.map((x): NDArray => {
+          if ('value' in x) return { shape: [], dtype: x.dtype, data: Float64Array.of(x.value) }
+          const b = info.get(x.buf)!
+          const data = this.view(offset.get(x.buf)!, sizeOf(b.shape)).slice()
+          return { shape: b.shape, dtype: b.dtype, data: b.dtype === 'f32' ? data : (ints.get(x.buf) ?? Int32Array.from(data)) }
+        })
+        const [out] = primitive(step.prim).evaluate(ins, step.params, 'f32')
+        this.view(offset.get(step.out)!, out.data.length).set(out.data)
+        if (out.dtype === 'i32') ints.set(step.out, Int32Array.from(out.data))
+      } else ints.delete(step.buf)
+    }
+    return plan.outputs.map((o) => {
+      if (o.k === 'literal') return { shape: [], dtype: o.dtype, data: Float32Array.of(o.value) }
+      if (o.k === 'scalar') return { shape: [], dtype: 'f32', data: Float32Array.of(scalars.get(o.name)!) }
+      const b = info.get(o.buf)!
+      const data = this.view(offset.get(o.buf)!, sizeOf(b.shape)).slice()
+      return { shape: b.shape, dtype: b.dtype, data: b.dtype === 'i32' ? (ints.get(o.buf) ?? Int32Array.from(data)) : b.dtype === 'bool' ? Uint8Array.from(data) : data }
+    })
+  }
+
+  /** Stop the worker threads. */
+  async terminate(): Promise<void> {
+    await this.pool?.terminate()
+  }
+
+  private checkNaN(k: Kernel, at: number): void {
+    if (!this.view(at, sizeOf(k.out.shape)).some(Number.isNaN)) return
+    const where = [...new Set(k.fused.filter((f) => f.loc).map((f) => showLoc(f.loc!)))].join(', ')
+    throw new WasmBackendError(`kernel ${k.name} produced NaN (it computes ${k.fused.map((f) => f.prim).join(' ')}${where ? ` from ${where}` : ''})`)
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * drift's WebAssembly backend beyond the corpus sizes: kernels large enough for register-blocked
+ * tiles with remainders in x and y, vectors along x and along y, strided and divergent loads,
+ * the fused stacked kernels gpu.js plans use, the band split over worker threads, and the
+ * in-wasm exp / log / tanh against Math in float64 (values and special cases).
+ */
+import { afterAll, describe, expect, test } from 'vitest'
+import { WasmRuntime, WASM_LIMITS } from '../compiler/backend/wasm/run.js'
+import { tileFor } from '../compiler/backend/wasm/codegen.js'
+import { lowerGraph } from '../compiler/fusion/lower.js'
+import { interpret } from '../compiler/ir/interpret.js'
+import type { NDArray } from '../compiler/ir/ndarray.js'
+import { limitsFor } from '../compiler/backend/gpujs/run.js'
+import { expectClose, freshSeed, lower, randn, rng, rootPath, scalar, T } from './helpers.js'
+
+const FIXTURE = rootPath('test/fixtures/wasm.ts')
+const single = new WasmRuntime(1)
+const threaded = new WasmRuntime(2)
+
+function check(fn: string, shapes: number[][], runtime: WasmRuntime, tol: number, limits = WASM_LIMITS) {
+  const seed = freshSeed()
+  const r = rng(seed)
+  const spec = lower(FIXTURE, fn, shapes.map((s) => T(s)))
+  const ins: NDArray[] = shapes.map((s) => randn(s, r))
+  const { plan } = lowerGraph(spec.graph, {}, limits)
+  const got = runtime.run(plan, ins)
+  const want = interpret(spec.graph, ins, 'f64')
+  want.forEach((w, i) => expectClose(got[i].data, w.data, tol, `${fn} output ${i} (seed ${seed})`))
+  return plan
+}
+
+describe('tiles', () => {
+  test.each([
+    ['one thread', single],
+    ['two threads', threaded],
+  ])('matmuls with remainders in both directions (%s)', (_, runtime) => {
+    const plan = check('matmuls', [[37, 29], [29, 43], [29, 3]], runtime, 1e-5 * 37)
+    const tiles = plan.steps.flatMap((s) => (s.k === 'launch' ? [tileFor(s.kernel)] : []))
+    // register-blocked rows along x, and a narrow output (3 columns) vectorized along y
+    expect(tiles).toContainEqual({ axis: 'x', vec: true, cols: 2, rows: 4 })
+    expect(tiles.some((t) => t.axis === 'y' && t.vec)).toBe(true)
+  })
+
+  test.each([
+    ['one thread', single],
+    ['two threads', threaded],
+  ])('softmax over concatenated distances, both axes (%s)', (_, runtime) => {
+    check('softmaxes', [[131, 3], [67, 3]], runtime, 1e-5 * 200)
+  })
+
+  test('divergent column ranges (concat along x at odd widths)', () => {
+    check('columns', [[19, 7]], single, 1e-6)
+  })
+
+  test('the stacked kernels of gpu.js plans run too (slots and flat heterogeneous groups)', () => {
+    const plan = check('softmaxes', [[131, 3], [67, 3]], single, 1e-5 * 200, limitsFor('webasm'))
+    expect(plan.steps.some((s) => s.k === 'launch' && s.kernel.name.split('_').length > 2)).toBe(true)
+  })
+})
+
+describe('math inside wasm', () => {
+  const values = [0, -0, 1e-30, 1e-8, 0.3, 0.625, 0.7071, 1, 2.5, 10, 50, 87, 88.5, 89, 100, -1e-8, -0.3, -0.7, -5, -20, -87, -88, -100, -1000, Infinity, -Infinity, NaN]
+  const dense = Array.from({ length: 2001 }, (_, i) => -30 + (i * 60) / 2000)
+  const x: NDArray = { shape: [values.length + dense.length], dtype: 'f32', data: Float32Array.from([...values, ...dense]) }
+  const spec = lower(FIXTURE, 'mathFns', [T(x.shape)])
+  const { plan } = lowerGraph(spec.graph, {}, WASM_LIMITS)
+  const [exp, log, tanh] = single.run(plan, [x])
+  const xs = Array.from(x.data)
+
+  test.each([
+    ['exp', exp, Math.exp],
+    ['log |x|', log, (v: number) => Math.log(Math.abs(v))],
+    ['tanh', tanh, Math.tanh],
+  ] as const)('%s: within 4 float32 ulp where finite and normal, exact special values', (name, got, f) => {
+    xs.forEach((v, i) => {
+      const want = Math.fround(f(v))
+      const g = got.data[i]
+      const where = `${name}(${v})`
+      if (Number.isNaN(want)) return expect(g, where).toBeNaN()
+      if (want === 0) return expect(Math.abs(g), where).toBe(0)
+      if (!Number.isFinite(want)) return expect(g, where).toBe(want)
+      if (Math.abs(want) < 1.2e-38) return expect(Math.abs(g), where).toBeLessThan(1.2e-38) // flushed
+      if (name === 'exp' && v > 88) return // 2^128 is out of range: the reduction overflows a little early
+      const ulp = Math.abs(want) * 2 ** -23
+      expect(Math.abs(g - want) / ulp, where).toBeLessThanOrEqual(4)
+    })
+  })
+
+  test('functions without a wasm instruction call Math one lane at a time', () => {
+    const want = interpret(spec.graph, [x], 'f64')
+    const got = single.run(plan, [x])
+    // on the finite part of the inputs (the dense grid)
+    for (const i of [4, 5]) expectClose(got[i].data.slice(values.length), want[i].data.slice(values.length), 1e-6, `output ${i}`)
+  })
+})
+
+describe('runs', () => {
+  test('scalars travel as float32 and inputs are checked', () => {
+    const spec = lower(rootPath('test/corpus/accepted/linalg.ts'), 'kernelRegression', [T([9, 2]), T([11, 2]), T([11, 1]), T([])])
+    const { plan } = lowerGraph(spec.graph, {}, WASM_LIMITS)
+    const r = rng(3)
+    const ins = [randn([9, 2], r), randn([11, 2], r), randn([11, 1], r), scalar(0.7)]
+    expectClose(single.run(plan, ins)[0].data, interpret(spec.graph, ins, 'f64')[0].data, 1e-5)
+    expect(() => single.run(plan, [randn([9, 3], r), ...ins.slice(1)])).toThrow(/expected f32\[9,2\]/)
+  })
+})
+
+afterAll(async () => {
+  await threaded.terminate()
+})
