@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, test } from 'vitest'
 import { WasmRuntime, WASM_LIMITS } from '../compiler/backend/wasm/run.js'
 import { tileFor } from '../compiler/backend/wasm/codegen.js'
-import { lowerGraph } from '../compiler/fusion/lower.js'
+import { lowerGraph, type BackendLimits } from '../compiler/fusion/lower.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import { limitsFor } from '../compiler/backend/gpujs/run.js'
@@ -17,7 +17,7 @@ const FIXTURE = rootPath('test/fixtures/wasm.ts')
 const single = new WasmRuntime(1)
 const threaded = new WasmRuntime(2)
 
-function check(fn: string, shapes: number[][], runtime: WasmRuntime, tol: number, limits = WASM_LIMITS) {
+function check(fn: string, shapes: number[][], runtime: WasmRuntime, tol: number, limits: BackendLimits = WASM_LIMITS) {
   const seed = freshSeed()
   const r = rng(seed)
   const spec = lower(FIXTURE, fn, shapes.map((s) => T(s)))

@@ -401,13 +401,24 @@ export class BodyGen {
           )
           return m
         }
-        // each side runs under its mask, and only when some cell takes it
+        // each side runs as uniform code when every cell takes it, under its mask when only
+        // some do, and not at all when none does (the uniform copy only at shallow nesting)
         const side = (m: Mask, body: KStmt[]) => {
+          if (this.divergent <= 2) {
+            this.allTrue(m)
+            f.op(OP.if, 0x40)
+            this.mask = outer
+            this.divergent--
+            this.stmts(body)
+            this.divergent++
+            f.op(OP.else)
+          }
           this.mask = m
           this.anyTrue(m)
           f.op(OP.if, 0x40)
           this.stmts(body)
           f.op(OP.end)
+          if (this.divergent <= 2) f.op(OP.end)
         }
         this.divergent++
         side(under(false), s.then)
@@ -421,6 +432,15 @@ export class BodyGen {
 
   private maskDep(m: Mask): Dep {
     return (m.rows > 1 ? DY : 0) | (m.cols > 1 ? DX : 0) | (m.vec ? (this.t.shape.axis === 'x' ? DX : DY) : 0)
+  }
+
+  /** Push an i32: are all cells of the mask set? */
+  private allTrue(m: Mask): void {
+    m.locals.flat().forEach((local, i) => {
+      this.f.get(local)
+      if (m.vec) this.f.simd(SIMD.i32x4_all_true)
+      if (i > 0) this.f.op(OP.i32_and)
+    })
   }
 
   /** Push an i32: is any cell of the mask set? */
