@@ -29,6 +29,13 @@ test('drift compile writes an artifact whose bundle runs without ts-morph and ma
   setBackend('cpu')
   const jit = await paperField.run(x, pos, x, 0.4)
   expect(Array.from(aot.data)).toEqual(Array.from(jit.data))
+  // the wasm kernels: written as .wasm binaries, run by the bundle like the JIT runs them
+  const wasmPlan = JSON.parse(fs.readFileSync(path.join(OUT, 'paperField.wasm-plan.json'), 'utf8')) as { steps: { k: string; kernel: { name: string } }[] }
+  for (const st of wasmPlan.steps.filter((s) => s.k === 'launch'))
+    expect(WebAssembly.validate(fs.readFileSync(path.join(OUT, `paperField.${st.kernel.name}.wasm`))), st.kernel.name).toBe(true)
+  const viaWasm = await load(OUT).paperField(x, pos, x, 0.4)
+  setBackend('wasm')
+  expect(Array.from(viaWasm.data)).toEqual(Array.from((await paperField.run(x, pos, x, 0.4)).data))
   await expect(compiled.paperField(t(31, 0), pos, x, 0.4)).rejects.toThrow(/argument x was compiled for f32\[32,2\], got f32\[31,2\]/)
   fs.rmSync(OUT, { recursive: true, force: true })
 })

@@ -1,6 +1,7 @@
 /**
- * `drift compile`: a specialized function written to a directory as kernels, plan, manifest and
- * IR dumps, plus an esbuild bundle of the runtime that runs them without the compiler.
+ * `drift compile`: a specialized function written to a directory as kernels, plans (one for the
+ * gpu.js backends, one for wasm, with every wasm kernel also as a .wasm binary), manifest and IR
+ * dumps, plus an esbuild bundle of the runtime that runs them without the compiler.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -10,13 +11,17 @@ import type { ArgSpec, Specialized } from '../frontend/specialize.js'
 import { lowerGraph } from '../fusion/lower.js'
 import { printGraph } from '../ir/print.js'
 import { printPlan } from '../kernel/print.js'
+import { planToJson } from '../kernel/serialize.js'
 import { emitKernel } from '../backend/gpujs/emit.js'
 import type { ArgInfo, EntryInfo, Manifest } from './runtime.js'
+import { compileKernel } from '../backend/wasm/codegen.js'
+import { WASM_LIMITS } from '../backend/wasm/run.js'
+import { sizeOf } from '../ir/shape.js'
 
 const RUNTIME_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime.ts')
 export const BUNDLE = 'drift-runtime.mjs'
 
-function writeAtomic(file: string, text: string): void {
+function writeAtomic(file: string, text: string | Uint8Array): void {
   const tmp = `${file}.${process.pid}.tmp`
   fs.writeFileSync(tmp, text)
   fs.renameSync(tmp, file)
@@ -41,13 +46,19 @@ export async function compileToDir(s: Specialized, specs: ArgSpec[], names: stri
   for (const st of plan.steps) if (st.k === 'launch') st.kernel.source = emitKernel(st.kernel)
   const files: string[] = []
   const put = (name: string, text: string) => (writeAtomic(path.join(dir, name), text), files.push(name))
-  put(`${s.name}.plan.json`, JSON.stringify(plan))
+  const putBytes = (name: string, bytes: Uint8Array) => (writeAtomic(path.join(dir, name), bytes), files.push(name))
+  put(`${s.name}.plan.json`, planToJson(plan))
   put(`${s.name}.ir.txt`, printGraph(s.graph, { relativeTo: path.dirname(source) }) + '\n')
   put(`${s.name}.kernels.txt`, printPlan(plan, { code: true }) + '\n')
   put(`${s.name}.kernels.js`, plan.steps.flatMap((st) => (st.k === 'launch' ? [`// ${st.kernel.name}\nexport const ${st.kernel.name} = ${emitKernel(st.kernel)}\n`] : [])).join('\n'))
+  // the wasm backend's plan (no stacking, cheap launches) and its kernels as WebAssembly binaries
+  const wasmPlan = lowerGraph(s.graph, {}, WASM_LIMITS).plan
+  put(`${s.name}.wasm-plan.json`, planToJson(wasmPlan))
+  const sizes = new Map(wasmPlan.buffers.map((b) => [b.name, sizeOf(b.shape)]))
+  for (const st of wasmPlan.steps) if (st.k === 'launch') putBytes(`${s.name}.${st.kernel.name}.wasm`, compileKernel(st.kernel, sizes).bytes)
   const manifestFile = path.join(dir, 'manifest.json')
   const manifest: Manifest = fs.existsSync(manifestFile) ? JSON.parse(fs.readFileSync(manifestFile, 'utf8')) : { format: 'drift-aot-1', entries: {} }
-  const entry: EntryInfo = { name: s.name, source: path.relative(dir, source), inputs: inputInfo(s, specs, names), outputs: s.outTree, plan: `${s.name}.plan.json` }
+  const entry: EntryInfo = { name: s.name, source: path.relative(dir, source), inputs: inputInfo(s, specs, names), outputs: s.outTree, plan: `${s.name}.plan.json`, wasmPlan: `${s.name}.wasm-plan.json` }
   manifest.entries[s.name] = entry
   put('manifest.json', JSON.stringify(manifest, null, 2) + '\n')
   const bundled = await build({

@@ -7,8 +7,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { NDArray } from '../ir/ndarray.js'
 import type { DType, TreeDef } from '../ir/types.js'
-import type { Plan } from '../kernel/types.js'
+import { planFromJson } from '../kernel/serialize.js'
 import { GpujsRuntime, type GpujsMode } from '../backend/gpujs/run.js'
+import { WasmRuntime } from '../backend/wasm/run.js'
 
 export interface ArgInfo {
   path: string
@@ -25,6 +26,8 @@ export interface EntryInfo {
   inputs: ArgInfo[]
   outputs: TreeDef
   plan: string
+  /** The plan lowered for the wasm backend. */
+  wasmPlan: string
 }
 
 export interface Manifest {
@@ -54,14 +57,14 @@ function unflatten(tree: TreeDef, outs: NDArray[]): unknown {
 
 export type Compiled = Record<string, (...args: unknown[]) => Promise<unknown>>
 
-/** Load every entry of an AOT directory; `mode` picks the gpu.js backend. */
-export function load(dir: string, mode: GpujsMode = 'webasm'): Compiled {
+/** Load every entry of an AOT directory; `mode`: drift's wasm kernels (default) or a gpu.js backend. */
+export function load(dir: string, mode: 'wasm' | GpujsMode = 'wasm'): Compiled {
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest
   if (manifest.format !== 'drift-aot-1') throw new Error(`${dir}: not a drift AOT directory (format ${manifest.format})`)
-  const runtime = new GpujsRuntime(mode)
+  const runtime = mode === 'wasm' ? new WasmRuntime() : new GpujsRuntime(mode)
   const out: Compiled = {}
   for (const [name, entry] of Object.entries(manifest.entries)) {
-    const plan = JSON.parse(fs.readFileSync(path.join(dir, entry.plan), 'utf8')) as Plan
+    const plan = planFromJson(fs.readFileSync(path.join(dir, mode === 'wasm' ? entry.wasmPlan : entry.plan), 'utf8'))
     out[name] = async (...args: unknown[]) => {
       const flat: unknown[] = []
       args.forEach((a) => leaves(a, flat))
@@ -74,7 +77,7 @@ export function load(dir: string, mode: GpujsMode = 'webasm'): Compiled {
           throw new Error(`${name}: argument ${info.path} was compiled for ${info.dtype}[${info.shape}], got ${a.dtype}[${a.shape}]`)
         return { shape: [...a.shape], dtype: a.dtype, data: a.data instanceof Float32Array ? a.data : Float32Array.from(a.data) }
       })
-      return unflatten(entry.outputs, await runtime.runAsync(plan, inputs))
+      return unflatten(entry.outputs, runtime instanceof WasmRuntime ? runtime.run(plan, inputs) : await runtime.runAsync(plan, inputs))
     }
   }
   return out

@@ -9,11 +9,13 @@ import { printGraph } from '../ir/print.js'
 import { structuralHash } from '../ir/hash.js'
 import { UsageError, parseAssignments, specFor } from './shapes.js'
 import { lowerGraph } from '../fusion/lower.js'
+import { compileKernel } from '../backend/wasm/codegen.js'
+import { WASM_LIMITS } from '../backend/wasm/run.js'
 import { printPlan } from '../kernel/print.js'
 import { emitKernel } from '../backend/gpujs/emit.js'
 import { toGLSL, toWGSL } from '../backend/gpujs/translate.js'
 
-export const DUMPS = ['ir', 'grad', 'kernels', 'js', 'wgsl', 'glsl'] as const
+export const DUMPS = ['ir', 'grad', 'kernels', 'wasm', 'js', 'wgsl', 'glsl'] as const
 
 export interface InspectArgs {
   file: string
@@ -72,6 +74,20 @@ export function inspect(a: InspectArgs, out: (s: string) => void): void {
   if (a.dump === 'ir' || a.dump === 'grad') {
     out(printGraph(graph))
     out(`# ${graph.eqns.length} equations, structural hash ${structuralHash(graph)}`)
+    return
+  }
+  if (a.dump === 'wasm') {
+    // the plan lowered for the wasm backend, and how each kernel is tiled
+    const { plan, explain } = lowerGraph(graph, {}, WASM_LIMITS)
+    const sizes = new Map(plan.buffers.map((b) => [b.name, b.shape.reduce((x, y) => x * y, 1)]))
+    out(printPlan(plan, { code: true }))
+    for (const s of plan.steps)
+      if (s.k === 'launch') {
+        const { tile, bytes } = compileKernel(s.kernel, sizes)
+        const lanes = tile.vec ? `f32x4 along ${tile.axis}` : 'scalar'
+        out(`// ${s.kernel.name}: tiles of ${tile.rows} row group(s) × ${tile.cols} column group(s), ${lanes}; ${bytes.length} bytes of WebAssembly`)
+      }
+    if (a.explain) out(['', 'why:', ...explain.map((l) => `  ${l}`)].join('\n'))
     return
   }
   const { plan, explain } = lowerGraph(graph)
