@@ -7,6 +7,7 @@
  * consumers wins when its arithmetic is cheaper than storing it and reading it back.
  */
 import type { Kernel, KExpr, KStmt } from '../kernel/types.js'
+import { affine, analyze, depOf, DX, DY } from '../kernel/analyze.js'
 
 export const WEIGHTS = { op: 1, transcendental: 4, cached: 2, streamed: 64, launch: 100_000 }
 /** Memory weight by buffer size: cached up to 2^16 elements (256 KB), streamed from 2^22 (16 MB), log-linear between. */
@@ -16,14 +17,27 @@ export function memory(elements: number): number {
 }
 const TRANSCENDENTAL = new Set(['exp', 'log', 'sqrt', 'pow', 'sin', 'cos', 'tan', 'tanh', 'atan2', 'log1p', 'expm1', 'exp2', 'log2', 'log10'])
 
-export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, launch = WEIGHTS.launch): number {
+/**
+ * `gather`: the weight factor of a load that is not contiguous along the threads a backend
+ * vectorizes (x, or y when x is narrower than a vector): 1 for gpu.js, more for SIMD code, where
+ * such a load takes one instruction per lane.
+ */
+export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, launch = WEIGHTS.launch, gather = 1): number {
+  const analysis = gather > 1 ? analyze(k) : undefined
+  const vectorAxis = (k.threads[0] ?? 1) >= 4 ? 'cx' : 'cy'
+  const strided = (index: KExpr): boolean => {
+    if (!analysis || (depOf(index, analysis) & (vectorAxis === 'cx' ? DX : DY)) === 0) return false
+    const a = affine(index, analysis)
+    return !a || a[vectorAxis] !== 1
+  }
   const expr = (e: KExpr): number => {
     switch (e.k) {
       case 'num':
       case 'ref':
         return 0
       case 'load':
-        return memory(bufferSize(e.buf)) + loadsIn(e.index) // address arithmetic is free; loads inside it (gathers) are not
+        // address arithmetic is free; loads inside it (gathers) are not
+        return memory(bufferSize(e.buf)) * (strided(e.index) ? gather : 1) + loadsIn(e.index)
       case 'un':
         return (TRANSCENDENTAL.has(e.op) ? WEIGHTS.transcendental : WEIGHTS.op) + expr(e.a)
       case 'bin':

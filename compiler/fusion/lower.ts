@@ -42,6 +42,8 @@ export interface BackendLimits {
   launchCost?: number
   /** May siblings share one launch (stacked slots)? Default true. */
   stacking?: boolean
+  /** The cost factor of a load not contiguous along the vectorized threads (default 1). */
+  gatherWeight?: number
 }
 
 const fmt = (n: number) => n.toExponential(2)
@@ -141,7 +143,7 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}, limits: Backen
     return p
   }
   const single = (id: number, p: Placement) => buildKernel([varOf.get(id)!], p, producer, `k_${nameOf(varOf.get(id)!)}`, nameOf(varOf.get(id)!))
-  const bounded = (k: Kernel) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, bufferSize, limits.launchCost))
+  const bounded = (k: Kernel) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, bufferSize, limits.launchCost, limits.gatherWeight))
   // A kernel's code depends only on which of its ancestors are stored: cache its cost on that.
   const ancestors = ancestorsOf(graph)
   const descendants = descendantsOf(ancestors)
@@ -160,9 +162,11 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}, limits: Backen
   const forced = new Set(why.keys())
   const consumers = new Map<number, number>()
   for (const e of graph.eqns) for (const a of e.inputs) if (a.kind === 'var') consumers.set(a.id, (consumers.get(a.id) ?? 0) + 1)
+  // a transpose read by a contraction may be worth storing transposed (contiguous loads)
+  const contracted = new Set(graph.eqns.filter((e) => LOOPING.has(e.prim)).flatMap((e) => e.inputs.flatMap((a) => (a.kind === 'var' ? [a.id] : []))))
   const candidates = graph.eqns
     .flatMap((e) => e.outputs.map((o) => ({ e, o })))
-    .filter(({ e, o }) => !forced.has(o.id) && !hints.inline?.has(o.id) && (LOOPING.has(e.prim) || (consumers.get(o.id) ?? 0) > 1))
+    .filter(({ e, o }) => !forced.has(o.id) && !hints.inline?.has(o.id) && (LOOPING.has(e.prim) || (consumers.get(o.id) ?? 0) > 1 || (e.prim === 'transpose' && contracted.has(o.id))))
     .reverse()
   const search = (start: Iterable<number>, compound: boolean) => {
     const set = stored(start)
@@ -241,7 +245,7 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}, limits: Backen
       if (!k) groupKernels.set(key, (k = buildKernel(g.map((id) => varOf.get(id)!), p, producer, `k_${groupName(g)}`, groupName(g))))
       return k
     },
-    cost: (k) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, (b) => sizes.get(b) ?? 1, limits.launchCost)),
+    cost: (k) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, (b) => sizes.get(b) ?? 1, limits.launchCost, limits.gatherWeight)),
     // a stacked buffer is as cache-friendly as its largest slot: readers touch one slot
     register: (g) => sizes.set(groupName(g), Math.max(...g.map((id) => sizeOf(varOf.get(id)!.shape)))),
   }, ancestors)

@@ -7,7 +7,7 @@
  */
 import type { KExpr, KStmt } from '../../kernel/types.js'
 import { OP, SIMD, uleb } from './encode.js'
-import { affine, depOf, isIntExpr, DX, DY, type Analysis, type Dep } from './analyze.js'
+import { affine, depOf, isIntExpr, DX, DY, type Analysis, type Dep } from '../../kernel/analyze.js'
 import { emitExp, emitLog, emitTanh } from './mathfns.js'
 import type { Lanes } from './lanes.js'
 import { konst, Tile, type TV } from './tile.js'

@@ -6,7 +6,7 @@
  */
 import type { Kernel } from '../../kernel/types.js'
 import { encodeModule, FnBuilder, OP, SIMD, uleb, type ValType } from './encode.js'
-import { analyze, DX, DY } from './analyze.js'
+import { analyze, DX, DY } from '../../kernel/analyze.js'
 import { kernelImports } from './imports.js'
 import { BodyGen, type BodyEnv } from './body.js'
 import { Tile, type TileShape } from './tile.js'

@@ -19,8 +19,11 @@ import { HOST_MATH } from './imports.js'
 import { layoutPlan, type Layout } from './layout.js'
 import '../../ir/prims/index.js'
 
-/** For the fusion stage: a launch is a function call (~a microsecond), and kernels are not stacked. */
-export const WASM_LIMITS = { launchCost: 5000, stacking: false }
+/**
+ * For the fusion stage: a launch is a function call (~a microsecond), kernels are not stacked,
+ * and a load that is not contiguous along the vector lanes costs one load per lane.
+ */
+export const WASM_LIMITS = { launchCost: 5000, stacking: false, gatherWeight: 4 }
 
 export class WasmBackendError extends Error {
   override name = 'BackendError'

@@ -6,7 +6,7 @@
  * once per tile (register blocking) instead of once per output element.
  */
 import { FnBuilder, SIMD } from './encode.js'
-import { DX, DY, type Dep } from './analyze.js'
+import { DX, DY, type Dep } from '../../kernel/analyze.js'
 import { Lanes } from './lanes.js'
 
 export interface TileShape {

@@ -1,11 +1,11 @@
 /**
- * What the wasm code generator needs to know about a kernel body before emitting it:
+ * What a code generator (and the cost model) needs to know about a kernel body:
  * which values vary with the thread's x and y (a tile computes several x and y at once, and a
  * value that does not vary is computed once per tile), which index expressions are affine in
  * x and y (their loads become vector loads and immediate offsets), and which lets are pure
  * integer index arithmetic (re-evaluated exactly in i32 where an index needs them).
  */
-import type { Kernel, KExpr, KStmt } from '../../kernel/types.js'
+import type { Kernel, KExpr, KStmt } from './types.js'
 
 /** Bit 1: varies with tx; bit 2: varies with ty. */
 export type Dep = number
