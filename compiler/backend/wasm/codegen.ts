@@ -33,7 +33,7 @@ export function tileFor(k: Kernel): TileShape {
   const blockRows = a.hasLoop && (a.branchDep & DY) === 0
   if (X >= 4) return { axis: 'x', vec: true, cols: X >= 8 ? 2 : 1, rows: Y >= 4 && blockRows ? 4 : 1 }
   const blockCols = (a.branchDep & DX) === 0 ? X : 1
-  if (Y >= 4) return { axis: 'y', vec: true, cols: blockCols, rows: Y >= 8 && blockRows ? 2 : 1 }
+  if (Y >= 4) return { axis: 'y', vec: true, cols: blockCols, rows: Y >= 16 && blockRows ? 4 : Y >= 8 && blockRows ? 2 : 1 }
   return { axis: 'x', vec: false, cols: blockCols, rows: 1 }
 }
 
