@@ -86,8 +86,12 @@ export class WasmRuntime {
       if (Y >= n * rowStep) parts = bands(Y, rowStep).map(([a, b]) => [0, X, a, b])
       else if (X >= n * colStep) parts = bands(X, colStep).map(([a, b]) => [a, b, 0, Y])
     }
-    if (parts.length === 1) return c.run(...head, ...parts[0])
-    this.pool!.launch(c.id, parts.map((p) => [...head, ...p]), () => c.run(...head, ...parts[0]))
+    try {
+      if (parts.length === 1) c.run(...head, ...parts[0])
+      else this.pool!.launch(c.id, parts.map((p) => [...head, ...p]), () => c.run(...head, ...parts[0]))
+    } catch (e) {
+      throw new WasmBackendError(`kernel ${k.name} failed (${e instanceof Error ? e.message : String(e)}); it computes ${describe(k)}`)
+    }
   }
 
   private layout(plan: Plan): Layout {
@@ -160,8 +164,12 @@ export class WasmRuntime {
   }
 
   private checkNaN(k: Kernel, at: number): void {
-    if (!this.view(at, sizeOf(k.out.shape)).some(Number.isNaN)) return
-    const where = [...new Set(k.fused.filter((f) => f.loc).map((f) => showLoc(f.loc!)))].join(', ')
-    throw new WasmBackendError(`kernel ${k.name} produced NaN (it computes ${k.fused.map((f) => f.prim).join(' ')}${where ? ` from ${where}` : ''})`)
+    if (this.view(at, sizeOf(k.out.shape)).some(Number.isNaN)) throw new WasmBackendError(`kernel ${k.name} produced NaN (it computes ${describe(k)})`)
   }
+}
+
+/** What a kernel fuses and where in the user's source it comes from. */
+function describe(k: Kernel): string {
+  const where = [...new Set(k.fused.filter((f) => f.loc).map((f) => showLoc(f.loc!)))].join(', ')
+  return `${k.fused.map((f) => f.prim).join(' ')}${where ? ` from ${where}` : ''}`
 }
