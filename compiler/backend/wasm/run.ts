@@ -98,6 +98,8 @@ export class WasmRuntime {
     let l = this.layouts.get(plan)
     if (!l) this.layouts.set(plan, (l = layoutPlan(plan)))
     const pages = Math.ceil(l.bytes / 65536)
+    if (pages > MAX_PAGES)
+      throw new WasmBackendError(`this plan keeps ${(l.bytes / 2 ** 20).toFixed(0)} MiB of buffers alive at once; the wasm backend's memory holds ${MAX_PAGES / 16} MiB (run smaller batches, or a GPU backend)`)
     const have = this.memory.buffer.byteLength / 65536
     if (pages > have) this.memory.grow(pages - have)
     return l
