@@ -32,6 +32,32 @@ describe.skipIf(!adapter)('webgpu', () => {
     expectClose(got.data, want.data, 1e-5 * 144, `seed ${seed}`)
   })
 
+  test('one kernel source over two argument sizes builds two kernels (gpu.js fixes sizes at build)', async () => {
+    // the MLP step packs its inputs into one buffer whose size follows the batch; the Adam kernels' sources do not
+    for (const batch of [4, 9]) {
+      const spec = lower(rootPath('test/fixtures/nn.ts'), 'mlpTrainStep', [
+        { tag: 'array', items: [{ tag: 'object', fields: [['w', T([3, 8])], ['b', T([8])]] }, { tag: 'object', fields: [['w', T([8, 2])], ['b', T([2])]] }] },
+        {
+          tag: 'object',
+          fields: [
+            ['step', T([])],
+            ['m', { tag: 'array', items: [{ tag: 'object', fields: [['w', T([3, 8])], ['b', T([8])]] }, { tag: 'object', fields: [['w', T([8, 2])], ['b', T([2])]] }] }],
+            ['v', { tag: 'array', items: [{ tag: 'object', fields: [['w', T([3, 8])], ['b', T([8])]] }, { tag: 'object', fields: [['w', T([8, 2])], ['b', T([2])]] }] }],
+          ],
+        },
+        T([batch, 3]),
+        T([batch, 2]),
+        T([]),
+      ])
+      const r = rng(freshSeed())
+      // Adam's second moments must be ≥ 0: every input is |N(0, 1)|
+      const inputs = spec.graph.inputs.map((v) => (v.shape.length === 0 ? scalar(0.01 + r()) : { ...randn(v.shape, r), data: randn(v.shape, r).data.map(Math.abs) }))
+      const got = await runtime.runAsync(lowerGraph(spec.graph, {}, limitsFor('webgpu')).plan, inputs)
+      const want = interpret(spec.graph, inputs, 'f64')
+      want.forEach((w, i) => expectClose(got[i].data, w.data, 1e-4, `batch ${batch}, output ${i}`))
+    }
+  })
+
   test('a five-op chain of 2^20 elements in one kernel', async () => {
     const spec = lower(rootPath('test/fixtures/fusion.ts'), 'chain', [T([1 << 20]), T([1 << 20])])
     const r = rng(freshSeed())

@@ -76,9 +76,10 @@ export class GpujsRuntime {
     return this.gpuInstance
   }
 
-  private kernelFor(k: Kernel): GpuKernel {
+  private kernelFor(k: Kernel, info: RunState['info']): GpuKernel {
     const source = k.source ?? emitKernel(k)
-    const key = `${source}|${k.threads.join(',')}`
+    // gpu.js fixes argument sizes when it builds a kernel: the same source over other sizes is another kernel
+    const key = `${source}|${k.threads.join(',')}|${k.buffers.map((b) => sizeOf(info.get(b)!.shape)).join(',')}`
     let built = this.cache.get(key)
     if (!built && this.mode === 'webgpu' && k.buffers.length > WEBGPU_MAX_ARRAYS)
       throw new BackendError(`kernel ${k.name} reads ${k.buffers.length} buffers; gpu.js on WebGPU binds at most ${WEBGPU_MAX_ARRAYS} (run it on webasm, or store fewer intermediates with hint(x, 'inline'))`)
@@ -140,7 +141,7 @@ export class GpujsRuntime {
     try {
       for (const step of plan.steps) {
         if (step.k === 'launch') {
-          const kernel = this.kernelFor(step.kernel)
+          const kernel = this.kernelFor(step.kernel, state.info)
           const args = [...step.kernel.buffers.map((b) => device.get(b) ?? state.env.get(b)!), ...step.kernel.scalars.map((n) => state.scalars.get(n)!)]
           const result = (await kernel(...args)) as DeviceBuffer
           this.checkClass(step.kernel, kernel)
@@ -219,8 +220,8 @@ export class GpujsRuntime {
   }
 
   /** Launch a kernel; the result is a value, or a promise of one in the threaded mode. */
-  private launch(k: Kernel, { env, scalars }: RunState): unknown {
-    const kernel = this.kernelFor(k)
+  private launch(k: Kernel, { env, scalars, info }: RunState): unknown {
+    const kernel = this.kernelFor(k, info)
     const args = [...k.buffers.map((b) => env.get(b)!), ...k.scalars.map((s) => scalars.get(s)!)]
     const raw = kernel(...args)
     this.checkClass(k, kernel)
