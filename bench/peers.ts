@@ -1,0 +1,40 @@
+/**
+ * The peers' engines, started once per process: TensorFlow.js on its WebAssembly backend
+ * (XNNPACK; SIMD on, threads off in Node) and jax-js on its `wasm` device (Node has no
+ * `navigator.gpu`, so only `cpu` and `wasm` are initialized; `wasm` is jax-js's CPU backend,
+ * `cpu` is its debugging interpreter). A peer that cannot start is reported in every cell.
+ */
+import type * as TF from '@tensorflow/tfjs'
+import type * as JAX from '@jax-js/jax'
+
+let tfPromise: Promise<typeof TF> | undefined
+let jaxPromise: Promise<typeof JAX> | undefined
+
+export function tfjs(): Promise<typeof TF> {
+  tfPromise ??= (async () => {
+    const tf = await import('@tensorflow/tfjs')
+    await import('@tensorflow/tfjs-backend-wasm')
+    if (!(await tf.setBackend('wasm'))) throw new Error('tfjs: the wasm backend did not initialize')
+    await tf.ready()
+    return tf
+  })()
+  return tfPromise
+}
+
+export function jax(): Promise<typeof JAX> {
+  jaxPromise ??= (async () => {
+    const jax = await import('@jax-js/jax')
+    const devices = await jax.init('wasm')
+    if (!devices.includes('wasm')) throw new Error(`jax-js: no wasm device (found ${devices.join(', ') || 'none'})`)
+    jax.defaultDevice('wasm')
+    return jax
+  })()
+  return jaxPromise
+}
+
+export const TFJS = 'tfjs-wasm'
+export const JAXJS = 'jax-js wasm'
+export const PLAIN = 'plain JS'
+
+/** A peer whose engine failed to start: every call rejects with the reason. */
+export const unavailable = (name: string, e: unknown) => ({ name, group: 'peer' as const, run: () => Promise.reject(e) })
