@@ -76,7 +76,12 @@ export class GpujsRuntime {
     return this.gpuInstance
   }
 
+  /** The built kernel of each kernel object met so far (plans are cached: this skips emitting the source again). */
+  private readonly byKernel = new WeakMap<Kernel, GpuKernel>()
+
   private kernelFor(k: Kernel, info: RunState['info']): GpuKernel {
+    const known = this.byKernel.get(k)
+    if (known) return known
     const source = k.source ?? emitKernel(k)
     // gpu.js fixes argument sizes when it builds a kernel: the same source over other sizes is another kernel
     const key = `${source}|${k.threads.join(',')}|${k.buffers.map((b) => sizeOf(info.get(b)!.shape)).join(',')}`
@@ -95,6 +100,7 @@ export class GpujsRuntime {
       this.builds++
       this.cache.set(key, built)
     }
+    this.byKernel.set(k, built)
     return built
   }
 

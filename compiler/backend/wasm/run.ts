@@ -55,7 +55,12 @@ export class WasmRuntime {
     if (threads > 1) this.pool = new WorkerPool(this.memory, threads - 1)
   }
 
+  /** The compiled kernel of each kernel object met so far (plans are cached, so this skips the source key). */
+  private readonly byKernel = new WeakMap<Kernel, Compiled>()
+
   private kernelFor(k: Kernel, sizes: Map<string, number>): Compiled {
+    const known = this.byKernel.get(k)
+    if (known) return known
     const key = `${k.source ?? emitKernel(k)}|${k.threads.join(',')}|${k.buffers.map((b) => sizes.get(b)).join(',')}`
     let c = this.kernels.get(key)
     if (!c) {
@@ -68,6 +73,7 @@ export class WasmRuntime {
       this.kernels.set(key, c)
       this.builds++
     }
+    this.byKernel.set(k, c)
     return c
   }
 
