@@ -39,7 +39,7 @@ interface Compiled {
 /** Threads per launch: DRIFT_THREADS, else one per core. */
 const threadCount = () => Number(process.env.DRIFT_THREADS ?? os.availableParallelism())
 /** Kernels with fewer (cells × loop trips) than this run on one thread. */
-const SPLIT_WORK = 1 << 16
+const SPLIT_WORK = 1 << 18
 
 export class WasmRuntime {
   readonly memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true })
