@@ -6,7 +6,7 @@
  */
 import { GpujsRuntime, type GpujsMode } from '../backend/gpujs/run.js'
 import { probeWebGPU } from '../backend/gpujs/webgpu.js'
-import { WasmRuntime } from '../backend/wasm/run.js'
+import { profileTable, WasmRuntime } from '../backend/wasm/run.js'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -47,8 +47,17 @@ export function currentBackend(): Backend {
 }
 
 let wasm: WasmRuntime | undefined
-/** drift's own WebAssembly kernels (one runtime per process: one linear memory). */
-export const wasmRuntime = (): WasmRuntime => (wasm ??= new WasmRuntime())
+/** drift's own WebAssembly kernels (one runtime per process: one linear memory); DRIFT_PROFILE=1 times every kernel. */
+export function wasmRuntime(): WasmRuntime {
+  if (!wasm) {
+    const r = (wasm = new WasmRuntime())
+    if (process.env.DRIFT_PROFILE) {
+      r.profile = new Map()
+      process.on('exit', () => process.stderr.write(`${profileTable(r.profile!)}\n`))
+    }
+  }
+  return wasm
+}
 
 const runtimes = new Map<GpujsMode, GpujsRuntime>()
 export function gpujsRuntime(mode: GpujsMode): GpujsRuntime {

@@ -30,6 +30,11 @@ export class WasmBackendError extends Error {
 }
 
 type Run = (...args: number[]) => void
+export interface KernelTime {
+  ms: number
+  calls: number
+  what: string
+}
 interface Compiled {
   id: number
   run: Run
@@ -48,8 +53,8 @@ export class WasmRuntime {
   private readonly layouts = new WeakMap<Plan, Layout>()
   /** Kernels compiled so far. */
   builds = 0
-  /** When set, milliseconds spent in each kernel (by name), summed over runs. */
-  profile: Map<string, number> | undefined
+  /** When set, time spent in each kernel (by name) over all runs, with what it computes. */
+  profile: Map<string, KernelTime> | undefined
 
   constructor(threads = threadCount()) {
     if (threads > 1) this.pool = new WorkerPool(this.memory, threads - 1)
@@ -143,7 +148,10 @@ export class WasmRuntime {
         const k = step.kernel
         const t0 = this.profile ? performance.now() : 0
         this.launch(k, this.kernelFor(k, sizes), [offset.get(k.out.buf)!, ...k.buffers.map((b) => offset.get(b)!), ...k.scalars.map((s) => Math.fround(scalars.get(s)!))])
-        if (this.profile) this.profile.set(k.name, (this.profile.get(k.name) ?? 0) + performance.now() - t0)
+        if (this.profile) {
+          const p = this.profile.get(k.name) ?? { ms: 0, calls: 0, what: describe(k) }
+          this.profile.set(k.name, { ...p, ms: p.ms + performance.now() - t0, calls: p.calls + 1 })
+        }
         if (opts.checkNaN) this.checkNaN(k, offset.get(k.out.buf)!)
       } else if (step.k === 'host') {
         const ins = step.inputs.map((x): NDArray => {
@@ -174,6 +182,15 @@ export class WasmRuntime {
   private checkNaN(k: Kernel, at: number): void {
     if (this.view(at, sizeOf(k.out.shape)).some(Number.isNaN)) throw new WasmBackendError(`kernel ${k.name} produced NaN (it computes ${describe(k)})`)
   }
+}
+
+/** A table of the kernels that took the most time (DRIFT_PROFILE=1 prints it at exit). */
+export function profileTable(profile: Map<string, KernelTime>, top = 15): string {
+  const rows = [...profile].sort((a, b) => b[1].ms - a[1].ms)
+  const total = rows.reduce((acc, [, t]) => acc + t.ms, 0)
+  const fmt = ([name, t]: [string, KernelTime]) =>
+    `${(t.ms / t.calls).toFixed(2).padStart(9)} ms ×${String(t.calls).padEnd(5)} ${((100 * t.ms) / total).toFixed(1).padStart(5)}%  ${name}: ${t.what.length > 110 ? `${t.what.slice(0, 107)}...` : t.what}`
+  return [`wasm kernels, ${total.toFixed(0)} ms in all (mean per call, calls, share):`, ...rows.slice(0, top).map(fmt)].join('\n')
 }
 
 /** What a kernel fuses and where in the user's source it comes from. */
