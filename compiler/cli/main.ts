@@ -1,4 +1,4 @@
-/** The `drift` command line: inspect and run (more subcommands arrive with later stages). */
+/** The `drift` command line: inspect, compile, run, and the toy training run (train, sample). */
 import fs from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -6,15 +6,19 @@ import { parseArgs } from 'node:util'
 import { UsageError } from './shapes.js'
 import { DUMPS, inspect } from './inspect.js'
 import { BACKENDS } from '../runtime/backend.js'
+import { SAMPLE_USAGE, TRAIN_USAGE } from './toyUsage.js'
 
 const USAGE = `usage:
   drift inspect <file.ts> --fn <name> [--shapes x=64x2,pos=128x2] [--static n=3] [--dump ${DUMPS.join('|')}] [--wrt x,w]
       ir: the L1 program; grad: [value, gradient] with respect to --wrt (default: the first parameter)
       kernels: the fused plan and each kernel's code (--explain says why each buffer exists)
+      wasm: the plan for the wasm backend and how each kernel is tiled
       js: the gpu.js kernel sources; wgsl, glsl: gpu.js's WGSL and GLSL (WebGL2) translations of them
-  drift run [--backend auto|interpreter|cpu|webasm|webasm-threads|webgpu] <file.ts> [args...]
+  drift run [--backend auto|interpreter|wasm|cpu|webasm|webasm-threads|webgpu] <file.ts> [args...]
   drift compile <file.ts> --fn <name> [--shapes …] [--static …] -o <dir>   kernels, plan, manifest, IR and a runtime bundle
-  drift run [--backend auto|interpreter|cpu|webasm|webasm-threads|webgpu] <file.ts> [args...]   run a program that calls DSL functions
+  drift run [--backend auto|interpreter|wasm|cpu|webasm|webasm-threads|webgpu] <file.ts> [args...]   run a program that calls DSL functions
+  ${TRAIN_USAGE}
+  ${SAMPLE_USAGE}
   drift --help`
 
 export async function main(argv: string[]): Promise<number> {
@@ -75,6 +79,10 @@ export async function main(argv: string[]): Promise<number> {
         await import(pathToFileURL(abs).href)
         return 0
       }
+      case 'train':
+        return await (await import('./train.js')).trainCommand(rest)
+      case 'sample':
+        return await (await import('./sample.js')).sampleCommand(rest)
       case undefined:
       case '--help':
       case '-h':

@@ -1,0 +1,109 @@
+/**
+ * The toy 2-D training run (host code): draw the step's batch, take a DSL training step
+ * (stdlib/toy2d/step.ts), stop on a non-finite loss, and write plots, metrics and atomic
+ * checkpoints into the run's folder. Every step's randomness is a pure function of (seed, step),
+ * so a run resumed from a checkpoint ends with the same parameters, bit for bit, as one that was
+ * never interrupted (on the same backend).
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { randomKey, tensor, Tensor, type Vec } from '../../dsl/index.js'
+import { adamInit, type AdamState } from '../optim/adam.js'
+import type { LinearParams } from '../nn/linear.js'
+import { generate, trainStep } from './step.js'
+import { drawBatch, drawEval, type Index } from './batch.js'
+import { initGenerator } from './init.js'
+import { DATASETS, startPoint } from './registry.js'
+import { fieldByName } from './fields.js'
+import { layerSizes, plotSteps, type Toy2dConfig } from './config.js'
+import { saveCheckpoint, type RunState } from './checkpoint.js'
+import { evaluate } from './metrics.js'
+import { frameFor, lossPlot, scatterPlot } from './plot.js'
+import { writeAtomic } from './atomicWrite.js'
+import { explainNonFinite } from './diagnose.js'
+import { NonFiniteLossError } from './errors.js'
+import type { Progress } from './progress.js'
+
+export interface TrainOptions {
+  config: Toy2dConfig
+  /** the run's folder: plots, metrics, config and the checkpoint */
+  out: string
+  /** the state to continue from (a loaded checkpoint); a fresh run when absent */
+  resume?: RunState
+  /** the backend name recorded in checkpoints */
+  backend: string
+  progress: (start: number) => Progress
+}
+
+const index = (i: number): Index => new Tensor(Int32Array.of(i), [] as [], 'i32')
+type Adam = AdamState<LinearParams[]>
+const finite = (s: RunState['params']) => s.every((l) => [l.w, l.b].every((t) => t.data.every(Number.isFinite)))
+
+export async function trainToy2d(o: TrainOptions): Promise<RunState> {
+  const { config: c, out } = o
+  const field = fieldByName(c.field)
+  const dataset = DATASETS[c.data]
+  const key = randomKey(c.seed)
+  const start = startPoint(c.data, c.init)
+  const frame = frameFor(start)
+  const toPlot = new Set(plotSteps(c))
+  const write = (name: string, data: string | Uint8Array) => writeAtomic(path.join(out, name), data)
+  const title = `${c.data} ${c.field} tau ${c.tau}${c.init === 'zero' ? '' : ` init ${c.init}`}`
+
+  let state: RunState
+  if (o.resume) state = o.resume
+  else {
+    const params = await initGenerator.run(key, layerSizes(c), tensor(start) as Vec)
+    state = { step: 0, params, adam: (await adamInit.run(params)) as Adam, losses: [], evals: [] }
+  }
+  write('config.json', JSON.stringify(c, null, 2) + '\n')
+
+  const writeMetrics = () => {
+    const last = state.evals.at(-1)
+    write('metrics.json', JSON.stringify({ data: c.data, field: c.field, init: c.init, step: state.step, final: last?.step === state.step ? last.metrics : undefined, evaluations: state.evals }, null, 2) + '\n')
+  }
+  const evaluateNow = async () => {
+    if (state.evals.some((e) => e.step === state.step)) return
+    const { noise, data } = await drawEval.run(key, index(state.step), c.evalSamples, c.noiseDim, dataset.sample)
+    const samples = await generate.run(state.params, noise)
+    state.evals.push({ step: state.step, metrics: await evaluate(samples, data, dataset.mixture) })
+    write(`samples-step${state.step}.png`, scatterPlot({ data, samples, frame, title: `${title} step ${state.step}` }))
+    writeMetrics()
+  }
+  let savedAt = -1
+  const checkpoint = () => {
+    saveCheckpoint(out, { config: c, backend: o.backend, state })
+    write('loss.png', lossPlot(state.losses, `${title} loss`))
+    savedAt = state.step
+  }
+
+  if (toPlot.has(state.step)) await evaluateNow()
+  const progress = o.progress(state.step)
+  try {
+    while (state.step < c.steps) {
+      const { noise, data } = await drawBatch.run(key, index(state.step), c.batch, c.dataBatch, c.noiseDim, dataset.sample)
+      const args = [state.params, state.adam, noise, data, c.tau, c.lr, field] as const
+      const r = await trainStep.run(...args)
+      const loss = r.loss.item()
+      if (!Number.isFinite(loss) || !finite(r.params as LinearParams[])) {
+        const what = Number.isFinite(loss) ? `the update of step ${state.step} made non-finite parameters` : `the loss of step ${state.step} is ${loss}`
+        const kept = fs.existsSync(path.join(out, 'checkpoint.json')) ? 'the last checkpoint is kept' : 'no checkpoint was written'
+        throw new NonFiniteLossError(`${what}: ${await explainNonFinite(trainStep, ...args)}; stopped (${kept})`)
+      }
+      state.losses.push(loss)
+      state = { ...state, step: state.step + 1, params: r.params as LinearParams[], adam: r.state as Adam }
+      progress.step(state.step, loss)
+      if (toPlot.has(state.step)) await evaluateNow()
+      if (state.step % c.checkpointEvery === 0 || state.step === c.steps) {
+        checkpoint()
+        progress.note(`checkpoint: step ${state.step} → ${path.join(out, 'checkpoint.json')}`)
+      }
+    }
+  } finally {
+    progress.stop()
+  }
+  if (toPlot.has(state.step)) await evaluateNow()
+  if (savedAt !== state.step) checkpoint()
+  writeMetrics()
+  return state
+}

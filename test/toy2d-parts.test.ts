@@ -1,0 +1,162 @@
+/** The parts of the toy 2-D run: data sets, settings, checkpoints, plots. */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { PNG } from 'pngjs'
+import { describe, expect, test } from 'vitest'
+import { randomKey, tensor, type Mat } from '../dsl/index.js'
+import { BIMODAL, GAUSSIANS8, bimodal, checkerboard, gaussians8, swissRoll } from '../stdlib/toy2d/datasets.js'
+import { resolveConfig, DEFAULTS, plotSteps } from '../stdlib/toy2d/config.js'
+import { FIELD_NAMES, fieldByName } from '../stdlib/toy2d/fields.js'
+import { startPoint } from '../stdlib/toy2d/registry.js'
+import { initGenerator } from '../stdlib/toy2d/init.js'
+import { generate } from '../stdlib/toy2d/step.js'
+import { loadCheckpoint, saveCheckpoint, checkpointPath, type RunState } from '../stdlib/toy2d/checkpoint.js'
+import { lossPlot, scatterPlot } from '../stdlib/toy2d/plot.js'
+import { adamInit, type AdamState } from '../stdlib/optim/adam.js'
+import type { LinearParams } from '../stdlib/nn/linear.js'
+
+const N = 4096
+const points = (m: Mat): [number, number][] => Array.from({ length: m.shape[0] }, (_, i) => [m.data[2 * i], m.data[2 * i + 1]])
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'drift-toy2d-'))
+
+describe('toy data sets', () => {
+  test('every data set is a pure function of its key', async () => {
+    for (const f of [swissRoll, checkerboard, gaussians8, bimodal]) {
+      const [a, b, c] = [await f.run(randomKey(5), 256), await f.run(randomKey(5), 256), await f.run(randomKey(6), 256)]
+      expect(a.shape).toEqual([256, 2])
+      expect(a.data).toEqual(b.data)
+      expect(a.data).not.toEqual(c.data)
+    }
+  })
+
+  test('swiss roll: the spiral (t cos t, t sin t), t ∈ [π/2, 9π/2], scaled so its largest coordinate is 1, plus 0.03 noise', async () => {
+    const ps = points(await swissRoll.run(randomKey(1), N))
+    const maxAbs = Math.max(...ps.flat().map(Math.abs))
+    expect(maxAbs).toBeGreaterThan(0.95)
+    expect(maxAbs).toBeLessThan(1 + 5 * 0.03)
+    // the unscaled spiral's largest coordinate is close to 9π/2 (t cos t at t = 4π is 4π, t sin t at 9π/2 is 9π/2)
+    const scale = 1 / ((9 * Math.PI) / 2)
+    // each point lies near the spiral: radius r = scale·t, angle ≡ t (mod 2π)
+    const nearSpiral = ps.filter(([x, y]) => {
+      const r = Math.hypot(x, y)
+      return [0, 1, 2, 3, 4, 5].some((k) => {
+        const t = Math.atan2(y, x) + 2 * Math.PI * k
+        return t >= Math.PI / 2 - 0.3 && t <= (9 * Math.PI) / 2 + 0.3 && Math.abs(r - scale * t) < 0.12
+      })
+    })
+    expect(nearSpiral.length / N).toBeGreaterThan(0.97)
+  })
+
+  test('checkerboard: the 8 cells of the 4×4 board on [−1,1]² whose row and column have the same parity', async () => {
+    const ps = points(await checkerboard.run(randomKey(2), N))
+    const cell = (v: number) => Math.floor(v * 2 + 2)
+    const inside = ps.filter(([x, y]) => Math.abs(x) < 1 && Math.abs(y) < 1)
+    const sameParity = inside.filter(([x, y]) => (cell(x) + cell(y)) % 2 === 0)
+    expect(sameParity.length / N).toBeGreaterThan(0.85)
+    const counts = new Map<string, number>()
+    for (const [x, y] of sameParity) counts.set(`${cell(x)},${cell(y)}`, (counts.get(`${cell(x)},${cell(y)}`) ?? 0) + 1)
+    expect(counts.size).toBe(8)
+    for (const c of counts.values()) expect(c / sameParity.length).toBeCloseTo(1 / 8, 1)
+  })
+
+  test('8 Gaussians and the bimodal mixture: modes, weights and spread as documented', async () => {
+    for (const [f, m] of [[gaussians8, GAUSSIANS8], [bimodal, BIMODAL]] as const) {
+      const ps = points(await f.run(randomKey(3), N))
+      const nearest = ps.map(([x, y]) => {
+        const d = m.centres.map(([cx, cy]) => Math.hypot(x - cx, y - cy))
+        return d.indexOf(Math.min(...d))
+      })
+      m.weights.forEach((w, k) => expect(Math.abs(nearest.filter((j) => j === k).length / N - w)).toBeLessThan(0.03))
+      const d2 = ps.map(([x, y], i) => (x - m.centres[nearest[i]][0]) ** 2 + (y - m.centres[nearest[i]][1]) ** 2)
+      expect(Math.sqrt(d2.reduce((a, b) => a + b) / (2 * N))).toBeCloseTo(m.std, 2)
+    }
+  })
+})
+
+describe('toy settings', () => {
+  test('defaults are the notebook recipe; later layers override earlier ones; the last step is always plotted', () => {
+    expect(DEFAULTS).toMatchObject({ hidden: [256, 256, 256], noiseDim: 32, batch: 2048, dataBatch: 2048, lr: 1e-3, tau: 0.05, steps: 2000, field: 'paperField' })
+    const c = resolveConfig({ steps: 30, data: 'bimodal', plotAt: [0, 10, 500] }, { steps: 40 })
+    expect(c.steps).toBe(40)
+    expect(c.data).toBe('bimodal')
+    expect(plotSteps(c)).toEqual([0, 10, 40])
+  })
+
+  test.each([
+    [{ data: 'moons' }, /^unknown data set 'moons': choose one of swiss, checkerboard, gaussians8, bimodal$/],
+    [{ field: 'nope' }, /^unknown field 'nope': choose one of paperField, /],
+    [{ field: 'scaledField' }, /^field 'scaledField' takes arguments after \(x, pos, neg, tau\)/],
+    [{ lr: -1 }, /^lr must be a positive number/],
+    [{ batch: 1.5 }, /^batch must be a positive integer ≥ 2/],
+    [{ hidden: [] }, /^hidden must be a non-empty list/],
+    [{ colour: 'red' }, /^unknown setting 'colour'/],
+    [{ init: 'far' }, /^--init far is defined for the bimodal data only/],
+  ])('bad setting %j', (layer, message) => {
+    expect(() => resolveConfig(layer)).toThrow(message)
+  })
+
+  test('every usable field is a catalog field taking (x, pos, neg, tau) only, and resolves to its DSL function', () => {
+    expect(FIELD_NAMES).toContain('paperField')
+    expect(FIELD_NAMES).toContain('attractionOnlyField')
+    expect(FIELD_NAMES).toContain('doubleRepulsionField')
+    expect(FIELD_NAMES).not.toContain('sinkhornField')
+    for (const name of FIELD_NAMES) expect(typeof fieldByName(name).run).toBe('function')
+  })
+
+  test('bimodal inits start the generator as a point mass at the start point', async () => {
+    for (const init of ['middle', 'far', 'collapsed'] as const) {
+      const start = startPoint('bimodal', init)
+      const params = await initGenerator.run(randomKey(0), [4, 8, 2], tensor(start) as never)
+      const x = await generate.run(params, tensor(Array.from({ length: 12 }, (_, i) => Math.sin(i)), [3, 4]) as Mat)
+      for (const [px, py] of points(x)) expect([px, py]).toEqual(start)
+    }
+  })
+})
+
+describe('toy checkpoints', () => {
+  const state = async (): Promise<RunState> => {
+    const params = await initGenerator.run(randomKey(7), [32, 8, 8, 2], tensor([0, 0]) as never)
+    return { step: 3, params, adam: (await adamInit.run(params)) as AdamState<LinearParams[]>, losses: [0.1, 0.2, Math.fround(1 / 3)], evals: [] }
+  }
+  const config = resolveConfig({ hidden: [8, 8], steps: 10 })
+
+  test('round trip: parameters, Adam state and losses come back bit for bit', async () => {
+    const dir = tmp()
+    const s = await state()
+    saveCheckpoint(dir, { config, backend: 'cpu', state: s })
+    expect(fs.readdirSync(dir)).toEqual(['checkpoint.json']) // no temporary file left
+    const back = loadCheckpoint(dir)
+    expect(back.config).toEqual(config)
+    expect(back.state.step).toBe(3)
+    expect(back.state.losses).toEqual(s.losses)
+    s.params.forEach((l, i) => {
+      expect(back.state.params[i].w.data).toEqual(l.w.data)
+      expect(back.state.params[i].b.data).toEqual(l.b.data)
+    })
+    expect(back.state.adam.step.data).toEqual(s.adam.step.data)
+  })
+
+  test('missing, truncated, edited or mismatched checkpoints are refused with the reason', async () => {
+    const dir = tmp()
+    expect(() => loadCheckpoint(dir)).toThrow(/^no checkpoint in /)
+    saveCheckpoint(dir, { config, backend: 'cpu', state: await state() })
+    const text = fs.readFileSync(checkpointPath(dir), 'utf8')
+    fs.writeFileSync(checkpointPath(dir), text.slice(0, text.length / 2))
+    expect(() => loadCheckpoint(dir)).toThrow(/^corrupt checkpoint .*checkpoint\.json: not JSON/)
+    fs.writeFileSync(checkpointPath(dir), text.replace('"step":3', '"step":2'))
+    expect(() => loadCheckpoint(dir)).toThrow(/SHA-256 does not match/)
+    fs.writeFileSync(checkpointPath(dir), '{"format":"something else"}')
+    expect(() => loadCheckpoint(dir)).toThrow(/not a toy2d checkpoint/)
+  })
+})
+
+describe('toy plots', () => {
+  test('scatter and loss plots are PNGs of the stated sizes', () => {
+    const m = tensor([[0, 0], [1, 1], [5, 5]]) as Mat
+    const scatter = PNG.sync.read(scatterPlot({ data: m, samples: m, frame: { lo: -1.5, hi: 1.5 }, title: 'test' }))
+    expect([scatter.width, scatter.height]).toEqual([512, 512])
+    const loss = PNG.sync.read(lossPlot([1, 0.1, 0.01, Number.NaN, 0.001], 'loss'))
+    expect([loss.width, loss.height]).toEqual([640, 400])
+  })
+})
