@@ -28,6 +28,19 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }))
 
 describe('drift train toy2d', () => {
+  test('without --out a run goes to out/toy2d/<data>-<field>, and the next one beside it', () => {
+    const home = at('home')
+    fs.mkdirSync(home, { recursive: true })
+    const tiny = ['train', 'toy2d', '--steps', '2', '--batch', '16', '--data-batch', '16', '--hidden', '8', '--plot-at', '', '--eval-samples', '64']
+    const run = () => spawnSync(process.execPath, [path.join(ROOT, 'bin/drift.mjs'), ...tiny], { cwd: home, encoding: 'utf8', env: env() })
+    const [first, second] = [run(), run()]
+    expect(first.status, first.stderr).toBe(0)
+    expect(second.status, second.stderr).toBe(0)
+    expect(first.stderr).toMatch(/writing the run into out\/toy2d\/swiss-paperField\n/)
+    expect(second.stderr).toMatch(/writing the run into out\/toy2d\/swiss-paperField-2\n/)
+    for (const dir of ['swiss-paperField', 'swiss-paperField-2']) expect(fs.existsSync(path.join(home, 'out/toy2d', dir, 'checkpoint.json')), dir).toBe(true)
+  })
+
   test('a short run learns the swiss roll: MMD² below 0.1 (the untrained point mass is far above), and drift sample draws from it', () => {
     const r = drift('train', 'toy2d', '--data', 'swiss', '--batch', '256', '--hidden', '64,64,64', '--steps', '300', '--plot-at', '0,100', '--eval-samples', '1024', '--log-every', '100', '--out', at('learn'))
     expect(r.err).toBe('')
@@ -111,7 +124,6 @@ describe('bad input: one line on stderr, a non-zero exit, no file touched', () =
     [['train', 'toy2d', '--frobnicate', '--out', '@/fresh'], /^drift: Unknown option '--frobnicate'/],
     [['train', 'toy2d', '--steps', 'many', '--out', '@/fresh'], /^drift: --steps expects a number, got 'many'$/],
     [['train', 'moons', '--out', '@/fresh'], /^drift: unknown training target 'moons'/],
-    [['train', 'toy2d'], /^drift: missing --out DIR/],
     [['train', 'toy2d', '--config', '@/nope.json', '--out', '@/fresh'], /^drift: cannot read config file .*nope\.json: ENOENT$/],
     [['train', 'toy2d', '--config', '@/a-file', '--out', '@/fresh'], /^drift: config file .*a-file is not JSON/],
     [['train', 'toy2d', '--data', 'swiss', '--init', 'far', '--out', '@/fresh'], /^drift: --init far is defined for the bimodal data only/],

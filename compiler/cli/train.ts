@@ -88,6 +88,15 @@ const asUsage = <T>(f: () => T): T => {
   }
 }
 
+/** Without --out: out/toy2d/<data>-<field>, or -2, -3, … when that one already holds a run. */
+function freshRunDir(c: Toy2dConfig): string {
+  const base = path.join('out', 'toy2d', `${c.data}-${c.field}`)
+  let dir = base
+  for (let k = 2; fs.existsSync(path.join(dir, CHECKPOINT_FILE)); k++) dir = `${base}-${k}`
+  process.stderr.write(`drift: writing the run into ${dir}\n`)
+  return dir
+}
+
 export async function trainCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -127,10 +136,9 @@ export async function trainCommand(args: string[]): Promise<number> {
     resume = ck.state
     prepareOutDir(out)
   } else {
-    if (v.out === undefined) throw new UsageError('missing --out DIR: the folder for plots, metrics and checkpoints')
-    out = v.out
     const file = v.config === undefined ? {} : readConfigFile(v.config)
     config = asUsage(() => resolveConfig(file, flags))
+    out = v.out ?? freshRunDir(config)
     if (fs.existsSync(path.join(out, CHECKPOINT_FILE)))
       throw new UsageError(`${out} already holds a run (${CHECKPOINT_FILE}): continue it with --resume ${out}, or choose another --out`)
     prepareOutDir(out)
