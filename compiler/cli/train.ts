@@ -24,6 +24,8 @@ const FLAGS: Record<string, { key: keyof Toy2dConfig; kind: 'string' | 'number' 
   batch: { key: 'batch', kind: 'number' },
   'data-batch': { key: 'dataBatch', kind: 'number' },
   lr: { key: 'lr', kind: 'number' },
+  beta1: { key: 'beta1', kind: 'number' },
+  beta2: { key: 'beta2', kind: 'number' },
   seed: { key: 'seed', kind: 'number' },
   'noise-dim': { key: 'noiseDim', kind: 'number' },
   hidden: { key: 'hidden', kind: 'list' },

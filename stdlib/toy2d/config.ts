@@ -20,6 +20,9 @@ export interface Toy2dConfig {
   /** data points per step (the positives) */
   dataBatch: number
   lr: number
+  /** Adam's moment decay rates */
+  beta1: number
+  beta2: number
   seed: number
   noiseDim: number
   hidden: number[]
@@ -42,6 +45,8 @@ export const DEFAULTS: Toy2dConfig = {
   batch: 2048,
   dataBatch: 2048,
   lr: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
   seed: 0,
   noiseDim: 32,
   hidden: [256, 256, 256],
@@ -81,6 +86,9 @@ function check(key: keyof Toy2dConfig, v: unknown): string | undefined {
     case 'tau':
     case 'lr':
       return isPositive(v) ? undefined : `${key} must be a positive number, got ${JSON.stringify(v)}`
+    case 'beta1':
+    case 'beta2':
+      return typeof v === 'number' && v >= 0 && v < 1 ? undefined : `${key} must be a number in [0, 1), got ${JSON.stringify(v)}`
     case 'seed':
       return isInt(v, 0) && v < 2 ** 31 ? undefined : `seed must be an integer in [0, 2^31), got ${JSON.stringify(v)}`
     case 'steps':

@@ -82,7 +82,7 @@ export async function trainToy2d(o: TrainOptions): Promise<RunState> {
   try {
     while (state.step < c.steps) {
       const { noise, data } = await drawBatch.run(key, index(state.step), c.batch, c.dataBatch, c.noiseDim, dataset.sample)
-      const args = [state.params, state.adam, noise, data, c.tau, c.lr, field] as const
+      const args = [state.params, state.adam, noise, data, c.tau, c.lr, field, c.beta1, c.beta2] as const
       const r = await trainStep.run(...args)
       const loss = r.loss.item()
       if (!Number.isFinite(loss) || !finite(r.params as LinearParams[])) {
