@@ -58,6 +58,12 @@ describe('tiles', () => {
   })
 })
 
+test('a long reduction over a whole matrix runs row by row first (two kernels, the first a thread per row)', () => {
+  const plan = check('meanAll', [[300, 517]], threaded, 1e-5)
+  const kernels = plan.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
+  expect(kernels.map((k) => k.out.shape)).toEqual([[300], []])
+})
+
 describe('math inside wasm', () => {
   const values = [0, -0, 1e-30, 1e-8, 0.3, 0.625, 0.7071, 1, 2.5, 10, 50, 87, 88.5, 89, 100, -1e-8, -0.3, -0.7, -5, -20, -87, -88, -100, -1000, Infinity, -Infinity, NaN]
   const dense = Array.from({ length: 2001 }, (_, i) => -30 + (i * 60) / 2000)

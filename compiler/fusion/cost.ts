@@ -20,9 +20,10 @@ const TRANSCENDENTAL = new Set(['exp', 'log', 'sqrt', 'pow', 'sin', 'cos', 'tan'
 /**
  * `gather`: the weight factor of a load that is not contiguous along the threads a backend
  * vectorizes (x, or y when x is narrower than a vector): 1 for gpu.js, more for SIMD code, where
- * such a load takes one instruction per lane.
+ * such a load takes one instruction per lane. `parallelism`: how many threads the backend runs
+ * at once (SIMD lanes × cores); a kernel with fewer takes as long as if it had that many.
  */
-export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, launch = WEIGHTS.launch, gather = 1): number {
+export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, launch = WEIGHTS.launch, gather = 1, parallelism = 1): number {
   const analysis = gather > 1 ? analyze(k) : undefined
   const vectorAxis = (k.threads[0] ?? 1) >= 4 ? 'cx' : 'cy'
   const strided = (index: KExpr): boolean => {
@@ -65,5 +66,7 @@ export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, launc
       }
     }, 0)
   const threads = k.threads.reduce((a, b) => a * b, 1)
-  return threads * (stmts(k.body) + expr(k.result) + memory(bufferSize(k.out.buf))) + launch
+  // a kernel with fewer threads than the backend runs at once leaves lanes and cores idle
+  const idle = Math.max(1, parallelism / threads)
+  return idle * threads * (stmts(k.body) + expr(k.result) + memory(bufferSize(k.out.buf))) + launch
 }

@@ -13,6 +13,7 @@ import { varNamer } from '../ir/print.js'
 import { sizeOf } from '../ir/shape.js'
 import type { BufferInfo, HostInput, Kernel, Plan, Step } from '../kernel/types.js'
 import { kernelCost } from './cost.js'
+import { splitReductions } from '../transforms/splitReductions.js'
 import { buildKernel, producers, slotOffsets, type Placement } from './kernels.js'
 import { StoredSet, descendantsOf, salt } from './storedSet.js'
 
@@ -44,6 +45,10 @@ export interface BackendLimits {
   stacking?: boolean
   /** The cost factor of a load not contiguous along the vectorized threads (default 1). */
   gatherWeight?: number
+  /** Split long reductions over several axes in two (transforms/splitReductions.ts)? Default false. */
+  splitReductions?: boolean
+  /** Threads the backend runs at once (SIMD lanes × cores), for the cost of narrow kernels (default 1). */
+  parallelism?: number
 }
 
 const fmt = (n: number) => n.toExponential(2)
@@ -81,7 +86,8 @@ function hintsIn(graph: Graph, given: FusionHints): FusionHints {
   return { materialize, inline }
 }
 
-export function lowerGraph(graph: Graph, given: FusionHints = {}, limits: BackendLimits = {}): Lowered {
+export function lowerGraph(original: Graph, given: FusionHints = {}, limits: BackendLimits = {}): Lowered {
+  const graph = limits.splitReductions ? splitReductions(original) : original
   const hints = hintsIn(graph, given)
   const maxBuffers = limits.maxBuffers ?? Infinity
   const names = varNamer(graph)
@@ -143,7 +149,7 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}, limits: Backen
     return p
   }
   const single = (id: number, p: Placement) => buildKernel([varOf.get(id)!], p, producer, `k_${nameOf(varOf.get(id)!)}`, nameOf(varOf.get(id)!))
-  const bounded = (k: Kernel) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, bufferSize, limits.launchCost, limits.gatherWeight))
+  const bounded = (k: Kernel) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, bufferSize, limits.launchCost, limits.gatherWeight, limits.parallelism))
   // A kernel's code depends only on which of its ancestors are stored: cache its cost on that.
   const ancestors = ancestorsOf(graph)
   const descendants = descendantsOf(ancestors)
@@ -245,7 +251,7 @@ export function lowerGraph(graph: Graph, given: FusionHints = {}, limits: Backen
       if (!k) groupKernels.set(key, (k = buildKernel(g.map((id) => varOf.get(id)!), p, producer, `k_${groupName(g)}`, groupName(g))))
       return k
     },
-    cost: (k) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, (b) => sizes.get(b) ?? 1, limits.launchCost, limits.gatherWeight)),
+    cost: (k) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, (b) => sizes.get(b) ?? 1, limits.launchCost, limits.gatherWeight, limits.parallelism)),
     // a stacked buffer is as cache-friendly as its largest slot: readers touch one slot
     register: (g) => sizes.set(groupName(g), Math.max(...g.map((id) => sizeOf(varOf.get(id)!.shape)))),
   }, ancestors)

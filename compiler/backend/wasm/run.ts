@@ -21,9 +21,11 @@ import '../../ir/prims/index.js'
 
 /**
  * For the fusion stage: a launch is a function call (~a microsecond), kernels are not stacked,
- * and a load that is not contiguous along the vector lanes costs one load per lane.
+ * a load that is not contiguous along the vector lanes costs one load per lane, and long
+ * reductions over several axes run row by row first, and a kernel with fewer threads than
+ * lanes × cores leaves the rest idle.
  */
-export const WASM_LIMITS = { launchCost: 5000, stacking: false, gatherWeight: 4 }
+export const WASM_LIMITS = { launchCost: 5000, stacking: false, gatherWeight: 4, splitReductions: true, parallelism: 4 * os.availableParallelism() }
 
 export class WasmBackendError extends Error {
   override name = 'BackendError'
