@@ -11,6 +11,7 @@ import { showLoc } from '../../ir/print.js'
 import type { Kernel, Plan } from '../../kernel/types.js'
 import { emitKernel } from '../gpujs/emit.js'
 import os from 'node:os'
+import v8 from 'node:v8'
 import { compileKernel, grid } from './codegen.js'
 import { MAX_PAGES } from './encode.js'
 import type { TileShape } from './tile.js'
@@ -42,6 +43,10 @@ interface Compiled {
   run: Run
   tile: TileShape
 }
+
+// V8 first runs a wasm function as quickly compiled baseline code and optimizes it only once it
+// is hot: kernels run few times per plan, so compile them optimized from the start
+v8.setFlagsFromString('--no-liftoff')
 
 /** Threads per launch: DRIFT_THREADS, else one per core. */
 const threadCount = () => Number(process.env.DRIFT_THREADS ?? os.availableParallelism())
