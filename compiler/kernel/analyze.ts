@@ -65,42 +65,33 @@ function walk(ss: KStmt[], ctrl: Dep, a: Analysis): void {
   }
 }
 
-export function depOf(e: KExpr, a: Analysis): Dep {
+/** The operands of an expression. */
+export function operands(e: KExpr): KExpr[] {
   switch (e.k) {
     case 'num':
-      return 0
     case 'ref':
-      return e.name === 'tx' ? DX : e.name === 'ty' ? DY : (a.vars.get(e.name) ?? 0)
+      return []
     case 'load':
-      return depOf(e.index, a)
+      return [e.index]
     case 'un':
     case 'idiv':
     case 'imod':
-      return depOf(e.a, a)
+      return [e.a]
     case 'bin':
-      return depOf(e.a, a) | depOf(e.b, a)
+      return [e.a, e.b]
     case 'sel':
-      return depOf(e.c, a) | depOf(e.a, a) | depOf(e.b, a)
+      return [e.c, e.a, e.b]
   }
+}
+
+export function depOf(e: KExpr, a: Analysis): Dep {
+  if (e.k === 'ref') return e.name === 'tx' ? DX : e.name === 'ty' ? DY : (a.vars.get(e.name) ?? 0)
+  return operands(e).reduce((d, x) => d | depOf(x, a), 0)
 }
 
 /** The dependence of select conditions inside an expression. */
 function condDeps(e: KExpr, a: Analysis): Dep {
-  switch (e.k) {
-    case 'num':
-    case 'ref':
-      return 0
-    case 'load':
-      return condDeps(e.index, a)
-    case 'un':
-    case 'idiv':
-    case 'imod':
-      return condDeps(e.a, a)
-    case 'bin':
-      return condDeps(e.a, a) | condDeps(e.b, a)
-    case 'sel':
-      return depOf(e.c, a) | condDeps(e.c, a) | condDeps(e.a, a) | condDeps(e.b, a)
-  }
+  return operands(e).reduce((d, x) => d | condDeps(x, a), e.k === 'sel' ? depOf(e.c, a) : 0)
 }
 
 const INT_BIN = new Set(['add', 'sub', 'mul'])

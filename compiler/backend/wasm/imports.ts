@@ -4,6 +4,7 @@
  */
 import type { Kernel, KExpr, KStmt } from '../../kernel/types.js'
 import type { ImportFn } from './encode.js'
+import { operands } from '../../kernel/analyze.js'
 
 const INLINE_UNARY = new Set(['neg', 'abs', 'sqrt', 'floor', 'ceil', 'trunc', 'exp', 'log', 'tanh', 'not', 'sign'])
 const INLINE_BINARY = new Set(['add', 'sub', 'mul', 'div', 'max', 'min', 'lt', 'le', 'gt', 'ge', 'eq', 'ne', 'and', 'or'])
@@ -21,21 +22,9 @@ const FIELD: Record<string, string> = { mod: 'mod', exp2: 'exp2' }
 export function kernelImports(k: Kernel): { list: ImportFn[]; index: Map<string, number> } {
   const need = new Map<string, number>()
   const visit = (e: KExpr): void => {
-    switch (e.k) {
-      case 'load':
-        return visit(e.index)
-      case 'un':
-        if (!INLINE_UNARY.has(e.op)) need.set(e.op, 1)
-        return visit(e.a)
-      case 'idiv':
-      case 'imod':
-        return visit(e.a)
-      case 'bin':
-        if (!INLINE_BINARY.has(e.op)) need.set(e.op, 2)
-        return (visit(e.a), visit(e.b))
-      case 'sel':
-        return (visit(e.c), visit(e.a), visit(e.b))
-    }
+    if (e.k === 'un' && !INLINE_UNARY.has(e.op)) need.set(e.op, 1)
+    if (e.k === 'bin' && !INLINE_BINARY.has(e.op)) need.set(e.op, 2)
+    operands(e).forEach(visit)
   }
   const walk = (ss: KStmt[]): void => {
     for (const s of ss) {
