@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { writeAtomic } from '../runtime/atomicWrite.js'
 import type { ArgSpec, Specialized } from '../frontend/specialize.js'
 import { lowerGraph } from '../fusion/lower.js'
 import { printGraph } from '../ir/print.js'
@@ -20,12 +21,6 @@ import { sizeOf } from '../ir/shape.js'
 
 const RUNTIME_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime.ts')
 export const BUNDLE = 'drift-runtime.mjs'
-
-function writeAtomic(file: string, text: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.tmp`
-  fs.writeFileSync(tmp, text)
-  fs.renameSync(tmp, file)
-}
 
 /** Input leaves in plan order, named by their parameter paths. */
 function inputInfo(s: Specialized, specs: ArgSpec[], names: string[]): ArgInfo[] {

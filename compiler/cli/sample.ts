@@ -7,7 +7,7 @@ import { loadCheckpoint } from '../../stdlib/toy2d/checkpoint.js'
 import { Toy2dError } from '../../stdlib/toy2d/errors.js'
 import { formatPoints, samplePoints, SAMPLE_FORMATS } from '../../stdlib/toy2d/sample.js'
 import { SAMPLE_USAGE } from './toyUsage.js'
-import { writeAtomic } from '../../stdlib/toy2d/atomicWrite.js'
+import { writeAtomic } from '../runtime/atomicWrite.js'
 
 
 export async function sampleCommand(args: string[]): Promise<number> {

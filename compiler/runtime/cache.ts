@@ -8,6 +8,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Specialized } from '../frontend/specialize.js'
+import { writeAtomic } from './atomicWrite.js'
 
 const COMPILER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex')
@@ -69,10 +70,7 @@ export function store(key: string, value: Specialized): void {
   const entry: DiskEntry = { files: value.files.map((p) => ({ path: p, sha: sha(fs.readFileSync(p)) })), value }
   const dir = cacheDir()
   fs.mkdirSync(dir, { recursive: true })
-  const file = path.join(dir, `${key}.json`)
-  const tmp = `${file}.${process.pid}.tmp`
-  fs.writeFileSync(tmp, JSON.stringify(entry))
-  fs.renameSync(tmp, file)
+  writeAtomic(path.join(dir, `${key}.json`), JSON.stringify(entry))
 }
 
 /** Forget the in-memory entries (tests use this to exercise the disk cache). */

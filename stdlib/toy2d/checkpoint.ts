@@ -13,7 +13,7 @@ import type { LinearParams } from '../nn/linear.js'
 import type { AdamState } from '../optim/adam.js'
 import { layerSizes, resolveConfig, type Toy2dConfig } from './config.js'
 import type { Metrics } from './metrics.js'
-import { writeAtomic } from './atomicWrite.js'
+import { writeAtomic } from '../../compiler/runtime/atomicWrite.js'
 import { Toy2dError } from './errors.js'
 
 export const CHECKPOINT_FILE = 'checkpoint.json'
