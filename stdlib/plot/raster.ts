@@ -1,4 +1,4 @@
-/** A small RGB raster for plots, encoded as PNG by pngjs: points, lines, rectangles and 3×5 text. */
+/** A small RGB raster for plots (the toy run's figures, the benchmark plot), encoded as PNG by pngjs: points, lines, rectangles and 3×5 text. */
 import { PNG } from 'pngjs'
 import { GLYPH_H, GLYPH_W, glyph } from './font.js'
 
@@ -35,16 +35,28 @@ export class Raster {
     for (let dy = -R; dy <= R; dy++) for (let dx = -R; dx <= R; dx++) if (dx * dx + dy * dy <= r * r + 0.5) this.blend(x + dx, y + dy, color, alpha)
   }
 
-  /** A straight line of width 1 (DDA). */
-  line(x0: number, y0: number, x1: number, y1: number, color: RGB, alpha = 1): void {
+  /** A straight line (DDA), `width` pixels wide. */
+  line(x0: number, y0: number, x1: number, y1: number, color: RGB, alpha = 1, width = 1): void {
     const n = Math.max(1, Math.ceil(Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0))))
-    for (let i = 0; i <= n; i++) this.blend(x0 + ((x1 - x0) * i) / n, y0 + ((y1 - y0) * i) / n, color, alpha)
+    const half = width >> 1
+    for (let i = 0; i <= n; i++) {
+      const [x, y] = [x0 + ((x1 - x0) * i) / n, y0 + ((y1 - y0) * i) / n]
+      if (width === 1) this.blend(x, y, color, alpha)
+      else this.fillRect(Math.round(x) - half, Math.round(y) - half, width, width, color, alpha)
+    }
   }
 
   /** Text with its top-left corner at (x, y), each font pixel drawn as a scale × scale square. */
   text(x: number, y: number, s: string, color: RGB, scale = 2): void {
     ;[...s].forEach((ch, i) => {
       for (const [gx, gy] of glyph(ch)) this.fillRect(x + (i * (GLYPH_W + 1) + gx) * scale, y + gy * scale, scale, scale, color)
+    })
+  }
+
+  /** Text read bottom to top (a y-axis label), starting at (x, y) and running upwards. */
+  textUp(x: number, y: number, s: string, color: RGB, scale = 2): void {
+    ;[...s].forEach((ch, i) => {
+      for (const [gx, gy] of glyph(ch)) this.fillRect(x + gy * scale, y - (i * (GLYPH_W + 1) + gx) * scale, scale, scale, color)
     })
   }
 

@@ -3,7 +3,7 @@
  * square frame, and the loss curve on a log-scale y axis.
  */
 import type { Mat } from '../../dsl/index.js'
-import { Raster, type RGB } from './raster.js'
+import { Raster, type RGB } from '../plot/raster.js'
 
 export interface Frame {
   lo: number
