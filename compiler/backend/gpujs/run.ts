@@ -5,13 +5,12 @@
  */
 import { createRequire } from 'node:module'
 import type { NDArray } from '../../ir/ndarray.js'
-import { primitive } from '../../ir/primitive.js'
-import { sameShape, showShape, sizeOf } from '../../ir/shape.js'
-import { showLoc } from '../../ir/print.js'
+import { sizeOf } from '../../ir/shape.js'
 import type { Kernel, Plan } from '../../kernel/types.js'
 import { emitKernel } from './emit.js'
 import { initWebGPU, type WebGPUInfo } from './webgpu.js'
 import '../../ir/prims/index.js'
+import { BackendError, describeKernel, placeInputs, planOutputs, runHostStep, scalarInputs } from '../../runtime/planIO.js'
 
 const require = createRequire(import.meta.url)
 
@@ -44,9 +43,7 @@ interface RunState {
   info: Map<string, Plan['buffers'][number]>
 }
 
-export class BackendError extends Error {
-  override name = 'BackendError'
-}
+export { BackendError }
 
 export interface RunOptions {
   /** Stop at the first kernel that writes a NaN, naming it and its source lines. */
@@ -171,58 +168,22 @@ export class GpujsRuntime {
 
   private start(plan: Plan, inputs: NDArray[]): RunState {
     const env = new Map<string, Float32Array>()
-    const scalars = new Map<string, number>()
-    const ints = new Map<string, Int32Array>()
-    for (const b of plan.buffers) {
-      if (b.role !== 'input') continue
-      if (b.packs) {
-        const packed = new Float32Array(b.shape[0])
-        for (const p of b.packs) {
-          const a = inputs[p.inputIndex]
-          if (!a || !sameShape(a.shape, p.shape) || a.dtype !== p.dtype)
-            throw new BackendError(`input ${p.inputIndex}: expected ${p.dtype}${showShape(p.shape)}, got ${a ? `${a.dtype}${showShape(a.shape)}` : 'nothing'}`)
-          packed.set(a.data, p.offset)
-        }
-        env.set(b.name, packed)
-        continue
-      }
-      const a = inputs[b.inputIndex!]
-      if (!a || !sameShape(a.shape, b.shape) || a.dtype !== b.dtype)
-        throw new BackendError(`input ${b.name}: expected ${b.dtype}${showShape(b.shape)}, got ${a ? `${a.dtype}${showShape(a.shape)}` : 'nothing'}`)
-      env.set(b.name, a.data instanceof Float32Array ? a.data : Float32Array.from(a.data))
-      if (b.dtype === 'i32') ints.set(b.name, Int32Array.from(a.data))
-    }
-    for (const s of plan.scalars) {
-      const a = inputs[s.inputIndex]
-      if (!a || a.shape.length !== 0) throw new BackendError(`scalar ${s.name}: expected a number`)
-      scalars.set(s.name, Math.fround(a.data[0])) // the kernels compute in float32, like every device
-    }
-    return { env, scalars, ints, info: new Map(plan.buffers.map((b) => [b.name, b])) }
+    const ints = placeInputs(plan, inputs, (b, offset, a) => {
+      if (!b.packs) return void env.set(b.name, a.data instanceof Float32Array ? a.data : Float32Array.from(a.data))
+      if (!env.has(b.name)) env.set(b.name, new Float32Array(b.shape[0]))
+      env.get(b.name)!.set(a.data, offset)
+    })
+    return { env, scalars: scalarInputs(plan, inputs), ints, info: new Map(plan.buffers.map((b) => [b.name, b])) }
   }
 
   /** A free or host step. */
   private other(step: Plan['steps'][number], { env, ints, info }: RunState): void {
     if (step.k === 'free') (env.delete(step.buf), ints.delete(step.buf))
-    else if (step.k === 'host') {
-      const ins = step.inputs.map((x): NDArray => {
-        if ('value' in x) return { shape: [], dtype: x.dtype, data: Float64Array.of(x.value) }
-        const b = info.get(x.buf)!
-        return { shape: b.shape, dtype: b.dtype, data: b.dtype === 'f32' ? env.get(x.buf)! : (ints.get(x.buf) ?? Int32Array.from(env.get(x.buf)!)) }
-      })
-      const [out] = primitive(step.prim).evaluate(ins, step.params, 'f32')
-      env.set(step.out, Float32Array.from(out.data))
-      if (out.dtype === 'i32') ints.set(step.out, Int32Array.from(out.data))
-    }
+    else if (step.k === 'host') env.set(step.out, Float32Array.from(runHostStep(step, info, (b) => env.get(b)!, ints).data))
   }
 
   private outputs(plan: Plan, { env, scalars, ints, info }: RunState): NDArray[] {
-    return plan.outputs.map((o) => {
-      if (o.k === 'literal') return { shape: [], dtype: o.dtype, data: Float32Array.of(o.value) }
-      if (o.k === 'scalar') return { shape: [], dtype: 'f32', data: Float32Array.of(scalars.get(o.name)!) }
-      const b = info.get(o.buf)!
-      const data = env.get(o.buf)!
-      return { shape: b.shape, dtype: b.dtype, data: b.dtype === 'i32' ? (ints.get(o.buf) ?? Int32Array.from(data)) : b.dtype === 'bool' ? Uint8Array.from(data) : data }
-    })
+    return planOutputs(plan, info, (b) => env.get(b)!, scalars, ints)
   }
 
   /** Launch a kernel; the result is a value, or a promise of one in the threaded mode. */
@@ -244,10 +205,7 @@ export class GpujsRuntime {
 
   private finish(k: Kernel, raw: unknown, opts: RunOptions): Float32Array {
     const out = flatten(raw, sizeOf(k.out.shape))
-    if (opts.checkNaN && out.some(Number.isNaN)) {
-      const where = [...new Set(k.fused.filter((f) => f.loc).map((f) => showLoc(f.loc!)))].join(', ')
-      throw new BackendError(`kernel ${k.name} produced NaN (it computes ${k.fused.map((f) => f.prim).join(' ')}${where ? ` from ${where}` : ''})`)
-    }
+    if (opts.checkNaN && out.some(Number.isNaN)) throw new BackendError(`kernel ${k.name} produced NaN (it computes ${describeKernel(k)})`)
     return out
   }
 }

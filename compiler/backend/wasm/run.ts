@@ -5,9 +5,8 @@
  * draws) run the reference semantics on copies of their inputs.
  */
 import type { NDArray } from '../../ir/ndarray.js'
-import { primitive } from '../../ir/primitive.js'
-import { sameShape, showShape, sizeOf } from '../../ir/shape.js'
-import { showLoc } from '../../ir/print.js'
+import { sizeOf } from '../../ir/shape.js'
+import { BackendError, describeKernel, placeInputs, planOutputs, runHostStep, scalarInputs } from '../../runtime/planIO.js'
 import type { Kernel, Plan } from '../../kernel/types.js'
 import { emitKernel } from '../gpujs/emit.js'
 import os from 'node:os'
@@ -28,9 +27,6 @@ import '../../ir/prims/index.js'
  */
 export const WASM_LIMITS = { launchCost: 5000, stacking: false, gatherWeight: 4, splitReductions: true, parallelism: 4 * os.availableParallelism() }
 
-export class WasmBackendError extends Error {
-  override name = 'BackendError'
-}
 
 type Run = (...args: number[]) => void
 export interface KernelTime {
@@ -108,7 +104,7 @@ export class WasmRuntime {
       if (parts.length === 1) c.run(...head, ...parts[0])
       else this.pool!.launch(c.id, parts.map((p) => [...head, ...p]), () => c.run(...head, ...parts[0]))
     } catch (e) {
-      throw new WasmBackendError(`kernel ${k.name} failed (${e instanceof Error ? e.message : String(e)}); it computes ${describe(k)}`)
+      throw new BackendError(`kernel ${k.name} failed (${e instanceof Error ? e.message : String(e)}); it computes ${describeKernel(k)}`)
     }
   }
 
@@ -117,7 +113,7 @@ export class WasmRuntime {
     if (!l) this.layouts.set(plan, (l = layoutPlan(plan)))
     const pages = Math.ceil(l.bytes / 65536)
     if (pages > MAX_PAGES)
-      throw new WasmBackendError(`this plan keeps ${(l.bytes / 2 ** 20).toFixed(0)} MiB of buffers alive at once; the wasm backend's memory holds ${MAX_PAGES / 16} MiB (run smaller batches, or a GPU backend)`)
+      throw new BackendError(`this plan keeps ${(l.bytes / 2 ** 20).toFixed(0)} MiB of buffers alive at once; the wasm backend's memory holds ${MAX_PAGES / 16} MiB (run smaller batches, or a GPU backend)`)
     const have = this.memory.buffer.byteLength / 65536
     if (pages > have) this.memory.grow(pages - have)
     return l
@@ -131,54 +127,26 @@ export class WasmRuntime {
     const { offset } = this.layout(plan)
     const info = new Map(plan.buffers.map((b) => [b.name, b]))
     const sizes = new Map(plan.buffers.map((b) => [b.name, sizeOf(b.shape)]))
-    /** Exact i32 values (float32 keeps 24 bits; random keys use 32). */
-    const ints = new Map<string, Int32Array>()
-    for (const b of plan.buffers) {
-      if (b.role !== 'input') continue
-      const at = offset.get(b.name)!
-      for (const p of b.packs ?? [{ inputIndex: b.inputIndex!, offset: 0, shape: b.shape, dtype: b.dtype }]) {
-        const a = inputs[p.inputIndex]
-        if (!a || !sameShape(a.shape, p.shape) || a.dtype !== p.dtype)
-          throw new WasmBackendError(`input ${p.inputIndex}: expected ${p.dtype}${showShape(p.shape)}, got ${a ? `${a.dtype}${showShape(a.shape)}` : 'nothing'}`)
-        this.view(at + 4 * p.offset, a.data.length).set(a.data)
-        if (!b.packs && b.dtype === 'i32') ints.set(b.name, Int32Array.from(a.data))
-      }
-    }
-    const scalars = new Map<string, number>()
-    for (const s of plan.scalars) {
-      const a = inputs[s.inputIndex]
-      if (!a || a.shape.length !== 0) throw new WasmBackendError(`scalar ${s.name}: expected a number`)
-      scalars.set(s.name, a.data[0])
-    }
+    /** A copy of a buffer's contents (the memory is reused by the next run). */
+    const read = (buf: string) => this.view(offset.get(buf)!, sizes.get(buf)!).slice()
+    const ints = placeInputs(plan, inputs, (b, at, a) => this.view(offset.get(b.name)! + 4 * at, a.data.length).set(a.data))
+    const scalars = scalarInputs(plan, inputs)
     for (const step of plan.steps) {
       if (step.k === 'launch') {
         const k = step.kernel
         const t0 = this.profile ? performance.now() : 0
-        this.launch(k, this.kernelFor(k, sizes), [offset.get(k.out.buf)!, ...k.buffers.map((b) => offset.get(b)!), ...k.scalars.map((s) => Math.fround(scalars.get(s)!))])
+        this.launch(k, this.kernelFor(k, sizes), [offset.get(k.out.buf)!, ...k.buffers.map((b) => offset.get(b)!), ...k.scalars.map((s) => scalars.get(s)!)])
         if (this.profile) {
-          const p = this.profile.get(k.name) ?? { ms: 0, calls: 0, what: describe(k) }
+          const p = this.profile.get(k.name) ?? { ms: 0, calls: 0, what: describeKernel(k) }
           this.profile.set(k.name, { ...p, ms: p.ms + performance.now() - t0, calls: p.calls + 1 })
         }
         if (opts.checkNaN) this.checkNaN(k, offset.get(k.out.buf)!)
       } else if (step.k === 'host') {
-        const ins = step.inputs.map((x): NDArray => {
-          if ('value' in x) return { shape: [], dtype: x.dtype, data: Float64Array.of(x.value) }
-          const b = info.get(x.buf)!
-          const data = this.view(offset.get(x.buf)!, sizeOf(b.shape)).slice()
-          return { shape: b.shape, dtype: b.dtype, data: b.dtype === 'f32' ? data : (ints.get(x.buf) ?? Int32Array.from(data)) }
-        })
-        const [out] = primitive(step.prim).evaluate(ins, step.params, 'f32')
+        const out = runHostStep(step, info, read, ints)
         this.view(offset.get(step.out)!, out.data.length).set(out.data)
-        if (out.dtype === 'i32') ints.set(step.out, Int32Array.from(out.data))
       } else ints.delete(step.buf)
     }
-    return plan.outputs.map((o) => {
-      if (o.k === 'literal') return { shape: [], dtype: o.dtype, data: Float32Array.of(o.value) }
-      if (o.k === 'scalar') return { shape: [], dtype: 'f32', data: Float32Array.of(scalars.get(o.name)!) }
-      const b = info.get(o.buf)!
-      const data = this.view(offset.get(o.buf)!, sizeOf(b.shape)).slice()
-      return { shape: b.shape, dtype: b.dtype, data: b.dtype === 'i32' ? (ints.get(o.buf) ?? Int32Array.from(data)) : b.dtype === 'bool' ? Uint8Array.from(data) : data }
-    })
+    return planOutputs(plan, info, read, scalars, ints)
   }
 
   /** Stop the worker threads. */
@@ -187,7 +155,7 @@ export class WasmRuntime {
   }
 
   private checkNaN(k: Kernel, at: number): void {
-    if (this.view(at, sizeOf(k.out.shape)).some(Number.isNaN)) throw new WasmBackendError(`kernel ${k.name} produced NaN (it computes ${describe(k)})`)
+    if (this.view(at, sizeOf(k.out.shape)).some(Number.isNaN)) throw new BackendError(`kernel ${k.name} produced NaN (it computes ${describeKernel(k)})`)
   }
 }
 
@@ -198,10 +166,4 @@ export function profileTable(profile: Map<string, KernelTime>, top = 15): string
   const fmt = ([name, t]: [string, KernelTime]) =>
     `${(t.ms / t.calls).toFixed(2).padStart(9)} ms ×${String(t.calls).padEnd(5)} ${((100 * t.ms) / total).toFixed(1).padStart(5)}%  ${name}: ${t.what.length > 110 ? `${t.what.slice(0, 107)}...` : t.what}`
   return [`wasm kernels, ${total.toFixed(0)} ms in all (mean per call, calls, share):`, ...rows.slice(0, top).map(fmt)].join('\n')
-}
-
-/** What a kernel fuses and where in the user's source it comes from. */
-function describe(k: Kernel): string {
-  const where = [...new Set(k.fused.filter((f) => f.loc).map((f) => showLoc(f.loc!)))].join(', ')
-  return `${k.fused.map((f) => f.prim).join(' ')}${where ? ` from ${where}` : ''}`
 }
