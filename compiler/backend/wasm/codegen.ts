@@ -27,8 +27,7 @@ export const grid = (k: Kernel) => ({ X: k.threads[0], Y: k.threads[1] ?? 1, Z: 
  * reductions) whose branches do not depend on ty; columns are blocked 2 groups wide along x, or
  * take all of a narrow x (≤ 3 threads: the values they share are computed once).
  */
-export function tileFor(k: Kernel): TileShape {
-  const a = analyze(k)
+export function tileFor(k: Kernel, a = analyze(k)): TileShape {
   const { X, Y } = grid(k)
   const blockRows = a.hasLoop && (a.branchDep & DY) === 0
   if (X >= 4) return { axis: 'x', vec: true, cols: X >= 8 ? 2 : 1, rows: Y >= 4 && blockRows ? 4 : 1 }
@@ -54,7 +53,7 @@ export function compileKernel(k: Kernel, sizes: Map<string, number>): WasmKernel
     ty0: f.local('i32'),
     tz: f.local('i32'),
   }
-  const tile = tileFor(k)
+  const tile = tileFor(k, analysis)
   const { X, Y, Z } = grid(k)
 
   /** Emit the body for one tile shape and store its cells. */

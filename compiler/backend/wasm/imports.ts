@@ -16,8 +16,6 @@ export const HOST_MATH: Record<string, (...a: number[]) => number> = {
   mod: (a, b) => a % b,
 }
 
-const FIELD: Record<string, string> = { mod: 'mod', exp2: 'exp2' }
-
 /** The imports a kernel needs, each with its function index. */
 export function kernelImports(k: Kernel): { list: ImportFn[]; index: Map<string, number> } {
   const need = new Map<string, number>()
@@ -38,10 +36,9 @@ export function kernelImports(k: Kernel): { list: ImportFn[]; index: Map<string,
   const list: ImportFn[] = []
   const index = new Map<string, number>()
   for (const [op, arity] of need) {
-    const field = FIELD[op] ?? op
-    if (!HOST_MATH[field]) throw new Error(`internal: no host implementation of '${op}' for the wasm backend`)
+    if (!HOST_MATH[op]) throw new Error(`internal: no host implementation of '${op}' for the wasm backend`)
     index.set(op, list.length)
-    list.push({ module: 'math', field, params: arity === 1 ? ['f64'] : ['f64', 'f64'], results: ['f64'] })
+    list.push({ module: 'math', field: op, params: arity === 1 ? ['f64'] : ['f64', 'f64'], results: ['f64'] })
   }
   return { list, index }
 }

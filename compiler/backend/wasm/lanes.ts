@@ -96,7 +96,6 @@ export class Lanes {
     return this
   }
   fromInt = () => this.pick(OP.f32_convert_i32_s, SIMD.f32x4_convert_i32x4_s)
-  /** A condition that is true where a mask / i32 is set, used as an int-lane addend (−1 or 0 per lane for vectors). */
   get(i: number): this {
     this.f.get(i)
     return this

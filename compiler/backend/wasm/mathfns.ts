@@ -26,20 +26,9 @@ export function emitExp(L: Lanes, x: number): void {
   L.poly(r, EXP_POLY).get(r).mul().get(r).mul().get(r).add().konst(1).add()
   L.get(n).toInt().intConst(127).intAdd().intShl(23).fromBits().mul()
   // below the normal range: 0 (NaN compares false and passes through)
-  L.konst(0).get(x).konst(-87.33654).lt()
-  swapSelect(L)
-}
-
-/** Stack: value, zero, cond → cond ? zero : value. */
-function swapSelect(L: Lanes): void {
-  const cond = L.f.local(L.vec ? 'v128' : 'i32')
-  const zero = L.temp()
   const v = L.temp()
-  L.f.set(cond)
-  L.set(zero).set(v)
-  L.get(zero).get(v)
-  L.f.get(cond)
-  L.select()
+  L.set(v)
+  L.konst(0).get(v).get(x).konst(-87.33654).lt().select()
 }
 
 /** ln x of local x; the result is left on the stack. */
@@ -72,14 +61,14 @@ export function emitLog(L: Lanes, x: number): void {
   // special values: 0 → −∞, negative → NaN, ∞ → ∞, NaN → NaN
   const v = L.temp()
   L.set(v)
-  special(L, v, x, () => L.get(x).konst(0).eq(), -Infinity)
-  special(L, v, x, () => L.get(x).konst(0).lt(), NaN)
-  special(L, v, x, () => L.get(x).konst(Infinity).eq(), Infinity)
-  special(L, v, x, () => L.get(x).get(x).ne(), NaN)
+  special(L, v, () => L.get(x).konst(0).eq(), -Infinity)
+  special(L, v, () => L.get(x).konst(0).lt(), NaN)
+  special(L, v, () => L.get(x).konst(Infinity).eq(), Infinity)
+  special(L, v, () => L.get(x).get(x).ne(), NaN)
   L.get(v)
 }
 
-function special(L: Lanes, v: number, _x: number, cond: () => void, value: number): void {
+function special(L: Lanes, v: number, cond: () => void, value: number): void {
   L.konst(value).get(v)
   cond()
   L.select().set(v)

@@ -23,9 +23,8 @@ parentPort.on('message', (m) => {
   try {
     kernels.get(m.id)(...m.args)
     Atomics.store(done, m.slot, 1)
-  } catch (e) {
+  } catch {
     Atomics.store(done, m.slot, 2)
-    parentPort.postMessage(String(e && e.stack || e))
   }
   Atomics.notify(done, m.slot)
 })
@@ -35,7 +34,6 @@ export class WorkerPool {
   private readonly workers: Worker[] = []
   private readonly flags = new Int32Array(new SharedArrayBuffer(64 * 4))
   private readonly compiled = new Set<number>()
-  private lastError = ''
 
   constructor(
     readonly memory: WebAssembly.Memory,
@@ -43,7 +41,6 @@ export class WorkerPool {
   ) {
     for (let i = 0; i < size; i++) {
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, flags: this.flags.buffer } })
-      w.on('message', (m: string) => (this.lastError = m))
       w.unref()
       this.workers.push(w)
     }
@@ -66,7 +63,7 @@ export class WorkerPool {
     own()
     for (let i = 0; i < n; i++) {
       while (Atomics.load(this.flags, i) === 0) Atomics.wait(this.flags, i, 0, 1000)
-      if (Atomics.load(this.flags, i) === 2) throw new Error(`worker ${i + 1} failed${this.lastError ? `: ${this.lastError}` : ' (DRIFT_THREADS=1 runs every band on this thread and shows the error)'}`)
+      if (Atomics.load(this.flags, i) === 2) throw new Error(`worker ${i + 1} failed (DRIFT_THREADS=1 runs every band on this thread and shows the error)`)
     }
   }
 

@@ -57,7 +57,7 @@ export class Tile {
   }
   alloc(d: Dep): TV {
     const { rows, cols, vec } = this.extent(d)
-    return { rows, cols, vec, locals: grid(rows, cols, () => this.f.local(vec ? 'v128' : 'f32')) }
+    return { rows, cols, vec, locals: cellGrid(rows, cols, () => this.f.local(vec ? 'v128' : 'f32')) }
   }
   /** Push cell (r, c) of v, as a vector when asVec. */
   push(v: TV, r: number, c: number, asVec: boolean): void {
@@ -105,5 +105,5 @@ export class Tile {
   }
 }
 
-export const grid = <T>(rows: number, cols: number, make: (r: number, c: number) => T): T[][] =>
+const cellGrid = <T>(rows: number, cols: number, make: (r: number, c: number) => T): T[][] =>
   Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => make(r, c)))
