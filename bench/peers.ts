@@ -6,6 +6,7 @@
  */
 import type * as TF from '@tensorflow/tfjs'
 import type * as JAX from '@jax-js/jax'
+import type { Impl } from './harness.js'
 
 let tfPromise: Promise<typeof TF> | undefined
 let jaxPromise: Promise<typeof JAX> | undefined
@@ -37,4 +38,13 @@ export const JAXJS = 'jax-js wasm'
 export const PLAIN = 'plain JS'
 
 /** A peer whose engine failed to start: every call rejects with the reason. */
-export const unavailable = (name: string, e: unknown) => ({ name, group: 'peer' as const, run: () => Promise.reject(e) })
+const unavailable = (name: string, e: unknown): Impl => ({ name, group: 'peer', run: () => Promise.reject(e) })
+
+/** A peer's implementation, set up by `make` (starting its engine); if that fails, one reporting why in every cell. */
+export async function peer(name: string, make: () => Promise<Impl['run']>): Promise<Impl> {
+  try {
+    return { name, group: 'peer', run: await make() }
+  } catch (e) {
+    return unavailable(name, e)
+  }
+}

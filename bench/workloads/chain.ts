@@ -1,7 +1,7 @@
 /** Workload 5: a five-op elementwise chain over 4M elements (one fused kernel in drift). */
 import type { Array as JaxArray } from '@jax-js/jax'
 import { driftImpls, gauss, type Case, type Impl, type Workload } from '../harness.js'
-import { jax, JAXJS, PLAIN, TFJS, tfjs, unavailable } from '../peers.js'
+import { jax, JAXJS, peer, PLAIN, TFJS, tfjs } from '../peers.js'
 import { chain as chainDsl } from './kernels.js'
 
 const at = (n: number): Case => ({ size: { elements: n }, flops: 8 * n })
@@ -29,12 +29,10 @@ export const chain: Workload = {
     const [a, b] = [gauss([n], 0), gauss([n], 1)]
     const [ha, hb] = [a.data as Float32Array, b.data as Float32Array]
     const impls: Impl[] = driftImpls(ctx.backends, async () => [(await chainDsl.run(a, b)).data])
-    try {
-      const tf = await tfjs()
-      impls.push({
-        name: TFJS,
-        group: 'peer',
-        run: async () => {
+    impls.push(
+      await peer(TFJS, async () => {
+        const tf = await tfjs()
+        return async () => {
           const [ta, tb] = [tf.tensor1d(ha), tf.tensor1d(hb)]
           const out = tf.tidy(() => {
             const x1 = ta.mul(1.5).add(tb)
@@ -43,22 +41,20 @@ export const chain: Workload = {
           const data = (await out.data()) as Float32Array
           tf.dispose([ta, tb, out])
           return [data]
-        },
-      })
-    } catch (e) {
-      impls.push(unavailable(TFJS, e))
-    }
-    try {
-      const jx = await jax()
-      const np = jx.numpy
-      const f = jx.jit((x: JaxArray, y: JaxArray) => {
-        const x1 = x.ref.mul(1.5).add(y.ref)
-        return np.sqrt(np.abs(x1.ref.mul(x1).sub(x))).mul(y).add(0.5)
-      })
-      impls.push({ name: JAXJS, group: 'peer', run: async () => [(await f(np.array(ha), np.array(hb)).data()) as Float32Array] })
-    } catch (e) {
-      impls.push(unavailable(JAXJS, e))
-    }
+        }
+      }),
+    )
+    impls.push(
+      await peer(JAXJS, async () => {
+        const jx = await jax()
+        const np = jx.numpy
+        const f = jx.jit((x: JaxArray, y: JaxArray) => {
+          const x1 = x.ref.mul(1.5).add(y.ref)
+          return np.sqrt(np.abs(x1.ref.mul(x1).sub(x))).mul(y).add(0.5)
+        })
+        return async () => [(await f(np.array(ha), np.array(hb)).data()) as Float32Array]
+      }),
+    )
     impls.push({ name: PLAIN, group: 'peer', run: async () => [jsChain(ha, hb)] })
     return { impls, reference: async () => [(await chainDsl.reference(a, b)).data] }
   },

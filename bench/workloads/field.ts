@@ -3,7 +3,7 @@ import type { Array as JaxArray } from '@jax-js/jax'
 import { Tensor } from '../../dsl/index.js'
 import { paperField } from '../../stdlib/fields/paper.js'
 import { driftImpls, gauss, type Case, type Impl, type Workload } from '../harness.js'
-import { jax, JAXJS, PLAIN, TFJS, tfjs, unavailable } from '../peers.js'
+import { jax, JAXJS, peer, PLAIN, TFJS, tfjs } from '../peers.js'
 import { fieldFlops, jaxField, jsField, tfField } from './field-impls.js'
 
 const TAU = 0.05
@@ -16,32 +16,28 @@ export async function fieldImpls(n: number, d: number, backends: string[], peers
   const impls: Impl[] = driftImpls(backends, async () => [(await paperField.run(tensors[0], tensors[1], tensors[2], TAU)).data])
   const want = (name: string) => peers.includes(name)
   if (want(TFJS)) {
-    try {
-      const tf = await tfjs()
-      impls.push({
-        name: TFJS,
-        group: 'peer',
-        run: async () => {
+    impls.push(
+      await peer(TFJS, async () => {
+        const tf = await tfjs()
+        return async () => {
           const [tx, tp, tn] = [x, pos, neg].map((a) => tf.tensor2d(a, [n, d]))
           const v = tfField(tf, tx, tp, tn, TAU)
           const data = (await v.data()) as Float32Array
           tf.dispose([tx, tp, tn, v])
           return [data]
-        },
-      })
-    } catch (e) {
-      impls.push(unavailable(TFJS, e))
-    }
+        }
+      }),
+    )
   }
   if (want(JAXJS)) {
-    try {
-      const jx = await jax()
-      const f = jx.jit((a: JaxArray, b: JaxArray, c: JaxArray) => jaxField(jx, a, b, c, TAU))
-      const arr = (a: Float32Array) => jx.numpy.array(a).reshape([n, d])
-      impls.push({ name: JAXJS, group: 'peer', run: async () => [(await f(arr(x), arr(pos), arr(neg)).data()) as Float32Array] })
-    } catch (e) {
-      impls.push(unavailable(JAXJS, e))
-    }
+    impls.push(
+      await peer(JAXJS, async () => {
+        const jx = await jax()
+        const f = jx.jit((a: JaxArray, b: JaxArray, c: JaxArray) => jaxField(jx, a, b, c, TAU))
+        const arr = (a: Float32Array) => jx.numpy.array(a).reshape([n, d])
+        return async () => [(await f(arr(x), arr(pos), arr(neg)).data()) as Float32Array]
+      }),
+    )
   }
   if (want(PLAIN)) impls.push({ name: PLAIN, group: 'peer', run: async () => [jsField(x, pos, neg, n, n, n, d, TAU)] })
   return { impls, tensors }

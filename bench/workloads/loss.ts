@@ -8,7 +8,7 @@ import type * as JAX from '@jax-js/jax'
 import { Tensor } from '../../dsl/index.js'
 import { driftLoss, TEMPERATURES } from '../../stdlib/fields/driftLoss.js'
 import { driftImpls, gauss, type Case, type Impl, type Outputs, type Workload } from '../harness.js'
-import { jax, JAXJS, PLAIN, TFJS, tfjs, unavailable } from '../peers.js'
+import { jax, JAXJS, peer, PLAIN, TFJS, tfjs } from '../peers.js'
 
 type JArray = JAX.Array
 const CN = 16
@@ -180,38 +180,30 @@ export const loss: Workload = {
     const host = [gen, neg, pos].map((t) => t.data as Float32Array)
     const both = (r: { loss: Tensor; perTemperature: Tensor }): Outputs => [r.loss.data, r.perTemperature.data]
     const impls: Impl[] = driftImpls(ctx.backends, async () => both(await driftLoss.run(gen, neg, pos, w)))
-    try {
-      const tf = await tfjs()
-      impls.push({
-        name: TFJS,
-        group: 'peer',
-        run: async () => {
+    impls.push(
+      await peer(TFJS, async () => {
+        const tf = await tfjs()
+        return async () => {
           const [g, ng, p] = [gen, neg, pos].map((t) => tf.tensor3d(t.data as Float32Array, t.shape as [number, number, number]))
           const wt = tf.tensor1d([W])
           const [l, perT] = tfLoss(tf, g, ng, p, wt)
           const out = [(await l.data()) as Float32Array, (await perT.data()) as Float32Array]
           tf.dispose([g, ng, p, wt, l, perT])
           return out
-        },
-      })
-    } catch (e) {
-      impls.push(unavailable(TFJS, e))
-    }
-    try {
-      const jx = await jax()
-      const f = jx.jit((g: JArray, ng: JArray, p: JArray, wt: JArray) => jaxLoss(jx, g, ng, p, wt))
-      const arr = (t: Tensor) => jx.numpy.array(t.data as Float32Array).reshape([...t.shape])
-      impls.push({
-        name: JAXJS,
-        group: 'peer',
-        run: async () => {
+        }
+      }),
+    )
+    impls.push(
+      await peer(JAXJS, async () => {
+        const jx = await jax()
+        const f = jx.jit((g: JArray, ng: JArray, p: JArray, wt: JArray) => jaxLoss(jx, g, ng, p, wt))
+        const arr = (t: Tensor) => jx.numpy.array(t.data as Float32Array).reshape([...t.shape])
+        return async () => {
           const [l, perT] = f(arr(gen), arr(neg), arr(pos), jx.numpy.array(Float32Array.of(W)))
           return [(await l.data()) as Float32Array, (await perT.data()) as Float32Array]
-        },
-      })
-    } catch (e) {
-      impls.push(unavailable(JAXJS, e))
-    }
+        }
+      }),
+    )
     impls.push({ name: PLAIN, group: 'peer', run: async () => jsLoss(host[0], host[1], host[2], W, n, CN, n, d) })
     return { impls, reference: async () => both(await driftLoss.reference(gen, neg, pos, w)) }
   },

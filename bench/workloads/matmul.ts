@@ -1,7 +1,7 @@
 /** Workload 3: matmul, n×n times n×n (1024³ is the machine-peak reference of backends.md). */
 import type { Array as JaxArray } from '@jax-js/jax'
 import { driftImpls, gauss, type Case, type Impl, type Workload } from '../harness.js'
-import { jax, JAXJS, PLAIN, TFJS, tfjs, unavailable } from '../peers.js'
+import { jax, JAXJS, peer, PLAIN, TFJS, tfjs } from '../peers.js'
 import { matmul as matmulDsl } from './kernels.js'
 
 const at = (n: number): Case => ({ size: { n }, flops: 2 * n ** 3 })
@@ -33,30 +33,26 @@ export const matmul: Workload = {
     const [a, b] = [gauss([n, n], 0), gauss([n, n], 1)]
     const [ha, hb] = [a.data as Float32Array, b.data as Float32Array]
     const impls: Impl[] = driftImpls(ctx.backends, async () => [(await matmulDsl.run(a, b)).data])
-    try {
-      const tf = await tfjs()
-      impls.push({
-        name: TFJS,
-        group: 'peer',
-        run: async () => {
+    impls.push(
+      await peer(TFJS, async () => {
+        const tf = await tfjs()
+        return async () => {
           const [ta, tb] = [tf.tensor2d(ha, [n, n]), tf.tensor2d(hb, [n, n])]
           const tc = tf.matMul(ta, tb)
           const out = (await tc.data()) as Float32Array
           tf.dispose([ta, tb, tc])
           return [out]
-        },
-      })
-    } catch (e) {
-      impls.push(unavailable(TFJS, e))
-    }
-    try {
-      const jx = await jax()
-      const f = jx.jit((x: JaxArray, y: JaxArray) => jx.numpy.matmul(x, y))
-      const arr = (h: Float32Array) => jx.numpy.array(h).reshape([n, n])
-      impls.push({ name: JAXJS, group: 'peer', run: async () => [(await f(arr(ha), arr(hb)).data()) as Float32Array] })
-    } catch (e) {
-      impls.push(unavailable(JAXJS, e))
-    }
+        }
+      }),
+    )
+    impls.push(
+      await peer(JAXJS, async () => {
+        const jx = await jax()
+        const f = jx.jit((x: JaxArray, y: JaxArray) => jx.numpy.matmul(x, y))
+        const arr = (h: Float32Array) => jx.numpy.array(h).reshape([n, n])
+        return async () => [(await f(arr(ha), arr(hb)).data()) as Float32Array]
+      }),
+    )
     impls.push({ name: PLAIN, group: 'peer', run: async () => [jsMatmul(ha, hb, n)] })
     return { impls, reference: async () => [(await matmulDsl.reference(a, b)).data] }
   },

@@ -18,7 +18,7 @@ import { initMlp } from '../../stdlib/nn/init.js'
 import { adamInit, type AdamState } from '../../stdlib/optim/adam.js'
 import type { LinearParams } from '../../stdlib/nn/linear.js'
 import { driftImpls, gauss, type Case, type Impl, type Outputs, type Workload } from '../harness.js'
-import { jax, JAXJS, PLAIN, TFJS, tfjs, unavailable } from '../peers.js'
+import { jax, JAXJS, peer, PLAIN, TFJS, tfjs } from '../peers.js'
 import { fieldFlops, jaxField, jsField, tfField } from './field-impls.js'
 
 type JArray = JAX.Array
@@ -217,16 +217,8 @@ export const train: Workload = {
     const state = (await adamInit.run(params)) as AdamState<LinearParams[]>
     const outputs = (r: { loss: Tensor; state: AdamState<unknown> }): Outputs => [r.loss.data, ...(r.state.m as LinearParams[]).flatMap((l) => [l.w.data, l.b.data])]
     const impls: Impl[] = driftImpls(ctx.backends, async () => outputs(await trainStep.run(params, state, noise, data, TAU, LR, paperField)))
-    try {
-      impls.push({ name: TFJS, group: 'peer', run: tfStep(await tfjs(), init, hn, hd, batch) })
-    } catch (e) {
-      impls.push(unavailable(TFJS, e))
-    }
-    try {
-      impls.push({ name: JAXJS, group: 'peer', run: jaxStep(await jax(), init, hn, hd, batch) })
-    } catch (e) {
-      impls.push(unavailable(JAXJS, e))
-    }
+    impls.push(await peer(TFJS, async () => tfStep(await tfjs(), init, hn, hd, batch)))
+    impls.push(await peer(JAXJS, async () => jaxStep(await jax(), init, hn, hd, batch)))
     impls.push({ name: PLAIN, group: 'peer', run: jsStep(init, hn, hd, batch) })
     return { impls, reference: async () => outputs(await trainStep.reference(params, state, noise, data, TAU, LR, paperField)) }
   },
