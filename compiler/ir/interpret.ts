@@ -1,19 +1,23 @@
 /** The reference interpreter of L1, in float32 or float64: the oracle for every later stage. */
-import type { Atom, Graph } from './types.js'
+import type { Atom, Eqn, Graph } from './types.js'
 import { primitive } from './primitive.js'
 import { alloc, toPrecision, type NDArray, type Precision } from './ndarray.js'
 import { sameShape, showAVal } from './shape.js'
 import './prims/index.js'
 
-export function interpret(graph: Graph, inputs: NDArray[], precision: Precision = 'f64'): NDArray[] {
+/** One value the interpreter computed: a graph input, or the outputs of equation `index`. */
+export type Step = { kind: 'input'; index: number; values: NDArray[] } | { kind: 'eqn'; index: number; eqn: Eqn; values: NDArray[] }
+
+/** Evaluate `graph` step by step (a caller may stop early); the last step's values are the outputs. */
+export function* evaluateSteps(graph: Graph, inputs: NDArray[], precision: Precision = 'f64'): Generator<Step, NDArray[]> {
   if (inputs.length !== graph.inputs.length) throw new Error(`expected ${graph.inputs.length} inputs, got ${inputs.length}`)
   const env = new Map<number, NDArray>()
-  graph.inputs.forEach((v, i) => {
-    const a = inputs[i]
-    if (!sameShape(a.shape, v.shape) || a.dtype !== v.dtype)
-      throw new Error(`input ${graph.inputNames?.[i] ?? i}: expected ${showAVal(v)}, got ${showAVal(a)}`)
+  for (let i = 0; i < graph.inputs.length; i++) {
+    const [v, a] = [graph.inputs[i], inputs[i]]
+    if (!sameShape(a.shape, v.shape) || a.dtype !== v.dtype) throw new Error(`input ${graph.inputNames?.[i] ?? i}: expected ${showAVal(v)}, got ${showAVal(a)}`)
     env.set(v.id, toPrecision(a, precision))
-  })
+    yield { kind: 'input', index: i, values: [env.get(v.id)!] }
+  }
   const read = (a: Atom): NDArray => {
     if (a.kind === 'lit') {
       const out = alloc([], a.dtype, precision)
@@ -24,9 +28,19 @@ export function interpret(graph: Graph, inputs: NDArray[], precision: Precision 
     if (!v) throw new Error(`internal: variable ${a.id} read before it is defined`)
     return v
   }
-  for (const e of graph.eqns) {
+  for (let k = 0; k < graph.eqns.length; k++) {
+    const e = graph.eqns[k]
     const outs = primitive(e.prim).evaluate(e.inputs.map(read), e.params, precision)
     e.outputs.forEach((v, i) => env.set(v.id, outs[i]))
+    yield { kind: 'eqn', index: k, eqn: e, values: outs }
   }
   return graph.outputs.map(read)
+}
+
+export function interpret(graph: Graph, inputs: NDArray[], precision: Precision = 'f64'): NDArray[] {
+  const steps = evaluateSteps(graph, inputs, precision)
+  for (;;) {
+    const r = steps.next()
+    if (r.done) return r.value
+  }
 }

@@ -5,9 +5,7 @@
  */
 import type { Eqn, Graph } from './types.js'
 import type { NDArray, Precision } from './ndarray.js'
-import { alloc, toPrecision } from './ndarray.js'
-import { primitive } from './primitive.js'
-import './prims/index.js'
+import { evaluateSteps } from './interpret.js'
 
 export type NonFiniteSite =
   | { kind: 'input'; index: number; name: string; value: number }
@@ -39,31 +37,13 @@ export function firstNonFinite(graph: Graph, inputs: NDArray[], precision: Preci
     report.infinity ??= site
     return false
   }
-  const env = new Map<number, NDArray>()
-  for (let i = 0; i < graph.inputs.length; i++) {
-    const a = toPrecision(inputs[i], precision)
-    const bad = worst(a)
-    if (bad !== undefined && note({ kind: 'input', index: i, name: graph.inputNames?.[i] ?? `input ${i}`, value: bad })) return report
-    env.set(graph.inputs[i].id, a)
-  }
-  for (let k = 0; k < graph.eqns.length; k++) {
-    const e = graph.eqns[k]
-    const args = e.inputs.map((a): NDArray => {
-      if (a.kind === 'lit') {
-        const lit = alloc([], a.dtype, precision)
-        lit.data[0] = a.value
-        return lit
-      }
-      const v = env.get(a.id)
-      if (!v) throw new Error(`internal: variable ${a.id} read before it is defined`)
-      return v
-    })
-    const outs = primitive(e.prim).evaluate(args, e.params, precision)
-    for (let j = 0; j < outs.length; j++) {
-      const bad = worst(outs[j])
-      if (bad !== undefined && note({ kind: 'eqn', index: k, eqn: e, value: bad })) return report
-      env.set(e.outputs[j].id, outs[j])
+  for (const step of evaluateSteps(graph, inputs, precision))
+    for (const value of step.values) {
+      const bad = worst(value)
+      if (bad === undefined) continue
+      const site: NonFiniteSite =
+        step.kind === 'input' ? { kind: 'input', index: step.index, name: graph.inputNames?.[step.index] ?? `input ${step.index}`, value: bad } : { kind: 'eqn', index: step.index, eqn: step.eqn, value: bad }
+      if (note(site)) return report
     }
-  }
   return report
 }
