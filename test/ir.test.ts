@@ -9,6 +9,7 @@ import { mix, normalAt, uniformAt } from '../compiler/ir/prims/random.js'
 import { ShapeError } from '../compiler/ir/shape.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import type { AVal } from '../compiler/ir/types.js'
+import { simplify } from '../compiler/transforms/simplify.js'
 
 const arr = (shape: number[], values: number[], dtype: 'f32' | 'i32' = 'f32'): NDArray => ({
   shape,
@@ -169,5 +170,29 @@ describe('printer and structural hash', () => {
     const h = structuralHash(build(['x', 'y'], '/a.ts', 2))
     expect(structuralHash(build(['p', 'q'], '/b.ts', 2))).toBe(h)
     expect(structuralHash(build(['x', 'y'], '/a.ts', 3))).not.toBe(h)
+  })
+})
+
+describe('simplification', () => {
+  const prims = (g: ReturnType<GraphBuilder['build']>) => g.eqns.map((e) => e.prim)
+  /** (e^a / q) · (e^b / s), and e^a · e^a (a square), over [3, 4]. */
+  function products() {
+    const b = new GraphBuilder()
+    const [a, c, q, s] = ['a', 'c', 'q', 's'].map((n) => b.addInput({ shape: [3, 4], dtype: 'f32' } as AVal, n))
+    const ea = b.emit1('exp', [a])
+    const prod = b.emit1('mul', [b.emit1('div', [ea, q]), b.emit1('div', [b.emit1('exp', [c]), s])])
+    const square = b.emit1('mul', [ea, ea])
+    return { graph: b.build([prod, square]), inputs: [a, c, q, s].map((_, i) => arr([3, 4], Array.from({ length: 12 }, (_, k) => (i < 2 ? -90 + 9 * k - 40 * i : 1 + k)))) }
+  }
+
+  test('a product of two exponentials (each maybe divided) becomes one exponential of the sum; a square stays a multiply', () => {
+    const { graph, inputs } = products()
+    const simple = simplify(graph)
+    expect(prims(simple).filter((p) => p === 'exp')).toHaveLength(2) // e^(a+c) and e^a for the square
+    expect(prims(simple)).toContain('add')
+    const [want, wantSquare] = interpret(graph, inputs, 'f64')
+    const [got, gotSquare] = interpret(simple, inputs, 'f64')
+    values(got).forEach((v, i) => expect(v).toBeCloseTo(values(want)[i], 12))
+    expect(values(gotSquare)).toEqual(values(wantSquare))
   })
 })

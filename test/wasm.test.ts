@@ -58,6 +58,20 @@ describe('tiles', () => {
   })
 })
 
+test('distances in 64 dimensions read their second operand through a stored transpose; each softmax sum reads its stored max', () => {
+  const plan = check('affinities', [[37, 64], [70, 64]], threaded, 1e-5 * 10)
+  const kernels = plan.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
+  // yᵀ [64, 70] first: the distance loop then loads 4 consecutive columns with one vector load
+  expect(kernels[0].fused.map((f) => f.prim)).toEqual(['transpose'])
+  expect(kernels[0].out.shape).toEqual([64, 70])
+  // the exponentials' sums read the stored maxima (no online loop: no running-max rescale)
+  const maxima = new Set(kernels.filter((k) => k.fused[0]?.prim === 'reduce_max').map((k) => k.out.buf))
+  const sums = kernels.filter((k) => k.fused.some((f) => f.prim === 'reduce_sum'))
+  expect(maxima.size).toBe(2)
+  expect(sums.length).toBe(2)
+  for (const k of sums) expect(k.buffers.some((b) => maxima.has(b))).toBe(true)
+})
+
 test('a long reduction over a whole matrix runs row by row first (two kernels, the first a thread per row)', () => {
   const plan = check('meanAll', [[300, 517]], threaded, 1e-5)
   const kernels = plan.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))

@@ -14,6 +14,8 @@ export type Source = { kind: 'buffer'; buf: string; offset: number } | { kind: '
 
 export interface ElementEnv {
   b: BodyBuilder
+  /** Build Σ exp(x − max x) as a plain sum reading the max where the max is stored (else as one online loop). */
+  readStoredMax: boolean
   producer(id: number): Eqn | undefined
   source(v: Var): Source
   /** Called for every equation whose code is written into the kernel. */
@@ -208,8 +210,11 @@ export function scalarCode(e: ScalarExpr, input: (i: number) => KExpr, idx: KExp
  * Σ exp(x − max x) over the same axes (the softmax normalizer): recognized through the broadcast
  * of the max, so one online loop (a running max rescales the running sum) computes it without
  * reading the max first. The sum then no longer depends on the max, and the two can share a launch.
+ * Where the max is stored anyway and the two never share a launch (env.readStoredMax), the plain
+ * sum reading it is cheaper, and is what gets built.
+ * The loop's final running max is the max itself: a logsumexp built in the same kernel reuses it.
  */
-function softmaxNormalizer(env: ElementEnv, e: Eqn): Var | undefined {
+function softmaxNormalizer(env: ElementEnv, e: Eqn): { logits: Var; max: Var } | undefined {
   const inlineProducer = (a: Atom | undefined, prim: string[]) =>
     a && a.kind === 'var' && env.source(a).kind === 'inline' && prim.includes(env.producer(a.id)?.prim ?? '') ? env.producer(a.id) : undefined
   const ex = inlineProducer(e.inputs[0], ['exp'])
@@ -220,8 +225,11 @@ function softmaxNormalizer(env: ElementEnv, e: Eqn): Var | undefined {
   for (let guard = 0; m && m.kind === 'var' && guard < 8; guard++) {
     const p = env.producer(m.id)
     if (!p) return undefined
-    if (p.prim === 'reduce_max')
-      return x.kind === 'var' && p.inputs[0].kind === 'var' && p.inputs[0].id === x.id && String(p.params.axes) === String(e.params.axes) ? x : undefined
+    if (p.prim === 'reduce_max') {
+      // a stored max is read instead: one exp per element, no running rescale
+      if (env.readStoredMax && env.source(p.outputs[0]).kind === 'buffer') return undefined
+      return x.kind === 'var' && p.inputs[0].kind === 'var' && p.inputs[0].id === x.id && String(p.params.axes) === String(e.params.axes) ? { logits: x, max: p.outputs[0] } : undefined
+    }
     if (!['broadcast', 'reshape', 'stop_gradient'].includes(p.prim)) return undefined
     m = p.inputs[0]
   }
@@ -242,8 +250,9 @@ function reduction(env: ElementEnv, e: Eqn, idx: KExpr[]): KExpr {
     for (let i = 0; i < of.shape.length; i++) full.push(axes.includes(i) ? inner[axes.indexOf(i)] : idx[kept++])
     return full
   }
-  const logits = e.prim === 'reduce_sum' ? softmaxNormalizer(env, e) : undefined
-  if (logits) {
+  const online = e.prim === 'reduce_sum' ? softmaxNormalizer(env, e) : undefined
+  if (online) {
+    const { logits } = online
     const m = b.declare(num(-Infinity), 'max')
     const s = b.declare(num(0), 'sum')
     b.loop(n, (k) => {
@@ -257,6 +266,8 @@ function reduction(env: ElementEnv, e: Eqn, idx: KExpr[]): KExpr {
         () => b.emit({ k: 'set', name: s, value: add(ref(s), un('exp', sub(v, ref(m)))) }),
       )
     })
+    // the running max is the max: a logsumexp (max + log Σ) in this kernel needs no second loop
+    b.remember(`v${online.max.id}:${idx.map(print).join(',')}`, ref(m))
     return ref(s)
   }
   const op = e.prim === 'reduce_sum' ? 'add' : e.prim === 'reduce_max' ? 'max' : 'min'

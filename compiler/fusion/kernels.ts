@@ -21,6 +21,8 @@ export interface Placement {
   buffers: Map<number, Slot>
   /** Rank-0 f32 graph inputs passed to kernels as scalar arguments. */
   scalars: Map<number, string>
+  /** A softmax normalizer reads its max where that is stored (backends that never share a launch between the two). */
+  readStoredMax?: boolean
 }
 
 export function producers(graph: Graph): Map<number, Eqn> {
@@ -80,6 +82,7 @@ export function buildKernel(vars: Var[], place: Placement, producer: Map<number,
   const own = new Set(vars.map((v) => v.id))
   const env = {
     b,
+    readStoredMax: place.readStoredMax ?? false,
     producer: (id: number) => producer.get(id),
     source: (x: Var): Source => {
       if (!own.has(x.id) && place.buffers.has(x.id)) return { kind: 'buffer', ...place.buffers.get(x.id)! }

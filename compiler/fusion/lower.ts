@@ -14,12 +14,17 @@ import { sizeOf } from '../ir/shape.js'
 import type { BufferInfo, HostInput, Kernel, Plan, Step } from '../kernel/types.js'
 import { kernelCost } from './cost.js'
 import { splitReductions } from '../transforms/splitReductions.js'
+import { transposedOperands } from '../transforms/transposedOperands.js'
 import { buildKernel, producers, slotOffsets, type Placement } from './kernels.js'
 import { StoredSet, descendantsOf, salt } from './storedSet.js'
 
 export const HOST_PRIMS = new Set(['random_uniform', 'random_normal', 'random_int', 'fold_in'])
 /** Primitives whose element code contains a loop: the candidates for materialization. */
 const LOOPING = new Set(['reduce_sum', 'reduce_max', 'reduce_min', 'reduce', 'scan', 'matmul', 'cdist', 'conv2d', 'conv2d_grad_input', 'conv2d_grad_filter', 'scatter_add'])
+
+/** Primitives that only re-index their input, and ones that compute nothing from inputs. */
+const VIEWS = new Set(['reshape', 'stop_gradient', 'copy', 'hint'])
+const CONSTANTS = new Set(['full', 'iota'])
 
 export interface Lowered {
   plan: Plan
@@ -49,6 +54,8 @@ export interface BackendLimits {
   splitReductions?: boolean
   /** Threads the backend runs at once (SIMD lanes × cores), for the cost of narrow kernels (default 1). */
   parallelism?: number
+  /** Offer distance operands in transposed layout (transforms/transposedOperands.ts)? Default false. */
+  transposeOperands?: boolean
 }
 
 const fmt = (n: number) => n.toExponential(2)
@@ -87,7 +94,8 @@ function hintsIn(graph: Graph, given: FusionHints): FusionHints {
 }
 
 export function lowerGraph(original: Graph, given: FusionHints = {}, limits: BackendLimits = {}): Lowered {
-  const graph = limits.splitReductions ? splitReductions(original) : original
+  const split = limits.splitReductions ? splitReductions(original) : original
+  const { graph, layouts } = limits.transposeOperands ? transposedOperands(split) : { graph: split, layouts: new Set<number>() }
   const hints = hintsIn(graph, given)
   const maxBuffers = limits.maxBuffers ?? Infinity
   const names = varNamer(graph)
@@ -96,7 +104,7 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
   const varOf = new Map<number, Var>()
   for (const e of graph.eqns) for (const o of e.outputs) varOf.set(o.id, o)
   const sizes = new Map<string, number>()
-  const base: Placement = { buffers: new Map(), scalars: new Map() }
+  const base: Placement = { buffers: new Map(), scalars: new Map(), readStoredMax: limits.stacking === false }
   const buffers: BufferInfo[] = []
   const scalars: Plan['scalars'] = []
   // under a binding limit, the float array arguments travel in one packed buffer (integers stay
@@ -144,7 +152,7 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
 
   const bufferSize = (b: string) => sizes.get(b) ?? 1
   const placementFor = (ids: Iterable<number>): Placement => {
-    const p: Placement = { buffers: new Map(base.buffers), scalars: base.scalars }
+    const p: Placement = { ...base, buffers: new Map(base.buffers) }
     for (const id of ids) p.buffers.set(id, { buf: nameOf(varOf.get(id)!), offset: 0 })
     return p
   }
@@ -170,9 +178,17 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
   for (const e of graph.eqns) for (const a of e.inputs) if (a.kind === 'var') consumers.set(a.id, (consumers.get(a.id) ?? 0) + 1)
   // a transpose read by a contraction may be worth storing transposed (contiguous loads)
   const contracted = new Set(graph.eqns.filter((e) => LOOPING.has(e.prim)).flatMap((e) => e.inputs.flatMap((a) => (a.kind === 'var' ? [a.id] : []))))
+  // a value broadcast to a larger shape (a row's logsumexp) is otherwise recomputed at every element it reaches
+  const broadcastSources = new Set<number>()
+  for (const e of graph.eqns) {
+    let a = e.inputs[0]
+    if (e.prim !== 'broadcast' || a?.kind !== 'var' || sizeOf(a.shape) >= sizeOf(e.outputs[0].shape)) continue
+    while (a.kind === 'var' && VIEWS.has(producer.get(a.id)?.prim ?? '')) a = producer.get(a.id)!.inputs[0]
+    if (a.kind === 'var' && producer.has(a.id) && !CONSTANTS.has(producer.get(a.id)!.prim)) broadcastSources.add(a.id)
+  }
   const candidates = graph.eqns
     .flatMap((e) => e.outputs.map((o) => ({ e, o })))
-    .filter(({ e, o }) => !forced.has(o.id) && !hints.inline?.has(o.id) && (LOOPING.has(e.prim) || (consumers.get(o.id) ?? 0) > 1 || (e.prim === 'transpose' && contracted.has(o.id))))
+    .filter(({ e, o }) => !forced.has(o.id) && !hints.inline?.has(o.id) && (LOOPING.has(e.prim) || (consumers.get(o.id) ?? 0) > 1 || (e.prim === 'transpose' && contracted.has(o.id)) || layouts.has(o.id) || broadcastSources.has(o.id)))
     .reverse()
   const search = (start: Iterable<number>, compound: boolean) => {
     const set = stored(start)
@@ -259,7 +275,7 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
     return g.map((id) => nameOf(varOf.get(id)!)).join('_')
   }
   function placeGroups(gs: number[][]): Placement {
-    const p: Placement = { buffers: new Map(base.buffers), scalars: base.scalars }
+    const p: Placement = { ...base, buffers: new Map(base.buffers) }
     for (const g of gs) {
       const offsets = slotOffsets(g.map((id) => varOf.get(id)!))
       g.forEach((id, slot) => p.buffers.set(id, { buf: groupName(g), offset: offsets[slot] }))

@@ -163,6 +163,11 @@ export class BodyBuilder {
     return ref(name)
   }
 
+  /** Make `value(key, …)` in the innermost block (and blocks inside it) return `e` (a value computed as a by-product). */
+  remember(key: string, e: KExpr): void {
+    this.blocks[this.blocks.length - 1].memo.set(key, e)
+  }
+
   /** A mutable accumulator in the innermost block. */
   declare(init: KExpr, prefix = 'acc'): string {
     const name = this.fresh(prefix)

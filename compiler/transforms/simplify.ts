@@ -1,12 +1,14 @@
 /**
  * Simplification of L1 graphs (run after autodiff and at the end of specialization):
- * identity elimination, constant folding of scalar arithmetic, algebraic identities,
+ * identity elimination, constant folding of scalar arithmetic, algebraic identities (and
+ * products of exponentials, expProducts.ts),
  * common-subexpression elimination and dead-code elimination.
  */
 import type { Atom, Eqn, Graph, Lit } from '../ir/types.js'
 import { primitive } from '../ir/primitive.js'
 import { sameShape } from '../ir/shape.js'
 import { alloc } from '../ir/ndarray.js'
+import { expProducts } from './expProducts.js'
 
 const isLiteral = (a: Atom): a is Lit => a.kind === 'lit'
 const key = (a: Atom) => (a.kind === 'var' ? `v${a.id}` : `l${a.value}:${a.dtype}`)
@@ -115,8 +117,9 @@ export function simplify(g: Graph): Graph {
   let graph = g
   for (let round = 0; round < 8; round++) {
     const r = simplifyOnce(graph)
-    graph = r.graph
-    if (!r.changed) break
+    const x = expProducts(r.graph)
+    graph = x.graph
+    if (!r.changed && !x.changed) break
   }
   return graph
 }

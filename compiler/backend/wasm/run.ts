@@ -25,13 +25,13 @@ import '../../ir/prims/index.js'
  * reductions over several axes run row by row first, and a kernel with fewer threads than
  * lanes × cores leaves the rest idle.
  */
-export const WASM_LIMITS = { launchCost: 5000, stacking: false, gatherWeight: 4, splitReductions: true, parallelism: 4 * os.availableParallelism() }
+export const WASM_LIMITS = { launchCost: 5000, stacking: false, gatherWeight: 4, splitReductions: true, transposeOperands: true, parallelism: 4 * os.availableParallelism() }
 
 
 type Run = (...args: number[]) => void
 export interface KernelTime {
-  ms: number
-  calls: number
+  /** Milliseconds of every call, in order. */
+  ms: number[]
   what: string
 }
 interface Compiled {
@@ -134,11 +134,13 @@ export class WasmRuntime {
     for (const step of plan.steps) {
       if (step.k === 'launch') {
         const k = step.kernel
+        const compiled = this.kernelFor(k, sizes)
         const t0 = this.profile ? performance.now() : 0
-        this.launch(k, this.kernelFor(k, sizes), [offset.get(k.out.buf)!, ...k.buffers.map((b) => offset.get(b)!), ...k.scalars.map((s) => scalars.get(s)!)])
+        this.launch(k, compiled, [offset.get(k.out.buf)!, ...k.buffers.map((b) => offset.get(b)!), ...k.scalars.map((s) => scalars.get(s)!)])
         if (this.profile) {
-          const p = this.profile.get(k.name) ?? { ms: 0, calls: 0, what: describeKernel(k) }
-          this.profile.set(k.name, { ...p, ms: p.ms + performance.now() - t0, calls: p.calls + 1 })
+          const p = this.profile.get(k.name) ?? { ms: [], what: describeKernel(k) }
+          p.ms.push(performance.now() - t0)
+          this.profile.set(k.name, p)
         }
         if (opts.checkNaN) this.checkNaN(k, offset.get(k.out.buf)!)
       } else if (step.k === 'host') {
@@ -159,11 +161,16 @@ export class WasmRuntime {
   }
 }
 
-/** A table of the kernels that took the most time (DRIFT_PROFILE=1 prints it at exit). */
-export function profileTable(profile: Map<string, KernelTime>, top = 15): string {
-  const rows = [...profile].sort((a, b) => b[1].ms - a[1].ms)
-  const total = rows.reduce((acc, [, t]) => acc + t.ms, 0)
+/** A table of the kernels that took the most time (DRIFT_PROFILE=1 prints it at exit); the median excludes a kernel's first call (memory first touched, worker modules instantiated). */
+export function profileTable(profile: Map<string, KernelTime>, top = 40): string {
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
+  const median = (xs: number[]) => {
+    const s = (xs.length > 1 ? xs.slice(1) : xs).sort((a, b) => a - b)
+    return s[s.length >> 1]
+  }
+  const rows = [...profile].sort((a, b) => sum(b[1].ms) - sum(a[1].ms))
+  const total = sum(rows.map(([, t]) => sum(t.ms)))
   const fmt = ([name, t]: [string, KernelTime]) =>
-    `${(t.ms / t.calls).toFixed(2).padStart(9)} ms ×${String(t.calls).padEnd(5)} ${((100 * t.ms) / total).toFixed(1).padStart(5)}%  ${name}: ${t.what.length > 110 ? `${t.what.slice(0, 107)}...` : t.what}`
-  return [`wasm kernels, ${total.toFixed(0)} ms in all (mean per call, calls, share):`, ...rows.slice(0, top).map(fmt)].join('\n')
+    `${median(t.ms).toFixed(2).padStart(9)} ms ×${String(t.ms.length).padEnd(5)} ${((100 * sum(t.ms)) / total).toFixed(1).padStart(5)}%  ${name}: ${t.what.length > 110 ? `${t.what.slice(0, 107)}...` : t.what}`
+  return [`wasm kernels, ${total.toFixed(0)} ms in all (median per call after the first, calls, share of all time):`, ...rows.slice(0, top).map(fmt)].join('\n')
 }

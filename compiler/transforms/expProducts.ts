@@ -1,0 +1,54 @@
+/**
+ * Products of exponentials: (e^a / q) · (e^b / s) → e^(a+b) / (q·s), and likewise without the
+ * divisors. One exp instead of two per element; and where both factors are tiny (a row softmax
+ * times a column softmax far from the mode) their product no longer passes through subnormal
+ * floats, which x86 computes at a fraction of the normal speed — the sum underflows to an exact 0
+ * in the exponential instead. XLA's algebraic simplifier makes the same rewrite. Applied only
+ * where every operand has the product's shape (elementwise, no implicit broadcast), and not to a
+ * square.
+ */
+import type { Atom, Eqn, Graph, Var } from '../ir/types.js'
+import { sameShape } from '../ir/shape.js'
+
+interface ExpTerm {
+  arg: Atom
+  divisor?: Atom
+}
+
+export function expProducts(g: Graph): { graph: Graph; changed: boolean } {
+  let next = 1 + Math.max(0, ...g.inputs.map((v) => v.id), ...g.eqns.flatMap((e) => e.outputs.map((v) => v.id)))
+  const producer = new Map<number, Eqn>()
+  for (const e of g.eqns) for (const o of e.outputs) producer.set(o.id, e)
+  const eqns: Eqn[] = []
+  let changed = false
+  for (const e of g.eqns) {
+    const out = e.outputs[0]
+    const fits = (a: Atom | undefined) => !!a && (a.kind === 'lit' || (sameShape(a.shape, out.shape) && a.dtype === 'f32'))
+    const term = (a: Atom): ExpTerm | undefined => {
+      const p = a.kind === 'var' ? producer.get(a.id) : undefined
+      if (p?.prim === 'exp' && fits(p.inputs[0])) return { arg: p.inputs[0] }
+      if (p?.prim !== 'div' || !fits(p.inputs[1])) return undefined
+      const inner = term(p.inputs[0])
+      return inner && !inner.divisor ? { arg: inner.arg, divisor: p.inputs[1] } : undefined
+    }
+    // a square (x·x) keeps its one multiply of a value computed anyway
+    const [a, b] = e.inputs
+    const square = a?.kind === 'var' && b?.kind === 'var' && a.id === b.id
+    const [u, v] = e.prim === 'mul' && out.dtype === 'f32' && !square ? e.inputs.map(term) : []
+    if (!u || !v) {
+      eqns.push(e)
+      continue
+    }
+    const fresh = (): Var => ({ kind: 'var', id: next++, shape: out.shape, dtype: 'f32' })
+    const emit = (prim: string, inputs: Atom[], to = fresh()): Var => {
+      eqns.push({ prim, inputs, params: {}, outputs: [to], loc: e.loc })
+      return to
+    }
+    const sum = emit('add', [u.arg, v.arg])
+    const divisors = [u.divisor, v.divisor].filter((d): d is Atom => d !== undefined)
+    if (divisors.length === 0) emit('exp', [sum], out)
+    else emit('div', [emit('exp', [sum]), divisors.length === 2 ? emit('mul', divisors) : divisors[0]], out)
+    changed = true
+  }
+  return { graph: { ...g, eqns }, changed }
+}
