@@ -195,4 +195,20 @@ describe('simplification', () => {
     values(got).forEach((v, i) => expect(v).toBeCloseTo(values(want)[i], 12))
     expect(values(gotSquare)).toEqual(values(wantSquare))
   })
+
+  test('division by a literal, a rank-0 value or a broadcast row becomes a multiply by one reciprocal per divisor element', () => {
+    const b = new GraphBuilder()
+    const x = b.addInput({ shape: [3, 4], dtype: 'f32' } as AVal, 'x')
+    const row = b.addInput({ shape: [3, 1], dtype: 'f32' } as AVal, 'row')
+    const s = b.addInput({ shape: [], dtype: 'f32' } as AVal, 's')
+    const byRow = b.emit1('div', [x, b.emit1('broadcast', [row], { shape: [3, 4] })])
+    const graph = b.build([b.emit1('div', [byRow, lit(-0.05)]), b.emit1('div', [x, s]), b.emit1('div', [x, x])])
+    const simple = simplify(graph)
+    const divs = simple.eqns.filter((e) => e.prim === 'div')
+    // 1/row at [3, 1], 1/s, and x/x (a divisor as large as the quotient) left alone
+    expect(divs.map((e) => e.outputs[0].shape)).toEqual([[3, 1], [], [3, 4]])
+    const inputs = [arr([3, 4], Array.from({ length: 12 }, (_, k) => k - 5.5)), arr([3, 1], [0.3, -7, 1e3]), arr([], [3])]
+    const want = interpret(graph, inputs, 'f64')
+    interpret(simple, inputs, 'f64').forEach((got, o) => values(got).forEach((v, i) => expect(v).toBeCloseTo(values(want[o])[i], 12)))
+  })
 })

@@ -1,5 +1,5 @@
 /**
- * Products of exponentials: (e^a / q) · (e^b / s) → e^(a+b) / (q·s), and likewise without the
+ * Products of exponentials: (e^a / q) · (e^b / s) → e^(a+b) / q / s, and likewise without the
  * divisors. One exp instead of two per element; and where both factors are tiny (a row softmax
  * times a column softmax far from the mode) their product no longer passes through subnormal
  * floats, which x86 computes at a fraction of the normal speed — the sum underflows to an exact 0
@@ -47,7 +47,7 @@ export function expProducts(g: Graph): { graph: Graph; changed: boolean } {
     const sum = emit('add', [u.arg, v.arg])
     const divisors = [u.divisor, v.divisor].filter((d): d is Atom => d !== undefined)
     if (divisors.length === 0) emit('exp', [sum], out)
-    else emit('div', [emit('exp', [sum]), divisors.length === 2 ? emit('mul', divisors) : divisors[0]], out)
+    else emit('div', [divisors.length === 2 ? emit('div', [emit('exp', [sum]), divisors[0]]) : emit('exp', [sum]), divisors[divisors.length - 1]], out)
     changed = true
   }
   return { graph: { ...g, eqns }, changed }

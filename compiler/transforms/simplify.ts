@@ -1,7 +1,7 @@
 /**
  * Simplification of L1 graphs (run after autodiff and at the end of specialization):
  * identity elimination, constant folding of scalar arithmetic, algebraic identities (and
- * products of exponentials, expProducts.ts),
+ * products of exponentials, expProducts.ts; division by shared values, reciprocals.ts),
  * common-subexpression elimination and dead-code elimination.
  */
 import type { Atom, Eqn, Graph, Lit } from '../ir/types.js'
@@ -9,6 +9,7 @@ import { primitive } from '../ir/primitive.js'
 import { sameShape } from '../ir/shape.js'
 import { alloc } from '../ir/ndarray.js'
 import { expProducts } from './expProducts.js'
+import { reciprocals } from './reciprocals.js'
 
 const isLiteral = (a: Atom): a is Lit => a.kind === 'lit'
 const key = (a: Atom) => (a.kind === 'var' ? `v${a.id}` : `l${a.value}:${a.dtype}`)
@@ -118,8 +119,9 @@ export function simplify(g: Graph): Graph {
   for (let round = 0; round < 8; round++) {
     const r = simplifyOnce(graph)
     const x = expProducts(r.graph)
-    graph = x.graph
-    if (!r.changed && !x.changed) break
+    const q = reciprocals(x.graph)
+    graph = q.graph
+    if (!r.changed && !x.changed && !q.changed) break
   }
   return graph
 }
