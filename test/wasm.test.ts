@@ -72,6 +72,22 @@ test('distances in 64 dimensions read their second operand through a stored tran
   for (const k of sums) expect(k.buffers.some((b) => maxima.has(b))).toBe(true)
 })
 
+test('the CPU cost model stores paperField’s N×(P+M) logits while they fit its per-buffer budget, and recomputes them beyond it', () => {
+  const paper = rootPath('stdlib/fields/paper.ts')
+  const largest = (n: number) => {
+    const spec = lower(paper, 'paperField', [T([n, 2]), T([n, 2]), T([n, 2]), T([])])
+    const { plan } = lowerGraph(spec.graph, {}, WASM_LIMITS)
+    return Math.max(...plan.buffers.filter((b) => b.role === 'intermediate').map((b) => b.shape.reduce((x, y) => x * y, 1)))
+  }
+  // at N = 1024 a logit costs less to store and reread than a distance and an exp to recompute
+  expect(largest(1024)).toBe(1024 * 2048)
+  // no intermediate above the budget (2^24 elements, 64 MB) at any N; at N = 4096 the logits
+  // (2^25) no longer fit, their two halves N×P and N×M just do; from N = 8192 nothing N×N is stored
+  expect(WASM_LIMITS.maxStoredElements).toBe(2 ** 24)
+  expect(largest(4096)).toBe(4096 * 4096)
+  expect(largest(8192)).toBeLessThan(8192 * 4)
+})
+
 test('a long reduction over a whole matrix runs row by row first (two kernels, the first a thread per row)', () => {
   const plan = check('meanAll', [[300, 517]], threaded, 1e-5)
   const kernels = plan.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))

@@ -11,19 +11,39 @@ import { affine, analyze, depOf, DX, DY } from '../kernel/analyze.js'
 
 export const WEIGHTS = { op: 1, transcendental: 4, cached: 2, streamed: 64, launch: 100_000 }
 /** Memory weight by buffer size: cached up to 2^16 elements (256 KB), streamed from 2^22 (16 MB), log-linear between. */
-export function memory(elements: number): number {
+export function memory(elements: number, cached = WEIGHTS.cached, streamed = WEIGHTS.streamed): number {
   const t = Math.min(1, Math.max(0, (Math.log2(Math.max(1, elements)) - 16) / 6))
-  return WEIGHTS.cached + t * (WEIGHTS.streamed - WEIGHTS.cached)
+  return cached + t * (streamed - cached)
 }
 const TRANSCENDENTAL = new Set(['exp', 'log', 'sqrt', 'pow', 'sin', 'cos', 'tan', 'tanh', 'atan2', 'log1p', 'expm1', 'exp2', 'log2', 'log10'])
 
-/**
- * `gather`: the weight factor of a load that is not contiguous along the threads a backend
- * vectorizes (x, or y when x is narrower than a vector): 1 for gpu.js, more for SIMD code, where
- * such a load takes one instruction per lane. `parallelism`: how many threads the backend runs
- * at once (SIMD lanes × cores); a kernel with fewer takes as long as if it had that many.
- */
-export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, launch = WEIGHTS.launch, gather = 1, parallelism = 1): number {
+/** How a backend weighs work (each field defaults to the GPU-calibrated WEIGHTS, or 1 for the factors). */
+export interface CostModel {
+  /** The weight of one launch. */
+  launchCost?: number
+  /**
+   * The cost factor of a load that is not contiguous along the threads a backend vectorizes (x,
+   * or y when x is narrower than a vector): 1 for gpu.js, more for SIMD code, where such a load
+   * takes one instruction per lane.
+   */
+  gatherWeight?: number
+  /** How many threads the backend runs at once (SIMD lanes × cores); a kernel with fewer takes as long as if it had that many. */
+  parallelism?: number
+  /** The weight of exp, log, tanh and the like (a few instructions on a GPU, a polynomial of tens in SIMD code). */
+  transcendental?: number
+  /** The weight of a square root or a division (one instruction, but slow); default: √ as transcendental, ÷ as one op. */
+  slowOp?: number
+  /** The weights of a load from a cached and from a streamed (far larger than a cache) buffer. */
+  cached?: number
+  streamed?: number
+}
+
+export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, model: CostModel = {}): number {
+  const gather = model.gatherWeight ?? 1
+  const transcendental = model.transcendental ?? WEIGHTS.transcendental
+  const memoryOf = (elements: number) => memory(elements, model.cached, model.streamed)
+  const opWeight = (op: string) =>
+    model.slowOp !== undefined && (op === 'sqrt' || op === 'div') ? model.slowOp : TRANSCENDENTAL.has(op) ? transcendental : WEIGHTS.op
   const analysis = gather > 1 ? analyze(k) : undefined
   const vectorAxis = (k.threads[0] ?? 1) >= 4 ? 'cx' : 'cy'
   const strided = (index: KExpr): boolean => {
@@ -38,11 +58,11 @@ export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, launc
         return 0
       case 'load':
         // address arithmetic is free; loads inside it (gathers) are not
-        return memory(bufferSize(e.buf)) * (strided(e.index) ? gather : 1) + loadsIn(e.index)
+        return memoryOf(bufferSize(e.buf)) * (strided(e.index) ? gather : 1) + loadsIn(e.index)
       case 'un':
-        return (TRANSCENDENTAL.has(e.op) ? WEIGHTS.transcendental : WEIGHTS.op) + expr(e.a)
+        return opWeight(e.op) + expr(e.a)
       case 'bin':
-        return (TRANSCENDENTAL.has(e.op) ? WEIGHTS.transcendental : WEIGHTS.op) + expr(e.a) + expr(e.b)
+        return opWeight(e.op) + expr(e.a) + expr(e.b)
       case 'sel':
         return WEIGHTS.op + expr(e.c) + expr(e.a) + expr(e.b)
       case 'idiv':
@@ -67,6 +87,6 @@ export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, launc
     }, 0)
   const threads = k.threads.reduce((a, b) => a * b, 1)
   // a kernel with fewer threads than the backend runs at once leaves lanes and cores idle
-  const idle = Math.max(1, parallelism / threads)
-  return idle * threads * (stmts(k.body) + expr(k.result) + memory(bufferSize(k.out.buf))) + launch
+  const idle = Math.max(1, (model.parallelism ?? 1) / threads)
+  return idle * threads * (stmts(k.body) + expr(k.result) + memoryOf(bufferSize(k.out.buf))) + (model.launchCost ?? WEIGHTS.launch)
 }

@@ -12,7 +12,7 @@ import type { Eqn, Graph, Var } from '../ir/types.js'
 import { varNamer } from '../ir/print.js'
 import { sizeOf } from '../ir/shape.js'
 import type { BufferInfo, HostInput, Kernel, Plan, Step } from '../kernel/types.js'
-import { kernelCost } from './cost.js'
+import { kernelCost, type CostModel } from './cost.js'
 import { splitReductions } from '../transforms/splitReductions.js'
 import { transposedOperands } from '../transforms/transposedOperands.js'
 import { buildKernel, producers, slotOffsets, type Placement } from './kernels.js'
@@ -42,20 +42,16 @@ export interface FusionHints {
  * arrays per kernel; drift's wasm kernels are plain function calls (a launch weighs little, and
  * stacking siblings into one kernel would only add branches to vectorized code).
  */
-export interface BackendLimits {
+export interface BackendLimits extends CostModel {
   maxBuffers?: number
-  /** The weight of one launch in the cost model (default WEIGHTS.launch). */
-  launchCost?: number
   /** May siblings share one launch (stacked slots)? Default true. */
   stacking?: boolean
-  /** The cost factor of a load not contiguous along the vectorized threads (default 1). */
-  gatherWeight?: number
   /** Split long reductions over several axes in two (transforms/splitReductions.ts)? Default false. */
   splitReductions?: boolean
-  /** Threads the backend runs at once (SIMD lanes × cores), for the cost of narrow kernels (default 1). */
-  parallelism?: number
   /** Offer distance operands in transposed layout (transforms/transposedOperands.ts)? Default false. */
   transposeOperands?: boolean
+  /** The largest intermediate the search may choose to store, in elements (default: no limit). */
+  maxStoredElements?: number
 }
 
 const fmt = (n: number) => n.toExponential(2)
@@ -157,7 +153,7 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
     return p
   }
   const single = (id: number, p: Placement) => buildKernel([varOf.get(id)!], p, producer, `k_${nameOf(varOf.get(id)!)}`, nameOf(varOf.get(id)!))
-  const bounded = (k: Kernel) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, bufferSize, limits.launchCost, limits.gatherWeight, limits.parallelism))
+  const bounded = (k: Kernel) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, bufferSize, limits))
   // A kernel's code depends only on which of its ancestors are stored: cache its cost on that.
   const ancestors = ancestorsOf(graph)
   const descendants = descendantsOf(ancestors)
@@ -188,6 +184,7 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
   }
   const candidates = graph.eqns
     .flatMap((e) => e.outputs.map((o) => ({ e, o })))
+    .filter(({ o }) => sizeOf(o.shape) <= (limits.maxStoredElements ?? Infinity))
     .filter(({ e, o }) => !forced.has(o.id) && !hints.inline?.has(o.id) && (LOOPING.has(e.prim) || (consumers.get(o.id) ?? 0) > 1 || (e.prim === 'transpose' && contracted.has(o.id)) || layouts.has(o.id) || broadcastSources.has(o.id)))
     .reverse()
   const search = (start: Iterable<number>, compound: boolean) => {
@@ -267,7 +264,7 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
       if (!k) groupKernels.set(key, (k = buildKernel(g.map((id) => varOf.get(id)!), p, producer, `k_${groupName(g)}`, groupName(g))))
       return k
     },
-    cost: (k) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, (b) => sizes.get(b) ?? 1, limits.launchCost, limits.gatherWeight, limits.parallelism)),
+    cost: (k) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, (b) => sizes.get(b) ?? 1, limits)),
     // a stacked buffer is as cache-friendly as its largest slot: readers touch one slot
     register: (g) => sizes.set(groupName(g), Math.max(...g.map((id) => sizeOf(varOf.get(id)!.shape)))),
   }, ancestors)

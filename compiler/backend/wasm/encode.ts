@@ -54,7 +54,7 @@ export const SIMD = {
   f32x4_ceil: 0x67, f32x4_floor: 0x68, f32x4_trunc: 0x69, f32x4_nearest: 0x6a,
   i32x4_all_true: 0xa3, i32x4_shl: 0xab, i32x4_add: 0xae, i32x4_sub: 0xb1,
   f32x4_abs: 0xe0, f32x4_neg: 0xe1, f32x4_sqrt: 0xe3, f32x4_add: 0xe4, f32x4_sub: 0xe5, f32x4_mul: 0xe6, f32x4_div: 0xe7,
-  f32x4_min: 0xe8, f32x4_max: 0xe9, i32x4_trunc_sat_f32x4_s: 0xf8, f32x4_convert_i32x4_s: 0xfa,
+  f32x4_min: 0xe8, f32x4_max: 0xe9, f32x4_pmin: 0xea, f32x4_pmax: 0xeb, i32x4_trunc_sat_f32x4_s: 0xf8, f32x4_convert_i32x4_s: 0xfa,
 } as const
 
 /** One function body under construction: parameters first, then locals added on demand. */

@@ -29,6 +29,12 @@ export class Lanes {
   div = () => this.pick(OP.f32_div, SIMD.f32x4_div)
   min = () => this.pick(OP.f32_min, SIMD.f32x4_min)
   max = () => this.pick(OP.f32_max, SIMD.f32x4_max)
+  /**
+   * Min and max that propagate a NaN only from their first operand (one x86 instruction each;
+   * wasm's min/max take several to propagate NaNs from either): for clamping a value to constants.
+   */
+  clampBelow = () => this.pick(OP.f32_min, SIMD.f32x4_pmin)
+  clampAbove = () => this.pick(OP.f32_max, SIMD.f32x4_pmax)
   abs = () => this.pick(OP.f32_abs, SIMD.f32x4_abs)
   neg = () => this.pick(OP.f32_neg, SIMD.f32x4_neg)
   sqrt = () => this.pick(OP.f32_sqrt, SIMD.f32x4_sqrt)

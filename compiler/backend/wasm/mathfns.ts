@@ -14,17 +14,25 @@ const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.166579589
 const LOG_POLY = [7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1]
 const TANH_POLY = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1]
 
+/** 1.5·2²³: adding it rounds a float below 2²² to an integer held in the low mantissa bits. */
+const ROUNDER = 12582912
+const ROUNDER_BITS = 0x4b400000
+
 /** e^x of local x; the result is left on the stack. */
 export function emitExp(L: Lanes, x: number): void {
   const c = L.temp()
+  const t = L.temp()
   const n = L.temp()
   const r = L.temp()
-  L.get(x).konst(88.72283).min().konst(-87.33654).max().set(c)
-  L.get(c).konst(LOG2E).mul().nearest().set(n)
+  // clamp with x first, so a NaN passes through (pmin/pmax: one instruction each)
+  L.get(x).konst(88.72283).clampBelow().konst(-87.33654).clampAbove().set(c)
+  // t = c·log₂e rounded to an integer n, in the low bits of t (no float → int conversion)
+  L.get(c).konst(LOG2E).mul().konst(ROUNDER).add().set(t)
+  L.get(t).konst(ROUNDER).sub().set(n)
   L.get(c).get(n).konst(LN2_HI).mul().sub().get(n).konst(LN2_LO).mul().sub().set(r)
-  // p = poly(r)·r² + r + 1, scaled by 2ⁿ built from exponent bits
+  // p = poly(r)·r² + r + 1, scaled by 2ⁿ built from exponent bits: (n + 127) << 23
   L.poly(r, EXP_POLY).get(r).mul().get(r).mul().get(r).add().konst(1).add()
-  L.get(n).toInt().intConst(127).intAdd().intShl(23).fromBits().mul()
+  L.get(t).bits().intConst(127 - ROUNDER_BITS).intAdd().intShl(23).fromBits().mul()
   // below the normal range: 0 (NaN compares false and passes through)
   const v = L.temp()
   L.set(v)
