@@ -130,7 +130,7 @@ export function renderScaling(s: ScalingResult): string {
       if (r.status !== 'ok') return esc(r.status === 'failed' ? `failed: ${r.reason ?? ''}` : r.status === 'timeout' ? `timeout (> ${s.timeoutS} s)` : `skipped: ${r.reason ?? ''}`)
       return `${fmtMs(r.medianMs)}, peak ${fmtMB(r.peakMB)} (Δ ${fmtMB(r.deltaMB)})${r.check ? ` ${r.check}` : ''}`
     })
-    const plan = row.plan ? `${row.plan.largest.name} [${row.plan.largest.shape.join('×')}] ${fmtMB(row.plan.largest.bytes / 2 ** 20)}${row.plan.nByN ? ' ⚠ N×N' : ''}` : '–'
+    const plan = row.plan ? `${row.plan.largest.name} [${row.plan.largest.shape.join('×')}] ${fmtMB(row.plan.largest.bytes / 2 ** 20)}${row.plan.overBudget ? ' ⚠ over budget' : row.plan.nByN ? ' (N×N, within budget)' : ''}` : '–'
     lines.push(`| ${row.n} | ${cells.join(' | ')} | ${esc(plan)} |`)
   }
   lines.push('', s.planVerdict)

@@ -3,13 +3,14 @@
  * each (implementation, N) in a child process (bench/scaling-child.ts) so that its memory
  * high-water mark is its own and an out-of-memory crash or a hang ends only that child. An
  * implementation stops at its first failure or timeout. Also inspects drift's fusion plan at every
- * N: the largest buffer, and whether any buffer is N×N or larger.
+ * N: the largest buffer, whether any buffer is N×N or larger, and whether one exceeds the backend's
+ * storage budget (then memory would grow with N² without bound).
  */
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { lowerGraph } from '../compiler/fusion/lower.js'
-import { planOf } from '../compiler/runtime/jit.js'
+import { limitsOf, planOf } from '../compiler/runtime/jit.js'
 import type { Backend } from '../compiler/runtime/backend.js'
 import { paperFieldFor } from './field-common.js'
 import { message, type Timing } from './harness.js'
@@ -29,7 +30,10 @@ export interface ScalingPoint extends Timing {
 
 export interface PlanInfo {
   largest: { name: string; shape: number[]; bytes: number }
+  /** A buffer of N×N elements or more (stored while it fits the backend's budget, where it has one). */
   nByN: boolean
+  /** A buffer larger than the backend's storage budget (fusion's maxStoredElements): memory would grow with N² without bound. */
+  overBudget: boolean
   buffers: number
 }
 
@@ -46,11 +50,18 @@ export interface ScalingResult {
 /** The plan drift runs paperField at [n, 2] with on `backend` (compiler/runtime/jit.ts planOf; the interpreter has none): its largest buffer. */
 export function planInfo(n: number, backend: string): PlanInfo {
   const spec = paperFieldFor(n, 2)
+  const limits = backend === 'interpreter' ? {} : limitsOf(backend as Exclude<Backend, 'interpreter'>)
   const plan = backend === 'interpreter' ? lowerGraph(spec.graph).plan : planOf(spec, backend as Exclude<Backend, 'interpreter'>)
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1)
   const bytes = (b: (typeof plan.buffers)[number]) => size(b.shape) * (b.dtype === 'f32' || b.dtype === 'i32' ? 4 : 1)
   const largest = [...plan.buffers].sort((a, b) => bytes(b) - bytes(a))[0]
-  return { largest: { name: largest.name, shape: largest.shape, bytes: bytes(largest) }, nByN: plan.buffers.some((b) => size(b.shape) >= n * n), buffers: plan.buffers.length }
+  const budget = limits.maxStoredElements ?? n * n - 1
+  return {
+    largest: { name: largest.name, shape: largest.shape, bytes: bytes(largest) },
+    nByN: plan.buffers.some((b) => size(b.shape) >= n * n),
+    overBudget: plan.buffers.some((b) => b.role === 'intermediate' && size(b.shape) > budget),
+    buffers: plan.buffers.length,
+  }
 }
 
 function child(which: string, n: number, runs: number, timeoutS: number): Promise<ScalingPoint> {
@@ -118,12 +129,14 @@ export async function runScaling(o: { backends: string[]; sizes: number[]; runs:
     rows.push(row)
   }
   const plans = rows.filter((r) => r.plan)
-  const worst = rows.flatMap((r) => Object.entries(r.plans ?? {}).flatMap(([b, p]) => (p.nByN ? [`${b} at N = ${r.n}`] : [])))
-  const planVerdict = worst.length
-    ? `⚠ drift's plan allocates an N×N (or larger) buffer: ${worst.join(', ')}.`
-    : `drift's kernel plans (${o.backends.join(', ')}) allocate no N×N buffer at any N here (${plans.map((r) => r.n).join(', ')}): the largest buffer (inputs and output included) is ${plans
-        .map((r) => `[${r.plan!.largest.shape.join('×')}]`)
-        .join(', ')} respectively.`
+  const over = rows.flatMap((r) => Object.entries(r.plans ?? {}).flatMap(([b, p]) => (p.overBudget ? [`${b} at N = ${r.n}`] : [])))
+  const stored = rows.flatMap((r) => Object.entries(r.plans ?? {}).flatMap(([b, p]) => (p.nByN && !p.overBudget ? [`${b} at N = ${r.n}`] : [])))
+  const largest = `the largest buffer (inputs and output included) is ${plans.map((r) => `[${r.plan!.largest.shape.join('×')}]`).join(', ')} at N = ${plans.map((r) => r.n).join(', ')}`
+  const planVerdict = over.length
+    ? `⚠ drift's plan allocates an N×N (or larger) buffer beyond the backend's storage budget: ${over.join(', ')}.`
+    : stored.length
+      ? `drift's plans store an N×N (or larger) intermediate only while it fits the backend's per-buffer budget (wasm: 2^24 elements, 64 MB): ${stored.join(', ')}; beyond it they recompute, so memory stays bounded as N grows: ${largest}.`
+      : `drift's kernel plans (${o.backends.join(', ')}) allocate no N×N buffer at any N here: ${largest}.`
   const series = (pick: (p: ScalingPoint) => number | undefined) =>
     impls.map((i) => ({ name: i, points: rows.flatMap((r) => (r.results[i]?.status === 'ok' && pick(r.results[i]) ? [[r.n, pick(r.results[i])!] as [number, number]] : [])) }))
   let plot: string | undefined

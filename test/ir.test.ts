@@ -196,6 +196,29 @@ describe('simplification', () => {
     expect(values(gotSquare)).toEqual(values(wantSquare))
   })
 
+  test('a square root of a clipped product of nonnegative factors moves to the factors: e^(s/2), and one root per row value', () => {
+    const b = new GraphBuilder()
+    const s = b.addInput({ shape: [3, 4], dtype: 'f32' } as AVal, 's')
+    const row = b.addInput({ shape: [3, 1], dtype: 'f32' } as AVal, 'row')
+    const signed = b.addInput({ shape: [3, 4], dtype: 'f32' } as AVal, 'signed')
+    const rowAbs = b.emit1('broadcast', [b.emit1('abs', [row])], { shape: [3, 4] })
+    const affinity = b.emit1('sqrt', [b.emit1('max', [b.emit1('mul', [b.emit1('exp', [s]), rowAbs]), lit(1e-6)])])
+    // a factor of unknown sign keeps its root whole: √(x·y) ≠ √x·√y for negative x, y
+    const mixed = b.emit1('sqrt', [b.emit1('mul', [signed, signed])])
+    const unknown = b.emit1('sqrt', [b.emit1('mul', [b.emit1('exp', [s]), signed])])
+    // √max(x, c) of a negative x is √c, so the max stays outside where x's sign is unknown
+    const clipped = b.emit1('sqrt', [b.emit1('max', [signed, lit(0.25)])])
+    const graph = b.build([affinity, mixed, unknown, clipped])
+    const simple = simplify(graph)
+    const roots = simple.eqns.filter((e) => e.prim === 'sqrt').map((e) => e.outputs[0].shape)
+    expect(roots).toEqual([[3, 1], [3, 4], [3, 4], [3, 4]])
+    const inputs = [arr([3, 4], Array.from({ length: 12 }, (_, k) => 3 - k * 1.7)), arr([3, 1], [0.3, -7, 1e-9]), arr([3, 4], Array.from({ length: 12 }, (_, k) => k - 5.5))]
+    const want = interpret(graph, inputs, 'f64')
+    interpret(simple, inputs, 'f64').forEach((got, o) =>
+      values(got).forEach((v, i) => (Number.isNaN(values(want[o])[i]) ? expect(v).toBeNaN() : expect(v).toBeCloseTo(values(want[o])[i], 12))),
+    )
+  })
+
   test('division by a literal, a rank-0 value or a broadcast row becomes a multiply by one reciprocal per divisor element', () => {
     const b = new GraphBuilder()
     const x = b.addInput({ shape: [3, 4], dtype: 'f32' } as AVal, 'x')

@@ -100,7 +100,7 @@ describe('math inside wasm', () => {
   const x: NDArray = { shape: [values.length + dense.length], dtype: 'f32', data: Float32Array.from([...values, ...dense]) }
   const spec = lower(FIXTURE, 'mathFns', [T(x.shape)])
   const { plan } = lowerGraph(spec.graph, {}, WASM_LIMITS)
-  const [exp, log, tanh] = single.run(plan, [x])
+  const [exp, log, tanh, , , , above, below] = single.run(plan, [x])
   const xs = Array.from(x.data)
 
   test.each([
@@ -119,6 +119,13 @@ describe('math inside wasm', () => {
       if (name === 'exp' && v > 88) return // 2^128 is out of range: the reduction overflows a little early
       const ulp = Math.abs(want) * 2 ** -23
       expect(Math.abs(g - want) / ulp, where).toBeLessThanOrEqual(4)
+    })
+  })
+
+  test('max and min against a constant (one instruction each) propagate NaN and clamp ±∞', () => {
+    xs.forEach((v, i) => {
+      expect(above.data[i], `max(${v}, 0.5)`).toBe(Number.isNaN(v) ? NaN : Math.fround(Math.max(v, 0.5)))
+      expect(below.data[i], `min(${v}, -0.25)`).toBe(Number.isNaN(v) ? NaN : Math.fround(Math.min(v, -0.25)))
     })
   })
 

@@ -7,7 +7,7 @@ import { Tensor } from '../../dsl/tensor.js'
 import { cacheKey, lookup, store } from './cache.js'
 import { argSpec, flattenInputs } from './signature.js'
 import { currentBackend, gpujsRuntime, wasmRuntime, type Backend } from './backend.js'
-import { lowerGraph } from '../fusion/lower.js'
+import { lowerGraph, type BackendLimits } from '../fusion/lower.js'
 import { limitsFor } from '../backend/gpujs/run.js'
 import { WASM_LIMITS } from '../backend/wasm/run.js'
 import type { Plan } from '../kernel/types.js'
@@ -65,10 +65,13 @@ export function unflatten(tree: TreeDef, leaves: NDArray[], precision: Precision
 
 const plans = new WeakMap<Specialized, Map<string, Plan>>()
 /** The kernel plan of a specialization for a backend (lowered once per process). */
+/** What the fusion of `backend` may bind, and how its cost model weighs work. */
+export const limitsOf = (backend: Exclude<Backend, 'interpreter'>): BackendLimits => (backend === 'wasm' ? WASM_LIMITS : limitsFor(backend))
+
 export function planOf(s: Specialized, backend: Exclude<Backend, 'interpreter'>): Plan {
   let byBackend = plans.get(s)
   if (!byBackend) plans.set(s, (byBackend = new Map()))
-  const limits = backend === 'wasm' ? WASM_LIMITS : limitsFor(backend)
+  const limits = limitsOf(backend)
   const key = JSON.stringify(limits)
   let p = byBackend.get(key)
   if (!p) byBackend.set(key, (p = lowerGraph(s.graph, {}, limits).plan))

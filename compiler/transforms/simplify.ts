@@ -1,7 +1,8 @@
 /**
  * Simplification of L1 graphs (run after autodiff and at the end of specialization):
  * identity elimination, constant folding of scalar arithmetic, algebraic identities (and
- * products of exponentials, expProducts.ts; division by shared values, reciprocals.ts),
+ * products of exponentials, expProducts.ts; division by shared values, reciprocals.ts;
+ * square roots of nonnegative products, roots.ts),
  * common-subexpression elimination and dead-code elimination.
  */
 import type { Atom, Eqn, Graph, Lit } from '../ir/types.js'
@@ -10,6 +11,7 @@ import { sameShape } from '../ir/shape.js'
 import { alloc } from '../ir/ndarray.js'
 import { expProducts } from './expProducts.js'
 import { reciprocals } from './reciprocals.js'
+import { roots } from './roots.js'
 
 const isLiteral = (a: Atom): a is Lit => a.kind === 'lit'
 const key = (a: Atom) => (a.kind === 'var' ? `v${a.id}` : `l${a.value}:${a.dtype}`)
@@ -120,8 +122,9 @@ export function simplify(g: Graph): Graph {
     const r = simplifyOnce(graph)
     const x = expProducts(r.graph)
     const q = reciprocals(x.graph)
-    graph = q.graph
-    if (!r.changed && !x.changed && !q.changed) break
+    const t = roots(q.graph)
+    graph = t.graph
+    if (!r.changed && !x.changed && !q.changed && !t.changed) break
   }
   return graph
 }

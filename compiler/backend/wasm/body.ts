@@ -280,6 +280,13 @@ export class BodyGen {
 
   private binary(op: string, a: TV, b: TV, d: Dep): TV {
     const t = this.t
+    // against a constant, min and max are the one-instruction forms with the value first (its NaN
+    // still propagates; max(−0, 0) may give −0, as x86's maxps does)
+    const constant = (v: TV) => v.konst !== undefined && !Number.isNaN(v.konst)
+    if ((op === 'min' || op === 'max') && (constant(a) || constant(b))) {
+      const [x, k] = constant(b) ? [a, b] : [b, a]
+      return t.cells(d, (r, c, L) => (t.push(x, r, c, L.vec), t.push(k, r, c, L.vec), op === 'min' ? L.clampBelow() : L.clampAbove()))
+    }
     return t.cells(d, (r, c, L) => {
       const both = () => (t.push(a, r, c, L.vec), t.push(b, r, c, L.vec))
       switch (op) {
