@@ -32,7 +32,7 @@ export interface PlanInfo {
   largest: { name: string; shape: number[]; bytes: number }
   /** A buffer of N×N elements or more (stored while it fits the backend's budget, where it has one). */
   nByN: boolean
-  /** A buffer larger than the backend's storage budget (fusion's maxStoredElements): memory would grow with N² without bound. */
+  /** Intermediates beyond the backend's storage budget (fusion's memoryBudget; without one, any N×N buffer): memory would grow with N² without bound. */
   overBudget: boolean
   buffers: number
 }
@@ -55,11 +55,11 @@ export function planInfo(n: number, backend: string): PlanInfo {
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1)
   const bytes = (b: (typeof plan.buffers)[number]) => size(b.shape) * (b.dtype === 'f32' || b.dtype === 'i32' ? 4 : 1)
   const largest = [...plan.buffers].sort((a, b) => bytes(b) - bytes(a))[0]
-  const budget = limits.maxStoredElements ?? n * n - 1
+  const budget = limits.memoryBudget ?? n * n - 1
   return {
     largest: { name: largest.name, shape: largest.shape, bytes: bytes(largest) },
     nByN: plan.buffers.some((b) => size(b.shape) >= n * n),
-    overBudget: plan.buffers.some((b) => b.role === 'intermediate' && size(b.shape) > budget),
+    overBudget: plan.buffers.filter((b) => b.role === 'intermediate').reduce((acc, b) => acc + size(b.shape), 0) > budget,
     buffers: plan.buffers.length,
   }
 }
@@ -135,7 +135,7 @@ export async function runScaling(o: { backends: string[]; sizes: number[]; runs:
   const planVerdict = over.length
     ? `⚠ drift's plan allocates an N×N (or larger) buffer beyond the backend's storage budget: ${over.join(', ')}.`
     : stored.length
-      ? `drift's plans store an N×N (or larger) intermediate only while it fits the backend's per-buffer budget (wasm: 2^24 elements, 64 MB): ${stored.join(', ')}; beyond it they recompute, so memory stays bounded as N grows: ${largest}.`
+      ? `drift's plans store N×N (or larger) intermediates only while they fit the backend's storage budget (wasm: 3·2^27 elements, 1.5 GiB, all stored buffers together): ${stored.join(', ')}; beyond it they recompute, so memory stays bounded as N grows: ${largest}.`
       : `drift's kernel plans (${o.backends.join(', ')}) allocate no N×N buffer at any N here: ${largest}.`
   const series = (pick: (p: ScalingPoint) => number | undefined) =>
     impls.map((i) => ({ name: i, points: rows.flatMap((r) => (r.results[i]?.status === 'ok' && pick(r.results[i]) ? [[r.n, pick(r.results[i])!] as [number, number]] : [])) }))

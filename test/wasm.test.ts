@@ -72,20 +72,21 @@ test('distances in 64 dimensions read their second operand through a stored tran
   for (const k of sums) expect(k.buffers.some((b) => maxima.has(b))).toBe(true)
 })
 
-test('the CPU cost model stores paperField’s N×(P+M) logits while they fit its per-buffer budget, and recomputes them beyond it', () => {
+test('the CPU cost model stores paperField’s N×(P+M) matrices while they fit its memory budget, and recomputes them beyond it', () => {
   const paper = rootPath('stdlib/fields/paper.ts')
-  const largest = (n: number) => {
+  const stored = (n: number) => {
     const spec = lower(paper, 'paperField', [T([n, 2]), T([n, 2]), T([n, 2]), T([])])
     const { plan } = lowerGraph(spec.graph, {}, WASM_LIMITS)
-    return Math.max(...plan.buffers.filter((b) => b.role === 'intermediate').map((b) => b.shape.reduce((x, y) => x * y, 1)))
+    return plan.buffers.filter((b) => b.role === 'intermediate').map((b) => b.shape.reduce((x, y) => x * y, 1))
   }
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
   // at N = 1024 a logit costs less to store and reread than a distance and an exp to recompute
-  expect(largest(1024)).toBe(1024 * 2048)
-  // no intermediate above the budget (2^24 elements, 64 MB) at any N; at N = 4096 the logits
-  // (2^25) no longer fit, their two halves N×P and N×M just do; from N = 8192 nothing N×N is stored
-  expect(WASM_LIMITS.maxStoredElements).toBe(2 ** 24)
-  expect(largest(4096)).toBe(4096 * 4096)
-  expect(largest(8192)).toBeLessThan(8192 * 4)
+  expect(Math.max(...stored(1024))).toBe(1024 * 2048)
+  // all stored buffers together stay within the budget (3·2^27 elements, 1.5 GiB) at every N; at
+  // N = 32768 one N×P half is already 2^30 elements: nothing N×N is stored
+  expect(WASM_LIMITS.memoryBudget).toBe(3 * 2 ** 27)
+  for (const n of [4096, 16384]) expect(sum(stored(n)), `N = ${n}`).toBeLessThanOrEqual(3 * 2 ** 27)
+  expect(Math.max(...stored(32768))).toBeLessThan(32768 * 4)
 })
 
 test('a long reduction over a whole matrix runs row by row first (two kernels, the first a thread per row)', () => {

@@ -30,6 +30,9 @@ const lt = (a: KExpr, b: KExpr) => bin('lt', a, b)
 const and = (a: KExpr, b: KExpr) => bin('and', a, b)
 const clampIndex = (e: KExpr, n: number): KExpr => bin('min', bin('max', un('trunc', e), num(0)), num(n - 1))
 
+/** The builder's memo key of a variable's element at `idx`. */
+const elementKey = (v: Var, idx: KExpr[]) => `v${v.id}:${idx.map(print).join(',')}`
+
 export function elem(env: ElementEnv, a: Atom, idx: KExpr[]): KExpr {
   if (a.kind === 'lit') return num(a.value)
   const src = env.source(a)
@@ -43,8 +46,7 @@ export function elem(env: ElementEnv, a: Atom, idx: KExpr[]): KExpr {
   }
   const e = env.producer(a.id)
   if (!e) throw new Error(`internal: no producer for variable ${a.id}`)
-  const key = `v${a.id}:${idx.map(print).join(',')}`
-  return env.b.value(key, idx, () => {
+  return env.b.value(elementKey(a, idx), idx, () => {
     env.fused(e)
     return compute(env, e, e.outputs.indexOf(a), idx)
   })
@@ -267,7 +269,7 @@ function reduction(env: ElementEnv, e: Eqn, idx: KExpr[]): KExpr {
       )
     })
     // the running max is the max: a logsumexp (max + log Σ) in this kernel needs no second loop
-    b.remember(`v${online.max.id}:${idx.map(print).join(',')}`, ref(m))
+    b.remember(elementKey(online.max, idx), ref(m))
     return ref(s)
   }
   const op = e.prim === 'reduce_sum' ? 'add' : e.prim === 'reduce_max' ? 'max' : 'min'

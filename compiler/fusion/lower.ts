@@ -50,8 +50,8 @@ export interface BackendLimits extends CostModel {
   splitReductions?: boolean
   /** Offer distance operands in transposed layout (transforms/transposedOperands.ts)? Default false. */
   transposeOperands?: boolean
-  /** The largest intermediate the search may choose to store, in elements (default: no limit). */
-  maxStoredElements?: number
+  /** At most this many elements of buffers (all of a plan's, added up) may the search choose to store (default: no limit). */
+  memoryBudget?: number
 }
 
 const fmt = (n: number) => n.toExponential(2)
@@ -165,7 +165,9 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
     if (c === undefined) costCache.set(key, (c = bounded(single(id, placementFor(set)))))
     return c
   }
-  const cost = (set: StoredSet) => [...set].filter((id) => !isHost(id)).reduce((acc, id) => acc + kernelCostIn(id, set), 0)
+  const budget = limits.memoryBudget ?? Infinity
+  const elements = (set: StoredSet) => [...set].reduce((acc, id) => acc + sizeOf(varOf.get(id)!.shape), 0)
+  const cost = (set: StoredSet) => (elements(set) > budget ? Infinity : [...set].filter((id) => !isHost(id)).reduce((acc, id) => acc + kernelCostIn(id, set), 0))
 
   // 1. materialize or recompute: local search from two starting points (fewest buffers, and every
   // candidate stored), keeping the cheaper result
@@ -184,7 +186,6 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
   }
   const candidates = graph.eqns
     .flatMap((e) => e.outputs.map((o) => ({ e, o })))
-    .filter(({ o }) => sizeOf(o.shape) <= (limits.maxStoredElements ?? Infinity))
     .filter(({ e, o }) => !forced.has(o.id) && !hints.inline?.has(o.id) && (LOOPING.has(e.prim) || (consumers.get(o.id) ?? 0) > 1 || (e.prim === 'transpose' && contracted.has(o.id)) || layouts.has(o.id) || broadcastSources.has(o.id)))
     .reverse()
   const search = (start: Iterable<number>, compound: boolean) => {

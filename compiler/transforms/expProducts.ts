@@ -9,6 +9,7 @@
  */
 import type { Atom, Eqn, Graph, Var } from '../ir/types.js'
 import { sameShape } from '../ir/shape.js'
+import { freshIds, producersOf } from './rewrite.js'
 
 interface ExpTerm {
   arg: Atom
@@ -16,9 +17,8 @@ interface ExpTerm {
 }
 
 export function expProducts(g: Graph): { graph: Graph; changed: boolean } {
-  let next = 1 + Math.max(0, ...g.inputs.map((v) => v.id), ...g.eqns.flatMap((e) => e.outputs.map((v) => v.id)))
-  const producer = new Map<number, Eqn>()
-  for (const e of g.eqns) for (const o of e.outputs) producer.set(o.id, e)
+  const freshId = freshIds(g)
+  const producer = producersOf(g)
   const eqns: Eqn[] = []
   let changed = false
   for (const e of g.eqns) {
@@ -39,7 +39,7 @@ export function expProducts(g: Graph): { graph: Graph; changed: boolean } {
       eqns.push(e)
       continue
     }
-    const fresh = (): Var => ({ kind: 'var', id: next++, shape: out.shape, dtype: 'f32' })
+    const fresh = (): Var => ({ kind: 'var', id: freshId(), shape: out.shape, dtype: 'f32' })
     const emit = (prim: string, inputs: Atom[], to = fresh()): Var => {
       eqns.push({ prim, inputs, params: {}, outputs: [to], loc: e.loc })
       return to

@@ -7,11 +7,11 @@
  * its reciprocal overflows (|s| < 3e−39, subnormal) gives ±∞ instead of a huge finite quotient.
  */
 import type { Atom, Eqn, Graph, Var } from '../ir/types.js'
+import { freshIds, producersOf } from './rewrite.js'
 
 export function reciprocals(g: Graph): { graph: Graph; changed: boolean } {
-  let next = 1 + Math.max(0, ...g.inputs.map((v) => v.id), ...g.eqns.flatMap((e) => e.outputs.map((v) => v.id)))
-  const producer = new Map<number, Eqn>()
-  for (const e of g.eqns) for (const o of e.outputs) producer.set(o.id, e)
+  const fresh = freshIds(g)
+  const producer = producersOf(g)
   const eqns: Eqn[] = []
   let changed = false
   for (const e of g.eqns) {
@@ -31,7 +31,7 @@ export function reciprocals(g: Graph): { graph: Graph; changed: boolean } {
     }
     const one: Atom = { kind: 'lit', value: 1, dtype: 'f32' }
     const reciprocal = (of: Var): Var => {
-      const r: Var = { kind: 'var', id: next++, shape: of.shape, dtype: 'f32' }
+      const r: Var = { kind: 'var', id: fresh(), shape: of.shape, dtype: 'f32' }
       eqns.push({ prim: 'div', inputs: [one, of], params: {}, outputs: [r], loc: e.loc })
       return r
     }
@@ -42,7 +42,7 @@ export function reciprocals(g: Graph): { graph: Graph; changed: boolean } {
       eqns.push({ ...e, prim: 'mul', inputs: [x, reciprocal(d)] })
       changed = true
     } else if (b && src?.kind === 'var' && src.dtype === 'f32') {
-      const spread: Var = { kind: 'var', id: next++, shape: d.shape, dtype: 'f32' }
+      const spread: Var = { kind: 'var', id: fresh(), shape: d.shape, dtype: 'f32' }
       eqns.push({ ...b, inputs: [reciprocal(src)], outputs: [spread] })
       eqns.push({ ...e, prim: 'mul', inputs: [x, spread] })
       changed = true

@@ -7,11 +7,12 @@
  * broadcasts and reshapes of nonnegative values.
  */
 import type { Atom, Eqn, Graph, Var } from '../ir/types.js'
+import { freshIds } from './rewrite.js'
 
 const PRESERVING = new Set(['mul', 'div', 'add', 'max', 'broadcast', 'reshape', 'stop_gradient', 'reduce_sum', 'reduce_max', 'copy'])
 
 export function roots(g: Graph): { graph: Graph; changed: boolean } {
-  let next = 1 + Math.max(0, ...g.inputs.map((v) => v.id), ...g.eqns.flatMap((e) => e.outputs.map((v) => v.id)))
+  const fresh = freshIds(g)
   const producer = new Map<number, Eqn>()
   const nonneg = new Set<number>()
   const isNonneg = (a: Atom) => (a.kind === 'lit' ? a.value >= 0 : nonneg.has(a.id))
@@ -19,7 +20,7 @@ export function roots(g: Graph): { graph: Graph; changed: boolean } {
   let changed = false
   /** A new equation; every one the rewrites make yields a nonnegative value except the halved exponent. */
   const emit = (e: Eqn, prim: string, inputs: Atom[], params: Record<string, unknown>, like: Atom & { kind: 'var' }, out?: Var, nonnegative = true): Var => {
-    const o = out ?? { kind: 'var' as const, id: next++, shape: like.shape, dtype: 'f32' as const }
+    const o = out ?? { kind: 'var' as const, id: fresh(), shape: like.shape, dtype: 'f32' as const }
     eqns.push({ prim, inputs, params, outputs: [o], loc: e.loc })
     producer.set(o.id, eqns[eqns.length - 1])
     if (nonnegative) nonneg.add(o.id)

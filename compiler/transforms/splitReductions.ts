@@ -5,11 +5,12 @@
  * slow, and less accurate than summing rows first.
  */
 import type { Eqn, Graph, Var } from '../ir/types.js'
+import { freshIds } from './rewrite.js'
 
 const REDUCTIONS = new Set(['reduce_sum', 'reduce_max', 'reduce_min'])
 
 export function splitReductions(g: Graph, minElements = 1 << 16): Graph {
-  let next = 1 + Math.max(0, ...g.inputs.map((v) => v.id), ...g.eqns.flatMap((e) => e.outputs.map((v) => v.id)))
+  const fresh = freshIds(g)
   const eqns: Eqn[] = []
   for (const e of g.eqns) {
     const x = e.inputs[0]
@@ -24,7 +25,7 @@ export function splitReductions(g: Graph, minElements = 1 << 16): Graph {
       eqns.push(e)
       continue
     }
-    const rows: Var = { kind: 'var', id: next++, shape: x.shape.slice(0, -1), dtype: e.outputs[0].dtype }
+    const rows: Var = { kind: 'var', id: fresh(), shape: x.shape.slice(0, -1), dtype: e.outputs[0].dtype }
     eqns.push({ ...e, params: { ...e.params, axes: [last] }, outputs: [rows] })
     eqns.push({ ...e, inputs: [rows], params: { ...e.params, axes: axes.filter((a) => a !== last) } })
   }

@@ -7,10 +7,11 @@
  * model (its gather weight) decides.
  */
 import type { Eqn, Graph, Var } from '../ir/types.js'
+import { freshIds } from './rewrite.js'
 
 /** The graph with the transposes added, and the ids of the yᵀ variables (materialization candidates). */
 export function transposedOperands(g: Graph): { graph: Graph; layouts: Set<number> } {
-  let next = 1 + Math.max(0, ...g.inputs.map((v) => v.id), ...g.eqns.flatMap((e) => e.outputs.map((v) => v.id)))
+  const fresh = freshIds(g)
   const layouts = new Set<number>()
   const eqns: Eqn[] = []
   for (const e of g.eqns) {
@@ -22,8 +23,8 @@ export function transposedOperands(g: Graph): { graph: Graph; layouts: Set<numbe
     const rank = y.shape.length
     const perm = [...y.shape.keys()]
     ;[perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2]
-    const yT: Var = { kind: 'var', id: next++, shape: perm.map((p) => y.shape[p]), dtype: y.dtype }
-    const yTT: Var = { kind: 'var', id: next++, shape: y.shape, dtype: y.dtype }
+    const yT: Var = { kind: 'var', id: fresh(), shape: perm.map((p) => y.shape[p]), dtype: y.dtype }
+    const yTT: Var = { kind: 'var', id: fresh(), shape: y.shape, dtype: y.dtype }
     eqns.push({ prim: 'transpose', inputs: [y], params: { perm }, outputs: [yT], loc: e.loc })
     eqns.push({ prim: 'transpose', inputs: [yT], params: { perm }, outputs: [yTT], loc: e.loc })
     eqns.push({ ...e, inputs: [e.inputs[0], yTT] })

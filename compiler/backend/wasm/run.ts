@@ -25,7 +25,7 @@ import '../../ir/prims/index.js'
  * reductions over several axes run row by row first, and a kernel with fewer threads than
  * lanes × cores leaves the rest idle.
  */
-export const WASM_LIMITS = { launchCost: 5000, stacking: false, gatherWeight: 4, splitReductions: true, transposeOperands: true, parallelism: 4 * os.availableParallelism(), transcendental: 24, slowOp: 6, cached: 1, streamed: 6, maxStoredElements: 2 ** 24 }
+export const WASM_LIMITS = { launchCost: 5000, stacking: false, gatherWeight: 4, splitReductions: true, transposeOperands: true, parallelism: 4 * os.availableParallelism(), transcendental: 24, slowOp: 6, cached: 1, streamed: 6, memoryBudget: 3 * 2 ** 27 }
 
 
 type Run = (...args: number[]) => void
