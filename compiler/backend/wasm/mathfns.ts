@@ -30,8 +30,16 @@ export function emitExp(L: Lanes, x: number): void {
   L.get(c).konst(LOG2E).mul().konst(ROUNDER).add().set(t)
   L.get(t).konst(ROUNDER).sub().set(n)
   L.get(c).get(n).konst(LN2_HI).mul().sub().get(n).konst(LN2_LO).mul().sub().set(r)
-  // p = poly(r)·r² + r + 1, scaled by 2ⁿ built from exponent bits: (n + 127) << 23
-  L.poly(r, EXP_POLY).get(r).mul().get(r).mul().get(r).add().konst(1).add()
+  // p = poly(r)·r² + r + 1, the degree-5 poly by Estrin's scheme (three short chains instead of
+  // Horner's one long one, so consecutive exps overlap), scaled by 2ⁿ from exponent bits: (n + 127) << 23
+  const [r2, r4] = [L.temp(), L.temp()]
+  const [c0, c1, c2, c3, c4, c5] = EXP_POLY
+  L.get(r).get(r).mul().set(r2)
+  L.get(r2).get(r2).mul().set(r4)
+  L.konst(c0).get(r).mul().konst(c1).add().get(r4).mul()
+  L.konst(c2).get(r).mul().konst(c3).add().get(r2).mul().add()
+  L.konst(c4).get(r).mul().konst(c5).add().add()
+  L.get(r2).mul().get(r).add().konst(1).add()
   L.get(t).bits().intConst(127 - ROUNDER_BITS).intAdd().intShl(23).fromBits().mul()
   // below the normal range: 0 (NaN compares false and passes through)
   const v = L.temp()
