@@ -5,7 +5,7 @@
  * in-wasm exp / log / tanh against Math in float64 (values and special cases).
  */
 import { afterAll, describe, expect, test } from 'vitest'
-import { WasmRuntime, WASM_LIMITS } from '../compiler/backend/wasm/run.js'
+import { WasmRuntime, WASM_LIMITS, wasmLimits } from '../compiler/backend/wasm/run.js'
 import { tileFor } from '../compiler/backend/wasm/codegen.js'
 import { lowerGraph, type BackendLimits } from '../compiler/fusion/lower.js'
 import { interpret } from '../compiler/ir/interpret.js'
@@ -87,6 +87,26 @@ test('the CPU cost model stores paperField’s N×(P+M) matrices while they fit 
   expect(WASM_LIMITS.memoryBudget).toBe(3 * 2 ** 27)
   for (const n of [4096, 16384]) expect(sum(stored(n)), `N = ${n}`).toBeLessThanOrEqual(3 * 2 ** 27)
   expect(Math.max(...stored(32768))).toBeLessThan(32768 * 4)
+})
+
+test('DRIFT_MEMORY_BUDGET sets the budget in MiB; a bad value is an error naming the variable', () => {
+  const before = process.env.DRIFT_MEMORY_BUDGET
+  try {
+    process.env.DRIFT_MEMORY_BUDGET = '64'
+    expect(wasmLimits().memoryBudget).toBe(2 ** 24)
+    const spec = lower(rootPath('stdlib/fields/paper.ts'), 'paperField', [T([4096, 2]), T([4096, 2]), T([4096, 2]), T([])])
+    const { plan } = lowerGraph(spec.graph, {}, wasmLimits())
+    expect(Math.max(...plan.buffers.map((b) => b.shape.reduce((x, y) => x * y, 1)))).toBeLessThan(4096 * 4)
+    for (const bad of ['abc', '-1', '1e9']) {
+      process.env.DRIFT_MEMORY_BUDGET = bad
+      expect(() => wasmLimits(), bad).toThrow(/DRIFT_MEMORY_BUDGET must be a number of MiB/)
+    }
+    delete process.env.DRIFT_MEMORY_BUDGET
+    expect(wasmLimits().memoryBudget).toBe(WASM_LIMITS.memoryBudget)
+  } finally {
+    if (before === undefined) delete process.env.DRIFT_MEMORY_BUDGET
+    else process.env.DRIFT_MEMORY_BUDGET = before
+  }
 })
 
 test('a long reduction over a whole matrix runs row by row first (two kernels, the first a thread per row)', () => {

@@ -16,7 +16,7 @@ import { planToJson } from '../kernel/serialize.js'
 import { emitKernel } from '../backend/gpujs/emit.js'
 import type { ArgInfo, EntryInfo, Manifest } from './runtime.js'
 import { compileKernel } from '../backend/wasm/codegen.js'
-import { WASM_LIMITS } from '../backend/wasm/run.js'
+import { wasmLimits } from '../backend/wasm/run.js'
 import { sizeOf } from '../ir/shape.js'
 
 const RUNTIME_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime.ts')
@@ -47,7 +47,7 @@ export async function compileToDir(s: Specialized, specs: ArgSpec[], names: stri
   put(`${s.name}.kernels.txt`, printPlan(plan, { code: true }) + '\n')
   put(`${s.name}.kernels.js`, plan.steps.flatMap((st) => (st.k === 'launch' ? [`// ${st.kernel.name}\nexport const ${st.kernel.name} = ${emitKernel(st.kernel)}\n`] : [])).join('\n'))
   // the wasm backend's plan (no stacking, cheap launches) and its kernels as WebAssembly binaries
-  const wasmPlan = lowerGraph(s.graph, {}, WASM_LIMITS).plan
+  const wasmPlan = lowerGraph(s.graph, {}, wasmLimits()).plan
   put(`${s.name}.wasm-plan.json`, planToJson(wasmPlan))
   const sizes = new Map(wasmPlan.buffers.map((b) => [b.name, sizeOf(b.shape)]))
   for (const st of wasmPlan.steps) if (st.k === 'launch') putBytes(`${s.name}.${st.kernel.name}.wasm`, compileKernel(st.kernel, sizes).bytes)

@@ -10,7 +10,7 @@ import { structuralHash } from '../ir/hash.js'
 import { UsageError, parseAssignments, specFor } from './shapes.js'
 import { lowerGraph } from '../fusion/lower.js'
 import { compileKernel } from '../backend/wasm/codegen.js'
-import { WASM_LIMITS } from '../backend/wasm/run.js'
+import { wasmLimits } from '../backend/wasm/run.js'
 import { printPlan } from '../kernel/print.js'
 import { emitKernel } from '../backend/gpujs/emit.js'
 import { toGLSL, toWGSL } from '../backend/gpujs/translate.js'
@@ -78,7 +78,7 @@ export function inspect(a: InspectArgs, out: (s: string) => void): void {
   }
   if (a.dump === 'wasm') {
     // the plan lowered for the wasm backend, and how each kernel is tiled
-    const { plan, explain } = lowerGraph(graph, {}, WASM_LIMITS)
+    const { plan, explain } = lowerGraph(graph, {}, wasmLimits())
     const sizes = new Map(plan.buffers.map((b) => [b.name, b.shape.reduce((x, y) => x * y, 1)]))
     out(printPlan(plan, { code: true }))
     for (const s of plan.steps)

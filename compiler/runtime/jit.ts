@@ -9,7 +9,7 @@ import { argSpec, flattenInputs } from './signature.js'
 import { currentBackend, gpujsRuntime, wasmRuntime, type Backend } from './backend.js'
 import { lowerGraph, type BackendLimits } from '../fusion/lower.js'
 import { limitsFor } from '../backend/gpujs/run.js'
-import { WASM_LIMITS } from '../backend/wasm/run.js'
+import { wasmLimits } from '../backend/wasm/run.js'
 import type { Plan } from '../kernel/types.js'
 
 export class DslCompileError extends Error {
@@ -66,7 +66,7 @@ export function unflatten(tree: TreeDef, leaves: NDArray[], precision: Precision
 const plans = new WeakMap<Specialized, Map<string, Plan>>()
 /** The kernel plan of a specialization for a backend (lowered once per process). */
 /** What the fusion of `backend` may bind, and how its cost model weighs work. */
-export const limitsOf = (backend: Exclude<Backend, 'interpreter'>): BackendLimits => (backend === 'wasm' ? WASM_LIMITS : limitsFor(backend))
+export const limitsOf = (backend: Exclude<Backend, 'interpreter'>): BackendLimits => (backend === 'wasm' ? wasmLimits() : limitsFor(backend))
 
 export function planOf(s: Specialized, backend: Exclude<Backend, 'interpreter'>): Plan {
   let byBackend = plans.get(s)

@@ -8,6 +8,7 @@ import type { NDArray } from '../../ir/ndarray.js'
 import { sizeOf } from '../../ir/shape.js'
 import { BackendError, describeKernel, placeInputs, planOutputs, runHostStep, scalarInputs } from '../../runtime/planIO.js'
 import type { Kernel, Plan } from '../../kernel/types.js'
+import type { BackendLimits } from '../../fusion/lower.js'
 import { emitKernel } from '../gpujs/emit.js'
 import os from 'node:os'
 import v8 from 'node:v8'
@@ -19,13 +20,42 @@ import { HOST_MATH } from './imports.js'
 import { layoutPlan, type Layout } from './layout.js'
 import '../../ir/prims/index.js'
 
+/** Elements the plans may store, all buffers together, by default: 1.5 GiB of the 2 GiB memory. */
+const DEFAULT_BUDGET = 3 * 2 ** 27
+
+/** DRIFT_MEMORY_BUDGET (MiB) as elements, else the default. */
+function memoryBudget(): number {
+  const v = process.env.DRIFT_MEMORY_BUDGET
+  if (v === undefined || v === '') return DEFAULT_BUDGET
+  const mib = Number(v)
+  if (!Number.isFinite(mib) || mib < 0 || mib > (MAX_PAGES * 65536) / 2 ** 20)
+    throw new BackendError(`DRIFT_MEMORY_BUDGET must be a number of MiB from 0 to ${(MAX_PAGES * 65536) / 2 ** 20}, got '${v}' (e.g. DRIFT_MEMORY_BUDGET=64: no N×N matrix is stored from N = 4096 on)`)
+  return (mib * 2 ** 20) / 4
+}
+
 /**
  * For the fusion stage: a launch is a function call (~a microsecond), kernels are not stacked,
  * a load that is not contiguous along the vector lanes costs one load per lane, and long
  * reductions over several axes run row by row first, and a kernel with fewer threads than
- * lanes × cores leaves the rest idle.
+ * lanes × cores leaves the rest idle. The weights are the CPU's (docs/compiler.md), and the
+ * buffers a plan stores stay within the memory budget.
  */
-export const WASM_LIMITS = { launchCost: 5000, stacking: false, gatherWeight: 4, splitReductions: true, transposeOperands: true, parallelism: 4 * os.availableParallelism(), transcendental: 24, slowOp: 6, cached: 1, streamed: 6, memoryBudget: 3 * 2 ** 27 }
+export const WASM_LIMITS = {
+  launchCost: 5000,
+  stacking: false,
+  gatherWeight: 4,
+  splitReductions: true,
+  transposeOperands: true,
+  parallelism: 4 * os.availableParallelism(),
+  transcendental: 24,
+  slowOp: 6,
+  cached: 1,
+  streamed: 6,
+  memoryBudget: DEFAULT_BUDGET,
+}
+
+/** WASM_LIMITS with the memory budget DRIFT_MEMORY_BUDGET asks for (read on every call: a bad value is a BackendError where it is used). */
+export const wasmLimits = (): BackendLimits => ({ ...WASM_LIMITS, memoryBudget: memoryBudget() })
 
 
 type Run = (...args: number[]) => void
