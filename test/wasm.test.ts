@@ -48,6 +48,12 @@ describe('tiles', () => {
     check('softmaxes', [[131, 3], [67, 3]], runtime, 1e-5 * 200)
   })
 
+  test('a narrow output whose loop recomputes a shared inner loop (a distance) takes whole rows as tiles', () => {
+    const plan = check('distanceWeighted', [[37, 16], [70, 16], [70, 24]], threaded, 1e-5 * 70)
+    const last = plan.steps.filter((s) => s.k === 'launch').pop()!
+    expect(last.k === 'launch' && tileFor(last.kernel)).toEqual({ axis: 'x', vec: true, cols: 6, rows: 1 })
+  })
+
   test('divergent column ranges (concat along x at odd widths)', () => {
     check('columns', [[19, 7]], single, 1e-6)
   })

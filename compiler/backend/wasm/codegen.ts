@@ -25,11 +25,14 @@ export const grid = (k: Kernel) => ({ X: k.threads[0], Y: k.threads[1] ?? 1, Z: 
  * Tile choice. Vectors run along x when it has four threads or more, else along y. Rows are
  * register-blocked 4 deep only in kernels with loops (contractions, reductions) whose branches do
  * not depend on ty; the vector axis takes 2 groups (x: 2 column groups; y: 2 row groups), and a
- * narrow x (≤ 3 threads) is taken whole (the values its columns share are computed once).
+ * narrow x (≤ 3 threads) is taken whole (the values its columns share are computed once), and so
+ * is a row of up to 64 threads whose loop contains an inner loop all its columns share.
  */
 export function tileFor(k: Kernel, a = analyze(k)): TileShape {
   const { X, Y } = grid(k)
   const blockRows = a.hasLoop && (a.branchDep & DY) === 0
+  // a narrow row (≤ 64 columns) whose loop recomputes the same inner loop for every column: one tile per row
+  if (X >= 8 && X <= 64 && a.sharedInnerLoop) return { axis: 'x', vec: true, cols: Math.floor(X / 4), rows: 1 }
   if (X >= 4) return { axis: 'x', vec: true, cols: X >= 8 ? 2 : 1, rows: Y >= 4 && blockRows ? 4 : 1 }
   const blockCols = (a.branchDep & DX) === 0 ? X : 1
   if (Y >= 4) return { axis: 'y', vec: true, cols: blockCols, rows: Y >= 16 && blockRows ? 4 : Y >= 8 ? 2 : 1 }
