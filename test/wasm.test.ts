@@ -48,6 +48,12 @@ describe('tiles', () => {
     check('softmaxes', [[131, 3], [67, 3]], runtime, 1e-5 * 200)
   })
 
+  test('a select in a matmul epilogue (lane by lane, not a branch) keeps the 4-row register blocking', () => {
+    const plan = check('gatedMatmul', [[37, 29], [29, 43], [37, 43]], threaded, 1e-5 * 29)
+    const [k] = plan.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
+    expect(tileFor(k)).toEqual({ axis: 'x', vec: true, cols: 2, rows: 4 })
+  })
+
   test('a narrow output whose loop recomputes a shared inner loop (a distance) takes whole rows as tiles', () => {
     const plan = check('distanceWeighted', [[37, 16], [70, 16], [70, 24]], threaded, 1e-5 * 70)
     const last = plan.steps.filter((s) => s.k === 'launch').pop()!

@@ -17,7 +17,7 @@ export interface Analysis {
   vars: Map<string, Dep>
   /** Let variables whose value is integer index arithmetic, with that value. */
   intLets: Map<string, KExpr>
-  /** Does any branch condition (if or select) vary with ty / with tx? */
+  /** Does any branch condition vary with ty / with tx? (Selects are not branches: both sides run, lane by lane.) */
   branchDep: Dep
   /** Does the body contain a loop? */
   hasLoop: boolean
@@ -38,7 +38,6 @@ export function analyze(k: Kernel): Analysis {
     walk(k.body, 0, a)
     changed = JSON.stringify([...a.vars]) !== before
   }
-  a.branchDep |= condDeps(k.result, a)
   a.sharedInnerLoop = innerLoops(k.body, 0).some((l) => l.n > 4 && setsIn(l.body).every((name) => ((a.vars.get(name) ?? 0) & DX) === 0))
   return a
 }
@@ -61,12 +60,10 @@ function walk(ss: KStmt[], ctrl: Dep, a: Analysis): void {
       case 'let':
         a.vars.set(s.name, (a.vars.get(s.name) ?? 0) | depOf(s.value, a) | ctrl)
         if (isIntExpr(s.value, a)) a.intLets.set(s.name, s.value)
-        a.branchDep |= condDeps(s.value, a)
         break
       case 'set':
         a.vars.set(s.name, (a.vars.get(s.name) ?? 0) | depOf(s.value, a) | ctrl)
         a.intLets.delete(s.name)
-        a.branchDep |= condDeps(s.value, a)
         break
       case 'for':
         a.hasLoop = true
@@ -75,7 +72,7 @@ function walk(ss: KStmt[], ctrl: Dep, a: Analysis): void {
         break
       case 'if': {
         const c = depOf(s.c, a)
-        a.branchDep |= c | condDeps(s.c, a)
+        a.branchDep |= c
         walk(s.then, ctrl | c, a)
         if (s.else) walk(s.else, ctrl | c, a)
       }
@@ -105,11 +102,6 @@ export function operands(e: KExpr): KExpr[] {
 export function depOf(e: KExpr, a: Analysis): Dep {
   if (e.k === 'ref') return e.name === 'tx' ? DX : e.name === 'ty' ? DY : (a.vars.get(e.name) ?? 0)
   return operands(e).reduce((d, x) => d | depOf(x, a), 0)
-}
-
-/** The dependence of select conditions inside an expression. */
-function condDeps(e: KExpr, a: Analysis): Dep {
-  return operands(e).reduce((d, x) => d | condDeps(x, a), e.k === 'sel' ? depOf(e.c, a) : 0)
 }
 
 const INT_BIN = new Set(['add', 'sub', 'mul'])
