@@ -219,6 +219,23 @@ describe('simplification', () => {
     )
   })
 
+  test('maxima of values scaled by constants are scaled extrema of one reduction, shared by every scale', () => {
+    const b = new GraphBuilder()
+    const d = b.addInput({ shape: [3, 4], dtype: 'f32' } as AVal, 'd')
+    // the loss's logits at three temperatures: −d/τ, each normalized by its row max
+    const maxima = [0.02, 0.05, 0.2].map((t) => b.emit1('reduce_max', [b.emit1('mul', [d, lit(-1 / t)])], { axes: [1] }))
+    const graph = b.build([...maxima, b.emit1('reduce_min', [b.emit1('mul', [lit(3), d])], { axes: [0] })])
+    const simple = simplify(graph)
+    // one row minimum of d for the three maxima, one column minimum for the last
+    expect(simple.eqns.filter((e) => e.prim.startsWith('reduce')).map((e) => [e.prim, e.params.axes])).toEqual([
+      ['reduce_min', [1]],
+      ['reduce_min', [0]],
+    ])
+    const inputs = [arr([3, 4], [0.5, -2, 3, 7, 0, 1e-3, -1e-3, 2, 9, 8, -7, 6])]
+    const want = interpret(graph, inputs, 'f32')
+    interpret(simple, inputs, 'f32').forEach((got, o) => expect(values(got)).toEqual(values(want[o])))
+  })
+
   test('division by a literal, a rank-0 value or a broadcast row becomes a multiply by one reciprocal per divisor element', () => {
     const b = new GraphBuilder()
     const x = b.addInput({ shape: [3, 4], dtype: 'f32' } as AVal, 'x')

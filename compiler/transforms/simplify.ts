@@ -2,7 +2,7 @@
  * Simplification of L1 graphs (run after autodiff and at the end of specialization):
  * identity elimination, constant folding of scalar arithmetic, algebraic identities (and
  * products of exponentials, expProducts.ts; division by shared values, reciprocals.ts;
- * square roots of nonnegative products, roots.ts),
+ * square roots of nonnegative products, roots.ts; extrema of scaled values, scaledExtrema.ts),
  * common-subexpression elimination and dead-code elimination.
  */
 import type { Atom, Eqn, Graph, Lit } from '../ir/types.js'
@@ -12,6 +12,7 @@ import { alloc } from '../ir/ndarray.js'
 import { expProducts } from './expProducts.js'
 import { reciprocals } from './reciprocals.js'
 import { roots } from './roots.js'
+import { scaledExtrema } from './scaledExtrema.js'
 
 const isLiteral = (a: Atom): a is Lit => a.kind === 'lit'
 const key = (a: Atom) => (a.kind === 'var' ? `v${a.id}` : `l${a.value}:${a.dtype}`)
@@ -123,8 +124,9 @@ export function simplify(g: Graph): Graph {
     const x = expProducts(r.graph)
     const q = reciprocals(x.graph)
     const t = roots(q.graph)
-    graph = t.graph
-    if (!r.changed && !x.changed && !q.changed && !t.changed) break
+    const m = scaledExtrema(t.graph)
+    graph = m.graph
+    if (!r.changed && !x.changed && !q.changed && !t.changed && !m.changed) break
   }
   return graph
 }

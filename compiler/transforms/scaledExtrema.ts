@@ -1,0 +1,34 @@
+/**
+ * The max (or min) of a value scaled by a constant is the scaled max (or min, for a negative
+ * constant): max(c·x) → c·max(x), max(c·x) → c·min(x) for c < 0, exactly (rounding is monotone).
+ * The drifting loss's three temperatures scale one distance matrix by −1/τ: their row maxima all
+ * become one row minimum of the distances (merged by common-subexpression elimination), read
+ * three times.
+ */
+import type { Eqn, Graph, Var } from '../ir/types.js'
+import { freshIds, producersOf } from './rewrite.js'
+
+const OTHER: Record<string, string> = { reduce_max: 'reduce_min', reduce_min: 'reduce_max' }
+
+export function scaledExtrema(g: Graph): { graph: Graph; changed: boolean } {
+  const fresh = freshIds(g)
+  const producer = producersOf(g)
+  const eqns: Eqn[] = []
+  let changed = false
+  for (const e of g.eqns) {
+    const x = e.inputs[0]
+    const p = e.prim in OTHER && x?.kind === 'var' ? producer.get(x.id) : undefined
+    const [a, b] = p?.prim === 'mul' ? p.inputs : []
+    const [v, c] = a?.kind === 'var' && b?.kind === 'lit' ? [a, b] : b?.kind === 'var' && a?.kind === 'lit' ? [b, a] : []
+    if (!v || c?.kind !== 'lit' || !(c.value !== 0 && Number.isFinite(c.value)) || v.kind !== 'var' || v.dtype !== 'f32') {
+      eqns.push(e)
+      continue
+    }
+    const out = e.outputs[0]
+    const extreme: Var = { kind: 'var', id: fresh(), shape: out.shape, dtype: out.dtype }
+    eqns.push({ ...e, prim: c.value > 0 ? e.prim : OTHER[e.prim], inputs: [v], outputs: [extreme] })
+    eqns.push({ prim: 'mul', inputs: [extreme, c], params: {}, outputs: [out], loc: e.loc })
+    changed = true
+  }
+  return { graph: { ...g, eqns }, changed }
+}
