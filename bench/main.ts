@@ -259,6 +259,12 @@ if (values.only && fs.existsSync(jsonPath)) {
     if (old.meta.quick === quick) {
       results.workloads = old.workloads.filter((w) => !only.includes(w.name))
       if (!only.includes('scaling') && old.scaling) results.scaling = old.scaling
+      // which run each kept workload comes from: the old file's own run, or one it kept from
+      const kept = [...results.workloads.map((w) => w.name), ...(results.scaling ? ['scaling'] : [])]
+      const inherited = (old.meta.earlier ?? []).map((e) => ({ ...e, workloads: e.workloads.filter((w) => kept.includes(w)) }))
+      const own = kept.filter((w) => !inherited.some((e) => e.workloads.includes(w)))
+      const earlier = [{ workloads: own, command: old.meta.command, commit: old.meta.commit, date: old.meta.date }, ...inherited].filter((e) => e.workloads.length)
+      if (earlier.length) results.meta.earlier = earlier
     }
   } catch {
     // unreadable: start afresh

@@ -24,6 +24,8 @@ export interface BenchResults {
     commit?: string
     runs: number
     notes?: string[]
+    /** Where the workloads that `--only` runs kept come from. */
+    earlier?: { workloads: string[]; command: string; commit?: string; date: string }[]
   }
   workloads: WorkloadResult[]
   scaling?: ScalingResult
@@ -146,6 +148,7 @@ export function renderAll(r: BenchResults): string {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}. Floor: ${m.peakGflops} GFLOP/s.`,
   ]
+  for (const e of m.earlier ?? []) head[0] += ` ${e.workloads.join(', ')}: from \`${e.command}\`${e.commit ? ` at ${e.commit}` : ''}, ${e.date}.`
   if (m.notes?.length) head.push(m.notes.map((n) => `- ${n}`).join('\n'))
   return [...head, ...r.workloads.map((w) => renderWorkload(w, m.runs)), ...(r.scaling ? [renderScaling(r.scaling)] : [])].join('\n\n')
 }
