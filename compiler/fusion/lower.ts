@@ -245,7 +245,14 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
   const best = fewest.current <= most.current ? fewest : most
   const materialized = best.set
   for (const [id, r] of best.reasons) why.set(id, r)
-  const explain = candidates.filter(({ o }) => !materialized.has(o.id)).map(({ o }) => `${nameOf(o)}: recomputed where it is read (storing it would not lower the estimated work)`)
+  const storedElements = elements(materialized)
+  const explain = candidates
+    .filter(({ o }) => !materialized.has(o.id))
+    .map(({ o }) =>
+      storedElements + sizeOf(o.shape) > budget
+        ? `${nameOf(o)}: recomputed where it is read (storing it would take the plan's stored buffers past the backend's memory budget of ${fmt(budget)} elements)`
+        : `${nameOf(o)}: recomputed where it is read (storing it would not lower the estimated work)`,
+    )
 
   // 2. stack sibling kernels of one shape
   const groupKernels = new Map<string, Kernel>()

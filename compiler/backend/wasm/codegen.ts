@@ -24,9 +24,10 @@ export const grid = (k: Kernel) => ({ X: k.threads[0], Y: k.threads[1] ?? 1, Z: 
 /**
  * Tile choice. Vectors run along x when it has four threads or more, else along y. Rows are
  * register-blocked 4 deep only in kernels with loops (contractions, reductions) whose branches do
- * not depend on ty (a select is not a branch: the SiLU gradient's sign test after a matmul keeps it); the vector axis takes 2 groups (x: 2 column groups; y: 2 row groups), and a
- * narrow x (≤ 3 threads) is taken whole (the values its columns share are computed once), and so
- * is a row of up to 64 threads whose loop contains an inner loop all its columns share.
+ * not depend on ty (a select is not a branch: the SiLU gradient's sign test after a matmul keeps
+ * the blocking); the vector axis takes 2 groups (x: 2 column groups; y: 2 row groups). A narrow x
+ * (≤ 3 threads) is taken whole (the values its columns share are computed once), and so is a row
+ * of up to 64 threads whose loop contains an inner loop all its columns share.
  */
 export function tileFor(k: Kernel, a = analyze(k)): TileShape {
   const { X, Y } = grid(k)

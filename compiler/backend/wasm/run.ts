@@ -192,7 +192,7 @@ export class WasmRuntime {
 }
 
 /** A table of the kernels that took the most time (DRIFT_PROFILE=1 prints it at exit); the median excludes a kernel's first call (memory first touched, worker modules instantiated). */
-export function profileTable(profile: Map<string, KernelTime>, top = 40): string {
+export function profileTable(profile: Map<string, KernelTime>, top = 20): string {
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
   const median = (xs: number[]) => {
     const s = (xs.length > 1 ? xs.slice(1) : xs).sort((a, b) => a - b)
