@@ -107,8 +107,10 @@ test('DRIFT_MEMORY_BUDGET sets the budget in MiB; a bad value is an error naming
     process.env.DRIFT_MEMORY_BUDGET = '64'
     expect(wasmLimits().memoryBudget).toBe(2 ** 24)
     const spec = lower(rootPath('stdlib/fields/paper.ts'), 'paperField', [T([4096, 2]), T([4096, 2]), T([4096, 2]), T([])])
-    const { plan } = lowerGraph(spec.graph, {}, wasmLimits())
+    const { plan, explain } = lowerGraph(spec.graph, {}, wasmLimits())
     expect(Math.max(...plan.buffers.map((b) => b.shape.reduce((x, y) => x * y, 1)))).toBeLessThan(4096 * 4)
+    // --explain names the budget as the reason the pairwise matrices are recomputed
+    expect(explain.some((line) => line.includes('memory budget of 1.68e+7 elements'))).toBe(true)
     for (const bad of ['abc', '-1', '1e9']) {
       process.env.DRIFT_MEMORY_BUDGET = bad
       expect(() => wasmLimits(), bad).toThrow(/DRIFT_MEMORY_BUDGET must be a number of MiB/)
