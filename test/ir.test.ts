@@ -236,6 +236,24 @@ describe('simplification', () => {
     interpret(simple, inputs, 'f32').forEach((got, o) => expect(values(got)).toEqual(values(want[o])))
   })
 
+  test('a row scale of a matmul operand comes out of the product, in either operand order', () => {
+    const b = new GraphBuilder()
+    const a = b.addInput({ shape: [3, 5], dtype: 'f32' } as AVal, 'a')
+    const r = b.addInput({ shape: [3, 1], dtype: 'f32' } as AVal, 'r')
+    const c = b.addInput({ shape: [3, 5], dtype: 'f32' } as AVal, 'c')
+    const y = b.addInput({ shape: [5, 2], dtype: 'f32' } as AVal, 'y')
+    const scale = b.emit1('broadcast', [r], { shape: [3, 5] })
+    // a column scale (c ⊙ a) is not a row scale: it stays inside
+    const graph = b.build([b.emit1('matmul', [b.emit1('mul', [a, scale]), y]), b.emit1('matmul', [b.emit1('mul', [scale, a]), y]), b.emit1('matmul', [b.emit1('mul', [c, a]), y])])
+    const simple = simplify(graph)
+    const operands = simple.eqns.filter((e) => e.prim === 'matmul').map((e) => e.inputs.map((v) => (v.kind === 'var' ? v.shape : [])))
+    expect(simple.eqns.filter((e) => e.prim === 'matmul')[0].inputs[0]).toEqual(a)
+    expect(operands).toHaveLength(2) // the two row-scaled products share one a·y
+    const inputs = [arr([3, 5], Array.from({ length: 15 }, (_, k) => k - 7)), arr([3, 1], [0.5, -2, 3]), arr([3, 5], Array.from({ length: 15 }, (_, k) => (k % 4) - 1.5)), arr([5, 2], [1, -1, 2, 0.5, -3, 4, 0, 1, 2, 2])]
+    const want = interpret(graph, inputs, 'f64')
+    interpret(simple, inputs, 'f64').forEach((got, o) => values(got).forEach((v, i) => expect(v).toBeCloseTo(values(want[o])[i], 12)))
+  })
+
   test('division by a literal, a rank-0 value or a broadcast row becomes a multiply by one reciprocal per divisor element', () => {
     const b = new GraphBuilder()
     const x = b.addInput({ shape: [3, 4], dtype: 'f32' } as AVal, 'x')

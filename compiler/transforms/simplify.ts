@@ -2,7 +2,8 @@
  * Simplification of L1 graphs (run after autodiff and at the end of specialization):
  * identity elimination, constant folding of scalar arithmetic, algebraic identities (and
  * products of exponentials, expProducts.ts; division by shared values, reciprocals.ts;
- * square roots of nonnegative products, roots.ts; extrema of scaled values, scaledExtrema.ts),
+ * square roots of nonnegative products, roots.ts; extrema of scaled values, scaledExtrema.ts;
+ * row scales out of matrix products, scaledMatmuls.ts),
  * common-subexpression elimination and dead-code elimination.
  */
 import type { Atom, Eqn, Graph, Lit } from '../ir/types.js'
@@ -13,6 +14,7 @@ import { expProducts } from './expProducts.js'
 import { reciprocals } from './reciprocals.js'
 import { roots } from './roots.js'
 import { scaledExtrema } from './scaledExtrema.js'
+import { scaledMatmuls } from './scaledMatmuls.js'
 
 const isLiteral = (a: Atom): a is Lit => a.kind === 'lit'
 const key = (a: Atom) => (a.kind === 'var' ? `v${a.id}` : `l${a.value}:${a.dtype}`)
@@ -125,8 +127,9 @@ export function simplify(g: Graph): Graph {
     const q = reciprocals(x.graph)
     const t = roots(q.graph)
     const m = scaledExtrema(t.graph)
-    graph = m.graph
-    if (!r.changed && !x.changed && !q.changed && !t.changed && !m.changed) break
+    const c = scaledMatmuls(m.graph)
+    graph = c.graph
+    if (!r.changed && !x.changed && !q.changed && !t.changed && !m.changed && !c.changed) break
   }
   return graph
 }
