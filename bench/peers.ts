@@ -37,6 +37,22 @@ export const TFJS = 'tfjs-wasm'
 export const JAXJS = 'jax-js wasm'
 export const PLAIN = 'plain JS'
 
+/**
+ * One end-to-end tfjs call: `compute` on the input tensors (made from host arrays inside the
+ * timed call, as a user's would be), every output read back to the host in order, and all of
+ * them disposed.
+ */
+export async function tfRun<I extends TF.Tensor[]>(tf: typeof TF, inputs: [...I], compute: (...xs: I) => TF.Tensor[]): Promise<Float32Array[]> {
+  const outs = compute(...inputs)
+  try {
+    const data: Float32Array[] = []
+    for (const o of outs) data.push((await o.data()) as Float32Array)
+    return data
+  } finally {
+    tf.dispose([...inputs, ...outs])
+  }
+}
+
 /** A peer whose engine failed to start: every call rejects with the reason. */
 const unavailable = (name: string, e: unknown): Impl => ({ name, group: 'peer', run: () => Promise.reject(e) })
 

@@ -1,7 +1,7 @@
 /** Workload 5: a five-op elementwise chain over 4M elements (one fused kernel in drift). */
 import type { Array as JaxArray } from '@jax-js/jax'
 import { driftImpls, gauss, type Case, type Impl, type Workload } from '../harness.js'
-import { jax, JAXJS, peer, PLAIN, TFJS, tfjs } from '../peers.js'
+import { jax, JAXJS, peer, PLAIN, TFJS, tfjs, tfRun } from '../peers.js'
 import { chain as chainDsl } from './kernels.js'
 
 const at = (n: number): Case => ({ size: { elements: n }, flops: 8 * n })
@@ -32,16 +32,13 @@ export const chain: Workload = {
     impls.push(
       await peer(TFJS, async () => {
         const tf = await tfjs()
-        return async () => {
-          const [ta, tb] = [tf.tensor1d(ha), tf.tensor1d(hb)]
-          const out = tf.tidy(() => {
-            const x1 = ta.mul(1.5).add(tb)
-            return x1.mul(x1).sub(ta).abs().sqrt().mul(tb).add(0.5)
-          })
-          const data = (await out.data()) as Float32Array
-          tf.dispose([ta, tb, out])
-          return [data]
-        }
+        return () =>
+          tfRun(tf, [tf.tensor1d(ha), tf.tensor1d(hb)], (ta, tb) => [
+            tf.tidy(() => {
+              const x1 = ta.mul(1.5).add(tb)
+              return x1.mul(x1).sub(ta).abs().sqrt().mul(tb).add(0.5)
+            }),
+          ])
       }),
     )
     impls.push(

@@ -3,7 +3,7 @@ import type { Array as JaxArray } from '@jax-js/jax'
 import { Tensor } from '../../dsl/index.js'
 import { paperField } from '../../stdlib/fields/paper.js'
 import { driftImpls, gauss, type Case, type Impl, type Workload } from '../harness.js'
-import { jax, JAXJS, peer, PLAIN, TFJS, tfjs } from '../peers.js'
+import { jax, JAXJS, peer, PLAIN, TFJS, tfjs, tfRun } from '../peers.js'
 import { fieldFlops, jaxField, jsField, tfField } from './field-impls.js'
 
 const TAU = 0.05
@@ -19,13 +19,8 @@ export async function fieldImpls(n: number, d: number, backends: string[], peers
     impls.push(
       await peer(TFJS, async () => {
         const tf = await tfjs()
-        return async () => {
-          const [tx, tp, tn] = [x, pos, neg].map((a) => tf.tensor2d(a, [n, d]))
-          const v = tfField(tf, tx, tp, tn, TAU)
-          const data = (await v.data()) as Float32Array
-          tf.dispose([tx, tp, tn, v])
-          return [data]
-        }
+        return () =>
+          tfRun(tf, [tf.tensor2d(x, [n, d]), tf.tensor2d(pos, [n, d]), tf.tensor2d(neg, [n, d])], (tx, tp, tn) => [tfField(tf, tx, tp, tn, TAU)])
       }),
     )
   }

@@ -8,7 +8,7 @@ import type * as JAX from '@jax-js/jax'
 import { Tensor } from '../../dsl/index.js'
 import { driftLoss, TEMPERATURES } from '../../stdlib/fields/driftLoss.js'
 import { driftImpls, gauss, type Case, type Impl, type Outputs, type Workload } from '../harness.js'
-import { jax, JAXJS, peer, PLAIN, TFJS, tfjs } from '../peers.js'
+import { jax, JAXJS, peer, PLAIN, TFJS, tfjs, tfRun } from '../peers.js'
 
 type JArray = JAX.Array
 const CN = 16
@@ -183,14 +183,13 @@ export const loss: Workload = {
     impls.push(
       await peer(TFJS, async () => {
         const tf = await tfjs()
-        return async () => {
-          const [g, ng, p] = [gen, neg, pos].map((t) => tf.tensor3d(t.data as Float32Array, t.shape as [number, number, number]))
-          const wt = tf.tensor1d([W])
-          const [l, perT] = tfLoss(tf, g, ng, p, wt)
-          const out = [(await l.data()) as Float32Array, (await perT.data()) as Float32Array]
-          tf.dispose([g, ng, p, wt, l, perT])
-          return out
-        }
+        const tensor3 = (t: Tensor) => tf.tensor3d(t.data as Float32Array, t.shape as [number, number, number])
+        return () =>
+          tfRun(
+            tf,
+            [tensor3(gen), tensor3(neg), tensor3(pos), tf.tensor1d([W])],
+            (g, ng, p, wt) => tfLoss(tf, g, ng, p, wt),
+          )
       }),
     )
     impls.push(

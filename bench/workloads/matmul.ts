@@ -1,7 +1,7 @@
 /** Workload 3: matmul, n×n times n×n (1024³ is the machine-peak reference of backends.md). */
 import type { Array as JaxArray } from '@jax-js/jax'
 import { driftImpls, gauss, type Case, type Impl, type Workload } from '../harness.js'
-import { jax, JAXJS, peer, PLAIN, TFJS, tfjs } from '../peers.js'
+import { jax, JAXJS, peer, PLAIN, TFJS, tfjs, tfRun } from '../peers.js'
 import { matmul as matmulDsl } from './kernels.js'
 
 const at = (n: number): Case => ({ size: { n }, flops: 2 * n ** 3 })
@@ -36,13 +36,7 @@ export const matmul: Workload = {
     impls.push(
       await peer(TFJS, async () => {
         const tf = await tfjs()
-        return async () => {
-          const [ta, tb] = [tf.tensor2d(ha, [n, n]), tf.tensor2d(hb, [n, n])]
-          const tc = tf.matMul(ta, tb)
-          const out = (await tc.data()) as Float32Array
-          tf.dispose([ta, tb, tc])
-          return [out]
-        }
+        return () => tfRun(tf, [tf.tensor2d(ha, [n, n]), tf.tensor2d(hb, [n, n])], (ta, tb) => [tf.matMul(ta, tb)])
       }),
     )
     impls.push(
