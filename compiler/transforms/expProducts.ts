@@ -7,21 +7,17 @@
  * where every operand has the product's shape (elementwise, no implicit broadcast), and not to a
  * square.
  */
-import type { Atom, Eqn, Graph, Var } from '../ir/types.js'
+import type { Atom, Graph } from '../ir/types.js'
 import { sameShape } from '../ir/shape.js'
-import { freshIds, producersOf } from './rewrite.js'
+import { rewriteEach } from './rewrite.js'
 
 interface ExpTerm {
   arg: Atom
   divisor?: Atom
 }
 
-export function expProducts(g: Graph): { graph: Graph; changed: boolean } {
-  const freshId = freshIds(g)
-  const producer = producersOf(g)
-  const eqns: Eqn[] = []
-  let changed = false
-  for (const e of g.eqns) {
+export const expProducts = (g: Graph) =>
+  rewriteEach(g, (e, { producer, emit, emitInto }) => {
     const out = e.outputs[0]
     const fits = (a: Atom | undefined) => !!a && (a.kind === 'lit' || (sameShape(a.shape, out.shape) && a.dtype === 'f32'))
     const term = (a: Atom): ExpTerm | undefined => {
@@ -35,20 +31,13 @@ export function expProducts(g: Graph): { graph: Graph; changed: boolean } {
     const [a, b] = e.inputs
     const square = a?.kind === 'var' && b?.kind === 'var' && a.id === b.id
     const [u, v] = e.prim === 'mul' && out.dtype === 'f32' && !square ? e.inputs.map(term) : []
-    if (!u || !v) {
-      eqns.push(e)
-      continue
-    }
-    const fresh = (): Var => ({ kind: 'var', id: freshId(), shape: out.shape, dtype: 'f32' })
-    const emit = (prim: string, inputs: Atom[], to = fresh()): Var => {
-      eqns.push({ prim, inputs, params: {}, outputs: [to], loc: e.loc })
-      return to
-    }
-    const sum = emit('add', [u.arg, v.arg])
+    if (!u || !v) return false
+    const sum = emit('add', [u.arg, v.arg], out.shape)
     const divisors = [u.divisor, v.divisor].filter((d): d is Atom => d !== undefined)
-    if (divisors.length === 0) emit('exp', [sum], out)
-    else emit('div', [divisors.length === 2 ? emit('div', [emit('exp', [sum]), divisors[0]]) : emit('exp', [sum]), divisors[divisors.length - 1]], out)
-    changed = true
-  }
-  return { graph: { ...g, eqns }, changed }
-}
+    if (divisors.length === 0) emitInto(out, 'exp', [sum])
+    else {
+      const quotient = divisors.slice(0, -1).reduce<Atom>((q, d) => emit('div', [q, d], out.shape), emit('exp', [sum], out.shape))
+      emitInto(out, 'div', [quotient, divisors[divisors.length - 1]])
+    }
+    return true
+  })

@@ -1,5 +1,9 @@
-/** What graph rewrites that add equations share: fresh variable ids, and each variable's producer. */
-import type { Eqn, Graph } from '../ir/types.js'
+/**
+ * What graph rewrites share: a pass over the equations that keeps each one or replaces it by
+ * equations it emits (new variables get fresh ids, new equations the replaced one's source
+ * location), with the producer of every variable at hand.
+ */
+import type { Atom, DType, Eqn, Graph, Var } from '../ir/types.js'
 
 /** A source of variable ids not used in `g`. */
 export function freshIds(g: Graph): () => number {
@@ -14,4 +18,46 @@ export function producersOf(g: Graph): Map<number, Eqn> {
   const m = new Map<number, Eqn>()
   for (const e of g.eqns) for (const o of e.outputs) m.set(o.id, e)
   return m
+}
+
+export interface Rewriter {
+  /** The producer of each variable of the graph being rewritten. */
+  producer: Map<number, Eqn>
+  /** Append prim(inputs) into a new variable of this shape (f32 unless given); returns it. */
+  emit(prim: string, inputs: Atom[], shape: number[], params?: Record<string, unknown>, dtype?: DType): Var
+  /** Append prim(inputs) into `out` (the replaced equation's output). */
+  emitInto(out: Var, prim: string, inputs: Atom[], params?: Record<string, unknown>): void
+}
+
+/**
+ * `g` with every equation for which `rule` returns true replaced by what the rule emitted (ending
+ * with an equation into the replaced one's output), and every other kept as it is.
+ */
+export function rewriteEach(g: Graph, rule: (e: Eqn, r: Rewriter) => boolean): { graph: Graph; changed: boolean } {
+  const fresh = freshIds(g)
+  const eqns: Eqn[] = []
+  let changed = false
+  let current: Eqn | undefined
+  const emitInto = (out: Var, prim: string, inputs: Atom[], params: Record<string, unknown> = {}) => {
+    eqns.push({ prim, inputs, params, outputs: [out], ...(current?.loc ? { loc: current.loc } : {}) })
+  }
+  const r: Rewriter = {
+    producer: producersOf(g),
+    emit: (prim, inputs, shape, params = {}, dtype = 'f32') => {
+      const out: Var = { kind: 'var', id: fresh(), shape, dtype }
+      emitInto(out, prim, inputs, params)
+      return out
+    },
+    emitInto,
+  }
+  for (const e of g.eqns) {
+    const start = eqns.length
+    current = e
+    if (rule(e, r)) changed = true
+    else {
+      eqns.length = start
+      eqns.push(e)
+    }
+  }
+  return { graph: { ...g, eqns }, changed }
 }

@@ -5,30 +5,19 @@
  * become one row minimum of the distances (merged by common-subexpression elimination), read
  * three times.
  */
-import type { Eqn, Graph, Var } from '../ir/types.js'
-import { freshIds, producersOf } from './rewrite.js'
+import type { Graph } from '../ir/types.js'
+import { rewriteEach } from './rewrite.js'
 
 const OTHER: Record<string, string> = { reduce_max: 'reduce_min', reduce_min: 'reduce_max' }
 
-export function scaledExtrema(g: Graph): { graph: Graph; changed: boolean } {
-  const fresh = freshIds(g)
-  const producer = producersOf(g)
-  const eqns: Eqn[] = []
-  let changed = false
-  for (const e of g.eqns) {
+export const scaledExtrema = (g: Graph) =>
+  rewriteEach(g, (e, { producer, emit, emitInto }) => {
     const x = e.inputs[0]
     const p = e.prim in OTHER && x?.kind === 'var' ? producer.get(x.id) : undefined
     const [a, b] = p?.prim === 'mul' ? p.inputs : []
     const [v, c] = a?.kind === 'var' && b?.kind === 'lit' ? [a, b] : b?.kind === 'var' && a?.kind === 'lit' ? [b, a] : []
-    if (!v || c?.kind !== 'lit' || !(c.value !== 0 && Number.isFinite(c.value)) || v.kind !== 'var' || v.dtype !== 'f32') {
-      eqns.push(e)
-      continue
-    }
+    if (!v || c?.kind !== 'lit' || !(c.value !== 0 && Number.isFinite(c.value)) || v.kind !== 'var' || v.dtype !== 'f32') return false
     const out = e.outputs[0]
-    const extreme: Var = { kind: 'var', id: fresh(), shape: out.shape, dtype: out.dtype }
-    eqns.push({ ...e, prim: c.value > 0 ? e.prim : OTHER[e.prim], inputs: [v], outputs: [extreme] })
-    eqns.push({ prim: 'mul', inputs: [extreme, c], params: {}, outputs: [out], loc: e.loc })
-    changed = true
-  }
-  return { graph: { ...g, eqns }, changed }
-}
+    emitInto(out, 'mul', [emit(c.value > 0 ? e.prim : OTHER[e.prim], [v], out.shape, e.params, out.dtype), c])
+    return true
+  })

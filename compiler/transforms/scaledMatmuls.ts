@@ -4,38 +4,26 @@
  * scale is applied once per output element instead of once per term (the drifting field's
  * weights A⁺ ⊙ ΣA⁻ before their product with Y⁺).
  */
-import type { Eqn, Graph, Var } from '../ir/types.js'
-import { freshIds, producersOf } from './rewrite.js'
+import type { Graph, Var } from '../ir/types.js'
+import { rewriteEach } from './rewrite.js'
 
-export function scaledMatmuls(g: Graph): { graph: Graph; changed: boolean } {
-  const fresh = freshIds(g)
-  const producer = producersOf(g)
-  const eqns: Eqn[] = []
-  let changed = false
-  /** The broadcast of a [.., M, 1] value that `v` is, if it is one. */
-  const rowScale = (v: Var): Var | undefined => {
-    const b = producer.get(v.id)
-    const s = b?.prim === 'broadcast' ? b.inputs[0] : undefined
-    return s?.kind === 'var' && s.shape.length === v.shape.length && s.shape[s.shape.length - 1] === 1 ? s : undefined
-  }
-  for (const e of g.eqns) {
+export const scaledMatmuls = (g: Graph) =>
+  rewriteEach(g, (e, { producer, emit, emitInto }) => {
+    /** The broadcast of a [.., M, 1] value that `v` is, if it is one. */
+    const rowScale = (v: Var): Var | undefined => {
+      const b = producer.get(v.id)
+      const s = b?.prim === 'broadcast' ? b.inputs[0] : undefined
+      return s?.kind === 'var' && s.shape.length === v.shape.length && s.shape[s.shape.length - 1] === 1 ? s : undefined
+    }
     const [x, y] = e.inputs
     const p = e.prim === 'matmul' && x?.kind === 'var' ? producer.get(x.id) : undefined
     const [a, b] = p?.prim === 'mul' ? p.inputs : []
     const scale = b?.kind === 'var' ? rowScale(b) : undefined
     const other = a?.kind === 'var' ? rowScale(a) : undefined
     const [term, s] = scale ? [a, scale] : other ? [b, other] : []
-    if (!term || !s || term.kind !== 'var' || !y) {
-      eqns.push(e)
-      continue
-    }
+    if (!term || !s || term.kind !== 'var' || !y) return false
     const out = e.outputs[0]
-    const product: Var = { kind: 'var', id: fresh(), shape: out.shape, dtype: out.dtype }
-    const spread: Var = { kind: 'var', id: fresh(), shape: out.shape, dtype: out.dtype }
-    eqns.push({ ...e, inputs: [term, y], outputs: [product] })
-    eqns.push({ prim: 'broadcast', inputs: [s], params: { shape: out.shape }, outputs: [spread], loc: e.loc })
-    eqns.push({ prim: 'mul', inputs: [product, spread], params: {}, outputs: [out], loc: e.loc })
-    changed = true
-  }
-  return { graph: { ...g, eqns }, changed }
-}
+    const product = emit('matmul', [term, y], out.shape, e.params, out.dtype)
+    emitInto(out, 'mul', [product, emit('broadcast', [s], out.shape, { shape: out.shape }, out.dtype)])
+    return true
+  })

@@ -6,29 +6,22 @@
  * transposes cancel in the element code and the kernel reads y exactly as before. The cost
  * model (its gather weight) decides.
  */
-import type { Eqn, Graph, Var } from '../ir/types.js'
-import { freshIds } from './rewrite.js'
+import type { Graph } from '../ir/types.js'
+import { rewriteEach } from './rewrite.js'
 
 /** The graph with the transposes added, and the ids of the yᵀ variables (materialization candidates). */
 export function transposedOperands(g: Graph): { graph: Graph; layouts: Set<number> } {
-  const fresh = freshIds(g)
   const layouts = new Set<number>()
-  const eqns: Eqn[] = []
-  for (const e of g.eqns) {
-    const y = e.inputs[1]
-    if (e.prim !== 'cdist' || !y || y.kind !== 'var') {
-      eqns.push(e)
-      continue
-    }
+  const { graph } = rewriteEach(g, (e, { emit, emitInto }) => {
+    const [x, y] = e.inputs
+    if (e.prim !== 'cdist' || !y || y.kind !== 'var') return false
     const rank = y.shape.length
     const perm = [...y.shape.keys()]
     ;[perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2]
-    const yT: Var = { kind: 'var', id: fresh(), shape: perm.map((p) => y.shape[p]), dtype: y.dtype }
-    const yTT: Var = { kind: 'var', id: fresh(), shape: y.shape, dtype: y.dtype }
-    eqns.push({ prim: 'transpose', inputs: [y], params: { perm }, outputs: [yT], loc: e.loc })
-    eqns.push({ prim: 'transpose', inputs: [yT], params: { perm }, outputs: [yTT], loc: e.loc })
-    eqns.push({ ...e, inputs: [e.inputs[0], yTT] })
+    const yT = emit('transpose', [y], perm.map((p) => y.shape[p]), { perm }, y.dtype)
+    emitInto(e.outputs[0], 'cdist', [x, emit('transpose', [yT], y.shape, { perm }, y.dtype)], e.params)
     layouts.add(yT.id)
-  }
-  return { graph: { ...g, eqns }, layouts }
+    return true
+  })
+  return { graph, layouts }
 }
