@@ -4,7 +4,7 @@
  * share a kernel ("stacked": one slot per variable along an extra outer axis), each slot
  * recomputing what it needs from the others.
  */
-import type { Eqn, Graph, Var } from '../ir/types.js'
+import type { Eqn, Var } from '../ir/types.js'
 import type { Kernel, KExpr, KStmt } from '../kernel/types.js'
 import { BodyBuilder, num, ref, sub, unflatten } from '../kernel/build.js'
 import { elem, type Source } from './elements.js'
@@ -25,11 +25,6 @@ export interface Placement {
   readStoredMax?: boolean
 }
 
-export function producers(graph: Graph): Map<number, Eqn> {
-  const m = new Map<number, Eqn>()
-  for (const e of graph.eqns) for (const o of e.outputs) m.set(o.id, e)
-  return m
-}
 
 /** Thread extent (gpu.js output, x fastest) and the logical index each thread computes. */
 export function threadIndex(shape: number[], slots = 1): { threads: number[]; idx: KExpr[]; slot: KExpr } {

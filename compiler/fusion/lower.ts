@@ -15,7 +15,8 @@ import type { BufferInfo, HostInput, Kernel, Plan, Step } from '../kernel/types.
 import { kernelCost, type CostModel } from './cost.js'
 import { splitReductions } from '../transforms/splitReductions.js'
 import { transposedOperands } from '../transforms/transposedOperands.js'
-import { buildKernel, producers, slotOffsets, type Placement } from './kernels.js'
+import { buildKernel, slotOffsets, type Placement } from './kernels.js'
+import { producersOf } from '../transforms/rewrite.js'
 import { StoredSet, descendantsOf, salt } from './storedSet.js'
 
 export const HOST_PRIMS = new Set(['random_uniform', 'random_normal', 'random_int', 'fold_in'])
@@ -96,7 +97,7 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
   const maxBuffers = limits.maxBuffers ?? Infinity
   const names = varNamer(graph)
   const nameOf = (v: Var) => names.name(v.id).replace(/[^A-Za-z0-9_]/g, '_')
-  const producer = producers(graph)
+  const producer = producersOf(graph)
   const varOf = new Map<number, Var>()
   for (const e of graph.eqns) for (const o of e.outputs) varOf.set(o.id, o)
   const sizes = new Map<string, number>()
