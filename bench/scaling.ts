@@ -34,6 +34,8 @@ export interface PlanInfo {
   nByN: boolean
   /** Intermediates beyond the backend's storage budget (fusion's memoryBudget; without one, any N×N buffer): memory would grow with N² without bound. */
   overBudget: boolean
+  /** The backend's storage budget in elements, where it has one. */
+  budget?: number
   buffers: number
 }
 
@@ -60,6 +62,7 @@ export function planInfo(n: number, backend: string): PlanInfo {
     largest: { name: largest.name, shape: largest.shape, bytes: bytes(largest) },
     nByN: plan.buffers.some((b) => size(b.shape) >= n * n),
     overBudget: plan.buffers.filter((b) => b.role === 'intermediate').reduce((acc, b) => acc + size(b.shape), 0) > budget,
+    budget: limits.memoryBudget,
     buffers: plan.buffers.length,
   }
 }
@@ -131,11 +134,12 @@ export async function runScaling(o: { backends: string[]; sizes: number[]; runs:
   const plans = rows.filter((r) => r.plan)
   const over = rows.flatMap((r) => Object.entries(r.plans ?? {}).flatMap(([b, p]) => (p.overBudget ? [`${b} at N = ${r.n}`] : [])))
   const stored = rows.flatMap((r) => Object.entries(r.plans ?? {}).flatMap(([b, p]) => (p.nByN && !p.overBudget ? [`${b} at N = ${r.n}`] : [])))
+  const budgets = [...new Set(rows.flatMap((r) => Object.entries(r.plans ?? {}).flatMap(([b, p]) => (p.budget ? [`${b}: ${p.budget.toExponential(2)} elements, ${((4 * p.budget) / 2 ** 30).toFixed(2)} GiB`] : []))))]
   const largest = `the largest buffer (inputs and output included) is ${plans.map((r) => `[${r.plan!.largest.shape.join('×')}]`).join(', ')} at N = ${plans.map((r) => r.n).join(', ')}`
   const planVerdict = over.length
     ? `⚠ drift's plan allocates an N×N (or larger) buffer beyond the backend's storage budget: ${over.join(', ')}.`
     : stored.length
-      ? `drift's plans store N×N (or larger) intermediates only while they fit the backend's storage budget (wasm: 3·2^27 elements, 1.5 GiB, all stored buffers together): ${stored.join(', ')}; beyond it they recompute, so memory stays bounded as N grows: ${largest}.`
+      ? `drift's plans store N×N (or larger) intermediates only while they fit the backend's storage budget (${budgets.join('; ')}, all stored buffers together): ${stored.join(', ')}; beyond it they recompute, so memory stays bounded as N grows: ${largest}.`
       : `drift's kernel plans (${o.backends.join(', ')}) allocate no N×N buffer at any N here: ${largest}.`
   const series = (pick: (p: ScalingPoint) => number | undefined) =>
     impls.map((i) => ({ name: i, points: rows.flatMap((r) => (r.results[i]?.status === 'ok' && pick(r.results[i]) ? [[r.n, pick(r.results[i])!] as [number, number]] : [])) }))

@@ -64,10 +64,10 @@ export function unflatten(tree: TreeDef, leaves: NDArray[], precision: Precision
 }
 
 const plans = new WeakMap<Specialized, Map<string, Plan>>()
-/** The kernel plan of a specialization for a backend (lowered once per process). */
 /** What the fusion of `backend` may bind, and how its cost model weighs work. */
 export const limitsOf = (backend: Exclude<Backend, 'interpreter'>): BackendLimits => (backend === 'wasm' ? wasmLimits() : limitsFor(backend))
 
+/** The kernel plan of a specialization for a backend (lowered once per process). */
 export function planOf(s: Specialized, backend: Exclude<Backend, 'interpreter'>): Plan {
   let byBackend = plans.get(s)
   if (!byBackend) plans.set(s, (byBackend = new Map()))
