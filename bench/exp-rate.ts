@@ -28,4 +28,6 @@ async function median(f: typeof scaledSum, x: Mat): Promise<number> {
 setBackend('wasm')
 const x = gauss([rows, cols], 1)
 const [plain, withExp] = [await median(scaledSum, x), await median(expSum, x)]
-console.log(`exp on wasm: ${(((withExp - plain) * 1e6) / (rows * cols)).toFixed(3)} ns per element (${withExp.toFixed(1)} ms with exp, ${plain.toFixed(1)} ms without, ${rows}×${cols})`)
+console.log(
+  `exp on wasm: ${(((withExp - plain) * 1e6) / (rows * cols)).toFixed(3)} ns per element (${withExp.toFixed(1)} ms with exp, ${plain.toFixed(1)} ms without, ${rows}×${cols})`,
+)

@@ -35,6 +35,8 @@ for (const [n, d] of sizes) {
     tf.dispose([x, pos, neg, v])
   })
   const best = Math.min(...times)
-  console.log(`| ${n} | ${d} | ${times.map((t) => `${t.toFixed(1)} ms`).join(' | ')} | ${tfTime.toFixed(1)} ms | ${(best / tfTime).toFixed(2)} |`)
+  console.log(
+    `| ${n} | ${d} | ${times.map((t) => `${t.toFixed(1)} ms`).join(' | ')} | ${tfTime.toFixed(1)} ms | ${(best / tfTime).toFixed(2)} |`,
+  )
 }
 process.exit(0)

@@ -122,7 +122,10 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T> {
  * are spent (at least one timed call); the median of those. A call that has not finished after
  * `limitMs` is reported as a timeout.
  */
-export async function measure(run: () => Promise<unknown>, o: { runs: number; budgetMs: number; limitMs: number }): Promise<Timing> {
+export async function measure(
+  run: () => Promise<unknown>,
+  o: { runs: number; budgetMs: number; limitMs: number },
+): Promise<Timing> {
   let firstMs: number
   try {
     const t0 = performance.now()
@@ -171,7 +174,10 @@ export function relErr(got: Outputs, ref: Outputs): number {
 
 /** The drift backends named by `--backends` (comma-separated; `all` = every compiled backend; `auto` resolves to what backend.ts picks here). */
 export function resolveBackends(spec: string | undefined): { backends: string[]; auto?: string } {
-  const names = (spec ?? 'auto').split(',').map((s) => s.trim()).filter(Boolean)
+  const names = (spec ?? 'auto')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const out: string[] = []
   let auto: string | undefined
   for (const n of names) {
@@ -179,7 +185,8 @@ export function resolveBackends(spec: string | undefined): { backends: string[];
       out.push(...BACKENDS.filter((b) => b !== 'auto' && b !== 'interpreter'))
       continue
     }
-    if (!(BACKENDS as readonly string[]).includes(n)) throw new Error(`unknown backend '${n}': choose from ${BACKENDS.join(', ')}, or all`)
+    if (!(BACKENDS as readonly string[]).includes(n))
+      throw new Error(`unknown backend '${n}': choose from ${BACKENDS.join(', ')}, or all`)
     if (n === 'auto') {
       setBackend('auto')
       out.push((auto = currentBackend()))
@@ -224,5 +231,11 @@ export function gauss<S extends number[]>(shape: [...S], seed: number, scale = 1
 }
 
 export function machine(): Record<string, string | number> {
-  return { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` }
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memGB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  }
 }

@@ -20,7 +20,20 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { floorMs, machine, message, measure, PEAK_GFLOPS, relErr, resolveBackends, type CheckResult, type Context, type Timing, type Workload, type WorkloadResult } from './harness.js'
+import {
+  floorMs,
+  machine,
+  message,
+  measure,
+  PEAK_GFLOPS,
+  relErr,
+  resolveBackends,
+  type CheckResult,
+  type Context,
+  type Timing,
+  type Workload,
+  type WorkloadResult,
+} from './harness.js'
 import { renderScaling, renderWorkload, type BenchResults } from './render.js'
 import { runScaling } from './scaling.js'
 import { field } from './workloads/field.js'
@@ -54,7 +67,12 @@ const { values } = parseArgs({
   },
 })
 if (values.help) {
-  console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').match(/\/\*\*([\s\S]*?)\*\//)![1].replace(/^ \* ?/gm, ''))
+  console.log(
+    fs
+      .readFileSync(fileURLToPath(import.meta.url), 'utf8')
+      .match(/\/\*\*([\s\S]*?)\*\//)![1]
+      .replace(/^ \* ?/gm, ''),
+  )
   process.exit(0)
 }
 
@@ -117,12 +135,18 @@ async function timePhase(w: Workload, ctx: Context, progress: (p: Partial) => vo
       const prev = last.get(impl.name)
       const predicted = prev ? (prev.ms * c.flops) / prev.flops : 0
       if (stopped.has(impl.name)) results[impl.name] = { status: 'skipped', reason: stopped.get(impl.name) }
-      else if (predicted > limitS * 1000) results[impl.name] = { status: 'skipped', reason: `predicted ${(predicted / 1000).toFixed(0)} s per call > limit ${limitS} s` }
+      else if (predicted > limitS * 1000)
+        results[impl.name] = {
+          status: 'skipped',
+          reason: `predicted ${(predicted / 1000).toFixed(0)} s per call > limit ${limitS} s`,
+        }
       else results[impl.name] = await measure(impl.run, { runs, budgetMs, limitMs: limitS * 1000 })
       const t = results[impl.name]
       if (t.status === 'ok') last.set(impl.name, { flops: c.flops, ms: t.medianMs! })
       if (t.status === 'timeout') stopped.set(impl.name, 'timed out at a smaller size')
-      log(`${w.name} ${labelOf(c.size)} ${impl.name}: ${t.status === 'ok' ? `${t.medianMs!.toFixed(2)} ms (${t.runs} runs, first ${t.firstMs!.toFixed(0)} ms)` : `${t.status}: ${t.reason}`}`)
+      log(
+        `${w.name} ${labelOf(c.size)} ${impl.name}: ${t.status === 'ok' ? `${t.medianMs!.toFixed(2)} ms (${t.runs} runs, first ${t.firstMs!.toFixed(0)} ms)` : `${t.status}: ${t.reason}`}`,
+      )
     }
   }
   progress({ result })
@@ -153,7 +177,9 @@ async function checkPhase(w: Workload, ctx: Context, progress: (p: Partial) => v
     }
     log(
       `${w.name} check ${labelOf(c.size)}: ${Object.entries(checks)
-        .map(([k, v]) => `${k} ${v.status}${v.relErr !== undefined ? ` ${v.relErr.toExponential(1)}` : ` (${v.reason})`}`)
+        .map(
+          ([k, v]) => `${k} ${v.status}${v.relErr !== undefined ? ` ${v.relErr.toExponential(1)}` : ` (${v.reason})`}`,
+        )
         .join(', ')}`,
     )
   }
@@ -173,7 +199,23 @@ if (values.worker) {
 /** Runs a phase in a child process; if it dies, the cell it was in is marked failed. */
 function inWorker(w: Workload, phase: 'time' | 'check', backends: string[]): Promise<WorkloadResult> {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'drift-bench-')), `${w.name}-${phase}.json`)
-  const args = [path.join(ROOT, 'bin/drift.mjs'), 'run', fileURLToPath(import.meta.url), '--worker', w.name, '--phase', phase, '--out', out, '--backends', backends.join(','), '--runs', String(runs), '--limit', String(limitS)]
+  const args = [
+    path.join(ROOT, 'bin/drift.mjs'),
+    'run',
+    fileURLToPath(import.meta.url),
+    '--worker',
+    w.name,
+    '--phase',
+    phase,
+    '--out',
+    out,
+    '--backends',
+    backends.join(','),
+    '--runs',
+    String(runs),
+    '--limit',
+    String(limitS),
+  ]
   if (quick) args.push('--quick')
   return new Promise((resolve) => {
     const p = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
@@ -209,26 +251,42 @@ async function runWorkload(w: Workload, ctx: Context): Promise<WorkloadResult> {
   const checked = await inWorker(w, 'check', ctx.backends)
   const impls = [...timed.impls, ...checked.impls.filter((i) => !timed.impls.includes(i))]
   const driftImpls = [...new Set([...timed.driftImpls, ...checked.driftImpls])]
-  return { ...timed, impls: [...impls.filter((i) => driftImpls.includes(i)), ...impls.filter((i) => !driftImpls.includes(i))], driftImpls, checks: checked.checks }
+  return {
+    ...timed,
+    impls: [...impls.filter((i) => driftImpls.includes(i)), ...impls.filter((i) => !driftImpls.includes(i))],
+    driftImpls,
+    checks: checked.checks,
+  }
 }
 
 // ---- the run ----
 const { backends, auto } = resolveBackends(values.backends)
 const ctx: Context = { quick, backends }
 const started = performance.now()
-log(`bench: ${quick ? 'quick' : 'full'} mode; drift backends ${backends.join(', ')}${auto ? ` (auto → ${auto})` : ''}; workloads ${only.join(', ')}`)
+log(
+  `bench: ${quick ? 'quick' : 'full'} mode; drift backends ${backends.join(', ')}${auto ? ` (auto → ${auto})` : ''}; workloads ${only.join(', ')}`,
+)
 
 const versionOf = (pkg: string) => {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version
+    return (
+      JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }
+    ).version
   } catch {
     return '?'
   }
 }
 let commit: string | undefined
 try {
-  commit = execSync('git rev-parse --short HEAD', { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
-  if (execSync('git status --porcelain', { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()) commit += ' (uncommitted changes)'
+  commit = execSync('git rev-parse --short HEAD', { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+    .toString()
+    .trim()
+  if (
+    execSync('git status --porcelain', { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim()
+  )
+    commit += ' (uncommitted changes)'
 } catch {
   commit = undefined
 }
@@ -242,7 +300,11 @@ const results: BenchResults = {
     ...(auto ? { auto } : {}),
     peakGflops: PEAK_GFLOPS,
     machine: machine(),
-    versions: { '@tensorflow/tfjs': versionOf('@tensorflow/tfjs'), '@tensorflow/tfjs-backend-wasm': versionOf('@tensorflow/tfjs-backend-wasm'), '@jax-js/jax': versionOf('@jax-js/jax') },
+    versions: {
+      '@tensorflow/tfjs': versionOf('@tensorflow/tfjs'),
+      '@tensorflow/tfjs-backend-wasm': versionOf('@tensorflow/tfjs-backend-wasm'),
+      '@jax-js/jax': versionOf('@jax-js/jax'),
+    },
     commit,
     runs,
     notes: [
@@ -261,9 +323,15 @@ if (values.only && fs.existsSync(jsonPath)) {
       if (!only.includes('scaling') && old.scaling) results.scaling = old.scaling
       // which run each kept workload comes from: the old file's own run, or one it kept from
       const kept = [...results.workloads.map((w) => w.name), ...(results.scaling ? ['scaling'] : [])]
-      const inherited = (old.meta.earlier ?? []).map((e) => ({ ...e, workloads: e.workloads.filter((w) => kept.includes(w)) }))
+      const inherited = (old.meta.earlier ?? []).map((e) => ({
+        ...e,
+        workloads: e.workloads.filter((w) => kept.includes(w)),
+      }))
       const own = kept.filter((w) => !inherited.some((e) => e.workloads.includes(w)))
-      const earlier = [{ workloads: own, command: old.meta.command, commit: old.meta.commit, date: old.meta.date }, ...inherited].filter((e) => e.workloads.length)
+      const earlier = [
+        { workloads: own, command: old.meta.command, commit: old.meta.commit, date: old.meta.date },
+        ...inherited,
+      ].filter((e) => e.workloads.length)
       if (earlier.length) results.meta.earlier = earlier
     }
   } catch {
@@ -297,5 +365,7 @@ if (only.includes('scaling')) {
   save()
   console.log(`\n${renderScaling(results.scaling)}\n`)
 }
-log(`bench: done in ${((performance.now() - started) / 1000).toFixed(0)} s; results in ${path.relative(process.cwd(), jsonPath)} (npm run bench:render -- --write fills BENCHMARKS.md)`)
+log(
+  `bench: done in ${((performance.now() - started) / 1000).toFixed(0)} s; results in ${path.relative(process.cwd(), jsonPath)} (npm run bench:render -- --write fills BENCHMARKS.md)`,
+)
 process.exit(0)

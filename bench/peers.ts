@@ -42,7 +42,11 @@ export const PLAIN = 'plain JS'
  * timed call, as a user's would be), every output read back to the host in order, and all of
  * them disposed.
  */
-export async function tfRun<I extends TF.Tensor[]>(tf: typeof TF, inputs: [...I], compute: (...xs: I) => TF.Tensor[]): Promise<Float32Array[]> {
+export async function tfRun<I extends TF.Tensor[]>(
+  tf: typeof TF,
+  inputs: [...I],
+  compute: (...xs: I) => TF.Tensor[],
+): Promise<Float32Array[]> {
   const outs = compute(...inputs)
   try {
     const data: Float32Array[] = []

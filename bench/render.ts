@@ -91,9 +91,15 @@ export function renderWorkload(w: WorkloadResult, runs: number): string {
     const p = best(peers)
     const vsPeer = d && p ? `${fmtRatio(d.ms / p.ms)} (${p.i})` : '–'
     const vsFloor = d ? fmtRatio(d.ms / c.floorMs) : '–'
-    lines.push(`| ${[...w.sizeColumns.map((k) => String(c.size[k])), ...w.impls.map((i) => cell(c.results[i], checks[i])), fmtMs(c.floorMs), vsPeer, vsFloor].join(' | ')} |`)
+    lines.push(
+      `| ${[...w.sizeColumns.map((k) => String(c.size[k])), ...w.impls.map((i) => cell(c.results[i], checks[i])), fmtMs(c.floorMs), vsPeer, vsFloor].join(' | ')} |`,
+    )
   }
-  lines.push('', `Check against drift's float64 reference (\`f.reference\`): ${w.outputs}; max|got − ref| / max|ref|, tolerance ${w.tolerance}.`, '')
+  lines.push(
+    '',
+    `Check against drift's float64 reference (\`f.reference\`): ${w.outputs}; max|got − ref| / max|ref|, tolerance ${w.tolerance}.`,
+    '',
+  )
   lines.push(`| ${['check at', ...w.impls].join(' | ')} |`, `|${['', ...w.impls].map(() => '---|').join('')}`)
   for (const ch of w.checks) {
     const at =
@@ -112,7 +118,13 @@ export function renderWorkload(w: WorkloadResult, runs: number): string {
 }
 
 const fmtMB = (mb: number | undefined) =>
-  mb === undefined ? '–' : mb >= 1024 ? `${(mb / 1024).toFixed(1)} GB` : mb >= 1 ? `${mb.toFixed(0)} MB` : `${(mb * 1024).toFixed(0)} KB`
+  mb === undefined
+    ? '–'
+    : mb >= 1024
+      ? `${(mb / 1024).toFixed(1)} GB`
+      : mb >= 1
+        ? `${mb.toFixed(0)} MB`
+        : `${(mb * 1024).toFixed(0)} KB`
 
 export function renderScaling(s: ScalingResult): string {
   const lines = [
@@ -129,10 +141,19 @@ export function renderScaling(s: ScalingResult): string {
     const cells = s.impls.map((i) => {
       const r = row.results[i]
       if (!r) return '–'
-      if (r.status !== 'ok') return esc(r.status === 'failed' ? `failed: ${r.reason ?? ''}` : r.status === 'timeout' ? `timeout (> ${s.timeoutS} s)` : `skipped: ${r.reason ?? ''}`)
+      if (r.status !== 'ok')
+        return esc(
+          r.status === 'failed'
+            ? `failed: ${r.reason ?? ''}`
+            : r.status === 'timeout'
+              ? `timeout (> ${s.timeoutS} s)`
+              : `skipped: ${r.reason ?? ''}`,
+        )
       return `${fmtMs(r.medianMs)}, peak ${fmtMB(r.peakMB)} (Δ ${fmtMB(r.deltaMB)})${r.check ? ` ${r.check}` : ''}`
     })
-    const plan = row.plan ? `${row.plan.largest.name} [${row.plan.largest.shape.join('×')}] ${fmtMB(row.plan.largest.bytes / 2 ** 20)}${row.plan.overBudget ? ' ⚠ over budget' : row.plan.nByN ? ' (N×N, within budget)' : ''}` : '–'
+    const plan = row.plan
+      ? `${row.plan.largest.name} [${row.plan.largest.shape.join('×')}] ${fmtMB(row.plan.largest.bytes / 2 ** 20)}${row.plan.overBudget ? ' ⚠ over budget' : row.plan.nByN ? ' (N×N, within budget)' : ''}`
+      : '–'
     lines.push(`| ${row.n} | ${cells.join(' | ')} | ${esc(plan)} |`)
   }
   lines.push('', s.planVerdict)
@@ -144,13 +165,20 @@ export function renderAll(r: BenchResults): string {
   const head = [
     `Measured ${m.date}${m.quick ? ' (**quick mode**: a subset of sizes, fewer runs)' : ''} with \`${m.command}\`${m.commit ? ` at ${m.commit}` : ''}. ` +
       `Machine: ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.memGB} GB, ${m.machine.platform}, Node ${m.machine.node}. ` +
-      `drift backends: ${m.backends.join(', ')}${m.auto ? ` (auto → ${m.auto})` : ''}. Peers: ${Object.entries(m.versions)
+      `drift backends: ${m.backends.join(', ')}${m.auto ? ` (auto → ${m.auto})` : ''}. Peers: ${Object.entries(
+        m.versions,
+      )
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}. Floor: ${m.peakGflops} GFLOP/s.`,
   ]
-  for (const e of m.earlier ?? []) head[0] += ` ${e.workloads.join(', ')}: from \`${e.command}\`${e.commit ? ` at ${e.commit}` : ''}, ${e.date}.`
+  for (const e of m.earlier ?? [])
+    head[0] += ` ${e.workloads.join(', ')}: from \`${e.command}\`${e.commit ? ` at ${e.commit}` : ''}, ${e.date}.`
   if (m.notes?.length) head.push(m.notes.map((n) => `- ${n}`).join('\n'))
-  return [...head, ...r.workloads.map((w) => renderWorkload(w, m.runs)), ...(r.scaling ? [renderScaling(r.scaling)] : [])].join('\n\n')
+  return [
+    ...head,
+    ...r.workloads.map((w) => renderWorkload(w, m.runs)),
+    ...(r.scaling ? [renderScaling(r.scaling)] : []),
+  ].join('\n\n')
 }
 
 /** Replace the generated block of a markdown file (between BEGIN and END) with `body`. */

@@ -53,7 +53,8 @@ export interface ScalingResult {
 export function planInfo(n: number, backend: string): PlanInfo {
   const spec = paperFieldFor(n, 2)
   const limits = backend === 'interpreter' ? {} : limitsOf(backend as Exclude<Backend, 'interpreter'>)
-  const plan = backend === 'interpreter' ? lowerGraph(spec.graph).plan : planOf(spec, backend as Exclude<Backend, 'interpreter'>)
+  const plan =
+    backend === 'interpreter' ? lowerGraph(spec.graph).plan : planOf(spec, backend as Exclude<Backend, 'interpreter'>)
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1)
   const bytes = (b: (typeof plan.buffers)[number]) => size(b.shape) * (b.dtype === 'f32' || b.dtype === 'i32' ? 4 : 1)
   const largest = [...plan.buffers].sort((a, b) => bytes(b) - bytes(a))[0]
@@ -61,7 +62,8 @@ export function planInfo(n: number, backend: string): PlanInfo {
   return {
     largest: { name: largest.name, shape: largest.shape, bytes: bytes(largest) },
     nByN: plan.buffers.some((b) => size(b.shape) >= n * n),
-    overBudget: plan.buffers.filter((b) => b.role === 'intermediate').reduce((acc, b) => acc + size(b.shape), 0) > budget,
+    overBudget:
+      plan.buffers.filter((b) => b.role === 'intermediate').reduce((acc, b) => acc + size(b.shape), 0) > budget,
     budget: limits.memoryBudget,
     buffers: plan.buffers.length,
   }
@@ -69,10 +71,21 @@ export function planInfo(n: number, backend: string): PlanInfo {
 
 function child(which: string, n: number, runs: number, timeoutS: number): Promise<ScalingPoint> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [path.join(ROOT, 'bin/drift.mjs'), 'run', path.join(ROOT, 'bench/scaling-child.ts'), which, String(n), String(runs)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const p = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, 'bin/drift.mjs'),
+        'run',
+        path.join(ROOT, 'bench/scaling-child.ts'),
+        which,
+        String(n),
+        String(runs),
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let out = ''
     let err = ''
     p.stdout.on('data', (d) => (out += d))
@@ -91,12 +104,24 @@ function child(which: string, n: number, runs: number, timeoutS: number): Promis
         .split('\n')
         .filter((l) => l.trim() && !l.startsWith('Warning:') && !l.startsWith('drift: backend'))
         .find((l) => /Error|error|memory/.test(l))
-      resolve({ status: 'failed', reason: signal ? `killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory?)' : ''}` : `exit ${code}: ${lastErr ?? 'no result'}`.slice(0, 160) })
+      resolve({
+        status: 'failed',
+        reason: signal
+          ? `killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory?)' : ''}`
+          : `exit ${code}: ${lastErr ?? 'no result'}`.slice(0, 160),
+      })
     })
   })
 }
 
-export async function runScaling(o: { backends: string[]; sizes: number[]; runs: number; timeoutS: number; plotFile: string; log: (s: string) => void }): Promise<ScalingResult> {
+export async function runScaling(o: {
+  backends: string[]
+  sizes: number[]
+  runs: number
+  timeoutS: number
+  plotFile: string
+  log: (s: string) => void
+}): Promise<ScalingResult> {
   const impls = [...o.backends.map((b) => `drift ${b}`), TFJS, JAXJS, PLAIN]
   const which = (i: string) => (i.startsWith('drift ') ? `drift:${i.slice(6)}` : i)
   const stopped = new Map<string, string>()
@@ -119,7 +144,9 @@ export async function runScaling(o: { backends: string[]; sizes: number[]; runs:
       }
       const r = await child(which(i), n, o.runs, o.timeoutS)
       row.results[i] = r
-      o.log(`scaling N = ${n} ${i}: ${r.status === 'ok' ? `${r.medianMs?.toFixed(1)} ms, peak ${r.peakMB?.toFixed(0)} MB (Δ ${r.deltaMB?.toFixed(0)} MB)` : `${r.status}: ${r.reason}`}`)
+      o.log(
+        `scaling N = ${n} ${i}: ${r.status === 'ok' ? `${r.medianMs?.toFixed(1)} ms, peak ${r.peakMB?.toFixed(0)} MB (Δ ${r.deltaMB?.toFixed(0)} MB)` : `${r.status}: ${r.reason}`}`,
+      )
       if (r.status !== 'ok') stopped.set(i, `${r.status === 'timeout' ? 'timed out' : 'failed'} at N = ${n}`)
     }
     // the implementations should agree on Σ|V|
@@ -127,14 +154,27 @@ export async function runScaling(o: { backends: string[]; sizes: number[]; runs:
     const mid = [...sums].sort((a, b) => a - b)[sums.length >> 1]
     for (const i of impls) {
       const s = row.results[i]?.sumAbs
-      if (s !== undefined && sums.length > 1 && Math.abs(s - mid) > 1e-3 * Math.abs(mid)) row.results[i].check = '✗ (Σ|V| differs)'
+      if (s !== undefined && sums.length > 1 && Math.abs(s - mid) > 1e-3 * Math.abs(mid))
+        row.results[i].check = '✗ (Σ|V| differs)'
     }
     rows.push(row)
   }
   const plans = rows.filter((r) => r.plan)
-  const over = rows.flatMap((r) => Object.entries(r.plans ?? {}).flatMap(([b, p]) => (p.overBudget ? [`${b} at N = ${r.n}`] : [])))
-  const stored = rows.flatMap((r) => Object.entries(r.plans ?? {}).flatMap(([b, p]) => (p.nByN && !p.overBudget ? [`${b} at N = ${r.n}`] : [])))
-  const budgets = [...new Set(rows.flatMap((r) => Object.entries(r.plans ?? {}).flatMap(([b, p]) => (p.budget ? [`${b}: ${p.budget.toExponential(2)} elements, ${((4 * p.budget) / 2 ** 30).toFixed(2)} GiB`] : []))))]
+  const over = rows.flatMap((r) =>
+    Object.entries(r.plans ?? {}).flatMap(([b, p]) => (p.overBudget ? [`${b} at N = ${r.n}`] : [])),
+  )
+  const stored = rows.flatMap((r) =>
+    Object.entries(r.plans ?? {}).flatMap(([b, p]) => (p.nByN && !p.overBudget ? [`${b} at N = ${r.n}`] : [])),
+  )
+  const budgets = [
+    ...new Set(
+      rows.flatMap((r) =>
+        Object.entries(r.plans ?? {}).flatMap(([b, p]) =>
+          p.budget ? [`${b}: ${p.budget.toExponential(2)} elements, ${((4 * p.budget) / 2 ** 30).toFixed(2)} GiB`] : [],
+        ),
+      ),
+    ),
+  ]
   const largest = `the largest buffer (inputs and output included) is ${plans.map((r) => `[${r.plan!.largest.shape.join('×')}]`).join(', ')} at N = ${plans.map((r) => r.n).join(', ')}`
   const planVerdict = over.length
     ? `⚠ drift's plan allocates an N×N (or larger) buffer beyond the backend's storage budget: ${over.join(', ')}.`
@@ -142,11 +182,21 @@ export async function runScaling(o: { backends: string[]; sizes: number[]; runs:
       ? `drift's plans store N×N (or larger) intermediates only while they fit the backend's storage budget (${budgets.join('; ')}, all stored buffers together): ${stored.join(', ')}; beyond it they recompute, so memory stays bounded as N grows: ${largest}.`
       : `drift's kernel plans (${o.backends.join(', ')}) allocate no N×N buffer at any N here: ${largest}.`
   const series = (pick: (p: ScalingPoint) => number | undefined) =>
-    impls.map((i) => ({ name: i, points: rows.flatMap((r) => (r.results[i]?.status === 'ok' && pick(r.results[i]) ? [[r.n, pick(r.results[i])!] as [number, number]] : [])) }))
+    impls.map((i) => ({
+      name: i,
+      points: rows.flatMap((r) =>
+        r.results[i]?.status === 'ok' && pick(r.results[i]) ? [[r.n, pick(r.results[i])!] as [number, number]] : [],
+      ),
+    }))
   let plot: string | undefined
   try {
     plotLogLog(o.plotFile, [
-      { title: 'paperfield d=2: time per call', xLabel: 'n = p = m', yLabel: 'median time (ms)', series: series((p) => p.medianMs) },
+      {
+        title: 'paperfield d=2: time per call',
+        xLabel: 'n = p = m',
+        yLabel: 'median time (ms)',
+        series: series((p) => p.medianMs),
+      },
       {
         title: 'peak memory above baseline',
         xLabel: 'n = p = m',

@@ -43,7 +43,9 @@ export interface DslFunction<F extends AnyFn> {
 /** The caller's position, read from the stack (source-mapped under tsx and vitest). */
 function callerLocation(): { file: string; line: number; col: number } {
   const stack = new Error().stack?.split('\n') ?? []
-  const frame = stack.slice(1).find((l) => !l.includes(fileURLToPath(import.meta.url)) && !l.includes('dsl/function.ts'))
+  const frame = stack
+    .slice(1)
+    .find((l) => !l.includes(fileURLToPath(import.meta.url)) && !l.includes('dsl/function.ts'))
   const m = frame?.match(/\(?((?:file:\/\/)?[^()\s]+?):(\d+):(\d+)\)?\s*$/)
   if (!m) throw new Error(`dsl(): cannot tell which source file called it (stack frame: ${frame ?? 'none'})`)
   const file = m[1].startsWith('file://') ? fileURLToPath(m[1]) : path.resolve(m[1])
@@ -64,7 +66,11 @@ interface Internals {
 }
 const internals = new WeakMap<object, Internals>()
 
-function makeDslFunction<F extends AnyFn>(ref: FnRef, names: string[], isStatic: (i: number) => boolean): DslFunction<F> {
+function makeDslFunction<F extends AnyFn>(
+  ref: FnRef,
+  names: string[],
+  isStatic: (i: number) => boolean,
+): DslFunction<F> {
   const prep = (args: unknown[]) => prepare(ref, args, isStatic, names)
   const f = (() => {
     throw new Error(
@@ -91,7 +97,10 @@ function makeDslFunction<F extends AnyFn>(ref: FnRef, names: string[], isStatic:
 /** grad / valueAndGrad / vjp of a DSL function, callable from host code like the function itself. */
 export function differentiate(f: DslFunction<AnyFn>, transform: NonNullable<FnRef['transform']>): DslFunction<AnyFn> {
   const inner = internals.get(f)
-  if (!inner || f.ref.transform) throw new Error(`${transform.kind}() in host code takes a function made by dsl(...); to nest transforms, write them inside a dsl function`)
+  if (!inner || f.ref.transform)
+    throw new Error(
+      `${transform.kind}() in host code takes a function made by dsl(...); to nest transforms, write them inside a dsl function`,
+    )
   return makeDslFunction({ ...f.ref, transform }, [...inner.names, 'ct'], inner.isStatic)
 }
 

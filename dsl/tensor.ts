@@ -23,7 +23,8 @@ export class Tensor<S extends Shape = Shape, D extends DType = 'f32'> {
 
   constructor(data: Data, shape: S, dtype: D) {
     const n = shape.reduce((a, b) => a * b, 1)
-    if (data.length !== n) throw new Error(`tensor data has ${data.length} elements but shape [${shape.join(',')}] needs ${n}`)
+    if (data.length !== n)
+      throw new Error(`tensor data has ${data.length} elements but shape [${shape.join(',')}] needs ${n}`)
     this.data = data
     this.shape = shape
     this.dtype = dtype
@@ -51,84 +52,204 @@ export class Tensor<S extends Shape = Shape, D extends DType = 'f32'> {
 
   /** The single value of a scalar tensor (host only). */
   item(): number {
-    if (this.data.length !== 1) throw new Error(`item() needs a tensor of one element, this one has shape [${this.shape.join(',')}]`)
+    if (this.data.length !== 1)
+      throw new Error(`item() needs a tensor of one element, this one has shape [${this.shape.join(',')}]`)
     return this.data[0]
   }
 
   // ---- DSL methods: read by the compiler inside dsl(...) functions ----
-  add(_o: Num<DType>): Tensor<S, D> { return outsideDsl('add') }
-  sub(_o: Num<DType>): Tensor<S, D> { return outsideDsl('sub') }
-  mul(_o: Num<DType>): Tensor<S, D> { return outsideDsl('mul') }
-  div(_o: Num<DType>): Tensor<S, 'f32'> { return outsideDsl('div') }
-  pow(_o: Num<DType>): Tensor<S, 'f32'> { return outsideDsl('pow') }
-  mod(_o: Num<DType>): Tensor<S, D> { return outsideDsl('mod') }
-  maximum(_o: Num<DType>): Tensor<S, D> { return outsideDsl('maximum') }
-  minimum(_o: Num<DType>): Tensor<S, D> { return outsideDsl('minimum') }
-  atan2(_o: Num<DType>): Tensor<S, 'f32'> { return outsideDsl('atan2') }
-  lt(_o: Num<DType>): Tensor<S, 'bool'> { return outsideDsl('lt') }
-  le(_o: Num<DType>): Tensor<S, 'bool'> { return outsideDsl('le') }
-  gt(_o: Num<DType>): Tensor<S, 'bool'> { return outsideDsl('gt') }
-  ge(_o: Num<DType>): Tensor<S, 'bool'> { return outsideDsl('ge') }
-  eq(_o: Num<DType>): Tensor<S, 'bool'> { return outsideDsl('eq') }
-  ne(_o: Num<DType>): Tensor<S, 'bool'> { return outsideDsl('ne') }
-  logicalAnd(_o: Num<DType>): Tensor<S, 'bool'> { return outsideDsl('logicalAnd') }
-  logicalOr(_o: Num<DType>): Tensor<S, 'bool'> { return outsideDsl('logicalOr') }
-  logicalNot(): Tensor<S, 'bool'> { return outsideDsl('logicalNot') }
-  neg(): Tensor<S, D> { return outsideDsl('neg') }
-  abs(): Tensor<S, D> { return outsideDsl('abs') }
-  sign(): Tensor<S, D> { return outsideDsl('sign') }
-  square(): Tensor<S, D> { return outsideDsl('square') }
-  floor(): Tensor<S, D> { return outsideDsl('floor') }
-  ceil(): Tensor<S, D> { return outsideDsl('ceil') }
-  exp(): Tensor<S, 'f32'> { return outsideDsl('exp') }
-  log(): Tensor<S, 'f32'> { return outsideDsl('log') }
-  sqrt(): Tensor<S, 'f32'> { return outsideDsl('sqrt') }
-  sin(): Tensor<S, 'f32'> { return outsideDsl('sin') }
-  cos(): Tensor<S, 'f32'> { return outsideDsl('cos') }
-  tanh(): Tensor<S, 'f32'> { return outsideDsl('tanh') }
-  log1p(): Tensor<S, 'f32'> { return outsideDsl('log1p') }
-  expm1(): Tensor<S, 'f32'> { return outsideDsl('expm1') }
-  astype<D2 extends DType>(_dtype: D2): Tensor<S, D2> { return outsideDsl('astype') }
-  stopGradient(): Tensor<S, D> { return outsideDsl('stopGradient') }
+  add(_o: Num<DType>): Tensor<S, D> {
+    return outsideDsl('add')
+  }
+  sub(_o: Num<DType>): Tensor<S, D> {
+    return outsideDsl('sub')
+  }
+  mul(_o: Num<DType>): Tensor<S, D> {
+    return outsideDsl('mul')
+  }
+  div(_o: Num<DType>): Tensor<S, 'f32'> {
+    return outsideDsl('div')
+  }
+  pow(_o: Num<DType>): Tensor<S, 'f32'> {
+    return outsideDsl('pow')
+  }
+  mod(_o: Num<DType>): Tensor<S, D> {
+    return outsideDsl('mod')
+  }
+  maximum(_o: Num<DType>): Tensor<S, D> {
+    return outsideDsl('maximum')
+  }
+  minimum(_o: Num<DType>): Tensor<S, D> {
+    return outsideDsl('minimum')
+  }
+  atan2(_o: Num<DType>): Tensor<S, 'f32'> {
+    return outsideDsl('atan2')
+  }
+  lt(_o: Num<DType>): Tensor<S, 'bool'> {
+    return outsideDsl('lt')
+  }
+  le(_o: Num<DType>): Tensor<S, 'bool'> {
+    return outsideDsl('le')
+  }
+  gt(_o: Num<DType>): Tensor<S, 'bool'> {
+    return outsideDsl('gt')
+  }
+  ge(_o: Num<DType>): Tensor<S, 'bool'> {
+    return outsideDsl('ge')
+  }
+  eq(_o: Num<DType>): Tensor<S, 'bool'> {
+    return outsideDsl('eq')
+  }
+  ne(_o: Num<DType>): Tensor<S, 'bool'> {
+    return outsideDsl('ne')
+  }
+  logicalAnd(_o: Num<DType>): Tensor<S, 'bool'> {
+    return outsideDsl('logicalAnd')
+  }
+  logicalOr(_o: Num<DType>): Tensor<S, 'bool'> {
+    return outsideDsl('logicalOr')
+  }
+  logicalNot(): Tensor<S, 'bool'> {
+    return outsideDsl('logicalNot')
+  }
+  neg(): Tensor<S, D> {
+    return outsideDsl('neg')
+  }
+  abs(): Tensor<S, D> {
+    return outsideDsl('abs')
+  }
+  sign(): Tensor<S, D> {
+    return outsideDsl('sign')
+  }
+  square(): Tensor<S, D> {
+    return outsideDsl('square')
+  }
+  floor(): Tensor<S, D> {
+    return outsideDsl('floor')
+  }
+  ceil(): Tensor<S, D> {
+    return outsideDsl('ceil')
+  }
+  exp(): Tensor<S, 'f32'> {
+    return outsideDsl('exp')
+  }
+  log(): Tensor<S, 'f32'> {
+    return outsideDsl('log')
+  }
+  sqrt(): Tensor<S, 'f32'> {
+    return outsideDsl('sqrt')
+  }
+  sin(): Tensor<S, 'f32'> {
+    return outsideDsl('sin')
+  }
+  cos(): Tensor<S, 'f32'> {
+    return outsideDsl('cos')
+  }
+  tanh(): Tensor<S, 'f32'> {
+    return outsideDsl('tanh')
+  }
+  log1p(): Tensor<S, 'f32'> {
+    return outsideDsl('log1p')
+  }
+  expm1(): Tensor<S, 'f32'> {
+    return outsideDsl('expm1')
+  }
+  astype<D2 extends DType>(_dtype: D2): Tensor<S, D2> {
+    return outsideDsl('astype')
+  }
+  stopGradient(): Tensor<S, D> {
+    return outsideDsl('stopGradient')
+  }
 
   sum(): Tensor<[], D>
   sum<K extends boolean = false>(axis: number, keepdims?: K): K extends true ? Tensor<S, D> : Tensor<Drop1<S>, D>
   sum(axes: readonly number[], keepdims?: boolean): Tensor<Shape, D>
-  sum(_a?: Axes, _k?: boolean): unknown { return outsideDsl('sum') }
+  sum(_a?: Axes, _k?: boolean): unknown {
+    return outsideDsl('sum')
+  }
   mean(): Tensor<[], 'f32'>
-  mean<K extends boolean = false>(axis: number, keepdims?: K): K extends true ? Tensor<S, 'f32'> : Tensor<Drop1<S>, 'f32'>
+  mean<K extends boolean = false>(
+    axis: number,
+    keepdims?: K,
+  ): K extends true ? Tensor<S, 'f32'> : Tensor<Drop1<S>, 'f32'>
   mean(axes: readonly number[], keepdims?: boolean): Tensor<Shape, 'f32'>
-  mean(_a?: Axes, _k?: boolean): unknown { return outsideDsl('mean') }
+  mean(_a?: Axes, _k?: boolean): unknown {
+    return outsideDsl('mean')
+  }
   max(): Tensor<[], D>
   max<K extends boolean = false>(axis: number, keepdims?: K): K extends true ? Tensor<S, D> : Tensor<Drop1<S>, D>
   max(axes: readonly number[], keepdims?: boolean): Tensor<Shape, D>
-  max(_a?: Axes, _k?: boolean): unknown { return outsideDsl('max') }
+  max(_a?: Axes, _k?: boolean): unknown {
+    return outsideDsl('max')
+  }
   min(): Tensor<[], D>
   min<K extends boolean = false>(axis: number, keepdims?: K): K extends true ? Tensor<S, D> : Tensor<Drop1<S>, D>
   min(axes: readonly number[], keepdims?: boolean): Tensor<Shape, D>
-  min(_a?: Axes, _k?: boolean): unknown { return outsideDsl('min') }
+  min(_a?: Axes, _k?: boolean): unknown {
+    return outsideDsl('min')
+  }
   logsumexp(): Tensor<[], 'f32'>
-  logsumexp<K extends boolean = false>(axis: number, keepdims?: K): K extends true ? Tensor<S, 'f32'> : Tensor<Drop1<S>, 'f32'>
+  logsumexp<K extends boolean = false>(
+    axis: number,
+    keepdims?: K,
+  ): K extends true ? Tensor<S, 'f32'> : Tensor<Drop1<S>, 'f32'>
   logsumexp(axes: readonly number[], keepdims?: boolean): Tensor<Shape, 'f32'>
-  logsumexp(_a?: Axes, _k?: boolean): unknown { return outsideDsl('logsumexp') }
+  logsumexp(_a?: Axes, _k?: boolean): unknown {
+    return outsideDsl('logsumexp')
+  }
 
-  softmax(_axis?: number): Tensor<S, 'f32'> { return outsideDsl('softmax') }
-  logSoftmax(_axis?: number): Tensor<S, 'f32'> { return outsideDsl('logSoftmax') }
-  matmul(_o: Tensor<Shape, 'f32'>): Tensor<S, 'f32'> { return outsideDsl('matmul') }
-  cdist(_o: Tensor<Shape, 'f32'>, _opts?: { squared?: boolean; eps?: number }): Tensor<S, 'f32'> { return outsideDsl('cdist') }
-  conv2d(_w: Tensor<[number, number, number, number]>, _opts?: { stride?: number | [number, number]; padding?: number | [number, number] }): Tensor<S, 'f32'> { return outsideDsl('conv2d') }
-  reshape<R extends readonly number[]>(_shape: readonly [...R]): Tensor<ShapeOf<R>, D> { return outsideDsl('reshape') }
-  transpose(_perm?: readonly number[]): Tensor<S, D> { return outsideDsl('transpose') }
+  softmax(_axis?: number): Tensor<S, 'f32'> {
+    return outsideDsl('softmax')
+  }
+  logSoftmax(_axis?: number): Tensor<S, 'f32'> {
+    return outsideDsl('logSoftmax')
+  }
+  matmul(_o: Tensor<Shape, 'f32'>): Tensor<S, 'f32'> {
+    return outsideDsl('matmul')
+  }
+  cdist(_o: Tensor<Shape, 'f32'>, _opts?: { squared?: boolean; eps?: number }): Tensor<S, 'f32'> {
+    return outsideDsl('cdist')
+  }
+  conv2d(
+    _w: Tensor<[number, number, number, number]>,
+    _opts?: { stride?: number | [number, number]; padding?: number | [number, number] },
+  ): Tensor<S, 'f32'> {
+    return outsideDsl('conv2d')
+  }
+  reshape<R extends readonly number[]>(_shape: readonly [...R]): Tensor<ShapeOf<R>, D> {
+    return outsideDsl('reshape')
+  }
+  transpose(_perm?: readonly number[]): Tensor<S, D> {
+    return outsideDsl('transpose')
+  }
   /** The last two axes swapped. */
-  get T(): Tensor<S, D> { return outsideDsl('T') }
-  expandDims(_axis: number): Tensor<[number, ...S], D> { return outsideDsl('expandDims') }
-  squeeze(_axis?: number): Tensor<Shape, D> { return outsideDsl('squeeze') }
-  broadcastTo<R extends readonly number[]>(_shape: readonly [...R]): Tensor<ShapeOf<R>, D> { return outsideDsl('broadcastTo') }
-  slice(_axis: number, _start: number, _end?: number): Tensor<S, D> { return outsideDsl('slice') }
-  split(_parts: number | readonly number[], _axis?: number): Tensor<S, D>[] { return outsideDsl('split') }
-  gather(_idx: Tensor<Shape, 'i32'>): Tensor<Shape, D> { return outsideDsl('gather') }
-  map(_f: (v: number) => number): Tensor<S, 'f32'> { return outsideDsl('map') }
-  reduce(_axis: number, _f: (acc: number, v: number) => number, _init: number): Tensor<Drop1<S>, 'f32'> { return outsideDsl('reduce') }
+  get T(): Tensor<S, D> {
+    return outsideDsl('T')
+  }
+  expandDims(_axis: number): Tensor<[number, ...S], D> {
+    return outsideDsl('expandDims')
+  }
+  squeeze(_axis?: number): Tensor<Shape, D> {
+    return outsideDsl('squeeze')
+  }
+  broadcastTo<R extends readonly number[]>(_shape: readonly [...R]): Tensor<ShapeOf<R>, D> {
+    return outsideDsl('broadcastTo')
+  }
+  slice(_axis: number, _start: number, _end?: number): Tensor<S, D> {
+    return outsideDsl('slice')
+  }
+  split(_parts: number | readonly number[], _axis?: number): Tensor<S, D>[] {
+    return outsideDsl('split')
+  }
+  gather(_idx: Tensor<Shape, 'i32'>): Tensor<Shape, D> {
+    return outsideDsl('gather')
+  }
+  map(_f: (v: number) => number): Tensor<S, 'f32'> {
+    return outsideDsl('map')
+  }
+  reduce(_axis: number, _f: (acc: number, v: number) => number, _init: number): Tensor<Drop1<S>, 'f32'> {
+    return outsideDsl('reduce')
+  }
 }
 
 export type Scalar<D extends DType = 'f32'> = Tensor<[], D>
@@ -140,11 +261,15 @@ export type T4<D extends DType = 'f32'> = Tensor<[number, number, number, number
 export type Key = Tensor<[], 'i32'>
 
 /** A host tensor from nested arrays or a typed array plus a shape. */
-export function tensor<D extends DType = 'f32'>(values: number[] | number[][] | number[][][] | Data, shape?: readonly number[], dtype?: D): Tensor<Shape, D> {
+export function tensor<D extends DType = 'f32'>(
+  values: number[] | number[][] | number[][][] | Data,
+  shape?: readonly number[],
+  dtype?: D,
+): Tensor<Shape, D> {
   const dt = (dtype ?? (values instanceof Int32Array ? 'i32' : values instanceof Uint8Array ? 'bool' : 'f32')) as D
   const inferShape = (v: unknown): number[] => (Array.isArray(v) ? [v.length, ...inferShape(v[0])] : [])
   const sh = shape ?? (ArrayBuffer.isView(values) ? [values.length] : inferShape(values))
-  const flat = ArrayBuffer.isView(values) ? values : (values as unknown[]).flat(Infinity as 1) as number[]
+  const flat = ArrayBuffer.isView(values) ? values : ((values as unknown[]).flat(Infinity as 1) as number[])
   const data = dt === 'i32' ? Int32Array.from(flat) : dt === 'bool' ? Uint8Array.from(flat) : Float32Array.from(flat)
   return new Tensor(data, sh, dt)
 }

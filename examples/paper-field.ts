@@ -24,7 +24,9 @@ const meanNorm = (v: Tensor) => {
 }
 const v = await paperField.run(gen, data, gen, tau)
 const mean = [0, 1].map((d) => Array.from({ length: n }, (_, i) => v.data[2 * i + d]).reduce((a, b) => a + b) / n)
-console.log(`\ndata far from generator: mean drift (${mean[0].toFixed(3)}, ${mean[1].toFixed(3)}), mean |V| ${meanNorm(v).toFixed(3)} (points toward +x)`)
+console.log(
+  `\ndata far from generator: mean drift (${mean[0].toFixed(3)}, ${mean[1].toFixed(3)}), mean |V| ${meanNorm(v).toFixed(3)} (points toward +x)`,
+)
 
 const matched = await toyPoints(randomKey(2), 128, [-2, 0]) // data drawn from the generator's own distribution
 const vpp = await paperField.run(gen, matched, gen, tau)

@@ -31,7 +31,9 @@ const runs: Run[] = fs
     if (!fs.existsSync(m) || !fs.existsSync(c)) return []
     const metrics = JSON.parse(fs.readFileSync(m, 'utf8'))
     const config: Toy2dConfig = JSON.parse(fs.readFileSync(c, 'utf8'))
-    return metrics.step === config.steps && metrics.final ? [{ name, config, step: metrics.step, metrics: metrics.final }] : []
+    return metrics.step === config.steps && metrics.final
+      ? [{ name, config, step: metrics.step, metrics: metrics.final }]
+      : []
   })
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`
@@ -41,17 +43,28 @@ const INIT_ORDER = ['middle', 'far', 'collapsed']
 
 const bimodal = runs
   .filter((r) => r.config.data === 'bimodal')
-  .sort((a, b) => a.config.tau - b.config.tau || FIELD_ORDER.indexOf(a.config.field) - FIELD_ORDER.indexOf(b.config.field) || INIT_ORDER.indexOf(a.config.init) - INIT_ORDER.indexOf(b.config.init))
-console.log('| τ | field | init | modes covered | mass (−1, 0) / (1, 0), true 30% / 70% | mass error (relative) | MMD² | energy |')
+  .sort(
+    (a, b) =>
+      a.config.tau - b.config.tau ||
+      FIELD_ORDER.indexOf(a.config.field) - FIELD_ORDER.indexOf(b.config.field) ||
+      INIT_ORDER.indexOf(a.config.init) - INIT_ORDER.indexOf(b.config.init),
+  )
+console.log(
+  '| τ | field | init | modes covered | mass (−1, 0) / (1, 0), true 30% / 70% | mass error (relative) | MMD² | energy |',
+)
 console.log('|---|---|---|---|---|---|---|---|')
 for (const r of bimodal) {
   const m = r.metrics.modes!
   const ok = m.covered === 1 && m.massError.relative <= 0.1 ? ' ✓' : ''
-  console.log(`| ${r.config.tau} | ${r.config.field} | ${r.config.init} | ${pct(m.covered)} | ${m.mass.map(pct).join(' / ')} | ${pct(m.massError.relative)}${ok} | ${sci(r.metrics.mmd2)} | ${sci(r.metrics.energy)} |`)
+  console.log(
+    `| ${r.config.tau} | ${r.config.field} | ${r.config.init} | ${pct(m.covered)} | ${m.mass.map(pct).join(' / ')} | ${pct(m.massError.relative)}${ok} | ${sci(r.metrics.mmd2)} | ${sci(r.metrics.energy)} |`,
+  )
 }
 console.log('\n| data | field | τ | steps | batch | MMD² | energy | final loss |')
 console.log('|---|---|---|---|---|---|---|---|')
 for (const r of runs.filter((r) => r.config.data !== 'bimodal')) {
   const ck = JSON.parse(fs.readFileSync(path.join(root, r.name, 'checkpoint.json'), 'utf8')).payload
-  console.log(`| ${r.config.data} | ${r.config.field} | ${r.config.tau} | ${r.step} | ${r.config.batch} | ${sci(r.metrics.mmd2)} | ${sci(r.metrics.energy)} | ${sci(ck.losses.at(-1))} |`)
+  console.log(
+    `| ${r.config.data} | ${r.config.field} | ${r.config.tau} | ${r.step} | ${r.config.batch} | ${sci(r.metrics.mmd2)} | ${sci(r.metrics.energy)} | ${sci(ck.losses.at(-1))} |`,
+  )
 }

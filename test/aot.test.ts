@@ -12,9 +12,31 @@ const OUT = path.join(ROOT, '.drift-cache', `aot-test-${process.pid}`)
 
 test('drift compile writes an artifact whose bundle runs without ts-morph and matches the JIT', async () => {
   fs.rmSync(OUT, { recursive: true, force: true })
-  const r = spawnSync(process.execPath, ['bin/drift.mjs', 'compile', 'stdlib/fields/paper.ts', '--fn', 'paperField', '--shapes', 'x=32x2,pos=48x2,neg=32x2', '-o', OUT], { cwd: ROOT, encoding: 'utf8' })
+  const r = spawnSync(
+    process.execPath,
+    [
+      'bin/drift.mjs',
+      'compile',
+      'stdlib/fields/paper.ts',
+      '--fn',
+      'paperField',
+      '--shapes',
+      'x=32x2,pos=48x2,neg=32x2',
+      '-o',
+      OUT,
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  )
   expect(r.status, r.stderr).toBe(0)
-  for (const f of ['manifest.json', 'paperField.plan.json', 'paperField.ir.txt', 'paperField.kernels.txt', 'paperField.kernels.js', 'drift-runtime.mjs']) expect(fs.existsSync(path.join(OUT, f)), f).toBe(true)
+  for (const f of [
+    'manifest.json',
+    'paperField.plan.json',
+    'paperField.ir.txt',
+    'paperField.kernels.txt',
+    'paperField.kernels.js',
+    'drift-runtime.mjs',
+  ])
+    expect(fs.existsSync(path.join(OUT, f)), f).toBe(true)
   const bundle = fs.readFileSync(path.join(OUT, 'drift-runtime.mjs'), 'utf8')
   expect(bundle).not.toMatch(/ts-morph|typescript/i)
   const manifest = JSON.parse(fs.readFileSync(path.join(OUT, 'manifest.json'), 'utf8'))
@@ -23,20 +45,31 @@ test('drift compile writes an artifact whose bundle runs without ts-morph and ma
 
   const { load } = await import(pathToFileURL(path.join(OUT, 'drift-runtime.mjs')).href)
   const compiled = load(OUT, 'cpu')
-  const t = (n: number, phase: number) => tensor(Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(i + phase)), [n, 2]) as Mat
+  const t = (n: number, phase: number) =>
+    tensor(
+      Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(i + phase)),
+      [n, 2],
+    ) as Mat
   const [x, pos] = [t(32, 0), t(48, 1)]
   const aot = await compiled.paperField(x, pos, x, 0.4)
   setBackend('cpu')
   const jit = await paperField.run(x, pos, x, 0.4)
   expect(Array.from(aot.data)).toEqual(Array.from(jit.data))
   // the wasm kernels: written as .wasm binaries, run by the bundle like the JIT runs them
-  const wasmPlan = JSON.parse(fs.readFileSync(path.join(OUT, 'paperField.wasm-plan.json'), 'utf8')) as { steps: { k: string; kernel: { name: string } }[] }
+  const wasmPlan = JSON.parse(fs.readFileSync(path.join(OUT, 'paperField.wasm-plan.json'), 'utf8')) as {
+    steps: { k: string; kernel: { name: string } }[]
+  }
   for (const st of wasmPlan.steps.filter((s) => s.k === 'launch'))
-    expect(WebAssembly.validate(fs.readFileSync(path.join(OUT, `paperField.${st.kernel.name}.wasm`))), st.kernel.name).toBe(true)
+    expect(
+      WebAssembly.validate(fs.readFileSync(path.join(OUT, `paperField.${st.kernel.name}.wasm`))),
+      st.kernel.name,
+    ).toBe(true)
   const viaWasm = await load(OUT).paperField(x, pos, x, 0.4)
   setBackend('wasm')
   expect(Array.from(viaWasm.data)).toEqual(Array.from((await paperField.run(x, pos, x, 0.4)).data))
-  await expect(compiled.paperField(t(31, 0), pos, x, 0.4)).rejects.toThrow(/argument x was compiled for f32\[32,2\], got f32\[31,2\]/)
+  await expect(compiled.paperField(t(31, 0), pos, x, 0.4)).rejects.toThrow(
+    /argument x was compiled for f32\[32,2\], got f32\[31,2\]/,
+  )
   fs.rmSync(OUT, { recursive: true, force: true })
 })
 
@@ -44,7 +77,21 @@ test('drift compile refuses an unwritable output directory with one line', () =>
   const blocker = path.join(ROOT, '.drift-cache', `aot-blocker-${process.pid}`)
   fs.mkdirSync(path.dirname(blocker), { recursive: true })
   fs.writeFileSync(blocker, 'a file, not a directory')
-  const r = spawnSync(process.execPath, ['bin/drift.mjs', 'compile', 'stdlib/fields/paper.ts', '--fn', 'paperField', '--shapes', 'x=4x2,pos=4x2,neg=4x2', '-o', path.join(blocker, 'out')], { cwd: ROOT, encoding: 'utf8' })
+  const r = spawnSync(
+    process.execPath,
+    [
+      'bin/drift.mjs',
+      'compile',
+      'stdlib/fields/paper.ts',
+      '--fn',
+      'paperField',
+      '--shapes',
+      'x=4x2,pos=4x2,neg=4x2',
+      '-o',
+      path.join(blocker, 'out'),
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  )
   expect(r.status).not.toBe(0)
   expect(r.stderr.trim()).toMatch(/^drift: cannot write to /)
   expect(fs.readFileSync(blocker, 'utf8')).toBe('a file, not a directory')

@@ -11,8 +11,10 @@ import { gradientError, lowerGrad as lowerGradOf } from './gradcheck.js'
 
 const FILE = rootPath('test/fixtures/grads.ts')
 
-const lowerGrad = (name: string, specs: ArgSpec[], argnums: number[]): Specialized => lowerGradOf(FILE, name, specs, argnums)
-const checkGradient = (name: string, specs: ArgSpec[], inputs: NDArray[], argnums: number[], seed: number) => gradientError(FILE, name, specs, inputs, argnums, seed)
+const lowerGrad = (name: string, specs: ArgSpec[], argnums: number[]): Specialized =>
+  lowerGradOf(FILE, name, specs, argnums)
+const checkGradient = (name: string, specs: ArgSpec[], inputs: NDArray[], argnums: number[], seed: number) =>
+  gradientError(FILE, name, specs, inputs, argnums, seed)
 
 interface Case {
   name: string
@@ -23,37 +25,132 @@ interface Case {
 const obj = (fields: [string, number[]][]): ArgSpec => ({ tag: 'object', fields: fields.map(([k, s]) => [k, T(s)]) })
 
 const CASES: Case[] = [
-  { name: 'broadcasting', specs: [T([3, 4]), T([4]), T([3, 1])], inputs: (r) => [randn([3, 4], r, 0.5), randn([4], r, 0.5), randn([3, 1], r, 0.5)], argnums: [0, 1, 2] },
-  { name: 'outer', specs: [T([3, 1]), T([1, 4])], inputs: (r) => [randn([3, 1], r), randn([1, 4], r)], argnums: [0, 1] },
+  {
+    name: 'broadcasting',
+    specs: [T([3, 4]), T([4]), T([3, 1])],
+    inputs: (r) => [randn([3, 4], r, 0.5), randn([4], r, 0.5), randn([3, 1], r, 0.5)],
+    argnums: [0, 1, 2],
+  },
+  {
+    name: 'outer',
+    specs: [T([3, 1]), T([1, 4])],
+    inputs: (r) => [randn([3, 1], r), randn([1, 4], r)],
+    argnums: [0, 1],
+  },
   { name: 'reductions', specs: [T([3, 4, 5])], inputs: (r) => [randn([3, 4, 5], r)], argnums: [0] },
-  { name: 'batchedMatmul', specs: [T([2, 3, 4]), T([2, 4, 5])], inputs: (r) => [randn([2, 3, 4], r, 0.5), randn([2, 4, 5], r, 0.5)], argnums: [0, 1] },
-  { name: 'softmaxes', specs: [T([4, 5]), T([4, 5])], inputs: (r) => [randn([4, 5], r), randn([4, 5], r)], argnums: [0, 1] },
+  {
+    name: 'batchedMatmul',
+    specs: [T([2, 3, 4]), T([2, 4, 5])],
+    inputs: (r) => [randn([2, 3, 4], r, 0.5), randn([2, 4, 5], r, 0.5)],
+    argnums: [0, 1],
+  },
+  {
+    name: 'softmaxes',
+    specs: [T([4, 5]), T([4, 5])],
+    inputs: (r) => [randn([4, 5], r), randn([4, 5], r)],
+    argnums: [0, 1],
+  },
   { name: 'logsumexps', specs: [T([4, 5])], inputs: (r) => [randn([4, 5], r, 2)], argnums: [0] },
-  { name: 'distances', specs: [T([5, 3]), T([6, 3]), T([5, 6])], inputs: (r) => [randn([5, 3], r), randn([6, 3], r), randn([5, 6], r)], argnums: [0, 1, 2] },
-  { name: 'gathered', specs: [T([5, 3]), T([7], 'i32')], inputs: (r) => [randn([5, 3], r), randint([7], r, 5)], argnums: [0] },
-  { name: 'convolved', specs: [T([2, 2, 5, 5]), T([3, 2, 3, 3])], inputs: (r) => [randn([2, 2, 5, 5], r), randn([3, 2, 3, 3], r, 0.3)], argnums: [0, 1] },
-  { name: 'concatSplit', specs: [T([3, 4]), T([3, 3])], inputs: (r) => [randn([3, 4], r, 0.5), randn([3, 3], r, 0.5)], argnums: [0, 1] },
+  {
+    name: 'distances',
+    specs: [T([5, 3]), T([6, 3]), T([5, 6])],
+    inputs: (r) => [randn([5, 3], r), randn([6, 3], r), randn([5, 6], r)],
+    argnums: [0, 1, 2],
+  },
+  {
+    name: 'gathered',
+    specs: [T([5, 3]), T([7], 'i32')],
+    inputs: (r) => [randn([5, 3], r), randint([7], r, 5)],
+    argnums: [0],
+  },
+  {
+    name: 'convolved',
+    specs: [T([2, 2, 5, 5]), T([3, 2, 3, 3])],
+    inputs: (r) => [randn([2, 2, 5, 5], r), randn([3, 2, 3, 3], r, 0.3)],
+    argnums: [0, 1],
+  },
+  {
+    name: 'concatSplit',
+    specs: [T([3, 4]), T([3, 3])],
+    inputs: (r) => [randn([3, 4], r, 0.5), randn([3, 3], r, 0.5)],
+    argnums: [0, 1],
+  },
   { name: 'movement', specs: [T([2, 3, 4])], inputs: (r) => [randn([2, 3, 4], r)], argnums: [0] },
-  { name: 'selects', specs: [T([4, 5]), T([4, 5])], inputs: (r) => [randn([4, 5], r), randn([4, 5], r, 0.5)], argnums: [0, 1] },
+  {
+    name: 'selects',
+    specs: [T([4, 5]), T([4, 5])],
+    inputs: (r) => [randn([4, 5], r), randn([4, 5], r, 0.5)],
+    argnums: [0, 1],
+  },
   { name: 'unaries', specs: [T([4, 5])], inputs: (r) => [randn([4, 5], r)], argnums: [0] },
-  { name: 'binaries', specs: [T([4, 5]), T([4, 5])], inputs: (r) => [randn([4, 5], r), randn([4, 5], r)], argnums: [0, 1] },
-  { name: 'lambdas', specs: [T([4, 5]), T([4, 5]), T([])], inputs: (r) => [randn([4, 5], r), randn([4, 5], r), scalar(0.7 + r())], argnums: [0, 1, 2] },
+  {
+    name: 'binaries',
+    specs: [T([4, 5]), T([4, 5])],
+    inputs: (r) => [randn([4, 5], r), randn([4, 5], r)],
+    argnums: [0, 1],
+  },
+  {
+    name: 'lambdas',
+    specs: [T([4, 5]), T([4, 5]), T([])],
+    inputs: (r) => [randn([4, 5], r), randn([4, 5], r), scalar(0.7 + r())],
+    argnums: [0, 1, 2],
+  },
   { name: 'folds', specs: [T([3, 5]), T([])], inputs: (r) => [randn([3, 5], r), scalar(0.3 + r())], argnums: [0, 1] },
   {
     name: 'mlpLoss',
-    specs: [obj([['w1', [3, 8]], ['b1', [8]], ['w2', [8, 2]], ['b2', [2]]]), T([6, 3]), T([6, 2])],
-    inputs: (r) => [randn([3, 8], r, 0.5), randn([8], r, 0.1), randn([8, 2], r, 0.5), randn([2], r, 0.1), randn([6, 3], r), randn([6, 2], r)],
+    specs: [
+      obj([
+        ['w1', [3, 8]],
+        ['b1', [8]],
+        ['w2', [8, 2]],
+        ['b2', [2]],
+      ]),
+      T([6, 3]),
+      T([6, 2]),
+    ],
+    inputs: (r) => [
+      randn([3, 8], r, 0.5),
+      randn([8], r, 0.1),
+      randn([8, 2], r, 0.5),
+      randn([2], r, 0.1),
+      randn([6, 3], r),
+      randn([6, 2], r),
+    ],
     argnums: [0],
   },
   {
     name: 'convNetLoss',
-    specs: [obj([['k1', [3, 1, 3, 3]], ['k2', [2, 3, 2, 2]], ['head', [18, 2]]]), T([2, 1, 6, 6]), T([2, 2])],
-    inputs: (r) => [randn([3, 1, 3, 3], r, 0.4), randn([2, 3, 2, 2], r, 0.4), randn([18, 2], r, 0.3), randn([2, 1, 6, 6], r), randn([2, 2], r)],
+    specs: [
+      obj([
+        ['k1', [3, 1, 3, 3]],
+        ['k2', [2, 3, 2, 2]],
+        ['head', [18, 2]],
+      ]),
+      T([2, 1, 6, 6]),
+      T([2, 2]),
+    ],
+    inputs: (r) => [
+      randn([3, 1, 3, 3], r, 0.4),
+      randn([2, 3, 2, 2], r, 0.4),
+      randn([18, 2], r, 0.3),
+      randn([2, 1, 6, 6], r),
+      randn([2, 2], r),
+    ],
     argnums: [0],
   },
   { name: 'customLoss', specs: [T([3, 4])], inputs: (r) => [randn([3, 4], r)], argnums: [0] },
-  { name: 'elementwiseHvp', specs: [T([3, 4]), T([3, 4])], inputs: (r) => [randn([3, 4], r), randn([3, 4], r)], argnums: [0, 1] },
-  { name: 'matmulSecondOrder', specs: [T([3, 4]), T([5, 3])], inputs: (r) => [randn([3, 4], r, 0.5), randn([5, 3], r, 0.5)], argnums: [0, 1] },
+  {
+    name: 'elementwiseHvp',
+    specs: [T([3, 4]), T([3, 4])],
+    inputs: (r) => [randn([3, 4], r), randn([3, 4], r)],
+    argnums: [0, 1],
+  },
+  {
+    name: 'matmulSecondOrder',
+    specs: [T([3, 4]), T([5, 3])],
+    inputs: (r) => [randn([3, 4], r, 0.5), randn([5, 3], r, 0.5)],
+    argnums: [0, 1],
+  },
 ]
 
 describe('gradients match central finite differences (float64, fresh inputs, error < 1e-6)', () => {
@@ -93,7 +190,9 @@ describe('customVjp and vjp', () => {
     const g = lowerGrad('frozenLoss', [T([3, 4])], [0])
     const [, gx] = interpret(g.graph, [x], 'f64')
     expect(Array.from(gx.data)).toEqual(new Array(12).fill(1)) // 0 through the frozen path + 1 from x.sum()
-    expect(g.graph.eqns.some((e) => e.prim === 'mul' && e.inputs.some((a) => a.kind === 'lit' && a.value === 3))).toBe(true)
+    expect(g.graph.eqns.some((e) => e.prim === 'mul' && e.inputs.some((a) => a.kind === 'lit' && a.value === 3))).toBe(
+      true,
+    )
   })
 
   test('vjp returns the value and a pullback applied to a given cotangent', () => {
@@ -114,7 +213,11 @@ describe('structure of gradient programs', () => {
   test('the gradient of a matmul is two matmuls of the operand sizes, with no M×K×N intermediate', () => {
     const g = lowerGrad('matmulLoss', [T([6, 5]), T([5, 7])], [0, 1])
     const mms = g.graph.eqns.filter((e) => e.prim === 'matmul')
-    expect(mms.map((e) => e.outputs[0].shape)).toEqual([[6, 7], [6, 5], [5, 7]])
+    expect(mms.map((e) => e.outputs[0].shape)).toEqual([
+      [6, 7],
+      [6, 5],
+      [5, 7],
+    ])
     for (const shape of shapesOf(g)) expect(shape.reduce((a, b) => a * b, 1)).toBeLessThan(6 * 5 * 7)
   })
 
@@ -123,7 +226,8 @@ describe('structure of gradient programs', () => {
     const g = lowerGrad('driftLoss', [T([6, 2]), T([7, 2]), T([])], [0])
     // the gradient adds only the elementwise chain of the MSE: no softmax, exp or matmul beyond the forward field
     const count = (s: Specialized, prim: string) => s.graph.eqns.filter((e) => e.prim === prim).length
-    for (const prim of ['matmul', 'exp', 'cdist', 'reduce_max', 'sqrt']) expect(count(g, prim), prim).toBe(count(value, prim))
+    for (const prim of ['matmul', 'exp', 'cdist', 'reduce_max', 'sqrt'])
+      expect(count(g, prim), prim).toBe(count(value, prim))
     expect(g.graph.eqns.length - value.graph.eqns.length).toBeLessThanOrEqual(4)
   })
 
@@ -133,9 +237,11 @@ describe('structure of gradient programs', () => {
     expect(g.graph.eqns.filter((e) => e.prim === 'matmul').length).toBe(2)
   })
 
-  test('a derivative reuses the forward value (exp\' = exp: no second exp)', () => {
+  test("a derivative reuses the forward value (exp' = exp: no second exp)", () => {
     const g = lowerGrad('logsumexps', [T([4, 5])], [0])
     const v = lower(FILE, 'logsumexps', [T([4, 5])])
-    expect(g.graph.eqns.filter((e) => e.prim === 'exp').length).toBe(v.graph.eqns.filter((e) => e.prim === 'exp').length)
+    expect(g.graph.eqns.filter((e) => e.prim === 'exp').length).toBe(
+      v.graph.eqns.filter((e) => e.prim === 'exp').length,
+    )
   })
 })

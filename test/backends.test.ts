@@ -21,13 +21,19 @@ import { ROOT, expectClose, freshSeed, lower, randn, rng, rootPath, T } from './
 
 const SEED = process.env.CORPUS_SEED ? Number(process.env.CORPUS_SEED) : undefined
 const adapter = probeWebGPU(ROOT)
-if (!adapter) console.warn('the webgpu backend is not tested here: Dawn found no WebGPU adapter (neither Vulkan nor OpenGL through EGL)')
+if (!adapter)
+  console.warn(
+    'the webgpu backend is not tested here: Dawn found no WebGPU adapter (neither Vulkan nor OpenGL through EGL)',
+  )
 type Mode = 'wasm' | 'cpu' | 'webasm' | 'webgpu'
 const MODES: Mode[] = adapter ? ['wasm', 'cpu', 'webasm', 'webgpu'] : ['wasm', 'cpu', 'webasm']
 const KERNEL_CLASS = { wasm: undefined, cpu: 'CPUKernel', webasm: 'WebAssemblyKernel', webgpu: 'WebGPUKernel' } as const
 /** One runtime per backend for the whole file: kernels of equal source are built once. */
 const wasm = new WasmRuntime()
-const runtimes: Record<Mode, { runAsync(p: Plan, ins: NDArray[]): Promise<NDArray[]>; lastKernelClass?: string | undefined }> = {
+const runtimes: Record<
+  Mode,
+  { runAsync(p: Plan, ins: NDArray[]): Promise<NDArray[]>; lastKernelClass?: string | undefined }
+> = {
   wasm: { runAsync: async (p, ins) => wasm.run(p, ins) },
   cpu: new GpujsRuntime('cpu'),
   webasm: new GpujsRuntime('webasm'),
@@ -85,14 +91,14 @@ describe.each(MODES)('the %s backend', (mode) => {
   // the gpu.js backends only: wasm kernels are drift's own, there is no other class to fall back to
   if (mode !== 'wasm')
     test(`kernels run on gpu.js's ${KERNEL_CLASS[mode]}, not a fallback`, async () => {
-    const spec = lower(rootPath('test/corpus/accepted/elementwise.ts'), 'methods', [T([5, 4]), T([5, 4])])
-    const { plan } = lowerGraph(spec.graph)
-    expect(launches(plan)).toBeGreaterThan(0)
-    runtime.lastKernelClass = undefined
-    const r = rng(1)
-    await runtime.runAsync(plan, [randn([5, 4], r), randn([5, 4], r)])
-    expect(runtime.lastKernelClass).toBe(KERNEL_CLASS[mode])
-  })
+      const spec = lower(rootPath('test/corpus/accepted/elementwise.ts'), 'methods', [T([5, 4]), T([5, 4])])
+      const { plan } = lowerGraph(spec.graph)
+      expect(launches(plan)).toBeGreaterThan(0)
+      runtime.lastKernelClass = undefined
+      const r = rng(1)
+      await runtime.runAsync(plan, [randn([5, 4], r), randn([5, 4], r)])
+      expect(runtime.lastKernelClass).toBe(KERNEL_CLASS[mode])
+    })
 
   test.each(CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     const seed = SEED ?? freshSeed()
@@ -105,7 +111,8 @@ describe.each(MODES)('the %s backend', (mode) => {
       const { plan } = lowerGraph(spec.graph, {}, limits(mode))
       runtime.lastKernelClass = undefined
       const got = await runtime.runAsync(plan, ins)
-      if (launches(plan) > 0 && mode !== 'wasm') expect(runtime.lastKernelClass, `${where}: kernel class`).toBe(KERNEL_CLASS[mode])
+      if (launches(plan) > 0 && mode !== 'wasm')
+        expect(runtime.lastKernelClass, `${where}: kernel class`).toBe(KERNEL_CLASS[mode])
       const want = interpret(spec.graph, ins, 'f64')
       const L = accumulationLength(spec.graph)
       expect(got.length, `${where}: number of outputs`).toBe(want.length)

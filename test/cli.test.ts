@@ -4,7 +4,11 @@ import { describe, expect, test } from 'vitest'
 import { ROOT } from './helpers.js'
 
 const drift = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['bin/drift.mjs', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DRIFT_CACHE: 'off' } })
+  const r = spawnSync(process.execPath, ['bin/drift.mjs', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, DRIFT_CACHE: 'off' },
+  })
   return { code: r.status, out: r.stdout, err: r.stderr.trim() }
 }
 const PAPER = ['inspect', 'stdlib/fields/paper.ts', '--fn', 'paperField']
@@ -46,18 +50,42 @@ describe('drift inspect', () => {
   })
 
   test('--dump grad prints value and gradient with source locations', () => {
-    const r = drift('inspect', 'test/fixtures/grads.ts', '--fn', 'matmulLoss', '--shapes', 'a=6x5,b=5x7', '--dump', 'grad', '--wrt', 'a,b')
+    const r = drift(
+      'inspect',
+      'test/fixtures/grads.ts',
+      '--fn',
+      'matmulLoss',
+      '--shapes',
+      'a=6x5,b=5x7',
+      '--dump',
+      'grad',
+      '--wrt',
+      'a,b',
+    )
     expect(r.code).toBe(0)
     const eqns = r.out.split('\n').filter((l) => / = /.test(l))
     for (const l of eqns) expect(l).toMatch(/# test\/fixtures\/grads\.ts:\d+:\d+$/)
-    expect(eqns.filter((l) => /= matmul /.test(l)).map((l) => l.match(/:f32\[(\d+,\d+)\]/)![1])).toEqual(['6,7', '6,5', '5,7'])
+    expect(eqns.filter((l) => /= matmul /.test(l)).map((l) => l.match(/:f32\[(\d+,\d+)\]/)![1])).toEqual([
+      '6,7',
+      '6,5',
+      '5,7',
+    ])
     expect(r.out).toMatch(/in \(\w+, \w+, \w+\) \}/)
   })
 
   test.each([
-    [[...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'grad', '--wrt', 'q'], /^drift: --wrt 'q' is not a parameter of 'paperField'/],
-    [['inspect', 'stdlib/fields/missing.ts', '--fn', 'paperField'], /^drift: no such file: stdlib\/fields\/missing\.ts$/],
-    [[...PAPER.slice(0, 3), 'nope', '--shapes', 'x=1x2'], /^drift: stdlib\/fields\/paper\.ts has no DSL function 'nope'; it defines: paperField$/],
+    [
+      [...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'grad', '--wrt', 'q'],
+      /^drift: --wrt 'q' is not a parameter of 'paperField'/,
+    ],
+    [
+      ['inspect', 'stdlib/fields/missing.ts', '--fn', 'paperField'],
+      /^drift: no such file: stdlib\/fields\/missing\.ts$/,
+    ],
+    [
+      [...PAPER.slice(0, 3), 'nope', '--shapes', 'x=1x2'],
+      /^drift: stdlib\/fields\/paper\.ts has no DSL function 'nope'; it defines: paperField$/,
+    ],
     [[...PAPER, '--shapes', 'x=64xa,pos=1x2,neg=1x2'], /^drift: bad shape '64xa' for 'x'/],
     [[...PAPER, '--shapes', 'x=64x2,pos=128x2'], /^drift: no shape for parameter 'neg'/],
     [[...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2,y=1x1'], /^drift: 'paperField' has no parameter 'y'/],
@@ -74,7 +102,9 @@ describe('drift inspect', () => {
   test('a shape mismatch names the source location of the operation', () => {
     const r = drift(...PAPER, '--shapes', 'x=64x2,pos=128x3,neg=64x2')
     expect(r.code).not.toBe(0)
-    expect(r.err).toMatch(/stdlib\/fields\/paper\.ts:\d+:\d+: error D201 \(shape mismatch\): cdist of \[64,2\] and \[128,3\]/)
+    expect(r.err).toMatch(
+      /stdlib\/fields\/paper\.ts:\d+:\d+: error D201 \(shape mismatch\): cdist of \[64,2\] and \[128,3\]/,
+    )
   })
 })
 

@@ -22,27 +22,46 @@ describe('kernel counts', () => {
     const { plan } = lowerGraph(lower(FUSION, 'chain', [T([1 << 22]), T([1 << 22])]).graph)
     expect(kernels(plan)).toHaveLength(1)
     expect(intermediates(plan)).toHaveLength(0)
-    expect(kernels(plan)[0].fused.map((f) => f.prim).sort()).toEqual(['abs', 'add', 'add', 'mul', 'mul', 'mul', 'sqrt', 'sub'].sort())
+    expect(
+      kernels(plan)[0]
+        .fused.map((f) => f.prim)
+        .sort(),
+    ).toEqual(['abs', 'add', 'add', 'mul', 'mul', 'mul', 'sqrt', 'sub'].sort())
   })
 
-  test.each([['softmaxRows'], ['softmaxCols']])('%s is at most two kernels: the max and the sum share one launch', (fn) => {
-    const { plan } = lowerGraph(lower(FUSION, fn, [T([512, 1000])]).graph)
-    expect(kernels(plan).length).toBeLessThanOrEqual(2)
-    expect(intermediates(plan).every((b) => size(b.shape) <= 2 * 1000)).toBe(true)
-  })
+  test.each([['softmaxRows'], ['softmaxCols']])(
+    '%s is at most two kernels: the max and the sum share one launch',
+    (fn) => {
+      const { plan } = lowerGraph(lower(FUSION, fn, [T([512, 1000])]).graph)
+      expect(kernels(plan).length).toBeLessThanOrEqual(2)
+      expect(intermediates(plan).every((b) => size(b.shape) <= 2 * 1000)).toBe(true)
+    },
+  )
 
-  const field = (n: number, d: number) => lowerGraph(lower(PAPER, 'paperField', [T([n, d]), T([n, d]), T([n, d]), T([])]).graph).plan
+  const field = (n: number, d: number) =>
+    lowerGraph(lower(PAPER, 'paperField', [T([n, d]), T([n, d]), T([n, d]), T([])]).graph).plan
 
   test('paperField, D = 2 (N = P = M = 1024): 4 kernels (row and column logsumexps, each one online loop; the two weight sums; V), distances recomputed, no N×(P+M) buffer', () => {
     const plan = field(1024, 2)
-    expect(kernels(plan).map((k) => k.out.shape)).toEqual([[1024, 1], [1, 2048], [2, 1024], [1024, 2]])
+    expect(kernels(plan).map((k) => k.out.shape)).toEqual([
+      [1024, 1],
+      [1, 2048],
+      [2, 1024],
+      [1024, 2],
+    ])
     expect(kernels(plan)[0].fused.map((f) => f.prim)).not.toContain('reduce_max')
     for (const b of intermediates(plan)) expect(size(b.shape), b.name).toBeLessThan(1024 * 1024)
   })
 
   test('paperField, D = 64 (N = P = M = 1024): 5 kernels; the cost model stores the distances', () => {
     const plan = field(1024, 64)
-    expect(kernels(plan).map((k) => k.out.shape)).toEqual([[1024, 2048], [3072], [2, 1024, 1024], [2, 1024], [1024, 64]])
+    expect(kernels(plan).map((k) => k.out.shape)).toEqual([
+      [1024, 2048],
+      [3072],
+      [2, 1024, 1024],
+      [2, 1024],
+      [1024, 64],
+    ])
   })
 
   test('paperField at the inspect example size (64×2, 128×2, 64×2) stays within 5 kernels', () => {
@@ -90,14 +109,18 @@ describe('the compiled path', () => {
     const spec = lower(FUSION, 'chain', [T([8]), T([8])])
     const plan = lowerGraph(spec.graph).plan
     const r = rng(1)
-    expect(() => runtimes.cpu.run(plan, [randn([8], r), randn([7], r)])).toThrow(/input b: expected f32\[8\], got f32\[7\]/)
+    expect(() => runtimes.cpu.run(plan, [randn([8], r), randn([7], r)])).toThrow(
+      /input b: expected f32\[8\], got f32\[7\]/,
+    )
   })
 
   test('checkNaN names the kernel and the source lines that produced a NaN', () => {
     const spec = lower(FUSION, 'chain', [T([4]), T([4])])
     const plan = lowerGraph(spec.graph).plan
     const nan = { shape: [4], dtype: 'f32' as const, data: Float64Array.of(1, NaN, 3, 4) }
-    expect(() => runtimes.cpu.run(plan, [nan, nan], { checkNaN: true })).toThrow(/kernel k_\w+ produced NaN .*fusion\.ts:\d+:\d+/)
+    expect(() => runtimes.cpu.run(plan, [nan, nan], { checkNaN: true })).toThrow(
+      /kernel k_\w+ produced NaN .*fusion\.ts:\d+:\d+/,
+    )
   })
 })
 
@@ -118,40 +141,87 @@ describe('the threaded webasm backend', () => {
 
 describe('compiled gradients', () => {
   const GRADS = rootPath('test/fixtures/grads.ts')
-  const obj = (fields: [string, number[]][]) => ({ tag: 'object' as const, fields: fields.map(([k, s]) => [k, T(s)] as [string, ReturnType<typeof T>]) })
+  const obj = (fields: [string, number[]][]) => ({
+    tag: 'object' as const,
+    fields: fields.map(([k, s]) => [k, T(s)] as [string, ReturnType<typeof T>]),
+  })
   const cases = [
-    { fn: 'mlpLoss', specs: [obj([['w1', [3, 8]], ['b1', [8]], ['w2', [8, 2]], ['b2', [2]]]), T([6, 3]), T([6, 2])], shapes: [[3, 8], [8], [8, 2], [2], [6, 3], [6, 2]] },
-    { fn: 'convNetLoss', specs: [obj([['k1', [3, 1, 3, 3]], ['k2', [2, 3, 2, 2]], ['head', [18, 2]]]), T([2, 1, 6, 6]), T([2, 2])], shapes: [[3, 1, 3, 3], [2, 3, 2, 2], [18, 2], [2, 1, 6, 6], [2, 2]] },
+    {
+      fn: 'mlpLoss',
+      specs: [
+        obj([
+          ['w1', [3, 8]],
+          ['b1', [8]],
+          ['w2', [8, 2]],
+          ['b2', [2]],
+        ]),
+        T([6, 3]),
+        T([6, 2]),
+      ],
+      shapes: [[3, 8], [8], [8, 2], [2], [6, 3], [6, 2]],
+    },
+    {
+      fn: 'convNetLoss',
+      specs: [
+        obj([
+          ['k1', [3, 1, 3, 3]],
+          ['k2', [2, 3, 2, 2]],
+          ['head', [18, 2]],
+        ]),
+        T([2, 1, 6, 6]),
+        T([2, 2]),
+      ],
+      shapes: [
+        [3, 1, 3, 3],
+        [2, 3, 2, 2],
+        [18, 2],
+        [2, 1, 6, 6],
+        [2, 2],
+      ],
+    },
     { fn: 'lambdas', specs: [T([4, 5]), T([4, 5]), T([])], shapes: [[4, 5], [4, 5], []] },
     { fn: 'folds', specs: [T([3, 5]), T([])], shapes: [[3, 5], []] },
   ]
-  test.each(cases.map((c) => [c.fn, c] as const))('valueAndGrad(%s) on webasm equals the float64 interpreter', (_n, c) => {
-    const r = specialize({ file: GRADS, exportName: c.fn, transform: { kind: 'valueAndGrad', argnums: [0] } }, c.specs)
-    if (r._tag === 'Left') throw new Error(r.left.map((d) => d.message).join('\n'))
-    const seed = freshSeed()
-    const rand = rng(seed)
-    const inputs = c.shapes.map((s) => (s.length === 0 ? scalar(0.5 + rand()) : randn(s, rand, 0.5)))
-    const got = new GpujsRuntime('webasm').run(lowerGraph(r.right.graph).plan, inputs)
-    const want = interpret(r.right.graph, inputs, 'f64')
-    got.forEach((g, i) => expectClose(g.data, want[i].data, 1e-4, `${c.fn} output ${i} (seed ${seed})`))
-  })
+  test.each(cases.map((c) => [c.fn, c] as const))(
+    'valueAndGrad(%s) on webasm equals the float64 interpreter',
+    (_n, c) => {
+      const r = specialize(
+        { file: GRADS, exportName: c.fn, transform: { kind: 'valueAndGrad', argnums: [0] } },
+        c.specs,
+      )
+      if (r._tag === 'Left') throw new Error(r.left.map((d) => d.message).join('\n'))
+      const seed = freshSeed()
+      const rand = rng(seed)
+      const inputs = c.shapes.map((s) => (s.length === 0 ? scalar(0.5 + rand()) : randn(s, rand, 0.5)))
+      const got = new GpujsRuntime('webasm').run(lowerGraph(r.right.graph).plan, inputs)
+      const want = interpret(r.right.graph, inputs, 'f64')
+      got.forEach((g, i) => expectClose(g.data, want[i].data, 1e-4, `${c.fn} output ${i} (seed ${seed})`))
+    },
+  )
 })
 
 describe('fusion hints', () => {
   const dist = (fn: string) => lowerGraph(lower(FUSION, fn, [T([512, 64]), T([512, 64]), T([])]).graph).plan
   test("hint(x, 'inline') keeps a value out of every buffer; hint(x, 'materialize') stores it", () => {
     // a kernel that computes nothing but the distances exists only when they are stored
-    const distanceKernels = (p: Plan) => kernels(p).filter((k) => k.fused.every((f) => f.prim === 'cdist' || f.prim === 'hint'))
+    const distanceKernels = (p: Plan) =>
+      kernels(p).filter((k) => k.fused.every((f) => f.prim === 'cdist' || f.prim === 'hint'))
     expect(distanceKernels(dist('recomputedDistances'))).toHaveLength(0)
     const stored = dist('storedDistances')
     expect(distanceKernels(stored)).toHaveLength(1)
-    expect(stored.buffers.find((b) => b.name === distanceKernels(stored)[0].out.buf)!.reason).toMatch(/hint: materialize/)
+    expect(stored.buffers.find((b) => b.name === distanceKernels(stored)[0].out.buf)!.reason).toMatch(
+      /hint: materialize/,
+    )
   })
 })
 
 describe('backend limits', () => {
   test('under a 7-buffer limit the array arguments are packed into one buffer, with the same results', () => {
-    const spec = lower(FUSION, 'nineInputs', Array.from({ length: 9 }, () => T([32])))
+    const spec = lower(
+      FUSION,
+      'nineInputs',
+      Array.from({ length: 9 }, () => T([32])),
+    )
     const free = lowerGraph(spec.graph).plan
     const limited = lowerGraph(spec.graph, {}, { maxBuffers: 7 }).plan
     expect(kernels(free)[0].buffers).toHaveLength(9)

@@ -6,7 +6,8 @@ import { interpret } from '../compiler/ir/interpret.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import { lower, rng } from './helpers.js'
 
-export const leafSpecs = (s: ArgSpec): ArgSpec[] => (s.tag === 'object' ? s.fields.flatMap(([, f]) => leafSpecs(f)) : s.tag === 'array' ? s.items.flatMap(leafSpecs) : [s])
+export const leafSpecs = (s: ArgSpec): ArgSpec[] =>
+  s.tag === 'object' ? s.fields.flatMap(([, f]) => leafSpecs(f)) : s.tag === 'array' ? s.items.flatMap(leafSpecs) : [s]
 
 /** valueAndGrad of an exported DSL function with respect to `argnums`. */
 export function lowerGrad(file: string, name: string, specs: ArgSpec[], argnums: number[]): Specialized {
@@ -57,7 +58,11 @@ export function gradientError(
       const at = (delta: number) => {
         const data = Float64Array.from(x.data)
         data[e] += delta
-        return interpret(value.graph, inputs.map((a, i) => (i === inputIdx ? { ...a, data } : a)), 'f64')[0].data[0]
+        return interpret(
+          value.graph,
+          inputs.map((a, i) => (i === inputIdx ? { ...a, data } : a)),
+          'f64',
+        )[0].data[0]
       }
       const h = 1e-5 * Math.max(1, Math.abs(x.data[e]))
       expect(Number.isFinite(ad[e]), `${name}: finite gradient`).toBe(true)

@@ -46,7 +46,8 @@ export const freshSeed = () => (Math.random() * 2 ** 31) | 0
 export function randn(shape: number[], r: () => number, scale = 1): NDArray {
   const n = shape.reduce((a, b) => a * b, 1)
   const data = new Float64Array(n)
-  for (let i = 0; i < n; i++) data[i] = Math.fround(scale * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()))
+  for (let i = 0; i < n; i++)
+    data[i] = Math.fround(scale * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()))
   return { shape, dtype: 'f32', data }
 }
 
@@ -75,5 +76,6 @@ export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol
       at = i
     }
   }
-  if (!(worst / scale <= tol)) throw new Error(`${what} mismatch at ${at}: got ${got[at]}, want ${want[at]} (rel ${worst / scale} > ${tol})`)
+  if (!(worst / scale <= tol))
+    throw new Error(`${what} mismatch at ${at}: got ${got[at]}, want ${want[at]} (rel ${worst / scale} > ${tol})`)
 }

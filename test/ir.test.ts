@@ -18,7 +18,12 @@ const arr = (shape: number[], values: number[], dtype: 'f32' | 'i32' = 'f32'): N
 })
 
 /** Build a one-equation graph and run it. */
-function apply(prim: string, ins: NDArray[], params: Record<string, unknown> = {}, precision: 'f32' | 'f64' = 'f64'): NDArray {
+function apply(
+  prim: string,
+  ins: NDArray[],
+  params: Record<string, unknown> = {},
+  precision: 'f32' | 'f64' = 'f64',
+): NDArray {
   const b = new GraphBuilder()
   const vars = ins.map((a, i) => b.addInput({ shape: a.shape, dtype: a.dtype } as AVal, `in${i}`))
   const out = b.emit1(prim, vars, params)
@@ -56,7 +61,19 @@ describe('primitive semantics on known values', () => {
   test('reduce folds left to right along an axis', () => {
     const x = arr([2, 3], [1, 2, 3, 4, 5, 6])
     // acc * 10 + v: order-sensitive, so it checks the fold direction
-    const body = { k: 'bin', op: 'add', dtype: 'f32', a: { k: 'bin', op: 'mul', dtype: 'f32', a: { k: 'in', i: 0, dtype: 'f32' }, b: { k: 'const', v: 10, dtype: 'f32' } }, b: { k: 'in', i: 1, dtype: 'f32' } }
+    const body = {
+      k: 'bin',
+      op: 'add',
+      dtype: 'f32',
+      a: {
+        k: 'bin',
+        op: 'mul',
+        dtype: 'f32',
+        a: { k: 'in', i: 0, dtype: 'f32' },
+        b: { k: 'const', v: 10, dtype: 'f32' },
+      },
+      b: { k: 'in', i: 1, dtype: 'f32' },
+    }
     expect(values(apply('reduce', [x], { axis: 1, init: 0, body }))).toEqual([123, 456])
     expect(values(apply('reduce', [x], { axis: 0, init: 0, body }))).toEqual([14, 25, 36])
   })
@@ -71,7 +88,13 @@ describe('primitive semantics on known values', () => {
   })
   test('iota and map over output indices', () => {
     expect(values(apply('iota', [], { shape: [2, 3], axis: 1, dtype: 'i32' }))).toEqual([0, 1, 2, 0, 1, 2])
-    const body = { k: 'bin', op: 'sub', dtype: 'i32', a: { k: 'idx', axis: 0, dtype: 'i32' }, b: { k: 'idx', axis: 1, dtype: 'i32' } }
+    const body = {
+      k: 'bin',
+      op: 'sub',
+      dtype: 'i32',
+      a: { k: 'idx', axis: 0, dtype: 'i32' },
+      b: { k: 'idx', axis: 1, dtype: 'i32' },
+    }
     expect(values(apply('map', [], { shape: [2, 2], body }))).toEqual([0, -1, 1, 0])
   })
   test('i32 arithmetic wraps at 32 bits; division of integers is float', () => {
@@ -146,7 +169,18 @@ describe('shape rules', () => {
       expect(typeof p.infer, p.name).toBe('function')
       expect(typeof p.evaluate, p.name).toBe('function')
     }
-    for (const n of ['matmul', 'cdist', 'conv2d', 'reduce_sum', 'map', 'reduce', 'gather', 'random_normal', 'stop_gradient']) expect(names).toContain(n)
+    for (const n of [
+      'matmul',
+      'cdist',
+      'conv2d',
+      'reduce_sum',
+      'map',
+      'reduce',
+      'gather',
+      'random_normal',
+      'stop_gradient',
+    ])
+      expect(names).toContain(n)
   })
 })
 
@@ -155,7 +189,12 @@ describe('printer and structural hash', () => {
     const b = new GraphBuilder()
     const x = b.addInput({ shape: [2, 3], dtype: 'f32' }, names[0])
     const y = b.addInput({ shape: [2, 3], dtype: 'f32' }, names[1])
-    const s = b.emit1('mul', [b.emit1('add', [x, y], {}, { file, line: 3, col: 5 }), lit(scale)], {}, { file, line: 4, col: 9 })
+    const s = b.emit1(
+      'mul',
+      [b.emit1('add', [x, y], {}, { file, line: 3, col: 5 }), lit(scale)],
+      {},
+      { file, line: 4, col: 9 },
+    )
     return b.build([b.emit1('reduce_sum', [s], { axes: [1] }, { file, line: 5, col: 2 })])
   }
   test('each equation ends with its source location', () => {
@@ -182,7 +221,15 @@ describe('simplification', () => {
     const ea = b.emit1('exp', [a])
     const prod = b.emit1('mul', [b.emit1('div', [ea, q]), b.emit1('div', [b.emit1('exp', [c]), s])])
     const square = b.emit1('mul', [ea, ea])
-    return { graph: b.build([prod, square]), inputs: [a, c, q, s].map((_, i) => arr([3, 4], Array.from({ length: 12 }, (_, k) => (i < 2 ? -90 + 9 * k - 40 * i : 1 + k)))) }
+    return {
+      graph: b.build([prod, square]),
+      inputs: [a, c, q, s].map((_, i) =>
+        arr(
+          [3, 4],
+          Array.from({ length: 12 }, (_, k) => (i < 2 ? -90 + 9 * k - 40 * i : 1 + k)),
+        ),
+      ),
+    }
   }
 
   test('a product of two exponentials (each maybe divided) becomes one exponential of the sum; a square stays a multiply', () => {
@@ -211,11 +258,28 @@ describe('simplification', () => {
     const graph = b.build([affinity, mixed, unknown, clipped])
     const simple = simplify(graph)
     const roots = simple.eqns.filter((e) => e.prim === 'sqrt').map((e) => e.outputs[0].shape)
-    expect(roots).toEqual([[3, 1], [3, 4], [3, 4], [3, 4]])
-    const inputs = [arr([3, 4], Array.from({ length: 12 }, (_, k) => 3 - k * 1.7)), arr([3, 1], [0.3, -7, 1e-9]), arr([3, 4], Array.from({ length: 12 }, (_, k) => k - 5.5))]
+    expect(roots).toEqual([
+      [3, 1],
+      [3, 4],
+      [3, 4],
+      [3, 4],
+    ])
+    const inputs = [
+      arr(
+        [3, 4],
+        Array.from({ length: 12 }, (_, k) => 3 - k * 1.7),
+      ),
+      arr([3, 1], [0.3, -7, 1e-9]),
+      arr(
+        [3, 4],
+        Array.from({ length: 12 }, (_, k) => k - 5.5),
+      ),
+    ]
     const want = interpret(graph, inputs, 'f64')
     interpret(simple, inputs, 'f64').forEach((got, o) =>
-      values(got).forEach((v, i) => (Number.isNaN(values(want[o])[i]) ? expect(v).toBeNaN() : expect(v).toBeCloseTo(values(want[o])[i], 12))),
+      values(got).forEach((v, i) =>
+        Number.isNaN(values(want[o])[i]) ? expect(v).toBeNaN() : expect(v).toBeCloseTo(values(want[o])[i], 12),
+      ),
     )
   })
 
@@ -223,7 +287,9 @@ describe('simplification', () => {
     const b = new GraphBuilder()
     const d = b.addInput({ shape: [3, 4], dtype: 'f32' } as AVal, 'd')
     // the loss's logits at three temperatures: −d/τ, each normalized by its row max
-    const maxima = [0.02, 0.05, 0.2].map((t) => b.emit1('reduce_max', [b.emit1('mul', [d, lit(-1 / t)])], { axes: [1] }))
+    const maxima = [0.02, 0.05, 0.2].map((t) =>
+      b.emit1('reduce_max', [b.emit1('mul', [d, lit(-1 / t)])], { axes: [1] }),
+    )
     const graph = b.build([...maxima, b.emit1('reduce_min', [b.emit1('mul', [lit(3), d])], { axes: [0] })])
     const simple = simplify(graph)
     // one row minimum of d for the three maxima, one column minimum for the last
@@ -244,14 +310,33 @@ describe('simplification', () => {
     const y = b.addInput({ shape: [5, 2], dtype: 'f32' } as AVal, 'y')
     const scale = b.emit1('broadcast', [r], { shape: [3, 5] })
     // a column scale (c ⊙ a) is not a row scale: it stays inside
-    const graph = b.build([b.emit1('matmul', [b.emit1('mul', [a, scale]), y]), b.emit1('matmul', [b.emit1('mul', [scale, a]), y]), b.emit1('matmul', [b.emit1('mul', [c, a]), y])])
+    const graph = b.build([
+      b.emit1('matmul', [b.emit1('mul', [a, scale]), y]),
+      b.emit1('matmul', [b.emit1('mul', [scale, a]), y]),
+      b.emit1('matmul', [b.emit1('mul', [c, a]), y]),
+    ])
     const simple = simplify(graph)
-    const operands = simple.eqns.filter((e) => e.prim === 'matmul').map((e) => e.inputs.map((v) => (v.kind === 'var' ? v.shape : [])))
+    const operands = simple.eqns
+      .filter((e) => e.prim === 'matmul')
+      .map((e) => e.inputs.map((v) => (v.kind === 'var' ? v.shape : [])))
     expect(simple.eqns.filter((e) => e.prim === 'matmul')[0].inputs[0]).toEqual(a)
     expect(operands).toHaveLength(2) // the two row-scaled products share one a·y
-    const inputs = [arr([3, 5], Array.from({ length: 15 }, (_, k) => k - 7)), arr([3, 1], [0.5, -2, 3]), arr([3, 5], Array.from({ length: 15 }, (_, k) => (k % 4) - 1.5)), arr([5, 2], [1, -1, 2, 0.5, -3, 4, 0, 1, 2, 2])]
+    const inputs = [
+      arr(
+        [3, 5],
+        Array.from({ length: 15 }, (_, k) => k - 7),
+      ),
+      arr([3, 1], [0.5, -2, 3]),
+      arr(
+        [3, 5],
+        Array.from({ length: 15 }, (_, k) => (k % 4) - 1.5),
+      ),
+      arr([5, 2], [1, -1, 2, 0.5, -3, 4, 0, 1, 2, 2]),
+    ]
     const want = interpret(graph, inputs, 'f64')
-    interpret(simple, inputs, 'f64').forEach((got, o) => values(got).forEach((v, i) => expect(v).toBeCloseTo(values(want[o])[i], 12)))
+    interpret(simple, inputs, 'f64').forEach((got, o) =>
+      values(got).forEach((v, i) => expect(v).toBeCloseTo(values(want[o])[i], 12)),
+    )
   })
 
   test('division by a literal, a rank-0 value or a broadcast row becomes a multiply by one reciprocal per divisor element', () => {
@@ -265,8 +350,17 @@ describe('simplification', () => {
     const divs = simple.eqns.filter((e) => e.prim === 'div')
     // 1/row at [3, 1], 1/s, and x/x (a divisor as large as the quotient) left alone
     expect(divs.map((e) => e.outputs[0].shape)).toEqual([[3, 1], [], [3, 4]])
-    const inputs = [arr([3, 4], Array.from({ length: 12 }, (_, k) => k - 5.5)), arr([3, 1], [0.3, -7, 1e3]), arr([], [3])]
+    const inputs = [
+      arr(
+        [3, 4],
+        Array.from({ length: 12 }, (_, k) => k - 5.5),
+      ),
+      arr([3, 1], [0.3, -7, 1e3]),
+      arr([], [3]),
+    ]
     const want = interpret(graph, inputs, 'f64')
-    interpret(simple, inputs, 'f64').forEach((got, o) => values(got).forEach((v, i) => expect(v).toBeCloseTo(values(want[o])[i], 12)))
+    interpret(simple, inputs, 'f64').forEach((got, o) =>
+      values(got).forEach((v, i) => expect(v).toBeCloseTo(values(want[o])[i], 12)),
+    )
   })
 })

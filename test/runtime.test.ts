@@ -13,7 +13,11 @@ beforeAll(() => {
   delete process.env.DRIFT_CACHE
 })
 
-const mat = (rows: number, cols: number, f = (i: number) => i) => tensor(Float32Array.from({ length: rows * cols }, (_, i) => f(i)), [rows, cols]) as Mat
+const mat = (rows: number, cols: number, f = (i: number) => i) =>
+  tensor(
+    Float32Array.from({ length: rows * cols }, (_, i) => f(i)),
+    [rows, cols],
+  ) as Mat
 const compiles = () => cacheStats.compiles
 
 describe('the jit cache', () => {
@@ -68,7 +72,11 @@ describe('calling DSL functions from host code', () => {
     const b = tensor([[10, 20]]) as Mat
     const r = await affine.run({ w, b }, mat(3, 2))
     expect(r.note).toBe('affine')
-    expect(r.y.toArray()).toEqual([[10, 21], [12, 23], [14, 25]])
+    expect(r.y.toArray()).toEqual([
+      [10, 21],
+      [12, 23],
+      [14, 25],
+    ])
     expect(Array.from(r.rowSums.data)).toEqual([31, 35, 39])
   })
 
@@ -78,10 +86,14 @@ describe('calling DSL functions from host code', () => {
     const x = mat(4, 2, (i) => Math.sin(i))
     const [loss, g] = await valueAndGrad(affineLoss).reference({ w, b }, x)
     // by hand: y = xW + b, L = mean(y²), dL/dW = 2/(N·M) xᵀy, dL/db = 2/(N·M) Σ_rows y
-    const y = [0, 1, 2, 3].map((r) => [0, 1, 2].map((c) => x.data[2 * r] * w.data[c] + x.data[2 * r + 1] * w.data[3 + c] + b.data[c]))
+    const y = [0, 1, 2, 3].map((r) =>
+      [0, 1, 2].map((c) => x.data[2 * r] * w.data[c] + x.data[2 * r + 1] * w.data[3 + c] + b.data[c]),
+    )
     const scale = 2 / 12
     expect(loss.item()).toBeCloseTo(y.flat().reduce((a, v) => a + v * v, 0) / 12, 6)
-    const dW = [0, 1].flatMap((k) => [0, 1, 2].map((c) => scale * y.reduce((a, row, r) => a + x.data[2 * r + k] * row[c], 0)))
+    const dW = [0, 1].flatMap((k) =>
+      [0, 1, 2].map((c) => scale * y.reduce((a, row, r) => a + x.data[2 * r + k] * row[c], 0)),
+    )
     Array.from(g.w.data).forEach((v, i) => expect(v).toBeCloseTo(dW[i], 6))
     Array.from(g.b.data).forEach((v, c) => expect(v).toBeCloseTo(scale * y.reduce((a, row) => a + row[c], 0), 6))
     const only = await grad(affineLoss).run({ w, b }, x)
@@ -130,10 +142,14 @@ describe('calling DSL functions from host code', () => {
   })
 
   test('a compile error surfaces as one diagnostic with the source location', async () => {
-    await expect(affine.run({ w: mat(3, 3), b: mat(1, 3) }, mat(2, 2))).rejects.toThrow(/runtime\.ts:\d+:\d+: error D201 .*matmul/)
+    await expect(affine.run({ w: mat(3, 3), b: mat(1, 3) }, mat(2, 2))).rejects.toThrow(
+      /runtime\.ts:\d+:\d+: error D201 .*matmul/,
+    )
   })
 
   test('unsupported host arguments are named', async () => {
-    await expect(scaled.run(mat(1, 1), (() => 1) as unknown as number)).rejects.toThrow(/argument 's' is a plain JS function/)
+    await expect(scaled.run(mat(1, 1), (() => 1) as unknown as number)).rejects.toThrow(
+      /argument 's' is a plain JS function/,
+    )
   })
 })

@@ -49,7 +49,10 @@ const far = (n: number, d: number, r: () => number): NDArray => {
 }
 
 /** Iterations for the interpreter-only property tests (accurate, never lowered). */
-const PROPERTY_STATICS: Record<string, ArgSpec[]> = { sinkhornField: [S(20)], nystromField: [T([LANDMARKS, 2]), T([]), S(40)] }
+const PROPERTY_STATICS: Record<string, ArgSpec[]> = {
+  sinkhornField: [S(20)],
+  nystromField: [T([LANDMARKS, 2]), T([]), S(40)],
+}
 
 /** The traced arguments after tau: a = b = 1 for scaledField (anti-symmetric there); Nyström's landmarks = the point set. */
 function extraInputs(f: FieldEntry, q: NDArray): NDArray[] {
@@ -67,7 +70,13 @@ describe('symmetries: V_{p,p} = 0 and V_{p,q} = −V_{q,p} where claimed, broken
       const pad = far(N, d, r)
       const set = (p: NDArray) => (f.masked ? rowsOf(pad, p) : p)
       const rows = set(q).shape[0]
-      const spec = lower(fieldFile(f), f.name, [T([N, d]), T([rows, d]), T([rows, d]), T([]), ...(PROPERTY_STATICS[f.name] ?? f.extra(d))])
+      const spec = lower(fieldFile(f), f.name, [
+        T([N, d]),
+        T([rows, d]),
+        T([rows, d]),
+        T([]),
+        ...(PROPERTY_STATICS[f.name] ?? f.extra(d)),
+      ])
       const tau = scalar(0.5 + 0.5 * r())
       const V = (pos: NDArray, neg: NDArray) => run(spec, [x, set(pos), set(neg), tau, ...extraInputs(f, q)])[0].data
       const [vpq, vqp, vpp] = [V(q, q2), V(q2, q), V(q, q)]
@@ -111,24 +120,46 @@ describe('kernels of a distance tensor (stdlib/kernels)', () => {
     ['matern.ts', 'matern52', (r, l) => (1 + r / l + (r * r) / (3 * l * l)) * Math.exp(-r / l)],
     ['sharp.ts', 'laplaceSharp', (r, t) => (1 + r / t) * Math.exp(-r / t)],
   ]
-  const distances = (r: () => number): NDArray => ({ shape: [7], dtype: 'f32', data: Float64Array.from({ length: 7 }, () => Math.fround(3 * r())) })
+  const distances = (r: () => number): NDArray => ({
+    shape: [7],
+    dtype: 'f32',
+    data: Float64Array.from({ length: 7 }, () => Math.fround(3 * r())),
+  })
   test.each(KERNELS)('%s: %s and its log form', (file, name, formula) => {
     seeded((r) => {
       const [d, t] = [distances(r), Math.fround(0.2 + r())]
       const k = run(lower(rootPath('stdlib/kernels', file), name, [T([7]), T([])]), [d, scalar(t)])[0].data
-      expectClose(k, Array.from(d.data, (v) => formula(v, t)), 1e-12, name)
+      expectClose(
+        k,
+        Array.from(d.data, (v) => formula(v, t)),
+        1e-12,
+        name,
+      )
       const logK = run(lower(rootPath('stdlib/kernels', file), `${name}Log`, [T([7]), T([])]), [d, scalar(t)])[0].data
-      expectClose(logK, Array.from(d.data, (v) => Math.log(formula(v, t))), 1e-12, `${name}Log`)
+      expectClose(
+        logK,
+        Array.from(d.data, (v) => Math.log(formula(v, t))),
+        1e-12,
+        `${name}Log`,
+      )
     })
   })
 
-  test('the sharp companion: dk♯/dr = −(r/τ²)·k(r), i.e. τ²∇ₓk♯(‖x − y‖) = k(x, y)(y − x) (by the compiler\'s autodiff)', () => {
+  test("the sharp companion: dk♯/dr = −(r/τ²)·k(r), i.e. τ²∇ₓk♯(‖x − y‖) = k(x, y)(y − x) (by the compiler's autodiff)", () => {
     seeded((r) => {
       const [d, t] = [distances(r), Math.fround(0.2 + r())]
-      const g = specialize({ file: rootPath('stdlib/kernels/sharp.ts'), exportName: 'laplaceSharp', transform: { kind: 'vjp' } }, [T([7]), T([]), T([7])])
+      const g = specialize(
+        { file: rootPath('stdlib/kernels/sharp.ts'), exportName: 'laplaceSharp', transform: { kind: 'vjp' } },
+        [T([7]), T([]), T([7])],
+      )
       if (g._tag === 'Left') throw new Error(formatDiagnostic(g.left[0]))
       const [, dk] = run(g.right, [d, scalar(t), { shape: [7], dtype: 'f32', data: new Float64Array(7).fill(1) }])
-      expectClose(dk.data, Array.from(d.data, (v) => (-v / (t * t)) * Math.exp(-v / t)), 1e-12, 'dk♯/dr')
+      expectClose(
+        dk.data,
+        Array.from(d.data, (v) => (-v / (t * t)) * Math.exp(-v / t)),
+        1e-12,
+        'dk♯/dr',
+      )
     })
   })
 })
@@ -138,11 +169,24 @@ test('inverseSqrt (coupled Newton–Schulz, for Nyström): Z A Z = I for a rando
     const n = 6
     const b = randn([n, n], r)
     const a = new Float64Array(n * n)
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] += (b.data[i * n + k] * b.data[j * n + k]) / n + (i === j && k === 0 ? 0.5 : 0)
-    const [z] = run(lower(rootPath('stdlib/fields/inverseSqrt.ts'), 'inverseSqrt', [T([n, n]), S(30)]), [{ shape: [n, n], dtype: 'f32', data: a }])
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++)
+        for (let k = 0; k < n; k++)
+          a[i * n + j] += (b.data[i * n + k] * b.data[j * n + k]) / n + (i === j && k === 0 ? 0.5 : 0)
+    const [z] = run(lower(rootPath('stdlib/fields/inverseSqrt.ts'), 'inverseSqrt', [T([n, n]), S(30)]), [
+      { shape: [n, n], dtype: 'f32', data: a },
+    ])
     const zaz = new Float64Array(n * n)
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) for (let l = 0; l < n; l++) zaz[i * n + j] += z.data[i * n + k] * a[k * n + l] * z.data[l * n + j]
-    expectClose(zaz, Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0)), 1e-9, 'Z A Z')
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++)
+        for (let k = 0; k < n; k++)
+          for (let l = 0; l < n; l++) zaz[i * n + j] += z.data[i * n + k] * a[k * n + l] * z.data[l * n + j]
+    expectClose(
+      zaz,
+      Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0)),
+      1e-9,
+      'Z A Z',
+    )
   })
 })
 
@@ -158,7 +202,11 @@ function paperReference(x: NDArray, pos: NDArray, neg: NDArray, tau: number): Fl
     return Math.sqrt(s + 1e-8)
   }
   const W = P + M
-  const logit = Array.from({ length: N }, (_, i) => Array.from({ length: W }, (_, j) => (j < P ? -dist(x, i, pos, j) / tau : -(dist(x, i, neg, j - P) + (i === j - P ? 1e6 : 0)) / tau)))
+  const logit = Array.from({ length: N }, (_, i) =>
+    Array.from({ length: W }, (_, j) =>
+      j < P ? -dist(x, i, pos, j) / tau : -(dist(x, i, neg, j - P) + (i === j - P ? 1e6 : 0)) / tau,
+    ),
+  )
   const rowSum = logit.map((row) => row.reduce((s, l) => s + Math.exp(l), 0))
   const colSum = Array.from({ length: W }, (_, j) => logit.reduce((s, row) => s + Math.exp(row[j]), 0))
   const A = logit.map((row, i) => row.map((l, j) => Math.sqrt((Math.exp(l) / rowSum[i]) * (Math.exp(l) / colSum[j]))))
@@ -182,7 +230,11 @@ function driftLossReference(gen: NDArray, fneg: NDArray, fpos: NDArray, w: NDArr
   const [Cn, Cp] = [fneg.shape[1], fpos.shape[1]]
   const Ct = Cg + Cn + Cp
   const target = (b: number, j: number, s: number) =>
-    j < Cg ? gen.data[(b * Cg + j) * S + s] : j < Cg + Cn ? fneg.data[(b * Cn + j - Cg) * S + s] : fpos.data[(b * Cp + j - Cg - Cn) * S + s]
+    j < Cg
+      ? gen.data[(b * Cg + j) * S + s]
+      : j < Cg + Cn
+        ? fneg.data[(b * Cn + j - Cg) * S + s]
+        : fpos.data[(b * Cp + j - Cg - Cn) * S + s]
   const tw = (b: number, j: number) => (j >= Cg && j < Cg + Cn ? w.data[b] : 1)
   const dist = (b: number, i: number, j: number) => {
     let q = 0
@@ -190,10 +242,11 @@ function driftLossReference(gen: NDArray, fneg: NDArray, fpos: NDArray, w: NDArr
     return Math.sqrt(Math.max(q, 1e-8))
   }
   let [weighted, wsum] = [0, 0]
-  for (let b = 0; b < B; b++) for (let j = 0; j < Ct; j++) {
-    wsum += tw(b, j)
-    for (let i = 0; i < Cg; i++) weighted += dist(b, i, j) * tw(b, j)
-  }
+  for (let b = 0; b < B; b++)
+    for (let j = 0; j < Ct; j++) {
+      wsum += tw(b, j)
+      for (let i = 0; i < Cg; i++) weighted += dist(b, i, j) * tw(b, j)
+    }
   const scale = weighted / (B * Cg * Ct) / (wsum / (B * Ct))
   const si = Math.max(scale / Math.sqrt(S), 1e-3)
   const force = new Float64Array(B * Cg * S)
@@ -201,13 +254,19 @@ function driftLossReference(gen: NDArray, fneg: NDArray, fpos: NDArray, w: NDArr
   for (const R of [0.02, 0.05, 0.2]) {
     const F = new Float64Array(B * Cg * S)
     for (let b = 0; b < B; b++) {
-      const logit = Array.from({ length: Cg }, (_, i) => Array.from({ length: Ct }, (_, j) => -(dist(b, i, j) / Math.max(scale, 1e-3) + (i === j ? 100 : 0)) / R))
+      const logit = Array.from({ length: Cg }, (_, i) =>
+        Array.from({ length: Ct }, (_, j) => -(dist(b, i, j) / Math.max(scale, 1e-3) + (i === j ? 100 : 0)) / R),
+      )
       const rowMax = logit.map((row) => Math.max(...row))
       const colMax = Array.from({ length: Ct }, (_, j) => Math.max(...logit.map((row) => row[j])))
       const rowSum = logit.map((row, i) => row.reduce((s, l) => s + Math.exp(l - rowMax[i]), 0))
       const colSum = Array.from({ length: Ct }, (_, j) => logit.reduce((s, row) => s + Math.exp(row[j] - colMax[j]), 0))
       for (let i = 0; i < Cg; i++) {
-        const aff = logit[i].map((l, j) => Math.sqrt(Math.max((Math.exp(l - rowMax[i]) / rowSum[i]) * (Math.exp(l - colMax[j]) / colSum[j]), 1e-6)) * tw(b, j))
+        const aff = logit[i].map(
+          (l, j) =>
+            Math.sqrt(Math.max((Math.exp(l - rowMax[i]) / rowSum[i]) * (Math.exp(l - colMax[j]) / colSum[j]), 1e-6)) *
+            tw(b, j),
+        )
         let [negSum, posSum] = [0, 0]
         aff.forEach((a, j) => (j < Cg + Cn ? (negSum += a) : (posSum += a)))
         const coeff = aff.map((a, j) => (j < Cg + Cn ? -a * posSum : a * negSum))
@@ -242,12 +301,28 @@ describe('paperField and the official loss equal independent float64 loops', () 
 
   test('driftLoss = drift_loss.py: loss, per-temperature f2, and the gradient −2·force/(scale·B·Cg·S), with CFG weights', () => {
     seeded((r) => {
-      const [B, Cg, Cn, Cp, S] = [3, 6 + Math.floor(4 * r()), 2 + Math.floor(3 * r()), 4 + Math.floor(4 * r()), 3 + Math.floor(4 * r())]
+      const [B, Cg, Cn, Cp, S] = [
+        3,
+        6 + Math.floor(4 * r()),
+        2 + Math.floor(3 * r()),
+        4 + Math.floor(4 * r()),
+        3 + Math.floor(4 * r()),
+      ]
       const gen = randn([B, Cg, S], r, 0.5)
       const [fneg, fpos] = [randn([B, Cn, S], r), randn([B, Cp, S], r, 1.3)]
-      const w: NDArray = { shape: [B], dtype: 'f32', data: Float64Array.from([0, 1 + 2 * r(), 4 * r()].map(Math.fround)) }
+      const w: NDArray = {
+        shape: [B],
+        dtype: 'f32',
+        data: Float64Array.from([0, 1 + 2 * r(), 4 * r()].map(Math.fround)),
+      }
       const args = [T([B, Cg, S]), T([B, Cn, S]), T([B, Cp, S]), T([B])]
-      const ct: ArgSpec = { tag: 'object', fields: [['loss', T([])], ['perTemperature', T([3])]] }
+      const ct: ArgSpec = {
+        tag: 'object',
+        fields: [
+          ['loss', T([])],
+          ['perTemperature', T([3])],
+        ],
+      }
       const r0 = specialize({ file: LOSS, exportName: 'driftLoss', transform: { kind: 'vjp' } }, [...args, ct])
       if (r0._tag === 'Left') throw new Error(r0.left.map((dg) => formatDiagnostic(dg)).join('\n'))
       const seed: NDArray[] = [scalar(1), { shape: [3], dtype: 'f32', data: new Float64Array(3) }]
@@ -265,7 +340,12 @@ describe('every field compiles, value and vjp, with neg = x', () => {
   const [N, P, d] = [10, 14, 2]
   const inputsFor = (f: FieldEntry, r: () => number) => {
     const x = randn([N, d], r)
-    const extra = f.name === 'scaledField' ? [scalar(1.5), scalar(1)] : f.name === 'nystromField' ? [randn([LANDMARKS, d], r), scalar(1e-4)] : []
+    const extra =
+      f.name === 'scaledField'
+        ? [scalar(1.5), scalar(1)]
+        : f.name === 'nystromField'
+          ? [randn([LANDMARKS, d], r), scalar(1e-4)]
+          : []
     return [x, randn([P, d], r), x, scalar(0.3 + r()), ...extra]
   }
   test.each(FIELDS.map((f) => [f.name, f] as const))('%s: finite value and finite cotangents', (_, f) => {
@@ -275,7 +355,10 @@ describe('every field compiles, value and vjp, with neg = x', () => {
       const [v] = run(lower(fieldFile(f), f.name, args), ins)
       expect(v.shape).toEqual([N, d])
       for (const e of v.data) expect(Number.isFinite(e)).toBe(true)
-      const vjp = specialize({ file: fieldFile(f), exportName: f.name, transform: { kind: 'vjp' } }, [...args, T([N, d])])
+      const vjp = specialize({ file: fieldFile(f), exportName: f.name, transform: { kind: 'vjp' } }, [
+        ...args,
+        T([N, d]),
+      ])
       if (vjp._tag === 'Left') throw new Error(vjp.left.map((dg) => formatDiagnostic(dg)).join('\n'))
       const outs = run(vjp.right, [...ins, randn([N, d], r)])
       expect(outs.length).toBeGreaterThan(1)

@@ -31,15 +31,25 @@ function spec(file: keyof typeof METRIC_FILES, fn: string, args: ArgSpec[]): Spe
 }
 const specOf = (a: NDArray): ArgSpec => T(a.shape, a.dtype)
 /** Run a metric on the float64 interpreter; statics go after the tensor inputs. */
-function call(file: keyof typeof METRIC_FILES, fn: string, inputs: NDArray[], statics: (number | string | boolean)[] = []): NDArray[] {
+function call(
+  file: keyof typeof METRIC_FILES,
+  fn: string,
+  inputs: NDArray[],
+  statics: (number | string | boolean)[] = [],
+): NDArray[] {
   return run(spec(file, fn, [...inputs.map(specOf), ...statics.map(S)]), inputs)
 }
 const value = (outs: NDArray[], i = 0) => outs[i].data[0]
 
-const matrix = (rows: Rows): NDArray => ({ shape: [rows.length, rows[0].length], dtype: 'f32', data: Float64Array.from(rows.flat()) })
+const matrix = (rows: Rows): NDArray => ({
+  shape: [rows.length, rows[0].length],
+  dtype: 'f32',
+  data: Float64Array.from(rows.flat()),
+})
 const vector = (v: number[]): NDArray => ({ shape: [v.length], dtype: 'f32', data: Float64Array.from(v) })
 const keyOf = (seed: number): NDArray => ({ shape: [], dtype: 'i32', data: Int32Array.of(seed) })
-const rowsOf = (a: NDArray): Rows => Array.from({ length: a.shape[0] }, (_, i) => Array.from(a.data.slice(i * a.shape[1], (i + 1) * a.shape[1])))
+const rowsOf = (a: NDArray): Rows =>
+  Array.from({ length: a.shape[0] }, (_, i) => Array.from(a.data.slice(i * a.shape[1], (i + 1) * a.shape[1])))
 const shifted = (a: NDArray, by: number[]): NDArray => matrix(rowsOf(a).map((r) => r.map((v, j) => v + by[j])))
 
 /** Fresh seed per test, named in the failure message; METRICS_SEED=… replays one. */
@@ -159,7 +169,9 @@ function refGaussianFrechet(mu1: number[], s1: Rows, mu2: number[], s2: Rows): n
 const meanOf = (f: Rows) => f[0].map((_, j) => f.reduce((s, r) => s + r[j], 0) / f.length)
 function covarianceOf(f: Rows): Rows {
   const mu = meanOf(f)
-  return mu.map((_, i) => mu.map((__, j) => f.reduce((s, r) => s + (r[i] - mu[i]) * (r[j] - mu[j]), 0) / (f.length - 1)))
+  return mu.map((_, i) =>
+    mu.map((__, j) => f.reduce((s, r) => s + (r[i] - mu[i]) * (r[j] - mu[j]), 0) / (f.length - 1)),
+  )
 }
 
 /** A random SPD matrix B Bᵀ/d + floor·I. */
@@ -186,8 +198,16 @@ describe('MMD² with several Gaussian bandwidths', () => {
   test('unbiased and biased estimators match the float64 reference', () =>
     seeded((r) => {
       const [x, y] = [randn([40, 3], r), randn([50, 3], r, 1.5)]
-      for (const [fn, unbiased] of [['mmd2Unbiased', true], ['mmd2Biased', false]] as const)
-        expectClose([value(call('mmd', fn, [x, y, vector(SIGMAS)]))], [refMmd2(rowsOf(x), rowsOf(y), SIGMAS, unbiased)], 1e-10, fn)
+      for (const [fn, unbiased] of [
+        ['mmd2Unbiased', true],
+        ['mmd2Biased', false],
+      ] as const)
+        expectClose(
+          [value(call('mmd', fn, [x, y, vector(SIGMAS)]))],
+          [refMmd2(rowsOf(x), rowsOf(y), SIGMAS, unbiased)],
+          1e-10,
+          fn,
+        )
     }))
 
   test('several bandwidths give the sum of the single-bandwidth MMDs', () =>
@@ -243,9 +263,18 @@ describe('sliced Wasserstein', () => {
       const seed = Math.floor(r() * 2 ** 30)
       const dirs = call('sliced', 'sliceDirections', [keyOf(seed)], [3, 16])[0]
       expect(dirs.shape).toEqual([16, 3])
-      expectClose(rowsOf(dirs).map((d) => Math.hypot(...d)), new Array(16).fill(1), 1e-12, 'norms')
-      expect(Array.from(call('sliced', 'sliceDirections', [keyOf(seed)], [3, 16])[0].data)).toEqual(Array.from(dirs.data))
-      expect(Array.from(call('sliced', 'sliceDirections', [keyOf(seed + 1)], [3, 16])[0].data)).not.toEqual(Array.from(dirs.data))
+      expectClose(
+        rowsOf(dirs).map((d) => Math.hypot(...d)),
+        new Array(16).fill(1),
+        1e-12,
+        'norms',
+      )
+      expect(Array.from(call('sliced', 'sliceDirections', [keyOf(seed)], [3, 16])[0].data)).toEqual(
+        Array.from(dirs.data),
+      )
+      expect(Array.from(call('sliced', 'sliceDirections', [keyOf(seed + 1)], [3, 16])[0].data)).not.toEqual(
+        Array.from(dirs.data),
+      )
     }))
 
   test.each([1, 2])('SW_%i matches an exact sort-based reference with the same directions (ties included)', (p) =>
@@ -258,9 +287,20 @@ describe('sliced Wasserstein', () => {
       const y = matrix(yRows)
       const dirs = rowsOf(call('sliced', 'sliceDirections', [keyOf(seed)], [3, 12])[0])
       const want = refSliced(rowsOf(x), yRows, dirs, p)
-      expectClose([value(call('sliced', 'slicedWasserstein', [x, y, keyOf(seed)], [12, p]))], [want], 1e-10, 'slicedWasserstein')
-      expectClose([value(call('sliced', 'slicedWassersteinWith', [x, y, matrix(dirs)], [p]))], [want], 1e-10, 'slicedWassersteinWith')
-    }))
+      expectClose(
+        [value(call('sliced', 'slicedWasserstein', [x, y, keyOf(seed)], [12, p]))],
+        [want],
+        1e-10,
+        'slicedWasserstein',
+      )
+      expectClose(
+        [value(call('sliced', 'slicedWassersteinWith', [x, y, matrix(dirs)], [p]))],
+        [want],
+        1e-10,
+        'slicedWassersteinWith',
+      )
+    }),
+  )
 
   test('translation: SW_p(X, X + c) = (mean_l |θ_l·c|^p)^{1/p}; in 1-D, W_p(X, X + c) = |c|', () =>
     seeded((r) => {
@@ -268,11 +308,22 @@ describe('sliced Wasserstein', () => {
       const dirs = rowsOf(call('sliced', 'sliceDirections', [keyOf(7)], [2, 8])[0])
       const c = [0.8, -0.3]
       for (const p of [1, 2]) {
-        const want = (dirs.reduce((s, th) => s + Math.abs(th[0] * c[0] + th[1] * c[1]) ** p, 0) / dirs.length) ** (1 / p)
-        expectClose([value(call('sliced', 'slicedWassersteinWith', [x, shifted(x, c), matrix(dirs)], [p]))], [want], 1e-10, `p = ${p}`)
+        const want =
+          (dirs.reduce((s, th) => s + Math.abs(th[0] * c[0] + th[1] * c[1]) ** p, 0) / dirs.length) ** (1 / p)
+        expectClose(
+          [value(call('sliced', 'slicedWassersteinWith', [x, shifted(x, c), matrix(dirs)], [p]))],
+          [want],
+          1e-10,
+          `p = ${p}`,
+        )
       }
       const line = randn([30, 1], r)
-      expectClose([value(call('sliced', 'slicedWassersteinWith', [line, shifted(line, [-1.25]), matrix([[1]])], [2]))], [1.25], 1e-10, '1-D')
+      expectClose(
+        [value(call('sliced', 'slicedWassersteinWith', [line, shifted(line, [-1.25]), matrix([[1]])], [2]))],
+        [1.25],
+        1e-10,
+        '1-D',
+      )
     }))
 
   test('0 for a permuted copy, symmetric, larger for a shifted distribution', () =>
@@ -287,7 +338,12 @@ describe('sliced Wasserstein', () => {
 })
 
 describe('mode coverage', () => {
-  const GRID = [[-0.5, -0.5], [-0.5, 0.5], [0.5, -0.5], [0.5, 0.5]]
+  const GRID = [
+    [-0.5, -0.5],
+    [-0.5, 0.5],
+    [0.5, -0.5],
+    [0.5, 0.5],
+  ]
 
   test('every mode covered, masses equal to the construction', () =>
     seeded((r) => {
@@ -297,7 +353,12 @@ describe('mode coverage', () => {
       expect(value([covered])).toBe(1)
       expect(Array.from(hit.data)).toEqual([1, 1, 1, 1])
       expect(Array.from(within.data).reduce((a, b) => a + b, 0)).toBeGreaterThan(0.95 * 200)
-      expectClose(mass.data, counts.map((c) => c / 200), 1e-12, 'mass')
+      expectClose(
+        mass.data,
+        counts.map((c) => c / 200),
+        1e-12,
+        'mass',
+      )
       const [absolute, relative] = call('modes', 'modeMassError', [mass, vector([0.4, 0.3, 0.2, 0.1])])
       expect(value([absolute])).toBeLessThan(1e-12)
       expect(value([relative])).toBeLessThan(1e-12)
@@ -315,7 +376,10 @@ describe('mode coverage', () => {
 
   test('bimodal run: both modes covered, mass within 10% of the true split', () =>
     seeded((r) => {
-      const centres = [[-1, 0], [1, 0]]
+      const centres = [
+        [-1, 0],
+        [1, 0],
+      ]
       const x = mixture(centres, [66, 34], 0.2, r) // true split 2/3 : 1/3
       const [covered, , , mass] = call('modes', 'modeCoverage', [x, matrix(centres), scalar(0.6), scalar(5)])
       const [, relative] = call('modes', 'modeMassError', [mass, vector([2 / 3, 1 / 3])])
@@ -341,7 +405,22 @@ describe('mode coverage', () => {
 describe('matrix square root and Fréchet distance', () => {
   test('Newton–Schulz square root: [[5, 4], [4, 5]] → [[2, 1], [1, 2]]; random 2×2 against the closed form', () =>
     seeded((r) => {
-      expectClose(call('sqrt', 'matrixSqrt', [matrix([[5, 4], [4, 5]])], [30])[0].data, [2, 1, 1, 2], 1e-12, 'known root')
+      expectClose(
+        call(
+          'sqrt',
+          'matrixSqrt',
+          [
+            matrix([
+              [5, 4],
+              [4, 5],
+            ]),
+          ],
+          [30],
+        )[0].data,
+        [2, 1, 1, 2],
+        1e-12,
+        'known root',
+      )
       // √M = (M + √det·I) / √(tr M + 2√det) for a 2×2 SPD matrix
       const m = randomSpd(2, r)
       const s = Math.sqrt(m[0][0] * m[1][1] - m[0][1] * m[1][0])
@@ -363,10 +442,16 @@ describe('matrix square root and Fréchet distance', () => {
       const d = 4
       const [q] = jacobiEigen(randomSpd(d, r)).slice(1) as [Rows] // a random orthogonal basis
       const [l1, l2] = [Array.from({ length: d }, () => 0.2 + 2 * r()), Array.from({ length: d }, () => 0.2 + 2 * r())]
-      const cov = (l: number[]) => matMul(q.map((row) => row.map((v, j) => v * l[j])), transposed(q))
+      const cov = (l: number[]) =>
+        matMul(
+          q.map((row) => row.map((v, j) => v * l[j])),
+          transposed(q),
+        )
       const [mu1, mu2] = [Array.from(randn([d], r).data), Array.from(randn([d], r).data)]
       const want = sqDist(mu1, mu2) + l1.reduce((s, v, i) => s + (Math.sqrt(v) - Math.sqrt(l2[i])) ** 2, 0)
-      const got = value(call('frechet', 'gaussianFrechet', [vector(mu1), matrix(cov(l1)), vector(mu2), matrix(cov(l2))], [30]))
+      const got = value(
+        call('frechet', 'gaussianFrechet', [vector(mu1), matrix(cov(l1)), vector(mu2), matrix(cov(l2))], [30]),
+      )
       expectClose([got], [want], 1e-9)
     }))
 
@@ -375,7 +460,8 @@ describe('matrix square root and Fréchet distance', () => {
       const d = 5
       const [s1, s2] = [randomSpd(d, r), randomSpd(d, r)]
       const [mu1, mu2] = [Array.from(randn([d], r).data), Array.from(randn([d], r).data)]
-      const fd = (a: number[], sa: Rows, b: number[], sb: Rows) => value(call('frechet', 'gaussianFrechet', [vector(a), matrix(sa), vector(b), matrix(sb)], [30]))
+      const fd = (a: number[], sa: Rows, b: number[], sb: Rows) =>
+        value(call('frechet', 'gaussianFrechet', [vector(a), matrix(sa), vector(b), matrix(sb)], [30]))
       const got = fd(mu1, s1, mu2, s2)
       expectClose([got], [refGaussianFrechet(mu1, s1, mu2, s2)], 1e-9)
       expectClose([fd(mu2, s2, mu1, s1)], [got], 1e-9, 'symmetry')
@@ -392,7 +478,12 @@ describe('matrix square root and Fréchet distance', () => {
       const [g1, g2] = [randn([50, 1], r), randn([40, 1], r, 2)]
       const [m1, m2] = [meanOf(rowsOf(g1))[0], meanOf(rowsOf(g2))[0]]
       const [v1, v2] = [covarianceOf(rowsOf(g1))[0][0], covarianceOf(rowsOf(g2))[0][0]]
-      expectClose([value(call('frechet', 'frechetDistance', [g1, g2], [30]))], [(m1 - m2) ** 2 + (Math.sqrt(v1) - Math.sqrt(v2)) ** 2], 1e-9, '1-D')
+      expectClose(
+        [value(call('frechet', 'frechetDistance', [g1, g2], [30]))],
+        [(m1 - m2) ** 2 + (Math.sqrt(v1) - Math.sqrt(v2)) ** 2],
+        1e-9,
+        '1-D',
+      )
     }))
 
   test('float32 interpreter stays within 1e-4 (relative) of the float64 reference', () =>
@@ -401,7 +492,13 @@ describe('matrix square root and Fréchet distance', () => {
       const [a, b] = [rowsOf(f1), rowsOf(f2)]
       const want = refGaussianFrechet(meanOf(a), covarianceOf(a), meanOf(b), covarianceOf(b))
       const got = run(spec('frechet', 'frechetDistance', [specOf(f1), specOf(f2), S(30)]), [f1, f2], 'f32')[0].data[0]
-      expect(Math.abs(got - want) / Math.max(1, covarianceOf(a).reduce((s, row, i) => s + row[i], 0))).toBeLessThan(1e-4)
+      expect(
+        Math.abs(got - want) /
+          Math.max(
+            1,
+            covarianceOf(a).reduce((s, row, i) => s + row[i], 0),
+          ),
+      ).toBeLessThan(1e-4)
     }))
 })
 
@@ -427,7 +524,23 @@ describe('compiled path (gpu.js cpu) against the interpreter', () => {
     seeded((r) => {
       const [x, y] = [randn([64, 2], r), randn([64, 2], r, 0.8)]
       compare('sliced', 'slicedWasserstein', [x, y, keyOf(Math.floor(r() * 2 ** 30))], [8, 2])
-      compare('modes', 'modeCoverage', [mixture([[-1, 0], [1, 0]], [40, 24], 0.2, r), matrix([[-1, 0], [1, 0]]), scalar(0.6), scalar(5)])
+      compare('modes', 'modeCoverage', [
+        mixture(
+          [
+            [-1, 0],
+            [1, 0],
+          ],
+          [40, 24],
+          0.2,
+          r,
+        ),
+        matrix([
+          [-1, 0],
+          [1, 0],
+        ]),
+        scalar(0.6),
+        scalar(5),
+      ])
     }))
 
   // few steps: lowering a long Newton–Schulz chain is slow (fusion's search grows ~cubically with it)

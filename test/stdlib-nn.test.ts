@@ -14,9 +14,21 @@ const FIX = rootPath('test/fixtures/nn.ts')
 const obj = (fields: [string, ArgSpec][]): ArgSpec => ({ tag: 'object', fields })
 const arr = (items: ArgSpec[]): ArgSpec => ({ tag: 'array', items })
 const fnArg = (exportName: string): ArgSpec => ({ tag: 'fn', ref: { file: NN('activations'), exportName } })
-const linSpec = (i: number, o: number) => obj([['w', T([i, o])], ['b', T([o])]])
-const normSpec = (c: number) => obj([['scale', T([c])], ['shift', T([c])]])
-const convSpec = (o: number, i: number, k: number) => obj([['w', T([o, i, k, k])], ['b', T([o])]])
+const linSpec = (i: number, o: number) =>
+  obj([
+    ['w', T([i, o])],
+    ['b', T([o])],
+  ])
+const normSpec = (c: number) =>
+  obj([
+    ['scale', T([c])],
+    ['shift', T([c])],
+  ])
+const convSpec = (o: number, i: number, k: number) =>
+  obj([
+    ['w', T([o, i, k, k])],
+    ['b', T([o])],
+  ])
 const key = (k: number): NDArray => ({ shape: [], dtype: 'i32', data: Int32Array.of(k) })
 
 // ---- float64 references: plain loops over row-major arrays ----
@@ -58,7 +70,10 @@ function refNormalize(x: A, len: number, eps: number, rms = false): Float64Array
 function refGroupNorm(x: A, scale: A, shift: A, groups: number, eps = 1e-5): A {
   const [, C, H, W] = x.shape
   const normed = refNormalize(x, (C / groups) * H * W, eps)
-  return mapA(x, (_v, k) => normed[k] * scale.data[Math.floor(k / (H * W)) % C] + shift.data[Math.floor(k / (H * W)) % C])
+  return mapA(
+    x,
+    (_v, k) => normed[k] * scale.data[Math.floor(k / (H * W)) % C] + shift.data[Math.floor(k / (H * W)) % C],
+  )
 }
 /** NCHW convolution with OIHW kernel, zero padding, plus bias. */
 function refConv(x: A, w: A, b: A, stride: number, pad: number): A {
@@ -77,7 +92,8 @@ function refConv(x: A, w: A, b: A, stride: number, pad: number): A {
               for (let v = 0; v < KW; v++) {
                 const y = i * stride - pad + u
                 const z = j * stride - pad + v
-                if (y >= 0 && y < H && z >= 0 && z < W) s += x.data[((n * C + c) * H + y) * W + z] * w.data[((o * C + c) * KH + u) * KW + v]
+                if (y >= 0 && y < H && z >= 0 && z < W)
+                  s += x.data[((n * C + c) * H + y) * W + z] * w.data[((o * C + c) * KH + u) * KW + v]
               }
           out[((n * O + o) * OH + i) * OW + j] = s
         }
@@ -101,7 +117,10 @@ describe('layers match float64 references (fresh random inputs)', () => {
   test('linear on a matrix and on a batch of matrices', () => {
     const r = rng(freshSeed())
     const [w, b] = draw(r, [[4, 5], [5]])
-    for (const xs of [[3, 4], [2, 3, 4]]) {
+    for (const xs of [
+      [3, 4],
+      [2, 3, 4],
+    ]) {
       const x = randn(xs, r)
       const [y] = run(lower(NN('linear'), 'linear', [linSpec(4, 5), T(xs)]), [w, b, x])
       const want = refLinear(x, w, b)
@@ -131,10 +150,20 @@ describe('layers match float64 references (fresh random inputs)', () => {
     const [scale, shift] = draw(r, [[6], [6]])
     const [rms] = run(lower(NN('rmsNorm'), 'rmsNorm', [obj([['scale', T([6])]]), T([2, 3, 6])]), [scale, x])
     const rmsRef = refNormalize(x, 6, 1e-6, true)
-    expectClose(rms.data, Array.from(rmsRef, (v, k) => v * scale.data[k % 6]), 1e-12, 'rmsNorm')
+    expectClose(
+      rms.data,
+      Array.from(rmsRef, (v, k) => v * scale.data[k % 6]),
+      1e-12,
+      'rmsNorm',
+    )
     const [ln] = run(lower(NN('layerNorm'), 'layerNorm', [normSpec(6), T([2, 3, 6]), S(1e-3)]), [scale, shift, x])
     const lnRef = refNormalize(x, 6, 1e-3)
-    expectClose(ln.data, Array.from(lnRef, (v, k) => v * scale.data[k % 6] + shift.data[k % 6]), 1e-12, 'layerNorm')
+    expectClose(
+      ln.data,
+      Array.from(lnRef, (v, k) => v * scale.data[k % 6] + shift.data[k % 6]),
+      1e-12,
+      'layerNorm',
+    )
   })
 
   test('GroupNorm on NCHW with 3 groups of 2 channels', () => {
@@ -157,8 +186,21 @@ describe('layers match float64 references (fresh random inputs)', () => {
   describe('ResNet basic block', () => {
     const block = (cin: number, cout: number, proj: boolean) =>
       obj([
-        ['conv1', convSpec(cout, cin, 3)], ['norm1', normSpec(cout)], ['conv2', convSpec(cout, cout, 3)], ['norm2', normSpec(cout)],
-        ...(proj ? ([['proj', obj([['conv', convSpec(cout, cin, 1)], ['norm', normSpec(cout)]])]] as [string, ArgSpec][]) : []),
+        ['conv1', convSpec(cout, cin, 3)],
+        ['norm1', normSpec(cout)],
+        ['conv2', convSpec(cout, cout, 3)],
+        ['norm2', normSpec(cout)],
+        ...(proj
+          ? ([
+              [
+                'proj',
+                obj([
+                  ['conv', convSpec(cout, cin, 1)],
+                  ['norm', normSpec(cout)],
+                ]),
+              ],
+            ] as [string, ArgSpec][])
+          : []),
       ])
     test.each([
       ['identity skip (4 → 4, stride 1)', 4, 4, 1],
@@ -167,10 +209,23 @@ describe('layers match float64 references (fresh random inputs)', () => {
     ])('%s', (_name, cin, cout, stride) => {
       const r = rng(freshSeed())
       const proj = stride !== 1 || cin !== cout
-      const shapes = [[cout, cin, 3, 3], [cout], [cout], [cout], [cout, cout, 3, 3], [cout], [cout], [cout], ...(proj ? [[cout, cin, 1, 1], [cout], [cout], [cout]] : [])]
+      const shapes = [
+        [cout, cin, 3, 3],
+        [cout],
+        [cout],
+        [cout],
+        [cout, cout, 3, 3],
+        [cout],
+        [cout],
+        [cout],
+        ...(proj ? [[cout, cin, 1, 1], [cout], [cout], [cout]] : []),
+      ]
       const p = draw(r, shapes, 0.4)
       const x = randn([2, cin, 6, 6], r)
-      const [y] = run(lower(NN('resnetBlock'), 'basicBlock', [block(cin, cout, proj), T([2, cin, 6, 6]), S(stride), S(2)]), [...p, x])
+      const [y] = run(
+        lower(NN('resnetBlock'), 'basicBlock', [block(cin, cout, proj), T([2, cin, 6, 6]), S(stride), S(2)]),
+        [...p, x],
+      )
       const h = relu(refGroupNorm(refConv(x, p[0], p[1], stride, 1), p[2], p[3], 2))
       const main = refGroupNorm(refConv(h, p[4], p[5], 1, 1), p[6], p[7], 2)
       const skip = proj ? refGroupNorm(refConv(x, p[8], p[9], stride, 0), p[10], p[11], 2) : x
@@ -185,7 +240,12 @@ describe('layers match float64 references (fresh random inputs)', () => {
     const table = randn([7, 3], r)
     const idx = randint([5], r, 7)
     const [y] = run(lower(NN('embedding'), 'embed', [T([7, 3]), T([5], 'i32')]), [table, idx])
-    expectClose(y.data, Array.from(idx.data).flatMap((i) => Array.from(table.data.slice(3 * i, 3 * i + 3))), 0, 'embed')
+    expectClose(
+      y.data,
+      Array.from(idx.data).flatMap((i) => Array.from(table.data.slice(3 * i, 3 * i + 3))),
+      0,
+      'embed',
+    )
   })
 
   test('a zero-initialized output layer makes the MLP output exactly 0', () => {
@@ -195,7 +255,10 @@ describe('layers match float64 references (fresh random inputs)', () => {
     expect(params.slice(2).every((p) => Array.from(p.data).every((v) => v === 0))).toBe(true)
     expect(Array.from(params[0].data).some((v) => v !== 0)).toBe(true)
     const x = randn([4, 3], rng(freshSeed()))
-    const [y] = run(lower(NN('mlp'), 'mlp', [arr([linSpec(3, 8), linSpec(8, 2)]), T([4, 3]), fnArg('silu')]), [...params, x])
+    const [y] = run(lower(NN('mlp'), 'mlp', [arr([linSpec(3, 8), linSpec(8, 2)]), T([4, 3]), fnArg('silu')]), [
+      ...params,
+      x,
+    ])
     expect(Array.from(y.data)).toEqual(new Array(8).fill(0))
   })
 })
@@ -207,15 +270,81 @@ const gradientError = (name: string, specs: ArgSpec[], inputs: NDArray[], argnum
 
 describe('gradients match central finite differences (float64, error < 1e-6)', () => {
   const cases: [string, ArgSpec[], (r: () => number) => NDArray[], number[]][] = [
-    ['mlpMse', [arr([linSpec(3, 8), linSpec(8, 8), linSpec(8, 2)]), T([6, 3]), T([6, 2])],
-      (r) => [...draw(r, [[3, 8], [8], [8, 8], [8], [8, 2], [2]], 0.5), ...draw(r, [[6, 3], [6, 2]])], [0, 1]],
+    [
+      'mlpMse',
+      [arr([linSpec(3, 8), linSpec(8, 8), linSpec(8, 2)]), T([6, 3]), T([6, 2])],
+      (r) => [
+        ...draw(r, [[3, 8], [8], [8, 8], [8], [8, 2], [2]], 0.5),
+        ...draw(r, [
+          [6, 3],
+          [6, 2],
+        ]),
+      ],
+      [0, 1],
+    ],
     ['layerNormLoss', [normSpec(5), T([4, 5]), T([4, 5])], (r) => draw(r, [[5], [5], [4, 5], [4, 5]]), [0, 1]],
     ['rmsNormLoss', [obj([['scale', T([5])]]), T([4, 5]), T([4, 5])], (r) => draw(r, [[5], [4, 5], [4, 5]]), [0, 1]],
-    ['groupNormLoss', [normSpec(4), T([2, 4, 3, 3]), T([2, 4, 3, 3])], (r) => draw(r, [[4], [4], [2, 4, 3, 3], [2, 4, 3, 3]]), [0, 1]],
-    ['convResnetLoss',
-      [obj([['stem', convSpec(4, 1, 3)], ['block', obj([['conv1', convSpec(6, 4, 3)], ['norm1', normSpec(6)], ['conv2', convSpec(6, 6, 3)], ['norm2', normSpec(6)],
-        ['proj', obj([['conv', convSpec(6, 4, 1)], ['norm', normSpec(6)]])]])], ['head', T([54, 2])]]), T([2, 1, 6, 6]), T([2, 2])],
-      (r) => [...draw(r, [[4, 1, 3, 3], [4], [6, 4, 3, 3], [6], [6], [6], [6, 6, 3, 3], [6], [6], [6], [6, 4, 1, 1], [6], [6], [6], [54, 2]], 0.4), ...draw(r, [[2, 1, 6, 6], [2, 2]])], [0, 1]],
+    [
+      'groupNormLoss',
+      [normSpec(4), T([2, 4, 3, 3]), T([2, 4, 3, 3])],
+      (r) => draw(r, [[4], [4], [2, 4, 3, 3], [2, 4, 3, 3]]),
+      [0, 1],
+    ],
+    [
+      'convResnetLoss',
+      [
+        obj([
+          ['stem', convSpec(4, 1, 3)],
+          [
+            'block',
+            obj([
+              ['conv1', convSpec(6, 4, 3)],
+              ['norm1', normSpec(6)],
+              ['conv2', convSpec(6, 6, 3)],
+              ['norm2', normSpec(6)],
+              [
+                'proj',
+                obj([
+                  ['conv', convSpec(6, 4, 1)],
+                  ['norm', normSpec(6)],
+                ]),
+              ],
+            ]),
+          ],
+          ['head', T([54, 2])],
+        ]),
+        T([2, 1, 6, 6]),
+        T([2, 2]),
+      ],
+      (r) => [
+        ...draw(
+          r,
+          [
+            [4, 1, 3, 3],
+            [4],
+            [6, 4, 3, 3],
+            [6],
+            [6],
+            [6],
+            [6, 6, 3, 3],
+            [6],
+            [6],
+            [6],
+            [6, 4, 1, 1],
+            [6],
+            [6],
+            [6],
+            [54, 2],
+          ],
+          0.4,
+        ),
+        ...draw(r, [
+          [2, 1, 6, 6],
+          [2, 2],
+        ]),
+      ],
+      [0, 1],
+    ],
   ]
   test.each(cases)('%s', (name, specs, inputs, argnums) => {
     const seed = freshSeed()
@@ -280,7 +409,9 @@ describe('initializers (counter-based keys)', () => {
     const same = shapes(8, 8, 1)
     expect(same.s.outTree).toMatchObject({ kind: 'object', keys: ['conv1', 'norm1', 'conv2', 'norm2'] })
     expect(same.shapes).toEqual([[8, 8, 3, 3], [8], [8], [8], [8, 8, 3, 3], [8], [8], [8]])
-    expect(Array.from(same.out[2].data).every((v) => v === 1) && Array.from(same.out[3].data).every((v) => v === 0)).toBe(true)
+    expect(
+      Array.from(same.out[2].data).every((v) => v === 1) && Array.from(same.out[3].data).every((v) => v === 0),
+    ).toBe(true)
     const down = shapes(4, 8, 2)
     expect(down.s.outTree).toMatchObject({ kind: 'object', keys: ['conv1', 'norm1', 'conv2', 'norm2', 'proj'] })
     expect(down.shapes.slice(8)).toEqual([[8, 4, 1, 1], [8], [8], [8]])

@@ -13,8 +13,16 @@ import { expectClose, freshSeed, lower, randn, reject, rng, rootPath, run, S, sc
 const OPT = (f: string) => rootPath(`stdlib/optim/${f}.ts`)
 const obj = (fields: [string, ArgSpec][]): ArgSpec => ({ tag: 'object', fields })
 const arr = (items: ArgSpec[]): ArgSpec => ({ tag: 'array', items })
-const linSpec = (i: number, o: number) => obj([['w', T([i, o])], ['b', T([o])]])
-const f64 = (shape: number[], data: ArrayLike<number>): NDArray => ({ shape, dtype: 'f32', data: Float64Array.from(data) })
+const linSpec = (i: number, o: number) =>
+  obj([
+    ['w', T([i, o])],
+    ['b', T([o])],
+  ])
+const f64 = (shape: number[], data: ArrayLike<number>): NDArray => ({
+  shape,
+  dtype: 'f32',
+  data: Float64Array.from(data),
+})
 
 /** A two-layer parameter pytree [{w [3,4], b [4]}, {w [4,2], b [2]}] and its leaf shapes. */
 const TREE = arr([linSpec(3, 4), linSpec(4, 2)])
@@ -22,11 +30,19 @@ const SHAPES = [[3, 4], [4], [4, 2], [2]]
 const L = SHAPES.length
 const draw = (r: () => number, scale = 1) => SHAPES.map((s) => randn(s, r, scale))
 const zerosTree = () => SHAPES.map((s) => f64(s, new Float64Array(s.reduce((a, b) => a * b, 1))))
-const leafwise = (xs: NDArray[], f: (v: number, i: number, k: number) => number) => xs.map((x, i) => f64(x.shape, Array.from(x.data, (v, k) => f(v, i, k))))
-const expectTree = (got: NDArray[], want: NDArray[], what: string, tol = 1e-12) => want.forEach((w, i) => expectClose(got[i].data, w.data, tol, `${what} leaf ${i}`))
+const leafwise = (xs: NDArray[], f: (v: number, i: number, k: number) => number) =>
+  xs.map((x, i) =>
+    f64(
+      x.shape,
+      Array.from(x.data, (v, k) => f(v, i, k)),
+    ),
+  )
+const expectTree = (got: NDArray[], want: NDArray[], what: string, tol = 1e-12) =>
+  want.forEach((w, i) => expectClose(got[i].data, w.data, tol, `${what} leaf ${i}`))
 
 describe('SGD', () => {
-  const hyper = (momentum: boolean) => obj([['lr', T([])], ...(momentum ? ([['momentum', T([])]] as [string, ArgSpec][]) : [])])
+  const hyper = (momentum: boolean) =>
+    obj([['lr', T([])], ...(momentum ? ([['momentum', T([])]] as [string, ArgSpec][]) : [])])
   test.each([false, true])('4 steps with momentum %s (v ← μv + g, p ← p − lr·v)', (momentum) => {
     const r = rng(freshSeed())
     const step = lower(OPT('sgd'), 'sgd', [TREE, TREE, obj([['velocity', TREE]]), hyper(momentum)])
@@ -52,18 +68,30 @@ describe('SGD', () => {
 })
 
 /** Reference Adam/AdamW: state {t, m, v}, one update with decoupled decay λ. */
-function refAdam(p: NDArray[], g: NDArray[], s: { t: number; m: NDArray[]; v: NDArray[] }, h: { lr: number; b1: number; b2: number; eps: number; wd: number }) {
+function refAdam(
+  p: NDArray[],
+  g: NDArray[],
+  s: { t: number; m: NDArray[]; v: NDArray[] },
+  h: { lr: number; b1: number; b2: number; eps: number; wd: number },
+) {
   const t = s.t + 1
   const m = leafwise(s.m, (x, i, k) => h.b1 * x + (1 - h.b1) * g[i].data[k])
   const v = leafwise(s.v, (x, i, k) => h.b2 * x + (1 - h.b2) * g[i].data[k] ** 2)
   const c1 = 1 - h.b1 ** t
   const c2 = 1 - h.b2 ** t
-  const params = leafwise(p, (x, i, k) => x - h.lr * (m[i].data[k] / c1 / (Math.sqrt(v[i].data[k] / c2) + h.eps) + h.wd * x))
+  const params = leafwise(
+    p,
+    (x, i, k) => x - h.lr * (m[i].data[k] / c1 / (Math.sqrt(v[i].data[k] / c2) + h.eps) + h.wd * x),
+  )
   return { params, state: { t, m, v } }
 }
 
 describe('Adam and AdamW', () => {
-  const stateSpec = obj([['step', T([])], ['m', TREE], ['v', TREE]])
+  const stateSpec = obj([
+    ['step', T([])],
+    ['m', TREE],
+    ['v', TREE],
+  ])
   test('adamInit: t = 0, zero moments', () => {
     const s = lower(OPT('adam'), 'adamInit', [TREE])
     const out = run(s, draw(rng(2)))
@@ -93,7 +121,13 @@ describe('Adam and AdamW', () => {
       const extra = [scalar(lr), ...(b2 !== undefined ? [scalar(b2)] : []), ...(wd !== undefined ? [scalar(wd)] : [])]
       const out = run(spec, [...params, ...g, ...state, ...extra])
       ;[params, state] = [out.slice(0, L), out.slice(L)]
-      ref = refAdam(ref.params, g, ref.state, { lr: Math.fround(lr), b1: b1 ?? 0.9, b2: Math.fround(b2 ?? 0.999), eps: 1e-8, wd: fn === 'adamw' ? Math.fround(wd ?? 0) : 0 })
+      ref = refAdam(ref.params, g, ref.state, {
+        lr: Math.fround(lr),
+        b1: b1 ?? 0.9,
+        b2: Math.fround(b2 ?? 0.999),
+        eps: 1e-8,
+        wd: fn === 'adamw' ? Math.fround(wd ?? 0) : 0,
+      })
       expect(state[0].data[0]).toBe(t + 1)
       // static β and (1 − β) are float32 literals in the graph: agreement to 1e-7, not 1e-12
       expectTree(params, ref.params, `params step ${t}`, 1e-7)
@@ -104,16 +138,51 @@ describe('Adam and AdamW', () => {
 
   test('adam ignores weightDecay; adamw with λ = 0 equals adam', () => {
     const r = rng(freshSeed())
-    const hyper = obj([['lr', T([])], ['weightDecay', T([])]])
-    const ins = [...draw(r), ...draw(r), scalar(2), ...draw(r), ...draw(r).map((x) => leafwise([x], (v) => v * v)[0]), scalar(0.05)]
-    const a = run(lower(OPT('adam'), 'adam', [TREE, TREE, obj([['step', T([])], ['m', TREE], ['v', TREE]]), hyper]), [...ins, scalar(0.3)])
-    const w = run(lower(OPT('adamw'), 'adamw', [TREE, TREE, obj([['step', T([])], ['m', TREE], ['v', TREE]]), hyper]), [...ins, scalar(0)])
+    const hyper = obj([
+      ['lr', T([])],
+      ['weightDecay', T([])],
+    ])
+    const ins = [
+      ...draw(r),
+      ...draw(r),
+      scalar(2),
+      ...draw(r),
+      ...draw(r).map((x) => leafwise([x], (v) => v * v)[0]),
+      scalar(0.05),
+    ]
+    const a = run(
+      lower(OPT('adam'), 'adam', [
+        TREE,
+        TREE,
+        obj([
+          ['step', T([])],
+          ['m', TREE],
+          ['v', TREE],
+        ]),
+        hyper,
+      ]),
+      [...ins, scalar(0.3)],
+    )
+    const w = run(
+      lower(OPT('adamw'), 'adamw', [
+        TREE,
+        TREE,
+        obj([
+          ['step', T([])],
+          ['m', TREE],
+          ['v', TREE],
+        ]),
+        hyper,
+      ]),
+      [...ins, scalar(0)],
+    )
     a.forEach((x, i) => expectClose(x.data, w[i].data, 0, `leaf ${i}`))
   })
 })
 
 describe('clipping, warmup, EMA', () => {
-  const norm = (xs: NDArray[]) => Math.sqrt(xs.reduce((s, x) => s + Array.from(x.data).reduce((a, v) => a + v * v, 0), 0))
+  const norm = (xs: NDArray[]) =>
+    Math.sqrt(xs.reduce((s, x) => s + Array.from(x.data).reduce((a, v) => a + v * v, 0), 0))
 
   test('globalNorm = √(Σ x²) over every leaf', () => {
     const g = draw(rng(freshSeed()))
@@ -125,7 +194,11 @@ describe('clipping, warmup, EMA', () => {
     const g = draw(rng(freshSeed()))
     const out = run(lower(OPT('clip'), 'clipByGlobalNorm', [TREE, T([])]), [...g, scalar(c)])
     const n = norm(g)
-    expectTree(out, leafwise(g, (v) => (v * c) / Math.max(n, c)), 'clipped')
+    expectTree(
+      out,
+      leafwise(g, (v) => (v * c) / Math.max(n, c)),
+      'clipped',
+    )
     expect(norm(out)).toBeCloseTo(Math.min(n, c), 10)
   })
 
@@ -158,7 +231,18 @@ describe('clipping, warmup, EMA', () => {
 
 test('the paper recipe in one program (clip 2 → warmup → AdamW (0.9, 0.95, λ 0.01) → EMA 0.999), 4 steps', () => {
   const r = rng(freshSeed())
-  const spec = lower(rootPath('test/fixtures/nn.ts'), 'paperOptimizerStep', [TREE, TREE, obj([['step', T([])], ['m', TREE], ['v', TREE]]), TREE, T([]), T([])])
+  const spec = lower(rootPath('test/fixtures/nn.ts'), 'paperOptimizerStep', [
+    TREE,
+    TREE,
+    obj([
+      ['step', T([])],
+      ['m', TREE],
+      ['v', TREE],
+    ]),
+    TREE,
+    T([]),
+    T([]),
+  ])
   let params = draw(r)
   let state = [scalar(0), ...zerosTree(), ...zerosTree()]
   let average = params
@@ -170,7 +254,12 @@ test('the paper recipe in one program (clip 2 → warmup → AdamW (0.9, 0.95, �
     ;[params, state, average] = [out.slice(0, L), out.slice(L, 1 + 3 * L), out.slice(1 + 3 * L)]
     const n = Math.sqrt(g.reduce((s, x) => s + Array.from(x.data).reduce((a, v) => a + v * v, 0), 0))
     const lr = 1e-6 + (Math.fround(1e-2) - 1e-6) * Math.min(1, (t + 1) / 3)
-    ref = refAdam(ref.params, leafwise(g, (v) => (v * 2) / Math.max(n, 2)), ref.state, { lr, b1: 0.9, b2: 0.95, eps: 1e-8, wd: 0.01 })
+    ref = refAdam(
+      ref.params,
+      leafwise(g, (v) => (v * 2) / Math.max(n, 2)),
+      ref.state,
+      { lr, b1: 0.9, b2: 0.95, eps: 1e-8, wd: 0.01 },
+    )
     refAvg = leafwise(refAvg, (a, i, k) => 0.999 * a + 0.001 * ref.params[i].data[k])
     expectTree(params, ref.params, `params step ${t}`, 1e-7)
     expectTree(average, refAvg, `average step ${t}`, 1e-7)
@@ -188,16 +277,36 @@ test('treeMap over trees of different structure is rejected with D109', () => {
 const FIX = rootPath('test/fixtures/nn.ts')
 const SIZES = [1, 16, 16, 1]
 const MLP = arr(SIZES.slice(1).map((o, i) => linSpec(SIZES[i], o)))
-const TRAIN_SPECS = [MLP, obj([['step', T([])], ['m', MLP], ['v', MLP]]), T([32, 1]), T([32, 1]), T([])]
+const TRAIN_SPECS = [
+  MLP,
+  obj([
+    ['step', T([])],
+    ['m', MLP],
+    ['v', MLP],
+  ]),
+  T([32, 1]),
+  T([32, 1]),
+  T([]),
+]
 const NL = 2 * (SIZES.length - 1)
 
 /** Regression data y = sin(2x) on 32 points of [−2, 2], initial params from initMlp (He) with key 7. */
 function trainingSetup() {
-  const x = f64([32, 1], Array.from({ length: 32 }, (_, i) => Math.fround(-2 + (4 * i) / 31)))
-  const y = f64([32, 1], Array.from(x.data, (v) => Math.fround(Math.sin(2 * v))))
+  const x = f64(
+    [32, 1],
+    Array.from({ length: 32 }, (_, i) => Math.fround(-2 + (4 * i) / 31)),
+  )
+  const y = f64(
+    [32, 1],
+    Array.from(x.data, (v) => Math.fround(Math.sin(2 * v))),
+  )
   const init = lower(rootPath('stdlib/nn/init.ts'), 'initMlp', [T([], 'i32'), arr(SIZES.map(S))])
   const params = run(init, [{ shape: [], dtype: 'i32', data: Int32Array.of(7) }])
-  const state = [scalar(0), ...params.map((p) => f64(p.shape, new Float64Array(p.data.length))), ...params.map((p) => f64(p.shape, new Float64Array(p.data.length)))]
+  const state = [
+    scalar(0),
+    ...params.map((p) => f64(p.shape, new Float64Array(p.data.length))),
+    ...params.map((p) => f64(p.shape, new Float64Array(p.data.length))),
+  ]
   return { x, y, params, state }
 }
 

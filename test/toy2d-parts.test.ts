@@ -17,7 +17,8 @@ import { adamInit, type AdamState } from '../stdlib/optim/adam.js'
 import type { LinearParams } from '../stdlib/nn/linear.js'
 
 const N = 4096
-const points = (m: Mat): [number, number][] => Array.from({ length: m.shape[0] }, (_, i) => [m.data[2 * i], m.data[2 * i + 1]])
+const points = (m: Mat): [number, number][] =>
+  Array.from({ length: m.shape[0] }, (_, i) => [m.data[2 * i], m.data[2 * i + 1]])
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'drift-toy2d-'))
 
 describe('toy data sets', () => {
@@ -61,7 +62,10 @@ describe('toy data sets', () => {
   })
 
   test('8 Gaussians and the bimodal mixture: modes, weights and spread as documented', async () => {
-    for (const [f, m] of [[gaussians8, GAUSSIANS8], [bimodal, BIMODAL]] as const) {
+    for (const [f, m] of [
+      [gaussians8, GAUSSIANS8],
+      [bimodal, BIMODAL],
+    ] as const) {
       const ps = points(await f.run(randomKey(3), N))
       const nearest = ps.map(([x, y]) => {
         const d = m.centres.map(([cx, cy]) => Math.hypot(x - cx, y - cy))
@@ -76,7 +80,16 @@ describe('toy data sets', () => {
 
 describe('toy settings', () => {
   test('defaults are the notebook recipe; later layers override earlier ones; the last step is always plotted', () => {
-    expect(DEFAULTS).toMatchObject({ hidden: [256, 256, 256], noiseDim: 32, batch: 2048, dataBatch: 2048, lr: 1e-3, tau: 0.05, steps: 2000, field: 'paperField' })
+    expect(DEFAULTS).toMatchObject({
+      hidden: [256, 256, 256],
+      noiseDim: 32,
+      batch: 2048,
+      dataBatch: 2048,
+      lr: 1e-3,
+      tau: 0.05,
+      steps: 2000,
+      field: 'paperField',
+    })
     const c = resolveConfig({ steps: 30, data: 'bimodal', plotAt: [0, 10, 500] }, { steps: 40 })
     expect(c.steps).toBe(40)
     expect(c.data).toBe('bimodal')
@@ -108,7 +121,13 @@ describe('toy settings', () => {
     for (const init of ['middle', 'far', 'collapsed'] as const) {
       const start = startPoint('bimodal', init)
       const params = await initGenerator.run(randomKey(0), [4, 8, 2], tensor(start) as never)
-      const x = await generate.run(params, tensor(Array.from({ length: 12 }, (_, i) => Math.sin(i)), [3, 4]) as Mat)
+      const x = await generate.run(
+        params,
+        tensor(
+          Array.from({ length: 12 }, (_, i) => Math.sin(i)),
+          [3, 4],
+        ) as Mat,
+      )
       for (const [px, py] of points(x)) expect([px, py]).toEqual(start)
     }
   })
@@ -117,7 +136,13 @@ describe('toy settings', () => {
 describe('toy checkpoints', () => {
   const state = async (): Promise<RunState> => {
     const params = await initGenerator.run(randomKey(7), [32, 8, 8, 2], tensor([0, 0]) as never)
-    return { step: 3, params, adam: (await adamInit.run(params)) as AdamState<LinearParams[]>, losses: [0.1, 0.2, Math.fround(1 / 3)], evals: [] }
+    return {
+      step: 3,
+      params,
+      adam: (await adamInit.run(params)) as AdamState<LinearParams[]>,
+      losses: [0.1, 0.2, Math.fround(1 / 3)],
+      evals: [],
+    }
   }
   const config = resolveConfig({ hidden: [8, 8], steps: 10 })
 
@@ -153,7 +178,11 @@ describe('toy checkpoints', () => {
 
 describe('toy plots', () => {
   test('scatter and loss plots are PNGs of the stated sizes', () => {
-    const m = tensor([[0, 0], [1, 1], [5, 5]]) as Mat
+    const m = tensor([
+      [0, 0],
+      [1, 1],
+      [5, 5],
+    ]) as Mat
     const scatter = PNG.sync.read(scatterPlot({ data: m, samples: m, frame: { lo: -1.5, hi: 1.5 }, title: 'test' }))
     expect([scatter.width, scatter.height]).toEqual([512, 512])
     const loss = PNG.sync.read(lossPlot([1, 0.1, 0.01, Number.NaN, 0.001], 'loss'))

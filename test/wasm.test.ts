@@ -20,7 +20,11 @@ const threaded = new WasmRuntime(2)
 function check(fn: string, shapes: number[][], runtime: WasmRuntime, tol: number, limits: BackendLimits = WASM_LIMITS) {
   const seed = freshSeed()
   const r = rng(seed)
-  const spec = lower(FIXTURE, fn, shapes.map((s) => T(s)))
+  const spec = lower(
+    FIXTURE,
+    fn,
+    shapes.map((s) => T(s)),
+  )
   const ins: NDArray[] = shapes.map((s) => randn(s, r))
   const { plan } = lowerGraph(spec.graph, {}, limits)
   const got = runtime.run(plan, ins)
@@ -34,7 +38,16 @@ describe('tiles', () => {
     ['one thread', single],
     ['two threads', threaded],
   ])('matmuls with remainders in both directions (%s)', (_, runtime) => {
-    const plan = check('matmuls', [[37, 29], [29, 43], [29, 3]], runtime, 1e-5 * 37)
+    const plan = check(
+      'matmuls',
+      [
+        [37, 29],
+        [29, 43],
+        [29, 3],
+      ],
+      runtime,
+      1e-5 * 37,
+    )
     const tiles = plan.steps.flatMap((s) => (s.k === 'launch' ? [tileFor(s.kernel)] : []))
     // register-blocked rows along x, and a narrow output (3 columns) vectorized along y
     expect(tiles).toContainEqual({ axis: 'x', vec: true, cols: 2, rows: 4 })
@@ -45,17 +58,43 @@ describe('tiles', () => {
     ['one thread', single],
     ['two threads', threaded],
   ])('softmax over concatenated distances, both axes (%s)', (_, runtime) => {
-    check('softmaxes', [[131, 3], [67, 3]], runtime, 1e-5 * 200)
+    check(
+      'softmaxes',
+      [
+        [131, 3],
+        [67, 3],
+      ],
+      runtime,
+      1e-5 * 200,
+    )
   })
 
   test('a select in a matmul epilogue (lane by lane, not a branch) keeps the 4-row register blocking', () => {
-    const plan = check('gatedMatmul', [[37, 29], [29, 43], [37, 43]], threaded, 1e-5 * 29)
+    const plan = check(
+      'gatedMatmul',
+      [
+        [37, 29],
+        [29, 43],
+        [37, 43],
+      ],
+      threaded,
+      1e-5 * 29,
+    )
     const [k] = plan.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
     expect(tileFor(k)).toEqual({ axis: 'x', vec: true, cols: 2, rows: 4 })
   })
 
   test('a narrow output whose loop recomputes a shared inner loop (a distance) takes whole rows as tiles', () => {
-    const plan = check('distanceWeighted', [[37, 16], [70, 16], [70, 24]], threaded, 1e-5 * 70)
+    const plan = check(
+      'distanceWeighted',
+      [
+        [37, 16],
+        [70, 16],
+        [70, 24],
+      ],
+      threaded,
+      1e-5 * 70,
+    )
     const last = plan.steps.filter((s) => s.k === 'launch').pop()!
     expect(last.k === 'launch' && tileFor(last.kernel)).toEqual({ axis: 'x', vec: true, cols: 6, rows: 1 })
   })
@@ -65,13 +104,30 @@ describe('tiles', () => {
   })
 
   test('the stacked kernels of gpu.js plans run too (slots and flat heterogeneous groups)', () => {
-    const plan = check('softmaxes', [[131, 3], [67, 3]], single, 1e-5 * 200, limitsFor('webasm'))
+    const plan = check(
+      'softmaxes',
+      [
+        [131, 3],
+        [67, 3],
+      ],
+      single,
+      1e-5 * 200,
+      limitsFor('webasm'),
+    )
     expect(plan.steps.some((s) => s.k === 'launch' && s.kernel.name.split('_').length > 2)).toBe(true)
   })
 })
 
 test('distances in 64 dimensions read their second operand through a stored transpose; each softmax sum reads its stored max', () => {
-  const plan = check('affinities', [[37, 64], [70, 64]], threaded, 1e-5 * 10)
+  const plan = check(
+    'affinities',
+    [
+      [37, 64],
+      [70, 64],
+    ],
+    threaded,
+    1e-5 * 10,
+  )
   const kernels = plan.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
   // yᵀ [64, 70] first: the distance loop then loads 4 consecutive columns with one vector load
   expect(kernels[0].fused.map((f) => f.prim)).toEqual(['transpose'])
@@ -106,7 +162,12 @@ test('DRIFT_MEMORY_BUDGET sets the budget in MiB; a bad value is an error naming
   try {
     process.env.DRIFT_MEMORY_BUDGET = '64'
     expect(wasmLimits().memoryBudget).toBe(2 ** 24)
-    const spec = lower(rootPath('stdlib/fields/paper.ts'), 'paperField', [T([4096, 2]), T([4096, 2]), T([4096, 2]), T([])])
+    const spec = lower(rootPath('stdlib/fields/paper.ts'), 'paperField', [
+      T([4096, 2]),
+      T([4096, 2]),
+      T([4096, 2]),
+      T([]),
+    ])
     const { plan, explain } = lowerGraph(spec.graph, {}, wasmLimits())
     expect(Math.max(...plan.buffers.map((b) => b.shape.reduce((x, y) => x * y, 1)))).toBeLessThan(4096 * 4)
     // --explain names the budget as the reason the pairwise matrices are recomputed
@@ -130,9 +191,41 @@ test('a long reduction over a whole matrix runs row by row first (two kernels, t
 })
 
 describe('math inside wasm', () => {
-  const values = [0, -0, 1e-30, 1e-8, 0.3, 0.625, 0.7071, 1, 2.5, 10, 50, 87, 88.5, 89, 100, -1e-8, -0.3, -0.7, -5, -20, -87, -88, -100, -1000, Infinity, -Infinity, NaN]
+  const values = [
+    0,
+    -0,
+    1e-30,
+    1e-8,
+    0.3,
+    0.625,
+    0.7071,
+    1,
+    2.5,
+    10,
+    50,
+    87,
+    88.5,
+    89,
+    100,
+    -1e-8,
+    -0.3,
+    -0.7,
+    -5,
+    -20,
+    -87,
+    -88,
+    -100,
+    -1000,
+    Infinity,
+    -Infinity,
+    NaN,
+  ]
   const dense = Array.from({ length: 2001 }, (_, i) => -30 + (i * 60) / 2000)
-  const x: NDArray = { shape: [values.length + dense.length], dtype: 'f32', data: Float32Array.from([...values, ...dense]) }
+  const x: NDArray = {
+    shape: [values.length + dense.length],
+    dtype: 'f32',
+    data: Float32Array.from([...values, ...dense]),
+  }
   const spec = lower(FIXTURE, 'mathFns', [T(x.shape)])
   const { plan } = lowerGraph(spec.graph, {}, WASM_LIMITS)
   const [exp, log, tanh, , , , above, below] = single.run(plan, [x])
@@ -168,13 +261,19 @@ describe('math inside wasm', () => {
     const want = interpret(spec.graph, [x], 'f64')
     const got = single.run(plan, [x])
     // on the finite part of the inputs (the dense grid)
-    for (const i of [4, 5]) expectClose(got[i].data.slice(values.length), want[i].data.slice(values.length), 1e-6, `output ${i}`)
+    for (const i of [4, 5])
+      expectClose(got[i].data.slice(values.length), want[i].data.slice(values.length), 1e-6, `output ${i}`)
   })
 })
 
 describe('runs', () => {
   test('scalars travel as float32 and inputs are checked', () => {
-    const spec = lower(rootPath('test/corpus/accepted/linalg.ts'), 'kernelRegression', [T([9, 2]), T([11, 2]), T([11, 1]), T([])])
+    const spec = lower(rootPath('test/corpus/accepted/linalg.ts'), 'kernelRegression', [
+      T([9, 2]),
+      T([11, 2]),
+      T([11, 1]),
+      T([]),
+    ])
     const { plan } = lowerGraph(spec.graph, {}, WASM_LIMITS)
     const r = rng(3)
     const ins = [randn([9, 2], r), randn([11, 2], r), randn([11, 1], r), scalar(0.7)]

@@ -10,7 +10,10 @@ import { interpret } from '../compiler/ir/interpret.js'
 import { ROOT, expectClose, freshSeed, lower, randn, rng, rootPath, scalar, T } from './helpers.js'
 
 const adapter = probeWebGPU(ROOT)
-if (!adapter) console.warn('webgpu tests skipped: Dawn found no WebGPU adapter (neither Vulkan nor OpenGL through EGL) on this machine')
+if (!adapter)
+  console.warn(
+    'webgpu tests skipped: Dawn found no WebGPU adapter (neither Vulkan nor OpenGL through EGL) on this machine',
+  )
 
 describe.skipIf(!adapter)('webgpu', () => {
   const runtime = new GpujsRuntime('webgpu')
@@ -36,13 +39,73 @@ describe.skipIf(!adapter)('webgpu', () => {
     // the MLP step packs its inputs into one buffer whose size follows the batch; the Adam kernels' sources do not
     for (const batch of [4, 9]) {
       const spec = lower(rootPath('test/fixtures/nn.ts'), 'mlpTrainStep', [
-        { tag: 'array', items: [{ tag: 'object', fields: [['w', T([3, 8])], ['b', T([8])]] }, { tag: 'object', fields: [['w', T([8, 2])], ['b', T([2])]] }] },
+        {
+          tag: 'array',
+          items: [
+            {
+              tag: 'object',
+              fields: [
+                ['w', T([3, 8])],
+                ['b', T([8])],
+              ],
+            },
+            {
+              tag: 'object',
+              fields: [
+                ['w', T([8, 2])],
+                ['b', T([2])],
+              ],
+            },
+          ],
+        },
         {
           tag: 'object',
           fields: [
             ['step', T([])],
-            ['m', { tag: 'array', items: [{ tag: 'object', fields: [['w', T([3, 8])], ['b', T([8])]] }, { tag: 'object', fields: [['w', T([8, 2])], ['b', T([2])]] }] }],
-            ['v', { tag: 'array', items: [{ tag: 'object', fields: [['w', T([3, 8])], ['b', T([8])]] }, { tag: 'object', fields: [['w', T([8, 2])], ['b', T([2])]] }] }],
+            [
+              'm',
+              {
+                tag: 'array',
+                items: [
+                  {
+                    tag: 'object',
+                    fields: [
+                      ['w', T([3, 8])],
+                      ['b', T([8])],
+                    ],
+                  },
+                  {
+                    tag: 'object',
+                    fields: [
+                      ['w', T([8, 2])],
+                      ['b', T([2])],
+                    ],
+                  },
+                ],
+              },
+            ],
+            [
+              'v',
+              {
+                tag: 'array',
+                items: [
+                  {
+                    tag: 'object',
+                    fields: [
+                      ['w', T([3, 8])],
+                      ['b', T([8])],
+                    ],
+                  },
+                  {
+                    tag: 'object',
+                    fields: [
+                      ['w', T([8, 2])],
+                      ['b', T([2])],
+                    ],
+                  },
+                ],
+              },
+            ],
           ],
         },
         T([batch, 3]),
@@ -51,7 +114,11 @@ describe.skipIf(!adapter)('webgpu', () => {
       ])
       const r = rng(freshSeed())
       // Adam's second moments must be ≥ 0: every input is |N(0, 1)|
-      const inputs = spec.graph.inputs.map((v) => (v.shape.length === 0 ? scalar(0.01 + r()) : { ...randn(v.shape, r), data: randn(v.shape, r).data.map(Math.abs) }))
+      const inputs = spec.graph.inputs.map((v) =>
+        v.shape.length === 0
+          ? scalar(0.01 + r())
+          : { ...randn(v.shape, r), data: randn(v.shape, r).data.map(Math.abs) },
+      )
       const got = await runtime.runAsync(lowerGraph(spec.graph, {}, limitsFor('webgpu')).plan, inputs)
       const want = interpret(spec.graph, inputs, 'f64')
       want.forEach((w, i) => expectClose(got[i].data, w.data, 1e-4, `batch ${batch}, output ${i}`))
@@ -74,7 +141,11 @@ describe.skipIf(!adapter)('webgpu', () => {
 
 describe.skipIf(!adapter)('webgpu binding limits', () => {
   test('a kernel reading nine arrays runs on webgpu through a packed argument buffer', async () => {
-    const spec = lower(rootPath('test/fixtures/fusion.ts'), 'nineInputs', Array.from({ length: 9 }, () => T([64])))
+    const spec = lower(
+      rootPath('test/fixtures/fusion.ts'),
+      'nineInputs',
+      Array.from({ length: 9 }, () => T([64])),
+    )
     const r = rng(freshSeed())
     const ins = Array.from({ length: 9 }, () => randn([64], r))
     const [got] = await new GpujsRuntime('webgpu').runAsync(lowerGraph(spec.graph, {}, limitsFor('webgpu')).plan, ins)

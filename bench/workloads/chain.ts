@@ -47,7 +47,10 @@ export const chain: Workload = {
         const np = jx.numpy
         const f = jx.jit((x: JaxArray, y: JaxArray) => {
           const x1 = x.ref.mul(1.5).add(y.ref)
-          return np.sqrt(np.abs(x1.ref.mul(x1).sub(x))).mul(y).add(0.5)
+          return np
+            .sqrt(np.abs(x1.ref.mul(x1).sub(x)))
+            .mul(y)
+            .add(0.5)
         })
         return async () => [(await f(np.array(ha), np.array(hb)).data()) as Float32Array]
       }),

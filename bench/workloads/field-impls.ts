@@ -17,13 +17,25 @@ type JArray = JAX.Array
 export function tfField(tf: Tf, x: TF.Tensor2D, pos: TF.Tensor2D, neg: TF.Tensor2D, tau: number): TF.Tensor2D {
   return tf.tidy(() => {
     const dist = (a: TF.Tensor2D, b: TF.Tensor2D) =>
-      a.square().sum(1, true).add(b.square().sum(1).reshape([1, -1])).sub(a.matMul(b, false, true).mul(2)).relu().add(1e-8).sqrt() as TF.Tensor2D
+      a
+        .square()
+        .sum(1, true)
+        .add(b.square().sum(1).reshape([1, -1]))
+        .sub(a.matMul(b, false, true).mul(2))
+        .relu()
+        .add(1e-8)
+        .sqrt() as TF.Tensor2D
     const n = x.shape[0]
-    const logits = tf.concat([dist(x, pos), dist(x, neg).add(tf.eye(n, neg.shape[0]).mul(1e6))], 1).div(-tau) as TF.Tensor2D
+    const logits = tf
+      .concat([dist(x, pos), dist(x, neg).add(tf.eye(n, neg.shape[0]).mul(1e6))], 1)
+      .div(-tau) as TF.Tensor2D
     // tf.logSoftmax works along the last axis only: the column one goes through a transpose
     const a = tf.logSoftmax(logits, 1).add(tf.logSoftmax(logits.transpose()).transpose()).mul(0.5).exp() as TF.Tensor2D
     const [aPos, aNeg] = tf.split(a, [pos.shape[0], neg.shape[0]], 1) as [TF.Tensor2D, TF.Tensor2D]
-    return aPos.mul(aNeg.sum(1, true)).matMul(pos).sub(aNeg.mul(aPos.sum(1, true)).matMul(neg)) as TF.Tensor2D
+    return aPos
+      .mul(aNeg.sum(1, true))
+      .matMul(pos)
+      .sub(aNeg.mul(aPos.sum(1, true)).matMul(neg)) as TF.Tensor2D
   })
 }
 
@@ -47,7 +59,16 @@ export function jaxField(jax: Jax, x: JArray, pos: JArray, neg: JArray, tau: num
 }
 
 /** Plain JS over Float32Arrays (row-major), streaming: no N×(P+M) array. */
-export function jsField(x: Float32Array, pos: Float32Array, neg: Float32Array, n: number, p: number, m: number, d: number, tau: number): Float32Array {
+export function jsField(
+  x: Float32Array,
+  pos: Float32Array,
+  neg: Float32Array,
+  n: number,
+  p: number,
+  m: number,
+  d: number,
+  tau: number,
+): Float32Array {
   const t = p + m
   const logit = (i: number, j: number): number => {
     const [y, o] = j < p ? [pos, j * d] : [neg, (j - p) * d]
@@ -67,9 +88,9 @@ export function jsField(x: Float32Array, pos: Float32Array, neg: Float32Array, n
     let rSum = 0
     for (let j = 0; j < t; j++) {
       const l = logit(i, j)
-      if (l > rMax) (rSum = rSum * Math.exp(rMax - l) + 1), (rMax = l)
+      if (l > rMax) ((rSum = rSum * Math.exp(rMax - l) + 1), (rMax = l))
       else rSum += Math.exp(l - rMax)
-      if (l > colMax[j]) (colSum[j] = colSum[j] * Math.exp(colMax[j] - l) + 1), (colMax[j] = l)
+      if (l > colMax[j]) ((colSum[j] = colSum[j] * Math.exp(colMax[j] - l) + 1), (colMax[j] = l))
       else colSum[j] += Math.exp(l - colMax[j])
     }
     rowLse[i] = rMax + Math.log(rSum)

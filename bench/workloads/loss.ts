@@ -20,14 +20,26 @@ const at = (n: number, d: number): Case => {
 }
 
 /** tfjs, line by line from driftLoss (softmax along a non-last axis as exp(l − logsumexp(l))). */
-function tfLoss(tf: typeof TF, gen: TF.Tensor3D, neg: TF.Tensor3D, pos: TF.Tensor3D, w: TF.Tensor1D): [TF.Scalar, TF.Tensor1D] {
+function tfLoss(
+  tf: typeof TF,
+  gen: TF.Tensor3D,
+  neg: TF.Tensor3D,
+  pos: TF.Tensor3D,
+  w: TF.Tensor1D,
+): [TF.Scalar, TF.Tensor1D] {
   return tf.tidy(() => {
     const [B, Cg, S] = gen.shape
     const [Cn, Cp] = [neg.shape[1], pos.shape[1]]
     const Ct = Cg + Cn + Cp
     const targets = tf.concat([gen, neg, pos], 1)
-    const weights = tf.concat([tf.ones([B, Cg]), tf.ones([B, Cn]).mul(w.reshape([B, 1])), tf.ones([B, Cp])], 1).reshape([B, 1, Ct])
-    const sq = gen.square().sum(2, true).add(targets.square().sum(2).reshape([B, 1, Ct])).sub(tf.matMul(gen, targets, false, true).mul(2))
+    const weights = tf
+      .concat([tf.ones([B, Cg]), tf.ones([B, Cn]).mul(w.reshape([B, 1])), tf.ones([B, Cp])], 1)
+      .reshape([B, 1, Ct])
+    const sq = gen
+      .square()
+      .sum(2, true)
+      .add(targets.square().sum(2).reshape([B, 1, Ct]))
+      .sub(tf.matMul(gen, targets, false, true).mul(2))
     const dist = sq.maximum(1e-8).sqrt()
     const scale = dist.mul(weights).mean().div(weights.mean())
     const scaleInputs = scale.div(Math.sqrt(S)).maximum(1e-3)
@@ -38,7 +50,10 @@ function tfLoss(tf: typeof TF, gen: TF.Tensor3D, neg: TF.Tensor3D, pos: TF.Tenso
       const logits = distN.div(-R)
       const aff = softmax(logits, 2).mul(softmax(logits, 1)).maximum(1e-6).sqrt().mul(weights)
       const [affNeg, affPos] = tf.split(aff, [Cg + Cn, Cp], 2)
-      const coeff = tf.concat([affNeg.mul(affPos.sum(2, true)).neg(), affPos.mul(affNeg.sum(2, true))], 2) as TF.Tensor3D
+      const coeff = tf.concat(
+        [affNeg.mul(affPos.sum(2, true)).neg(), affPos.mul(affNeg.sum(2, true))],
+        2,
+      ) as TF.Tensor3D
       const force = tf.matMul(coeff, targetsS as TF.Tensor3D).sub(coeff.sum(2, true).mul(genS))
       return { force, f2: force.square().mean() }
     })
@@ -56,7 +71,9 @@ function jaxLoss(jx: typeof JAX, gen: JArray, neg: JArray, pos: JArray, w: JArra
   const Ct = Cg + Cn + Cp
   const keep = { keepdims: true }
   const targets = np.concatenate([gen.ref, neg, pos], 1)
-  const weights = np.concatenate([np.ones([B, Cg]), np.ones([B, Cn]).mul(w.reshape([B, 1])), np.ones([B, Cp])], 1).reshape([B, 1, Ct])
+  const weights = np
+    .concatenate([np.ones([B, Cg]), np.ones([B, Cn]).mul(w.reshape([B, 1])), np.ones([B, Cp])], 1)
+    .reshape([B, 1, Ct])
   const sq = np
     .square(gen.ref)
     .sum(2, keep)
@@ -84,7 +101,16 @@ function jaxLoss(jx: typeof JAX, gen: JArray, neg: JArray, pos: JArray, w: JArra
 }
 
 /** Plain JS, B = 1: the Cg×Ct distance matrix once, then per temperature two passes for the softmaxes and one for the forces. */
-export function jsLoss(gen: Float32Array, neg: Float32Array, pos: Float32Array, w: number, Cg: number, Cn: number, Cp: number, S: number): [Float32Array, Float32Array] {
+export function jsLoss(
+  gen: Float32Array,
+  neg: Float32Array,
+  pos: Float32Array,
+  w: number,
+  Cg: number,
+  Cn: number,
+  Cp: number,
+  S: number,
+): [Float32Array, Float32Array] {
   const Ct = Cg + Cn + Cp
   const targets = new Float32Array(Ct * S)
   targets.set(gen, 0)
@@ -117,7 +143,8 @@ export function jsLoss(gen: Float32Array, neg: Float32Array, pos: Float32Array, 
   const aff = new Float64Array(Ct)
   const force = new Float64Array(Cg * S)
   TEMPERATURES.forEach((R, k) => {
-    for (let i = 0; i < Cg; i++) for (let j = 0; j < Ct; j++) L[i * Ct + j] = -(dist[i * Ct + j] / sd + (i === j ? 100 : 0)) / R
+    for (let i = 0; i < Cg; i++)
+      for (let j = 0; j < Ct; j++) L[i * Ct + j] = -(dist[i * Ct + j] / sd + (i === j ? 100 : 0)) / R
     for (let i = 0; i < Cg; i++) {
       let mx = -Infinity
       for (let j = 0; j < Ct; j++) mx = Math.max(mx, L[i * Ct + j])
@@ -168,8 +195,19 @@ export const loss: Workload = {
   what:
     'stdlib/fields/driftLoss.ts (the official multi-temperature loss, forward) at gen [1, N, D], fixedNeg [1, 16, D] with w = 1.5, fixedPos [1, N, D]. ' +
     'tfjs and jax-js (jit) are line-by-line translations (matmul-based squared distances, softmax along the sample axis as exp(l − logsumexp)); plain JS materializes the N×(2N+16) distances once.',
-  flopsRule: 'Cg·Ct·(9D + 45), Cg = N, Ct = 2N + 16: 3D for the distance, then per temperature 2D for coeff·targets and ~15 elementwise',
-  cases: (quick) => (quick ? [[256, 2], [1024, 64]] : [256, 1024, 2048].flatMap((n) => [[n, 2], [n, 64]])).map(([n, d]) => at(n, d)),
+  flopsRule:
+    'Cg·Ct·(9D + 45), Cg = N, Ct = 2N + 16: 3D for the distance, then per temperature 2D for coeff·targets and ~15 elementwise',
+  cases: (quick) =>
+    (quick
+      ? [
+          [256, 2],
+          [1024, 64],
+        ]
+      : [256, 1024, 2048].flatMap((n) => [
+          [n, 2],
+          [n, 64],
+        ])
+    ).map(([n, d]) => at(n, d)),
   checkCases: [at(256, 2), at(128, 64)],
   tolerance: 1e-3,
   outputs: 'loss [], perTemperature [3]',
@@ -185,10 +223,8 @@ export const loss: Workload = {
         const tf = await tfjs()
         const tensor3 = (t: Tensor) => tf.tensor3d(t.data as Float32Array, t.shape as [number, number, number])
         return () =>
-          tfRun(
-            tf,
-            [tensor3(gen), tensor3(neg), tensor3(pos), tf.tensor1d([W])],
-            (g, ng, p, wt) => tfLoss(tf, g, ng, p, wt),
+          tfRun(tf, [tensor3(gen), tensor3(neg), tensor3(pos), tf.tensor1d([W])], (g, ng, p, wt) =>
+            tfLoss(tf, g, ng, p, wt),
           )
       }),
     )

@@ -47,7 +47,12 @@ function initialParams(backend: string, zeroOutput: boolean): Promise<HostLayer[
       (p = (async () => {
         setBackend(backend)
         const ps = await initMlp.run(randomKey(0), SIZES, 'he', zeroOutput)
-        return ps.map((q, i) => ({ w: Float32Array.from(q.w.data), b: Float32Array.from(q.b.data), in: SIZES[i], out: SIZES[i + 1] }))
+        return ps.map((q, i) => ({
+          w: Float32Array.from(q.w.data),
+          b: Float32Array.from(q.b.data),
+          in: SIZES[i],
+          out: SIZES[i + 1],
+        }))
       })()),
     )
   return p
@@ -58,8 +63,17 @@ const firstMoment = (g: ArrayLike<number>) => Float32Array.from(g, (v) => (1 - B
 
 // ---- tfjs: resident variables, tf.variableGrads, tf.train.adam; stop-gradient via customGrad ----
 let tfNames = 0
-function tfStep(tf: typeof TF, init: HostLayer[], noise: Float32Array, data: Float32Array, batch: number): () => Promise<Outputs> {
-  const vars = init.map((p) => ({ w: tf.variable(tf.tensor2d(p.w, [p.in, p.out]), true, `bench_w${tfNames++}`), b: tf.variable(tf.tensor1d(p.b), true, `bench_b${tfNames++}`) }))
+function tfStep(
+  tf: typeof TF,
+  init: HostLayer[],
+  noise: Float32Array,
+  data: Float32Array,
+  batch: number,
+): () => Promise<Outputs> {
+  const vars = init.map((p) => ({
+    w: tf.variable(tf.tensor2d(p.w, [p.in, p.out]), true, `bench_w${tfNames++}`),
+    b: tf.variable(tf.tensor1d(p.b), true, `bench_b${tfNames++}`),
+  }))
   const varList = vars.flatMap((v) => [v.w, v.b])
   const opt = tf.train.adam(LR, B1, B2, EPS)
   // target = sg(x + V(x)): the field runs forward only, its gradient is zero
@@ -87,7 +101,13 @@ function tfStep(tf: typeof TF, init: HostLayer[], noise: Float32Array, data: Flo
 }
 
 // ---- jax-js: jit(valueAndGrad) and a hand-written Adam in one jitted step; state resident ----
-function jaxStep(jx: typeof JAX, init: HostLayer[], noise: Float32Array, data: Float32Array, batch: number): () => Promise<Outputs> {
+function jaxStep(
+  jx: typeof JAX,
+  init: HostLayer[],
+  noise: Float32Array,
+  data: Float32Array,
+  batch: number,
+): () => Promise<Outputs> {
   const { numpy: np, nn, lax, tree } = jx
   type P = { w: JArray; b: JArray }[]
   const lossFn = (params: P, z: JArray, d: JArray) => {
@@ -104,7 +124,18 @@ function jaxStep(jx: typeof JAX, init: HostLayer[], noise: Float32Array, data: F
     const m2 = tree.map((a: JArray, b: JArray) => a.mul(B1).add(b.mul(1 - B1)), m, tree.ref(g)) as P
     const v2 = tree.map((a: JArray, b: JArray) => a.mul(B2).add(np.square(b).mul(1 - B2)), v, g) as P
     const [c1, c2] = [c.ref.slice(0), c.slice(1)] // 1 − β₁ᵗ, 1 − β₂ᵗ
-    const p2 = tree.map((p: JArray, a: JArray, b: JArray) => p.sub(a.div(c1.ref).div(np.sqrt(b.div(c2.ref)).add(EPS)).mul(LR)), params, tree.ref(m2), tree.ref(v2)) as P
+    const p2 = tree.map(
+      (p: JArray, a: JArray, b: JArray) =>
+        p.sub(
+          a
+            .div(c1.ref)
+            .div(np.sqrt(b.div(c2.ref)).add(EPS))
+            .mul(LR),
+        ),
+      params,
+      tree.ref(m2),
+      tree.ref(v2),
+    ) as P
     c1.dispose()
     c2.dispose()
     return [loss, p2, m2, v2]
@@ -116,7 +147,14 @@ function jaxStep(jx: typeof JAX, init: HostLayer[], noise: Float32Array, data: F
   return async () => {
     t++
     const c = np.array(Float32Array.of(1 - B1 ** t, 1 - B2 ** t))
-    const [loss, p2, m2, v2] = step(params, m, v, np.array(noise).reshape([batch, SIZES[0]]), np.array(data).reshape([batch, 2]), c) as [JArray, P, P, P]
+    const [loss, p2, m2, v2] = step(
+      params,
+      m,
+      v,
+      np.array(noise).reshape([batch, SIZES[0]]),
+      np.array(data).reshape([batch, 2]),
+      c,
+    ) as [JArray, P, P, P]
     ;[params, m, v] = [p2, m2, v2]
     const out: Outputs = [(await loss.data()) as Float32Array]
     for (const p of params) await Promise.all([p.w.ref.data(), p.b.ref.data()]) // the updated parameters, to the host
@@ -201,7 +239,8 @@ export const train: Workload = {
     'stdlib/toy2d/step.ts `trainStep` (params and Adam state in, loss, params and state out, every call from the same initial state). ' +
     'tfjs: resident tf.variables, tf.variableGrads, tf.train.adam, the field under tf.customGrad as stop-gradient; jax-js: one jit(valueAndGrad + Adam) step with resident state; ' +
     'plain JS: hand-written forward/backward/Adam with the streaming field. The peers read back the loss, the updated parameters and the gradients every step.',
-  flopsRule: '6·B·Σ(in·out) for the MLP forward and backward + the field at N = P = M = B, D = 2 (Adam and SiLU not counted)',
+  flopsRule:
+    '6·B·Σ(in·out) for the MLP forward and backward + the field at N = P = M = B, D = 2 (Adam and SiLU not counted)',
   cases: () => [at(2048)],
   // with the zero output layer every hidden gradient is 0 at the first step: the check starts from a nonzero one
   checkCases: [{ ...at(256), variant: 'initMlp with a He-initialized output layer' }],
@@ -212,14 +251,25 @@ export const train: Workload = {
     const init = await initialParams(ctx.backends[0], !c.variant)
     const [noise, data] = [gauss([batch, SIZES[0]], 1), gauss([batch, 2], 2)]
     const [hn, hd] = [noise.data as Float32Array, data.data as Float32Array]
-    const params: LinearParams[] = init.map((p) => ({ w: new Tensor(p.w, [p.in, p.out], 'f32'), b: new Tensor(p.b, [p.out], 'f32') }))
+    const params: LinearParams[] = init.map((p) => ({
+      w: new Tensor(p.w, [p.in, p.out], 'f32'),
+      b: new Tensor(p.b, [p.out], 'f32'),
+    }))
     setBackend(ctx.backends[0])
     const state = (await adamInit.run(params)) as AdamState<LinearParams[]>
-    const outputs = (r: { loss: Tensor; state: AdamState<unknown> }): Outputs => [r.loss.data, ...(r.state.m as LinearParams[]).flatMap((l) => [l.w.data, l.b.data])]
-    const impls: Impl[] = driftImpls(ctx.backends, async () => outputs(await trainStep.run(params, state, noise, data, TAU, LR, paperField)))
+    const outputs = (r: { loss: Tensor; state: AdamState<unknown> }): Outputs => [
+      r.loss.data,
+      ...(r.state.m as LinearParams[]).flatMap((l) => [l.w.data, l.b.data]),
+    ]
+    const impls: Impl[] = driftImpls(ctx.backends, async () =>
+      outputs(await trainStep.run(params, state, noise, data, TAU, LR, paperField)),
+    )
     impls.push(await peer(TFJS, async () => tfStep(await tfjs(), init, hn, hd, batch)))
     impls.push(await peer(JAXJS, async () => jaxStep(await jax(), init, hn, hd, batch)))
     impls.push({ name: PLAIN, group: 'peer', run: jsStep(init, hn, hd, batch) })
-    return { impls, reference: async () => outputs(await trainStep.reference(params, state, noise, data, TAU, LR, paperField)) }
+    return {
+      impls,
+      reference: async () => outputs(await trainStep.reference(params, state, noise, data, TAU, LR, paperField)),
+    }
   },
 }

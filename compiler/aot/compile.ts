@@ -26,7 +26,13 @@ export const BUNDLE = 'drift-runtime.mjs'
 function inputInfo(s: Specialized, specs: ArgSpec[], names: string[]): ArgInfo[] {
   const out: ArgInfo[] = []
   const walk = (spec: ArgSpec, p: string) => {
-    if (spec.tag === 'tensor') out.push({ path: p, shape: spec.aval.shape, dtype: spec.aval.dtype, kind: spec.aval.shape.length === 0 && spec.aval.dtype === 'f32' ? 'scalar' : 'tensor' })
+    if (spec.tag === 'tensor')
+      out.push({
+        path: p,
+        shape: spec.aval.shape,
+        dtype: spec.aval.dtype,
+        kind: spec.aval.shape.length === 0 && spec.aval.dtype === 'f32' ? 'scalar' : 'tensor',
+      })
     else if (spec.tag === 'array') spec.items.forEach((x, i) => walk(x, `${p}.${i}`))
     else if (spec.tag === 'object') spec.fields.forEach(([k, x]) => walk(x, `${p}.${k}`))
   }
@@ -35,7 +41,13 @@ function inputInfo(s: Specialized, specs: ArgSpec[], names: string[]): ArgInfo[]
   return out
 }
 
-export async function compileToDir(s: Specialized, specs: ArgSpec[], names: string[], source: string, dir: string): Promise<string[]> {
+export async function compileToDir(
+  s: Specialized,
+  specs: ArgSpec[],
+  names: string[],
+  source: string,
+  dir: string,
+): Promise<string[]> {
   fs.mkdirSync(dir, { recursive: true })
   const { plan } = lowerGraph(s.graph)
   for (const st of plan.steps) if (st.k === 'launch') st.kernel.source = emitKernel(st.kernel)
@@ -45,15 +57,32 @@ export async function compileToDir(s: Specialized, specs: ArgSpec[], names: stri
   put(`${s.name}.plan.json`, planToJson(plan))
   put(`${s.name}.ir.txt`, printGraph(s.graph, { relativeTo: path.dirname(source) }) + '\n')
   put(`${s.name}.kernels.txt`, printPlan(plan, { code: true }) + '\n')
-  put(`${s.name}.kernels.js`, plan.steps.flatMap((st) => (st.k === 'launch' ? [`// ${st.kernel.name}\nexport const ${st.kernel.name} = ${emitKernel(st.kernel)}\n`] : [])).join('\n'))
+  put(
+    `${s.name}.kernels.js`,
+    plan.steps
+      .flatMap((st) =>
+        st.k === 'launch' ? [`// ${st.kernel.name}\nexport const ${st.kernel.name} = ${emitKernel(st.kernel)}\n`] : [],
+      )
+      .join('\n'),
+  )
   // the wasm backend's plan (no stacking, cheap launches) and its kernels as WebAssembly binaries
   const wasmPlan = lowerGraph(s.graph, {}, wasmLimits()).plan
   put(`${s.name}.wasm-plan.json`, planToJson(wasmPlan))
   const sizes = new Map(wasmPlan.buffers.map((b) => [b.name, sizeOf(b.shape)]))
-  for (const st of wasmPlan.steps) if (st.k === 'launch') putBytes(`${s.name}.${st.kernel.name}.wasm`, compileKernel(st.kernel, sizes).bytes)
+  for (const st of wasmPlan.steps)
+    if (st.k === 'launch') putBytes(`${s.name}.${st.kernel.name}.wasm`, compileKernel(st.kernel, sizes).bytes)
   const manifestFile = path.join(dir, 'manifest.json')
-  const manifest: Manifest = fs.existsSync(manifestFile) ? JSON.parse(fs.readFileSync(manifestFile, 'utf8')) : { format: 'drift-aot-1', entries: {} }
-  const entry: EntryInfo = { name: s.name, source: path.relative(dir, source), inputs: inputInfo(s, specs, names), outputs: s.outTree, plan: `${s.name}.plan.json`, wasmPlan: `${s.name}.wasm-plan.json` }
+  const manifest: Manifest = fs.existsSync(manifestFile)
+    ? JSON.parse(fs.readFileSync(manifestFile, 'utf8'))
+    : { format: 'drift-aot-1', entries: {} }
+  const entry: EntryInfo = {
+    name: s.name,
+    source: path.relative(dir, source),
+    inputs: inputInfo(s, specs, names),
+    outputs: s.outTree,
+    plan: `${s.name}.plan.json`,
+    wasmPlan: `${s.name}.wasm-plan.json`,
+  }
   manifest.entries[s.name] = entry
   put('manifest.json', JSON.stringify(manifest, null, 2) + '\n')
   const bundled = await build({

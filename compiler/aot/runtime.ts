@@ -51,7 +51,13 @@ function leaves(v: unknown, out: unknown[]): void {
 function unflatten(tree: TreeDef, outs: NDArray[]): unknown {
   let k = 0
   const go = (t: TreeDef): unknown =>
-    t.kind === 'leaf' ? outs[k++] : t.kind === 'array' ? t.items.map(go) : t.kind === 'object' ? Object.fromEntries(t.keys.map((key, i) => [key, go(t.items[i])])) : t.value
+    t.kind === 'leaf'
+      ? outs[k++]
+      : t.kind === 'array'
+        ? t.items.map(go)
+        : t.kind === 'object'
+          ? Object.fromEntries(t.keys.map((key, i) => [key, go(t.items[i])]))
+          : t.value
   return go(tree)
 }
 
@@ -60,7 +66,8 @@ export type Compiled = Record<string, (...args: unknown[]) => Promise<unknown>>
 /** Load every entry of an AOT directory; `mode`: drift's wasm kernels (default) or a gpu.js backend. */
 export function load(dir: string, mode: 'wasm' | GpujsMode = 'wasm'): Compiled {
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest
-  if (manifest.format !== 'drift-aot-1') throw new Error(`${dir}: not a drift AOT directory (format ${manifest.format})`)
+  if (manifest.format !== 'drift-aot-1')
+    throw new Error(`${dir}: not a drift AOT directory (format ${manifest.format})`)
   const runtime = mode === 'wasm' ? new WasmRuntime() : new GpujsRuntime(mode)
   const out: Compiled = {}
   for (const [name, entry] of Object.entries(manifest.entries)) {
@@ -68,16 +75,26 @@ export function load(dir: string, mode: 'wasm' | GpujsMode = 'wasm'): Compiled {
     out[name] = async (...args: unknown[]) => {
       const flat: unknown[] = []
       args.forEach((a) => leaves(a, flat))
-      if (flat.length !== entry.inputs.length) throw new Error(`${name}: expected ${entry.inputs.length} tensor/number arguments, got ${flat.length}`)
+      if (flat.length !== entry.inputs.length)
+        throw new Error(`${name}: expected ${entry.inputs.length} tensor/number arguments, got ${flat.length}`)
       const inputs = flat.map((v, i): NDArray => {
         const info = entry.inputs[i]
         if (typeof v === 'number') return { shape: [], dtype: 'f32', data: Float32Array.of(v) }
         const a = v as HostArray
         if (a.shape.join() !== info.shape.join() || a.dtype !== info.dtype)
-          throw new Error(`${name}: argument ${info.path} was compiled for ${info.dtype}[${info.shape}], got ${a.dtype}[${a.shape}]`)
-        return { shape: [...a.shape], dtype: a.dtype, data: a.data instanceof Float32Array ? a.data : Float32Array.from(a.data) }
+          throw new Error(
+            `${name}: argument ${info.path} was compiled for ${info.dtype}[${info.shape}], got ${a.dtype}[${a.shape}]`,
+          )
+        return {
+          shape: [...a.shape],
+          dtype: a.dtype,
+          data: a.data instanceof Float32Array ? a.data : Float32Array.from(a.data),
+        }
       })
-      return unflatten(entry.outputs, runtime instanceof WasmRuntime ? runtime.run(plan, inputs) : await runtime.runAsync(plan, inputs))
+      return unflatten(
+        entry.outputs,
+        runtime instanceof WasmRuntime ? runtime.run(plan, inputs) : await runtime.runAsync(plan, inputs),
+      )
     }
   }
   return out

@@ -32,7 +32,11 @@ export interface InspectArgs {
 const SCALAR_TYPES = /^(number|f32|i32|boolean)$/
 
 /** The entry point named by --fn in a file, and argument specs from --shapes / --static. */
-export function resolveEntry(a: { file: string; fn: string; shapes?: string; static?: string }): { file: string; specs: ArgSpec[]; names: string[] } {
+export function resolveEntry(a: { file: string; fn: string; shapes?: string; static?: string }): {
+  file: string
+  specs: ArgSpec[]
+  names: string[]
+} {
   const file = path.resolve(a.file)
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${a.file}`)
   const sf = loadSourceFile(file)
@@ -40,7 +44,10 @@ export function resolveEntry(a: { file: string; fn: string; shapes?: string; sta
   try {
     fn = findEntry(sf, { file, exportName: a.fn }).fn
   } catch (e) {
-    if (e instanceof DiagnosticError) throw new UsageError(`${a.file} has no DSL function '${a.fn}'; it defines: ${listEntries(sf).join(', ') || 'none'}`)
+    if (e instanceof DiagnosticError)
+      throw new UsageError(
+        `${a.file} has no DSL function '${a.fn}'; it defines: ${listEntries(sf).join(', ') || 'none'}`,
+      )
     throw e
   }
   const shapes = parseAssignments(a.shapes, '--shapes')
@@ -49,22 +56,28 @@ export function resolveEntry(a: { file: string; fn: string; shapes?: string; sta
   const names = params.map((p) => (p as Node & { getName(): string }).getName())
   const known = new Set(names)
   for (const k of [...shapes.keys(), ...statics.keys()])
-    if (!known.has(k.split('.')[0])) throw new UsageError(`'${a.fn}' has no parameter '${k.split('.')[0]}'; its parameters are ${names.join(', ')}`)
+    if (!known.has(k.split('.')[0]))
+      throw new UsageError(`'${a.fn}' has no parameter '${k.split('.')[0]}'; its parameters are ${names.join(', ')}`)
   const specs: ArgSpec[] = params.map((p, i) => {
     const type = (p as Node & { getTypeNode(): Node | undefined }).getTypeNode()?.getText() ?? ''
     const s = specFor(names[i], shapes, statics, SCALAR_TYPES.test(type))
-    if (!s) throw new UsageError(`no shape for parameter '${names[i]}'${type ? ` (${type})` : ''}: add ${names[i]}=<rows>x<cols> to --shapes`)
+    if (!s)
+      throw new UsageError(
+        `no shape for parameter '${names[i]}'${type ? ` (${type})` : ''}: add ${names[i]}=<rows>x<cols> to --shapes`,
+      )
     return s
   })
   return { file, specs, names }
 }
 
 export function inspect(a: InspectArgs, out: (s: string) => void): void {
-  if (!(DUMPS as readonly string[]).includes(a.dump)) throw new UsageError(`unknown --dump '${a.dump}': choose one of ${DUMPS.join(', ')}`)
+  if (!(DUMPS as readonly string[]).includes(a.dump))
+    throw new UsageError(`unknown --dump '${a.dump}': choose one of ${DUMPS.join(', ')}`)
   const { file, specs, names } = resolveEntry(a)
   const wrt = (a.wrt ?? names[0]).split(',').map((n) => {
     const i = names.indexOf(n.trim())
-    if (i < 0) throw new UsageError(`--wrt '${n}' is not a parameter of '${a.fn}'; its parameters are ${names.join(', ')}`)
+    if (i < 0)
+      throw new UsageError(`--wrt '${n}' is not a parameter of '${a.fn}'; its parameters are ${names.join(', ')}`)
     return i
   })
   const transform = a.dump === 'grad' ? { kind: 'valueAndGrad' as const, argnums: wrt } : undefined
@@ -85,7 +98,9 @@ export function inspect(a: InspectArgs, out: (s: string) => void): void {
       if (s.k === 'launch') {
         const { tile, bytes } = compileKernel(s.kernel, sizes)
         const lanes = tile.vec ? `f32x4 along ${tile.axis}` : 'scalar'
-        out(`// ${s.kernel.name}: tiles of ${tile.rows} row group(s) × ${tile.cols} column group(s), ${lanes}; ${bytes.length} bytes of WebAssembly`)
+        out(
+          `// ${s.kernel.name}: tiles of ${tile.rows} row group(s) × ${tile.cols} column group(s), ${lanes}; ${bytes.length} bytes of WebAssembly`,
+        )
       }
     if (a.explain) out(['', 'why:', ...explain.map((l) => `  ${l}`)].join('\n'))
     return
@@ -96,7 +111,14 @@ export function inspect(a: InspectArgs, out: (s: string) => void): void {
   if (a.dump === 'kernels') {
     out(printPlan(plan, { code: true }))
     if (a.explain) out(['', 'why:', ...explain.map((l) => `  ${l}`)].join('\n'))
-  } else if (a.dump === 'js') for (const k of kernels) out(`// ${k.name}: gpu.js kernel source, output ${JSON.stringify(k.threads)}\n${emitKernel(k)}\n`)
-  else if (a.dump === 'wgsl') for (const k of kernels) out(`// ${k.name}: WGSL as gpu.js translates it\n${toWGSL(k, (b) => sizes.get(b) ?? 1)}\n`)
-  else for (const k of kernels) out(`// ${k.name}: GLSL ES 3.00 kernel body as gpu.js translates it (WebGL2; gpu.js adds its texture prelude)\n${toGLSL(k, (b) => sizes.get(b) ?? 1)}\n`)
+  } else if (a.dump === 'js')
+    for (const k of kernels)
+      out(`// ${k.name}: gpu.js kernel source, output ${JSON.stringify(k.threads)}\n${emitKernel(k)}\n`)
+  else if (a.dump === 'wgsl')
+    for (const k of kernels) out(`// ${k.name}: WGSL as gpu.js translates it\n${toWGSL(k, (b) => sizes.get(b) ?? 1)}\n`)
+  else
+    for (const k of kernels)
+      out(
+        `// ${k.name}: GLSL ES 3.00 kernel body as gpu.js translates it (WebGL2; gpu.js adds its texture prelude)\n${toGLSL(k, (b) => sizes.get(b) ?? 1)}\n`,
+      )
 }

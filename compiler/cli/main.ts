@@ -29,27 +29,57 @@ export async function main(argv: string[]): Promise<number> {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { fn: { type: 'string' }, shapes: { type: 'string' }, static: { type: 'string' }, wrt: { type: 'string' }, explain: { type: 'boolean' }, dump: { type: 'string', default: 'ir' } },
+          options: {
+            fn: { type: 'string' },
+            shapes: { type: 'string' },
+            static: { type: 'string' },
+            wrt: { type: 'string' },
+            explain: { type: 'boolean' },
+            dump: { type: 'string', default: 'ir' },
+          },
         })
-        if (positionals.length !== 1) throw new UsageError('inspect takes one file: drift inspect <file.ts> --fn <name> --shapes …')
+        if (positionals.length !== 1)
+          throw new UsageError('inspect takes one file: drift inspect <file.ts> --fn <name> --shapes …')
         if (!values.fn) throw new UsageError('missing --fn <name>: the DSL function to inspect')
-        inspect({ file: positionals[0], fn: values.fn, shapes: values.shapes, static: values.static, wrt: values.wrt, explain: values.explain, dump: values.dump! }, (s) => console.log(s))
+        inspect(
+          {
+            file: positionals[0],
+            fn: values.fn,
+            shapes: values.shapes,
+            static: values.static,
+            wrt: values.wrt,
+            explain: values.explain,
+            dump: values.dump!,
+          },
+          (s) => console.log(s),
+        )
         return 0
       }
       case 'compile': {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { fn: { type: 'string' }, shapes: { type: 'string' }, static: { type: 'string' }, out: { type: 'string', short: 'o' } },
+          options: {
+            fn: { type: 'string' },
+            shapes: { type: 'string' },
+            static: { type: 'string' },
+            out: { type: 'string', short: 'o' },
+          },
         })
-        if (positionals.length !== 1) throw new UsageError('compile takes one file: drift compile <file.ts> --fn <name> --shapes … -o <dir>')
+        if (positionals.length !== 1)
+          throw new UsageError('compile takes one file: drift compile <file.ts> --fn <name> --shapes … -o <dir>')
         if (!values.fn) throw new UsageError('missing --fn <name>: the DSL function to compile')
         if (!values.out) throw new UsageError('missing -o <dir>: where to write the compiled function')
         const { resolveEntry } = await import('./inspect.js')
         const { specialize } = await import('../frontend/specialize.js')
         const { formatDiagnostic } = await import('../frontend/diagnostics.js')
         const { compileToDir } = await import('../aot/compile.js')
-        const entry = resolveEntry({ file: positionals[0], fn: values.fn, shapes: values.shapes, static: values.static })
+        const entry = resolveEntry({
+          file: positionals[0],
+          fn: values.fn,
+          shapes: values.shapes,
+          static: values.static,
+        })
         const r = specialize({ file: entry.file, exportName: values.fn }, entry.specs)
         if (r._tag === 'Left') throw new UsageError(r.left.map((d) => formatDiagnostic(d)).join('\n'))
         const out = path.resolve(values.out)
@@ -68,7 +98,8 @@ export async function main(argv: string[]): Promise<number> {
         if (args[0] === '--backend' || args[0]?.startsWith('--backend=')) {
           const name = args[0].includes('=') ? args[0].split('=')[1] : args[1]
           args = args.slice(args[0].includes('=') ? 1 : 2)
-          if (!(BACKENDS as readonly string[]).includes(name ?? '')) throw new UsageError(`unknown backend '${name}': choose one of ${BACKENDS.join(', ')}`)
+          if (!(BACKENDS as readonly string[]).includes(name ?? ''))
+            throw new UsageError(`unknown backend '${name}': choose one of ${BACKENDS.join(', ')}`)
           process.env.DRIFT_BACKEND = name
         }
         const [file, ...programArgs] = args
@@ -93,7 +124,10 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${cmd}'\n${USAGE}`)
     }
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      e instanceof UsageError ||
+      (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+    ) {
       console.error(`drift: ${e.message}`)
       return 2
     }

@@ -17,7 +17,9 @@ export function parseShape(text: string, name: string): ParsedShape {
   if (dims === '' || dims === 'scalar' || dims === '[]') return { shape: [], dtype: dtypeText }
   const shape = dims.split('x').map(Number)
   if (shape.some((d) => !Number.isInteger(d) || d <= 0))
-    throw new UsageError(`bad shape '${text}' for '${name}': sizes are positive integers joined by x, e.g. ${name}=64x2`)
+    throw new UsageError(
+      `bad shape '${text}' for '${name}': sizes are positive integers joined by x, e.g. ${name}=64x2`,
+    )
   return { shape, dtype: dtypeText }
 }
 
@@ -40,17 +42,30 @@ function staticValue(text: string): ArgSpec {
 }
 
 /** Build the spec of one parameter from the flags; dotted names build objects. */
-export function specFor(param: string, shapes: Map<string, string>, statics: Map<string, string>, isScalarType: boolean): ArgSpec | undefined {
+export function specFor(
+  param: string,
+  shapes: Map<string, string>,
+  statics: Map<string, string>,
+  isScalarType: boolean,
+): ArgSpec | undefined {
   if (statics.has(param)) return staticValue(statics.get(param)!)
   if (shapes.has(param)) {
     const { shape, dtype } = parseShape(shapes.get(param)!, param)
     return { tag: 'tensor', aval: { shape, dtype } }
   }
   const prefix = param + '.'
-  const keys = [...new Set([...shapes.keys(), ...statics.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length).split('.')[0]))]
+  const keys = [
+    ...new Set(
+      [...shapes.keys(), ...statics.keys()]
+        .filter((k) => k.startsWith(prefix))
+        .map((k) => k.slice(prefix.length).split('.')[0]),
+    ),
+  ]
   if (keys.length) {
     const fields = keys.map((k): [string, ArgSpec] => [k, specFor(prefix + k, shapes, statics, false)!])
-    return /^\d+$/.test(keys[0]) ? { tag: 'array', items: fields.sort((a, b) => +a[0] - +b[0]).map(([, s]) => s) } : { tag: 'object', fields }
+    return /^\d+$/.test(keys[0])
+      ? { tag: 'array', items: fields.sort((a, b) => +a[0] - +b[0]).map(([, s]) => s) }
+      : { tag: 'object', fields }
   }
   return isScalarType ? { tag: 'tensor', aval: { shape: [], dtype: 'f32' } } : undefined
 }

@@ -47,7 +47,14 @@ function flagSettings(values: Record<string, string | undefined>): Partial<Toy2d
   for (const [flag, { key, kind }] of Object.entries(FLAGS)) {
     const text = values[flag]
     if (text === undefined) continue
-    out[key] = kind === 'string' ? text : kind === 'number' ? number(flag, text) : text.trim() === '' ? [] : text.split(',').map((t) => number(flag, t))
+    out[key] =
+      kind === 'string'
+        ? text
+        : kind === 'number'
+          ? number(flag, text)
+          : text.trim() === ''
+            ? []
+            : text.split(',').map((t) => number(flag, t))
   }
   return out as Partial<Toy2dConfig>
 }
@@ -57,7 +64,9 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     text = fs.readFileSync(file, 'utf8')
   } catch (e) {
-    throw new UsageError(`cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    throw new UsageError(
+      `cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    )
   }
   let v: unknown
   try {
@@ -65,7 +74,8 @@ function readConfigFile(file: string): Record<string, unknown> {
   } catch (e) {
     throw new UsageError(`config file ${file} is not JSON: ${(e as Error).message}`)
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UsageError(`config file ${file} should hold one JSON object of settings (${CONFIG_KEYS.join(', ')})`)
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new UsageError(`config file ${file} should hold one JSON object of settings (${CONFIG_KEYS.join(', ')})`)
   return v as Record<string, unknown>
 }
 
@@ -77,7 +87,9 @@ function prepareOutDir(dir: string): void {
     fs.writeFileSync(probe, '')
     fs.rmSync(probe)
   } catch (e) {
-    throw new UsageError(`cannot write to output folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    throw new UsageError(
+      `cannot write to output folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    )
   }
 }
 
@@ -114,9 +126,14 @@ export async function trainCommand(args: string[]): Promise<number> {
   })
   const v = values as Record<string, string | undefined>
   if (positionals.length !== 1 || positionals[0] !== 'toy2d')
-    throw new UsageError(positionals.length === 0 ? `train needs a target: ${TRAIN_USAGE.split('\n')[0]}` : `unknown training target '${positionals.join(' ')}': the one target is toy2d`)
+    throw new UsageError(
+      positionals.length === 0
+        ? `train needs a target: ${TRAIN_USAGE.split('\n')[0]}`
+        : `unknown training target '${positionals.join(' ')}': the one target is toy2d`,
+    )
   if (v.backend !== undefined) {
-    if (!(BACKENDS as readonly string[]).includes(v.backend)) throw new UsageError(`unknown backend '${v.backend}': choose one of ${BACKENDS.join(', ')}`)
+    if (!(BACKENDS as readonly string[]).includes(v.backend))
+      throw new UsageError(`unknown backend '${v.backend}': choose one of ${BACKENDS.join(', ')}`)
     process.env.DRIFT_BACKEND = v.backend
   }
   const flags = flagSettings(v)
@@ -125,16 +142,26 @@ export async function trainCommand(args: string[]): Promise<number> {
   let out: string
   let resume: RunState | undefined
   if (v.resume !== undefined) {
-    if (v.config !== undefined) throw new UsageError('--config cannot be combined with --resume: a resumed run keeps the settings of its checkpoint')
+    if (v.config !== undefined)
+      throw new UsageError(
+        '--config cannot be combined with --resume: a resumed run keeps the settings of its checkpoint',
+      )
     const changed = Object.keys(flags).filter((k) => !(RESUMABLE_KEYS as string[]).includes(k))
     if (changed.length)
-      throw new UsageError(`--resume continues a run with its own settings: ${changed.join(', ')} cannot change (only ${RESUMABLE_KEYS.join(', ')} can)`)
+      throw new UsageError(
+        `--resume continues a run with its own settings: ${changed.join(', ')} cannot change (only ${RESUMABLE_KEYS.join(', ')} can)`,
+      )
     out = v.resume
-    if (v.out !== undefined && path.resolve(v.out) !== path.resolve(out)) throw new UsageError(`--resume ${v.resume} writes into its own folder: leave out --out or give the same folder`)
+    if (v.out !== undefined && path.resolve(v.out) !== path.resolve(out))
+      throw new UsageError(`--resume ${v.resume} writes into its own folder: leave out --out or give the same folder`)
     const ck = asUsage(() => loadCheckpoint(out))
     config = asUsage(() => resolveConfig(ck.config, flags))
-    if (ck.state.step > config.steps) throw new UsageError(`the checkpoint in ${out} is at step ${ck.state.step}, past --steps ${config.steps}`)
-    if (ck.backend !== currentBackend()) process.stderr.write(`drift: note: the checkpoint was computed on ${ck.backend}, this run uses ${currentBackend()}: it continues, but not bit for bit\n`)
+    if (ck.state.step > config.steps)
+      throw new UsageError(`the checkpoint in ${out} is at step ${ck.state.step}, past --steps ${config.steps}`)
+    if (ck.backend !== currentBackend())
+      process.stderr.write(
+        `drift: note: the checkpoint was computed on ${ck.backend}, this run uses ${currentBackend()}: it continues, but not bit for bit\n`,
+      )
     resume = ck.state
     prepareOutDir(out)
   } else {
@@ -142,7 +169,9 @@ export async function trainCommand(args: string[]): Promise<number> {
     config = asUsage(() => resolveConfig(file, flags))
     out = v.out ?? freshRunDir(config)
     if (fs.existsSync(path.join(out, CHECKPOINT_FILE)))
-      throw new UsageError(`${out} already holds a run (${CHECKPOINT_FILE}): continue it with --resume ${out}, or choose another --out`)
+      throw new UsageError(
+        `${out} already holds a run (${CHECKPOINT_FILE}): continue it with --resume ${out}, or choose another --out`,
+      )
     prepareOutDir(out)
   }
 
@@ -154,7 +183,15 @@ export async function trainCommand(args: string[]): Promise<number> {
       out,
       resume,
       backend: currentBackend(),
-      progress: (start) => makeProgress({ start, total: config.steps, tau: config.tau, logEvery: config.logEvery, tty, out: process.stdout }),
+      progress: (start) =>
+        makeProgress({
+          start,
+          total: config.steps,
+          tau: config.tau,
+          logEvery: config.logEvery,
+          tty,
+          out: process.stdout,
+        }),
     })
     console.log(summarize(config, state, out))
     return 0

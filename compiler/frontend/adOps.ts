@@ -24,7 +24,8 @@ export function leavesOf(v: Value, out: Tracer[] = []): Tracer[] {
 export function withLeaves(v: Value, leaves: Value[], k = { i: 0 }): Value {
   if (v instanceof Tracer) return leaves[k.i++]
   if (Array.isArray(v)) return v.map((x) => withLeaves(x, leaves, k))
-  if (v instanceof Record_) return new Record_(new Map([...v.fields].map(([key, x]) => [key, withLeaves(x, leaves, k)])))
+  if (v instanceof Record_)
+    return new Record_(new Map([...v.fields].map(([key, x]) => [key, withLeaves(x, leaves, k)])))
   return v
 }
 
@@ -32,17 +33,38 @@ export function withLeaves(v: Value, leaves: Value[], k = { i: 0 }): Value {
 function freshArg(ev: Evaluator, v: Value, call: Node): Value {
   if (typeof v === 'number') return ev.emit1('copy', [new Tracer(lit(v))])
   const leaves = leavesOf(v)
-  if (!leaves.length) fail('D109', call, `cannot differentiate with respect to ${describe(v)}`, 'differentiate with respect to tensors or pytrees of tensors')
-  return withLeaves(v, leaves.map((t) => (t.dtype === 'f32' ? ev.emit1('copy', [t]) : t)))
+  if (!leaves.length)
+    fail(
+      'D109',
+      call,
+      `cannot differentiate with respect to ${describe(v)}`,
+      'differentiate with respect to tensors or pytrees of tensors',
+    )
+  return withLeaves(
+    v,
+    leaves.map((t) => (t.dtype === 'f32' ? ev.emit1('copy', [t]) : t)),
+  )
 }
 
-function runBackprop(ev: Evaluator, start: number, end: number, wrt: Tracer[], seeds: { atom: Atom; ct: Atom }[], call: Node) {
+function runBackprop(
+  ev: Evaluator,
+  start: number,
+  end: number,
+  wrt: Tracer[],
+  seeds: { atom: Atom; ct: Atom }[],
+  call: Node,
+) {
   try {
     const ids = new Set(wrt.filter((t) => t.atom.kind === 'var').map((t) => (t.atom as { id: number }).id))
     return backprop(ev.builder, start, ev.builder.eqns.slice(start, end), ids, seeds, ev.customRegions)
   } catch (e) {
     if (e instanceof NoGradientError)
-      fail('D109', call, `cannot differentiate: '${e.prim}'${e.loc ? ` (from line ${e.loc.line})` : ''} has no gradient rule`, 'wrap that computation in stopGradient, or give it an adjoint with customVjp')
+      fail(
+        'D109',
+        call,
+        `cannot differentiate: '${e.prim}'${e.loc ? ` (from line ${e.loc.line})` : ''} has no gradient rule`,
+        'wrap that computation in stopGradient, or give it an adjoint with customVjp',
+      )
     throw e
   }
 }
@@ -53,7 +75,9 @@ function cotangentTree(ev: Evaluator, arg: Value, cts: Map<number, Atom>): Value
     arg,
     leavesOf(arg).map((t) => {
       const ct = t.atom.kind === 'var' ? cts.get(t.atom.id) : undefined
-      return ct ? new Tracer(ct) : ev.emit1('full', [], { shape: t.shape, value: 0, dtype: t.dtype === 'f32' ? 'f32' : t.dtype })
+      return ct
+        ? new Tracer(ct)
+        : ev.emit1('full', [], { shape: t.shape, value: 0, dtype: t.dtype === 'f32' ? 'f32' : t.dtype })
     }),
   )
 }
@@ -66,12 +90,24 @@ function argnumsOf(ev: Evaluator, v: Value, call: Node): { list: number[]; singl
 
 function valueAndGradients(ev: Evaluator, f: Value, argnums: Value, args: Value[], call: Node): [Value, Value] {
   const { list, single } = argnumsOf(ev, argnums, call)
-  for (const i of list) if (i < 0 || i >= args.length) fail('D109', call, `argnums ${i} is out of range for ${args.length} argument(s)`, 'differentiate with respect to an existing argument')
+  for (const i of list)
+    if (i < 0 || i >= args.length)
+      fail(
+        'D109',
+        call,
+        `argnums ${i} is out of range for ${args.length} argument(s)`,
+        'differentiate with respect to an existing argument',
+      )
   const traced = args.map((a, i) => (list.includes(i) ? freshArg(ev, a, call) : a))
   const start = ev.builder.eqns.length
   const out = ev.callValue(f, traced, call)
   if (!(out instanceof Tracer) || out.shape.length !== 0 || out.dtype !== 'f32')
-    fail('D109', call, `grad needs a function returning an f32 scalar, got ${describe(out)}`, 'reduce the loss to a scalar (e.g. .mean()), or use vjp for vector outputs')
+    fail(
+      'D109',
+      call,
+      `grad needs a function returning an f32 scalar, got ${describe(out)}`,
+      'reduce the loss to a scalar (e.g. .mean()), or use vjp for vector outputs',
+    )
   const wrt = list.flatMap((i) => leavesOf(traced[i]))
   const cts = runBackprop(ev, start, ev.builder.eqns.length, wrt, [{ atom: out.atom, ct: lit(1) }], call)
   const grads = list.map((i) => cotangentTree(ev, traced[i], cts))
@@ -101,8 +137,21 @@ export const AD_OPS: Record<string, Op> = {
     const pullback = new Builtin('vjp pullback', (cts, at) => {
       const outs = leavesOf(out)
       const seeds = leavesOf(ev.arg(cts, 0, at, 'the pullback'))
-      if (seeds.length !== outs.length) fail('D109', at, `the pullback takes a cotangent shaped like the output (${outs.length} tensors), got ${seeds.length}`, 'pass one cotangent per output tensor')
-      const r = runBackprop(ev, start, end, primals.flatMap((p) => leavesOf(p)), outs.map((o, i) => ({ atom: o.atom, ct: seeds[i].atom })), at)
+      if (seeds.length !== outs.length)
+        fail(
+          'D109',
+          at,
+          `the pullback takes a cotangent shaped like the output (${outs.length} tensors), got ${seeds.length}`,
+          'pass one cotangent per output tensor',
+        )
+      const r = runBackprop(
+        ev,
+        start,
+        end,
+        primals.flatMap((p) => leavesOf(p)),
+        outs.map((o, i) => ({ atom: o.atom, ct: seeds[i].atom })),
+        at,
+      )
       return primals.map((p) => cotangentTree(ev, p, r))
     })
     return [out, pullback]
@@ -120,16 +169,38 @@ export const AD_OPS: Record<string, Op> = {
         inputs: xs.flatMap((x) => leavesOf(x)).map((t) => t.atom),
         outputs: leavesOf(out).map((t) => t.atom),
         adjoint: (outCts) => {
-          const ctOut = withLeaves(out, leavesOf(out).map((t, i) => (outCts[i] ? new Tracer(outCts[i]!) : ev.emit1('full', [], { shape: t.shape, value: 0, dtype: 'f32' }))))
+          const ctOut = withLeaves(
+            out,
+            leavesOf(out).map((t, i) =>
+              outCts[i] ? new Tracer(outCts[i]!) : ev.emit1('full', [], { shape: t.shape, value: 0, dtype: 'f32' }),
+            ),
+          )
           const r = ev.callValue(bwd, [...xs, ctOut], at)
           if (!Array.isArray(r) || r.length !== xs.length)
-            fail('D109', at, `the customVjp adjoint must return an array with one cotangent per argument (${xs.length})`, 'return [ctX, ctY, …]')
+            fail(
+              'D109',
+              at,
+              `the customVjp adjoint must return an array with one cotangent per argument (${xs.length})`,
+              'return [ctX, ctY, …]',
+            )
           return r.flatMap((ct, i) => {
             const want = leavesOf(xs[i])
             const got = leavesOf(ct)
-            if (got.length !== want.length) fail('D109', at, `the adjoint's cotangent ${i} does not match argument ${i}`, 'return cotangents shaped like the arguments')
+            if (got.length !== want.length)
+              fail(
+                'D109',
+                at,
+                `the adjoint's cotangent ${i} does not match argument ${i}`,
+                'return cotangents shaped like the arguments',
+              )
             got.forEach((g, j) => {
-              if (g.shape.join() !== want[j].shape.join()) fail('D201', at, `the adjoint's cotangent has shape [${g.shape}], argument has [${want[j].shape}]`, 'return cotangents shaped like the arguments')
+              if (g.shape.join() !== want[j].shape.join())
+                fail(
+                  'D201',
+                  at,
+                  `the adjoint's cotangent has shape [${g.shape}], argument has [${want[j].shape}]`,
+                  'return cotangents shaped like the arguments',
+                )
             })
             return got.map((g) => g.atom)
           })
@@ -140,4 +211,3 @@ export const AD_OPS: Record<string, Op> = {
     })
   },
 }
-

@@ -9,7 +9,18 @@ import { sSelect } from '../ir/scalar.js'
 import { ShapeError, broadcastShapes, normAxis, sizeOf } from '../ir/shape.js'
 import { fail } from './diagnostics.js'
 import { Builtin, Closure, Record_, ScalarSym, Tracer, describe, type Value } from './values.js'
-import { applyBinary, applyUnary, axesOf, broadcastTo, cast, reduceOp, reshape, scalarOf, tensorBinary, tracerOf } from './tensorOps.js'
+import {
+  applyBinary,
+  applyUnary,
+  axesOf,
+  broadcastTo,
+  cast,
+  reduceOp,
+  reshape,
+  scalarOf,
+  tensorBinary,
+  tracerOf,
+} from './tensorOps.js'
 import type { Evaluator } from './evaluate.js'
 import { LAMBDA_OPS } from './lambdaOps.js'
 import { RANDOM_OPS } from './randomOps.js'
@@ -39,19 +50,35 @@ export function dtypeArg(v: Value, call: Node, dflt: DType): DType {
 /** Read a static options object such as { squared: true }. */
 export function options(v: Value, call: Node, allowed: string[]): Map<string, Value> {
   if (v === undefined) return new Map()
-  if (!(v instanceof Record_)) return fail('D109', call, `expected an options object, got ${describe(v)}`, `pass { ${allowed.join(', ')} }`)
-  for (const k of v.fields.keys()) if (!allowed.includes(k)) fail('D109', call, `unknown option '${k}'`, `the options are ${allowed.join(', ')}`)
+  if (!(v instanceof Record_))
+    return fail('D109', call, `expected an options object, got ${describe(v)}`, `pass { ${allowed.join(', ')} }`)
+  for (const k of v.fields.keys())
+    if (!allowed.includes(k)) fail('D109', call, `unknown option '${k}'`, `the options are ${allowed.join(', ')}`)
   return v.fields
 }
 
-const unary = (op: string): Op => (ev, args, call) => applyUnary(ev, op, ev.arg(args, 0, call, op), call)
-const binary = (op: string): Op => (ev, args, call) => applyBinary(ev, op, ev.arg(args, 0, call, op), ev.arg(args, 1, call, op), call)
+const unary =
+  (op: string): Op =>
+  (ev, args, call) =>
+    applyUnary(ev, op, ev.arg(args, 0, call, op), call)
+const binary =
+  (op: string): Op =>
+  (ev, args, call) =>
+    applyBinary(ev, op, ev.arg(args, 0, call, op), ev.arg(args, 1, call, op), call)
 
 export function applySelect(ev: Evaluator, c: Value, a: Value, b: Value, call: Node): Value {
   if (c instanceof ScalarSym || a instanceof ScalarSym || b instanceof ScalarSym)
     return new ScalarSym(sSelect(scalarOf(ev, c, call), scalarOf(ev, a, call), scalarOf(ev, b, call)))
   const ct = cast(ev, tracerOf(c as Tracer), 'bool')
-  const dt: DType = [a, b].some((x) => x instanceof Tracer && x.dtype === 'f32') || [a, b].some((x) => typeof x === 'number' && !Number.isInteger(x)) ? 'f32' : a instanceof Tracer ? a.dtype : b instanceof Tracer ? b.dtype : 'f32'
+  const dt: DType =
+    [a, b].some((x) => x instanceof Tracer && x.dtype === 'f32') ||
+    [a, b].some((x) => typeof x === 'number' && !Number.isInteger(x))
+      ? 'f32'
+      : a instanceof Tracer
+        ? a.dtype
+        : b instanceof Tracer
+          ? b.dtype
+          : 'f32'
   const ta = cast(ev, tracerOf(a as Tracer, dt), dt)
   const tb = cast(ev, tracerOf(b as Tracer, dt), dt)
   const shape = ev.checked(() => broadcastShapes([ct.shape, ta.shape, tb.shape]))
@@ -80,10 +107,17 @@ const logsumexp: Op = (ev, args, call) => {
   const m = ev.emit1('stop_gradient', [reduceOp(ev, 'reduce_max', x, axes, true)])
   const s = reduceOp(ev, 'reduce_sum', tensorUnaryOp(ev, 'exp', tensorBinary(ev, 'sub', x, m)), axes, true)
   const r = tensorBinary(ev, 'add', tensorUnaryOp(ev, 'log', s), m)
-  return optBool(args[2], false) ? r : reshape(ev, r, x.shape.filter((_, i) => !axes.includes(i)))
+  return optBool(args[2], false)
+    ? r
+    : reshape(
+        ev,
+        r,
+        x.shape.filter((_, i) => !axes.includes(i)),
+      )
 }
 
-const tensorUnaryOp = (ev: Evaluator, op: string, t: Tracer) => applyUnary(ev, op, t, undefined as unknown as Node) as Tracer
+const tensorUnaryOp = (ev: Evaluator, op: string, t: Tracer) =>
+  applyUnary(ev, op, t, undefined as unknown as Node) as Tracer
 
 function softmaxAxis(ev: Evaluator, args: Value[], call: Node, name: string) {
   const x = cast(ev, tensorArg(ev, args, 0, call, name), 'f32')
@@ -93,7 +127,11 @@ function softmaxAxis(ev: Evaluator, args: Value[], call: Node, name: string) {
 
 const softmax: Op = (ev, args, call) => {
   const { x, axis } = softmaxAxis(ev, args, call, 'softmax')
-  const e = tensorUnaryOp(ev, 'exp', tensorBinary(ev, 'sub', x, ev.emit1('stop_gradient', [reduceOp(ev, 'reduce_max', x, [axis], true)])))
+  const e = tensorUnaryOp(
+    ev,
+    'exp',
+    tensorBinary(ev, 'sub', x, ev.emit1('stop_gradient', [reduceOp(ev, 'reduce_max', x, [axis], true)])),
+  )
   return tensorBinary(ev, 'div', e, reduceOp(ev, 'reduce_sum', e, [axis], true))
 }
 
@@ -107,7 +145,10 @@ const matmul: Op = (ev, args, call) => {
   let b = cast(ev, tensorArg(ev, args, 1, call, 'matmul'), 'f32')
   if (a.shape.length < 2 || b.shape.length < 2)
     ev.checked(() => {
-      throw new ShapeError(`matmul needs operands of rank ≥ 2, got [${a.shape}] and [${b.shape}]`, 'reshape a vector to [1, n] or [n, 1]')
+      throw new ShapeError(
+        `matmul needs operands of rank ≥ 2, got [${a.shape}] and [${b.shape}]`,
+        'reshape a vector to [1, n] or [n, 1]',
+      )
     })
   const batch = ev.checked(() => broadcastShapes([a.shape.slice(0, -2), b.shape.slice(0, -2)]))
   a = broadcastTo(ev, a, [...batch, ...a.shape.slice(-2)])
@@ -120,7 +161,10 @@ const cdist: Op = (ev, args, call) => {
   const x = cast(ev, tensorArg(ev, args, 0, call, 'cdist'), 'f32')
   const y = cast(ev, tensorArg(ev, args, 1, call, 'cdist'), 'f32')
   const o = options(args[2], call, ['squared', 'eps'])
-  return ev.emit1('cdist', [x, y], { squared: optBool(o.get('squared'), false), eps: optNumber(ev, o.get('eps'), call, 'eps', 1e-8) })
+  return ev.emit1('cdist', [x, y], {
+    squared: optBool(o.get('squared'), false),
+    eps: optNumber(ev, o.get('eps'), call, 'eps', 1e-8),
+  })
 }
 
 const conv2d: Op = (ev, args, call) => {
@@ -133,7 +177,10 @@ const conv2d: Op = (ev, args, call) => {
     const n = ev.staticNumber(v, call, what)
     return [n, n]
   }
-  return ev.emit1('conv2d', [x, w], { stride: pair(o.get('stride'), 1, 'stride'), padding: pair(o.get('padding'), 0, 'padding') })
+  return ev.emit1('conv2d', [x, w], {
+    stride: pair(o.get('stride'), 1, 'stride'),
+    padding: pair(o.get('padding'), 0, 'padding'),
+  })
 }
 
 /** stopGradient over a tensor or a pytree of tensors. */
@@ -183,8 +230,16 @@ const OPS: Record<string, Op> = {
   log1p: unary('log1p'),
   expm1: unary('expm1'),
   square: (ev, args, call) => applyBinary(ev, 'mul', ev.arg(args, 0, call), ev.arg(args, 0, call), call),
-  where: (ev, args, call) => applySelect(ev, ev.arg(args, 0, call, 'where'), ev.arg(args, 1, call, 'where'), ev.arg(args, 2, call, 'where'), call),
-  astype: (ev, args, call) => cast(ev, tensorArg(ev, args, 0, call, 'astype'), dtypeArg(ev.arg(args, 1, call, 'astype'), call, 'f32')),
+  where: (ev, args, call) =>
+    applySelect(
+      ev,
+      ev.arg(args, 0, call, 'where'),
+      ev.arg(args, 1, call, 'where'),
+      ev.arg(args, 2, call, 'where'),
+      call,
+    ),
+  astype: (ev, args, call) =>
+    cast(ev, tensorArg(ev, args, 0, call, 'astype'), dtypeArg(ev.arg(args, 1, call, 'astype'), call, 'f32')),
   sum: reduction('reduce_sum', 'sum'),
   max: reduction('reduce_max', 'max'),
   min: reduction('reduce_min', 'min'),
@@ -198,12 +253,19 @@ const OPS: Record<string, Op> = {
   stopGradient: (ev, args, call) => stopGradient(ev, ev.arg(args, 0, call, 'stopGradient'), call),
   hint: (ev, args, call) => {
     const mode = ev.arg(args, 1, call, 'hint')
-    if (mode !== 'materialize' && mode !== 'inline') fail('D109', call, `hint takes 'materialize' or 'inline', got ${describe(mode)}`, "write hint(x, 'materialize') or hint(x, 'inline')")
+    if (mode !== 'materialize' && mode !== 'inline')
+      fail(
+        'D109',
+        call,
+        `hint takes 'materialize' or 'inline', got ${describe(mode)}`,
+        "write hint(x, 'materialize') or hint(x, 'inline')",
+      )
     return ev.emit1('hint', [tensorArg(ev, args, 0, call, 'hint')], { mode })
   },
   dsl: (ev, args, call) => {
     const f = ev.arg(args, 0, call, 'dsl')
-    if (!(f instanceof Closure)) fail('D109', call, `dsl(…) wraps a function, got ${describe(f)}`, 'write dsl((x: Mat) => …)')
+    if (!(f instanceof Closure))
+      fail('D109', call, `dsl(…) wraps a function, got ${describe(f)}`, 'write dsl((x: Mat) => …)')
     return f
   },
   ...SHAPE_OPS,
@@ -214,9 +276,42 @@ const OPS: Record<string, Op> = {
 }
 
 /** Names usable as methods on tensors (`x.name(...)`) besides the properties below. */
-const NOT_METHODS = new Set(['dsl', 'concat', 'stack', 'iota', 'eye', 'zeros', 'ones', 'full', 'generate', 'randomKey', 'zipWith', 'where', 'less', 'lessEqual', 'greater', 'greaterEqual', 'equal', 'notEqual',
-  'grad', 'valueAndGrad', 'vjp', 'customVjp', 'hint', 'treeMap', 'treeLeaves',
-  'rows', 'cols', 'zerosLike', 'onesLike', 'foldIn', 'splitKey', 'randomNormal', 'randomUniform', 'randint'])
+const NOT_METHODS = new Set([
+  'dsl',
+  'concat',
+  'stack',
+  'iota',
+  'eye',
+  'zeros',
+  'ones',
+  'full',
+  'generate',
+  'randomKey',
+  'zipWith',
+  'where',
+  'less',
+  'lessEqual',
+  'greater',
+  'greaterEqual',
+  'equal',
+  'notEqual',
+  'grad',
+  'valueAndGrad',
+  'vjp',
+  'customVjp',
+  'hint',
+  'treeMap',
+  'treeLeaves',
+  'rows',
+  'cols',
+  'zerosLike',
+  'onesLike',
+  'foldIn',
+  'splitKey',
+  'randomNormal',
+  'randomUniform',
+  'randint',
+])
 
 export function builtinOp(ev: Evaluator, name: string): Builtin | undefined {
   const op = OPS[name]
@@ -227,7 +322,13 @@ export const builtinNames = (): string[] => Object.keys(OPS)
 export const methodNames = (): string[] => Object.keys(OPS).filter((n) => !NOT_METHODS.has(n))
 
 export function methodOf(ev: Evaluator, recv: Tracer | ScalarSym, name: string, node: Node): Value {
-  if (recv instanceof ScalarSym) return fail('D110', node, `lambda arguments are numbers: they have no property '${name}'`, 'use operators and Math.* inside lambdas')
+  if (recv instanceof ScalarSym)
+    return fail(
+      'D110',
+      node,
+      `lambda arguments are numbers: they have no property '${name}'`,
+      'use operators and Math.* inside lambdas',
+    )
   switch (name) {
     case 'shape':
       return [...recv.shape]
@@ -239,10 +340,14 @@ export function methodOf(ev: Evaluator, recv: Tracer | ScalarSym, name: string, 
     case 'dtype':
       return recv.dtype
     case 'T':
-      return recv.shape.length < 2 ? recv : ev.emit1('transpose', [recv], { perm: [...recv.shape.keys()].map((i, _, a) => (i >= a.length - 2 ? 2 * a.length - 3 - i : i)) })
+      return recv.shape.length < 2
+        ? recv
+        : ev.emit1('transpose', [recv], {
+            perm: [...recv.shape.keys()].map((i, _, a) => (i >= a.length - 2 ? 2 * a.length - 3 - i : i)),
+          })
   }
   const op = OPS[name]
-  if (!op || NOT_METHODS.has(name)) return fail('D106', node, `tensors have no method '${name}'`, 'see the list of tensor methods in docs/language.md')
+  if (!op || NOT_METHODS.has(name))
+    return fail('D106', node, `tensors have no method '${name}'`, 'see the list of tensor methods in docs/language.md')
   return new Builtin(`Tensor.${name}`, (args, call) => op(ev, [recv, ...args], call))
 }
-

@@ -86,16 +86,38 @@ export class Evaluator {
   }
 
   emit1(prim: string, inputs: Tracer[], params: Record<string, unknown> = {}): Tracer {
-    return new Tracer(this.checked(() => this.builder.emit1(prim, inputs.map((t) => t.atom), params, this.loc)))
+    return new Tracer(
+      this.checked(() =>
+        this.builder.emit1(
+          prim,
+          inputs.map((t) => t.atom),
+          params,
+          this.loc,
+        ),
+      ),
+    )
   }
 
   emit(prim: string, inputs: Tracer[], params: Record<string, unknown> = {}): Tracer[] {
-    return this.checked(() => this.builder.emit(prim, inputs.map((t) => t.atom), params, this.loc)).map((v) => new Tracer(v))
+    return this.checked(() =>
+      this.builder.emit(
+        prim,
+        inputs.map((t) => t.atom),
+        params,
+        this.loc,
+      ),
+    ).map((v) => new Tracer(v))
   }
 
   /** Argument `i` of a call, or a D109 diagnostic when it is missing. */
   arg(args: Value[], i: number, call: Node, what = 'this operation'): Value {
-    if (i >= args.length) fail('D109', call, `${what} expects at least ${i + 1} argument(s), got ${args.length}`, 'pass the missing arguments')
+    if (i >= args.length)
+      fail(
+        'D109',
+        call,
+        `${what} expects at least ${i + 1} argument(s), got ${args.length}`,
+        'pass the missing arguments',
+      )
     return args[i]
   }
 
@@ -106,14 +128,22 @@ export class Evaluator {
         'D108',
         node,
         `${what} must be known at compile time, but it is a traced tensor${v.origin ? ` (parameter '${v.origin}')` : ''}`,
-        v.origin ? `mark '${v.origin}' static: dsl(fn, { static: ['${v.origin}'] })` : 'compute it from shapes and constants, not from tensor values',
+        v.origin
+          ? `mark '${v.origin}' static: dsl(fn, { static: ['${v.origin}'] })`
+          : 'compute it from shapes and constants, not from tensor values',
       )
     return fail('D108', node, `${what} must be a number known at compile time, got ${describe(v)}`, 'pass a number')
   }
 
   staticShape(v: Value, node: Node, what = 'shape'): number[] {
     if (typeof v === 'number') return [this.staticNumber(v, node, what)]
-    if (!Array.isArray(v)) fail('D108', node, `${what} must be a list of sizes known at compile time, got ${describe(v)}`, 'pass [rows, cols] with numbers or x.shape')
+    if (!Array.isArray(v))
+      fail(
+        'D108',
+        node,
+        `${what} must be a list of sizes known at compile time, got ${describe(v)}`,
+        'pass [rows, cols] with numbers or x.shape',
+      )
     return v.map((d) => {
       const n = this.staticNumber(d, node, `${what} size`)
       if (!Number.isInteger(n) || n < -1) fail('D109', node, `${what} has size ${n}`, 'sizes are non-negative integers')
@@ -128,7 +158,12 @@ export class Evaluator {
     const l = this.lambda
     if (!l) fail('D110', node, 'a scalar value is used outside a lambda', 'internal error')
     if (t.shape.length !== 0)
-      fail('D110', node, `a scalar lambda cannot read the whole tensor of shape [${t.shape.join(',')}]`, 'pass it as an operand: zipWith(a, b, (x, y) => …)')
+      fail(
+        'D110',
+        node,
+        `a scalar lambda cannot read the whole tensor of shape [${t.shape.join(',')}]`,
+        'pass it as an operand: zipWith(a, b, (x, y) => …)',
+      )
     if (t.atom.kind === 'lit') return { k: 'const', v: t.atom.value, dtype: t.atom.dtype }
     let i = l.captures.indexOf(t)
     if (i < 0) i = l.captures.push(t) - 1
@@ -136,20 +171,42 @@ export class Evaluator {
   }
 
   /** Evaluate a scalar lambda on symbolic arguments; returns its body and captured scalars. */
-  lowerLambda(fn: Value, args: ScalarExpr[], firstCapture: number, call: Node): { body: ScalarExpr; captures: Tracer[] } {
+  lowerLambda(
+    fn: Value,
+    args: ScalarExpr[],
+    firstCapture: number,
+    call: Node,
+  ): { body: ScalarExpr; captures: Tracer[] } {
     if (!(fn instanceof Closure || fn instanceof Builtin))
       fail('D109', call, `expected a lambda, got ${describe(fn)}`, 'pass an arrow function such as v => Math.exp(-v)')
     const saved = this.lambda
     const frame: LambdaFrame = { captures: [], firstCapture }
     this.lambda = frame
     try {
-      const r = this.callValue(fn, args.map((a) => new ScalarSym(a)), call)
+      const r = this.callValue(
+        fn,
+        args.map((a) => new ScalarSym(a)),
+        call,
+      )
       let body: ScalarExpr
       if (r instanceof ScalarSym) body = r.expr
-      else if (typeof r === 'number' || typeof r === 'boolean') body = { k: 'const', v: +r, dtype: typeof r === 'boolean' ? 'bool' : 'f32' }
+      else if (typeof r === 'number' || typeof r === 'boolean')
+        body = { k: 'const', v: +r, dtype: typeof r === 'boolean' ? 'bool' : 'f32' }
       else if (r instanceof Tracer && r.shape.length === 0) body = this.captureScalar(r, call)
-      else return fail('D110', call, `a scalar lambda must return a number, got ${describe(r)}`, 'return an arithmetic expression of the arguments')
-      if (saved && frame.captures.length) fail('D110', call, 'a lambda nested inside another lambda captured a tensor', 'move the inner map out of the lambda')
+      else
+        return fail(
+          'D110',
+          call,
+          `a scalar lambda must return a number, got ${describe(r)}`,
+          'return an arithmetic expression of the arguments',
+        )
+      if (saved && frame.captures.length)
+        fail(
+          'D110',
+          call,
+          'a lambda nested inside another lambda captured a tensor',
+          'move the inner map out of the lambda',
+        )
       return { body, captures: frame.captures }
     } finally {
       this.lambda = saved
@@ -165,16 +222,32 @@ export class Evaluator {
   callValue(fn: Value, args: Value[], call: Node): Value {
     if (fn instanceof Builtin) return fn.fn(args, call)
     if (fn instanceof Closure) return this.callClosure(fn, args, call)
-    return fail('D106', call, `${describe(fn)} is not a function`, 'call a DSL operation or a function defined in DSL source')
+    return fail(
+      'D106',
+      call,
+      `${describe(fn)} is not a function`,
+      'call a DSL operation or a function defined in DSL source',
+    )
   }
 
   private callClosure(fn: Closure, args: Value[], call: Node): Value {
     const node = fn.node
     if (!(Node.isArrowFunction(node) || Node.isFunctionExpression(node) || Node.isFunctionDeclaration(node)))
-      return fail('D101', call, 'this kind of function is not supported', 'use an arrow function or a function declaration')
+      return fail(
+        'D101',
+        call,
+        'this kind of function is not supported',
+        'use an arrow function or a function declaration',
+      )
     if (node.isAsync() || (!Node.isArrowFunction(node) && node.isGenerator()))
       fail('D101', node, 'async functions and generators are not DSL code', 'write a plain synchronous function')
-    if (++this.depth > MAX_CALL_DEPTH) fail('D111', call, `calls nest deeper than ${MAX_CALL_DEPTH}: recursion is not supported`, 'rewrite the recursion as a static loop')
+    if (++this.depth > MAX_CALL_DEPTH)
+      fail(
+        'D111',
+        call,
+        `calls nest deeper than ${MAX_CALL_DEPTH}: recursion is not supported`,
+        'rewrite the recursion as a static loop',
+      )
     try {
       const scope = fn.scope.child(this.newFrame())
       node.getParameters().forEach((p, i) => {
@@ -216,30 +289,52 @@ export class Evaluator {
     if (Node.isFalseLiteral(node)) return false
     if (Node.isNullLiteral(node)) return null
     if (Node.isIdentifier(node)) return this.lookup(node.getText(), node, scope)
-    if (Node.isParenthesizedExpression(node) || Node.isAsExpression(node) || Node.isNonNullExpression(node) || Node.isSatisfiesExpression(node) || Node.isTypeAssertion(node))
+    if (
+      Node.isParenthesizedExpression(node) ||
+      Node.isAsExpression(node) ||
+      Node.isNonNullExpression(node) ||
+      Node.isSatisfiesExpression(node) ||
+      Node.isTypeAssertion(node)
+    )
       return this.evalExpr(node.getExpression(), scope)
     if (Node.isArrayLiteralExpression(node)) return this.evalArray(node.getElements(), scope)
     if (Node.isObjectLiteralExpression(node)) return this.evalObject(node, scope)
-    if (Node.isArrowFunction(node) || Node.isFunctionExpression(node)) return new Closure(node, scope, Node.isFunctionExpression(node) ? (node.getName() ?? '') : '')
-    if (Node.isPropertyAccessExpression(node)) return this.member(this.evalExpr(node.getExpression(), scope), node.getName(), node.getNameNode())
+    if (Node.isArrowFunction(node) || Node.isFunctionExpression(node))
+      return new Closure(node, scope, Node.isFunctionExpression(node) ? (node.getName() ?? '') : '')
+    if (Node.isPropertyAccessExpression(node))
+      return this.member(this.evalExpr(node.getExpression(), scope), node.getName(), node.getNameNode())
     if (Node.isElementAccessExpression(node)) return this.element(node, scope)
     if (Node.isCallExpression(node)) return this.evalCall(node, scope)
     if (Node.isConditionalExpression(node)) return this.evalConditional(node, scope)
     if (Node.isBinaryExpression(node)) return this.evalBinary(node, scope)
     if (Node.isPrefixUnaryExpression(node)) return this.evalPrefix(node, scope)
     if (Node.isPostfixUnaryExpression(node))
-      return fail('D102', node, 'increment and decrement mutate a variable', 'write a new const, e.g. const next = i + 1 (a for-loop header may use i++)')
+      return fail(
+        'D102',
+        node,
+        'increment and decrement mutate a variable',
+        'write a new const, e.g. const next = i + 1 (a for-loop header may use i++)',
+      )
     if (Node.isTemplateExpression(node)) return this.evalTemplate(node, scope)
     if (Node.isNewExpression(node)) {
       const name = node.getExpression().getText()
-      if (name === 'Date') fail('D104', node, 'new Date() reads the clock', 'pass time-dependent values in as arguments')
+      if (name === 'Date')
+        fail('D104', node, 'new Date() reads the clock', 'pass time-dependent values in as arguments')
       return fail('D101', node, `'new ${name}(…)' creates a mutable object`, 'use DSL operations and plain objects')
     }
-    if (Node.isAwaitExpression(node)) fail('D101', node, 'await is not DSL code', 'DSL functions are synchronous and pure')
-    if (node.getKind() === SyntaxKind.ThisKeyword) fail('D101', node, "'this' is not available in DSL code", 'pass what you need as a parameter')
+    if (Node.isAwaitExpression(node))
+      fail('D101', node, 'await is not DSL code', 'DSL functions are synchronous and pure')
+    if (node.getKind() === SyntaxKind.ThisKeyword)
+      fail('D101', node, "'this' is not available in DSL code", 'pass what you need as a parameter')
     if (Node.isClassExpression(node)) fail('D101', node, 'classes are not DSL code', 'use functions and plain objects')
-    if (Node.isDeleteExpression(node)) fail('D102', node, 'delete mutates an object', 'build a new object without the key')
-    return fail('D101', node, `${node.getKindName()} is not supported in DSL code`, 'use const bindings, calls, arithmetic, ternaries and arrow functions')
+    if (Node.isDeleteExpression(node))
+      fail('D102', node, 'delete mutates an object', 'build a new object without the key')
+    return fail(
+      'D101',
+      node,
+      `${node.getKindName()} is not supported in DSL code`,
+      'use const bindings, calls, arithmetic, ternaries and arrow functions',
+    )
   }
 
   lookup(name: string, node: Node, scope: Scope): Value {
@@ -266,14 +361,22 @@ export class Evaluator {
     for (const p of node.getProperties()) {
       if (Node.isPropertyAssignment(p)) {
         const nameNode = p.getNameNode()
-        const key = Node.isComputedPropertyName(nameNode) ? String(this.evalExpr(nameNode.getExpression(), scope)) : p.getName().replace(/^['"]|['"]$/g, '')
+        const key = Node.isComputedPropertyName(nameNode)
+          ? String(this.evalExpr(nameNode.getExpression(), scope))
+          : p.getName().replace(/^['"]|['"]$/g, '')
         fields.set(key, this.evalExpr(p.getInitializerOrThrow(), scope))
       } else if (Node.isShorthandPropertyAssignment(p)) fields.set(p.getName(), this.lookup(p.getName(), p, scope))
       else if (Node.isSpreadAssignment(p)) {
         const v = this.evalExpr(p.getExpression(), scope)
         if (!(v instanceof Record_)) fail('D109', p, `spread of ${describe(v)} into an object`, 'spread a plain object')
         for (const [k, x] of v.fields) fields.set(k, x)
-      } else fail('D101', p, 'methods and accessors in object literals are not supported', 'use a property holding an arrow function')
+      } else
+        fail(
+          'D101',
+          p,
+          'methods and accessors in object literals are not supported',
+          'use a property holding an arrow function',
+        )
     }
     return new Record_(fields)
   }
@@ -281,16 +384,33 @@ export class Evaluator {
   member(obj: Value, name: string, node: Node): Value {
     if (obj instanceof Tracer || obj instanceof ScalarSym) return methodOf(this, obj, name, node)
     if (obj instanceof Record_) {
-      if (!obj.fields.has(name)) fail('D107', node, `the object has no property '${name}' (it has ${[...obj.fields.keys()].join(', ') || 'none'})`, 'check the property name')
+      if (!obj.fields.has(name))
+        fail(
+          'D107',
+          node,
+          `the object has no property '${name}' (it has ${[...obj.fields.keys()].join(', ') || 'none'})`,
+          'check the property name',
+        )
       return obj.fields.get(name)
     }
     if (obj instanceof ModuleNamespace) {
-      if (!obj.file) fail('D106', node, `'${obj.specifier}' is not DSL source the compiler can read`, 'import DSL functions from .ts files or drift-dsl')
+      if (!obj.file)
+        fail(
+          'D106',
+          node,
+          `'${obj.specifier}' is not DSL source the compiler can read`,
+          'import DSL functions from .ts files or drift-dsl',
+        )
       return this.moduleEnv(obj.file).exported(name, node)
     }
     if (Array.isArray(obj)) return arrayMember(this, obj, name, node)
     if (typeof obj === 'string' && name === 'length') return obj.length
-    return fail('D107', node, `cannot read '${name}' of ${describe(obj)}`, 'read properties of objects, arrays and tensors')
+    return fail(
+      'D107',
+      node,
+      `cannot read '${name}' of ${describe(obj)}`,
+      'read properties of objects, arrays and tensors',
+    )
   }
 
   private element(node: Node & { getExpression(): Node; getArgumentExpressionOrThrow(): Node }, scope: Scope): Value {
@@ -298,12 +418,29 @@ export class Evaluator {
     const key = this.evalExpr(node.getArgumentExpressionOrThrow(), scope)
     if (Array.isArray(obj)) {
       const i = this.staticNumber(key, node, 'an array index')
-      if (!Number.isInteger(i) || i < 0 || i >= obj.length) fail('D109', node, `index ${i} is out of range for an array of ${obj.length}`, `use an index in [0, ${obj.length - 1}]`)
+      if (!Number.isInteger(i) || i < 0 || i >= obj.length)
+        fail(
+          'D109',
+          node,
+          `index ${i} is out of range for an array of ${obj.length}`,
+          `use an index in [0, ${obj.length - 1}]`,
+        )
       return obj[i]
     }
     if (obj instanceof Record_ && typeof key === 'string') return this.member(obj, key, node)
-    if (obj instanceof Tracer) fail('D101', node, 'indexing a tensor with [] is not supported', 'use slice(x, axis, start, end) or gather(table, indices)')
-    return fail('D109', node, `cannot index ${describe(obj)} with ${describe(key)}`, 'index static arrays with numbers and objects with strings')
+    if (obj instanceof Tracer)
+      fail(
+        'D101',
+        node,
+        'indexing a tensor with [] is not supported',
+        'use slice(x, axis, start, end) or gather(table, indices)',
+      )
+    return fail(
+      'D109',
+      node,
+      `cannot index ${describe(obj)} with ${describe(key)}`,
+      'index static arrays with numbers and objects with strings',
+    )
   }
 
   private evalCall(node: Node & { getExpression(): Node; getArguments(): Node[] }, scope: Scope): Value {
@@ -314,7 +451,10 @@ export class Evaluator {
     return this.callValue(fn, args, node)
   }
 
-  private evalConditional(node: Node & { getCondition(): Node; getWhenTrue(): Node; getWhenFalse(): Node }, scope: Scope): Value {
+  private evalConditional(
+    node: Node & { getCondition(): Node; getWhenTrue(): Node; getWhenFalse(): Node },
+    scope: Scope,
+  ): Value {
     const c = this.evalExpr(node.getCondition(), scope)
     if (c instanceof ScalarSym) {
       const a = this.evalExpr(node.getWhenTrue(), scope)
@@ -323,15 +463,30 @@ export class Evaluator {
       return applySelect(this, c, a, b, node)
     }
     if (c instanceof Tracer)
-      fail('D103', node.getCondition(), 'a ternary on a tensor value branches on data', 'select elementwise with where(cond, a, b)')
+      fail(
+        'D103',
+        node.getCondition(),
+        'a ternary on a tensor value branches on data',
+        'select elementwise with where(cond, a, b)',
+      )
     return this.evalExpr(truthy(c) ? node.getWhenTrue() : node.getWhenFalse(), scope)
   }
 
-  private evalBinary(node: Node & { getLeft(): Node; getRight(): Node; getOperatorToken(): Node }, scope: Scope): Value {
+  private evalBinary(
+    node: Node & { getLeft(): Node; getRight(): Node; getOperatorToken(): Node },
+    scope: Scope,
+  ): Value {
     const kind = node.getOperatorToken().getKind()
-    if (kind === SyntaxKind.EqualsToken || (kind >= SyntaxKind.FirstCompoundAssignment && kind <= SyntaxKind.LastCompoundAssignment))
+    if (
+      kind === SyntaxKind.EqualsToken ||
+      (kind >= SyntaxKind.FirstCompoundAssignment && kind <= SyntaxKind.LastCompoundAssignment)
+    )
       return assign(this, node, kind, scope)
-    if (kind === SyntaxKind.AmpersandAmpersandToken || kind === SyntaxKind.BarBarToken || kind === SyntaxKind.QuestionQuestionToken) {
+    if (
+      kind === SyntaxKind.AmpersandAmpersandToken ||
+      kind === SyntaxKind.BarBarToken ||
+      kind === SyntaxKind.QuestionQuestionToken
+    ) {
       const a = this.evalExpr(node.getLeft(), scope)
       if (a instanceof ScalarSym || (a instanceof Tracer && this.inLambda)) {
         const b = this.evalExpr(node.getRight(), scope)
@@ -339,13 +494,24 @@ export class Evaluator {
         return applyBinary(this, kind === SyntaxKind.AmpersandAmpersandToken ? 'and' : 'or', a, b, node)
       }
       if (a instanceof Tracer)
-        fail('D103', node.getLeft(), 'short-circuit logic on a tensor branches on data', 'use logicalAnd / logicalOr, or where(cond, a, b)')
+        fail(
+          'D103',
+          node.getLeft(),
+          'short-circuit logic on a tensor branches on data',
+          'use logicalAnd / logicalOr, or where(cond, a, b)',
+        )
       if (kind === SyntaxKind.QuestionQuestionToken) return a ?? this.evalExpr(node.getRight(), scope)
       if (kind === SyntaxKind.AmpersandAmpersandToken) return truthy(a) ? this.evalExpr(node.getRight(), scope) : a
       return truthy(a) ? a : this.evalExpr(node.getRight(), scope)
     }
     const op = BINARY_TOKENS[kind]
-    if (!op) return fail('D101', node.getOperatorToken(), `the operator '${node.getOperatorToken().getText()}' is not supported`, 'use arithmetic, comparisons, && || and ??')
+    if (!op)
+      return fail(
+        'D101',
+        node.getOperatorToken(),
+        `the operator '${node.getOperatorToken().getText()}' is not supported`,
+        'use arithmetic, comparisons, && || and ??',
+      )
     const a = this.evalExpr(node.getLeft(), scope)
     const b = this.evalExpr(node.getRight(), scope)
     this.at(node.getOperatorToken())
@@ -359,10 +525,23 @@ export class Evaluator {
       if (op === 'ne') return a !== b
       return fail('D109', node, `'${op}' on a string`, 'strings only support +, === and !==')
     }
-    if ((op === 'eq' || op === 'ne') && !isNumeric(a) && !isNumeric(b) && !(a instanceof Tracer) && !(b instanceof Tracer) && !(a instanceof ScalarSym) && !(b instanceof ScalarSym))
+    if (
+      (op === 'eq' || op === 'ne') &&
+      !isNumeric(a) &&
+      !isNumeric(b) &&
+      !(a instanceof Tracer) &&
+      !(b instanceof Tracer) &&
+      !(a instanceof ScalarSym) &&
+      !(b instanceof ScalarSym)
+    )
       return op === 'eq' ? a === b : a !== b
     if (!isNumericLike(a) || !isNumericLike(b))
-      fail('D109', node, `'${op}' needs numbers or tensors, got ${describe(a)} and ${describe(b)}`, 'apply arithmetic to numbers and tensors only')
+      fail(
+        'D109',
+        node,
+        `'${op}' needs numbers or tensors, got ${describe(a)} and ${describe(b)}`,
+        'apply arithmetic to numbers and tensors only',
+      )
     return applyBinary(this, op, a, b, node)
   }
 
@@ -387,7 +566,13 @@ export class Evaluator {
     for (const span of node.getTemplateSpans()) {
       const sp = span as Node & { getExpression(): Node; getLiteral(): Node }
       const v = this.evalExpr(sp.getExpression(), scope)
-      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') fail('D109', sp, `a template string can only hold static values, got ${describe(v)}`, 'interpolate numbers and strings')
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+        fail(
+          'D109',
+          sp,
+          `a template string can only hold static values, got ${describe(v)}`,
+          'interpolate numbers and strings',
+        )
       const lit = sp.getLiteral().getText()
       s += String(v) + lit.slice(1, lit.endsWith('`') ? -1 : -2)
     }

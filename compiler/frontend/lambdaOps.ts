@@ -14,7 +14,12 @@ const leaf = (i: number, t: Tracer): ScalarExpr => ({ k: 'in', i, dtype: t.dtype
 function mapOver(ev: Evaluator, tensors: Tracer[], fn: Value, call: Node): Tracer {
   const shape = ev.checked(() => broadcastShapes(tensors.map((t) => t.shape)))
   const ins = tensors.map((t) => (t.shape.length === 0 ? t : broadcastTo(ev, t, shape)))
-  const { body, captures } = ev.lowerLambda(fn, ins.map((t, i) => leaf(i, t)), ins.length, call)
+  const { body, captures } = ev.lowerLambda(
+    fn,
+    ins.map((t, i) => leaf(i, t)),
+    ins.length,
+    call,
+  )
   return ev.emit1('map', [...ins, ...captures], { shape, body })
 }
 
@@ -23,7 +28,8 @@ export const LAMBDA_OPS: Record<string, Op> = {
   map: (ev, args, call) => mapOver(ev, [tensorArg(ev, args, 0, call, 'map')], ev.arg(args, 1, call, 'map'), call),
   /** zipWith(a, b, …, (x, y, …) => …): the lambda comes last. */
   zipWith: (ev, args, call) => {
-    if (args.length < 3) fail('D109', call, 'zipWith takes two or more tensors and a lambda', 'write zipWith(a, b, (x, y) => …)')
+    if (args.length < 3)
+      fail('D109', call, 'zipWith takes two or more tensors and a lambda', 'write zipWith(a, b, (x, y) => …)')
     const tensors = args.slice(0, -1).map((_, i) => tensorArg(ev, args, i, call, 'zipWith'))
     return mapOver(ev, tensors, args[args.length - 1], call)
   },
@@ -37,10 +43,17 @@ export const LAMBDA_OPS: Record<string, Op> = {
   /** reduce(x, axis, (acc, v) => …, init): a left fold along one axis. */
   reduce: (ev, args, call) => {
     const x = tensorArg(ev, args, 0, call, 'reduce')
-    const axis = ev.checked(() => normAxis(ev.staticNumber(ev.arg(args, 1, call, 'reduce'), call, 'axis'), x.shape.length))
+    const axis = ev.checked(() =>
+      normAxis(ev.staticNumber(ev.arg(args, 1, call, 'reduce'), call, 'axis'), x.shape.length),
+    )
     const init = ev.staticNumber(ev.arg(args, 3, call, 'reduce'), call, 'the initial value')
     const accType = x.dtype === 'i32' && Number.isInteger(init) ? 'i32' : 'f32'
-    const { body, captures } = ev.lowerLambda(ev.arg(args, 2, call, 'reduce'), [{ k: 'in', i: 0, dtype: accType }, leaf(1, x)], 2, call)
+    const { body, captures } = ev.lowerLambda(
+      ev.arg(args, 2, call, 'reduce'),
+      [{ k: 'in', i: 0, dtype: accType }, leaf(1, x)],
+      2,
+      call,
+    )
     return ev.emit1('reduce', [x, ...captures], { axis, init, body })
   },
 }

@@ -10,7 +10,8 @@ import { Closure, ModuleNamespace, type Value } from './values.js'
 import type { Evaluator } from './evaluate.js'
 import { dslExport, globalValue } from './globals.js'
 
-const IMPURE_MODULES = /^(node:)?(fs|fs\/promises|path|os|child_process|net|http|https|process|crypto|worker_threads|readline|url)$/
+const IMPURE_MODULES =
+  /^(node:)?(fs|fs\/promises|path|os|child_process|net|http|https|process|crypto|worker_threads|readline|url)$/
 
 export class ModuleEnv {
   private readonly cache = new Map<string, Value>()
@@ -27,7 +28,13 @@ export class ModuleEnv {
   /** Resolve a free name used at `at` inside this module. */
   resolve(name: string, at: Node): Value {
     if (this.cache.has(name)) return this.cache.get(name)
-    if (this.resolving.has(name)) fail('D101', at, `'${name}' refers to itself while it is being defined`, 'break the cycle between module-level constants')
+    if (this.resolving.has(name))
+      fail(
+        'D101',
+        at,
+        `'${name}' refers to itself while it is being defined`,
+        'break the cycle between module-level constants',
+      )
     this.resolving.add(name)
     try {
       const v = this.resolveUncached(name, at)
@@ -46,7 +53,12 @@ export class ModuleEnv {
     if (decl) {
       const kind = decl.getVariableStatement()?.getDeclarationKind()
       if (kind !== VariableDeclarationKind.Const)
-        fail('D105', at, `'${name}' is a module-level '${kind}' variable: a DSL function may not depend on mutable state`, `declare it with const`)
+        fail(
+          'D105',
+          at,
+          `'${name}' is a module-level '${kind}' variable: a DSL function may not depend on mutable state`,
+          `declare it with const`,
+        )
       const init = decl.getInitializer()
       if (!init) fail('D101', decl, `'${name}' has no initializer`, 'give the constant a value')
       return this.ev.evalExpr(init, this.scope)
@@ -63,7 +75,13 @@ export class ModuleEnv {
         if (local === name) return this.importFrom(spec, n.getName(), at)
       }
     }
-    if (sf.getClass(name) || sf.getEnum(name)) fail('D101', at, `'${name}' is a class or enum; DSL code uses functions and plain objects`, 'rewrite it as a function or a const object')
+    if (sf.getClass(name) || sf.getEnum(name))
+      fail(
+        'D101',
+        at,
+        `'${name}' is a class or enum; DSL code uses functions and plain objects`,
+        'rewrite it as a function or a const object',
+      )
     return globalValue(this.ev, name, at)
   }
 
@@ -78,8 +96,19 @@ export class ModuleEnv {
     const r = resolveImport(this.file.getFilePath(), spec)
     if (r.kind === 'dsl') return dslExport(this.ev, name, at)
     if (r.kind === 'external') {
-      if (IMPURE_MODULES.test(spec)) fail('D104', at, `'${name}' comes from '${spec}', which does I/O`, 'do I/O in host code and pass the data in as tensors')
-      fail('D106', at, `'${name}' comes from '${spec}', which is not DSL source the compiler can read`, `write it as a DSL function in a .ts file, or import it from '${spec.startsWith('.') ? spec : 'drift-dsl'}'`)
+      if (IMPURE_MODULES.test(spec))
+        fail(
+          'D104',
+          at,
+          `'${name}' comes from '${spec}', which does I/O`,
+          'do I/O in host code and pass the data in as tensors',
+        )
+      fail(
+        'D106',
+        at,
+        `'${name}' comes from '${spec}', which is not DSL source the compiler can read`,
+        `write it as a DSL function in a .ts file, or import it from '${spec.startsWith('.') ? spec : 'drift-dsl'}'`,
+      )
     }
     return this.ev.moduleEnv(r.file).exported(name, at)
   }
@@ -96,7 +125,8 @@ export class ModuleEnv {
       if (named.length === 0 && spec) {
         const r = resolveImport(sf.getFilePath(), spec)
         if (r.kind === 'dsl') return dslExport(this.ev, name, at)
-        if (r.kind === 'file' && this.ev.moduleEnv(r.file).hasExport(name)) return this.ev.moduleEnv(r.file).exported(name, at)
+        if (r.kind === 'file' && this.ev.moduleEnv(r.file).hasExport(name))
+          return this.ev.moduleEnv(r.file).exported(name, at)
         continue
       }
       for (const n of named) {
@@ -107,13 +137,21 @@ export class ModuleEnv {
     }
     for (const s of sf.getStatements())
       if (Node.isExportAssignment(s) && name === 'default') return this.ev.evalExpr(s.getExpression(), this.scope)
-    return fail('D107', at, `'${name}' is not exported by ${sf.getBaseName()}`, `export it from ${sf.getBaseName()} or fix the import`)
+    return fail(
+      'D107',
+      at,
+      `'${name}' is not exported by ${sf.getBaseName()}`,
+      `export it from ${sf.getBaseName()} or fix the import`,
+    )
   }
 
   hasExport(name: string): boolean {
     const sf = this.file
-    if (sf.getFunction(name)?.isExported() || sf.getVariableDeclaration(name)?.getVariableStatement()?.isExported()) return true
-    return sf.getExportDeclarations().some((ex) => ex.getNamedExports().some((n) => (n.getAliasNode()?.getText() ?? n.getName()) === name))
+    if (sf.getFunction(name)?.isExported() || sf.getVariableDeclaration(name)?.getVariableStatement()?.isExported())
+      return true
+    return sf
+      .getExportDeclarations()
+      .some((ex) => ex.getNamedExports().some((n) => (n.getAliasNode()?.getText() ?? n.getName()) === name))
   }
 }
 

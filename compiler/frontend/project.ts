@@ -46,10 +46,18 @@ const inside = (dir: string, file: string) => {
 export function resolveImport(fromFile: string, specifier: string): Resolved {
   if (specifier === PACKAGE_NAME) return { kind: 'dsl' }
   let target: string | undefined
-  if (specifier.startsWith(PACKAGE_NAME + '/')) target = path.join(PACKAGE_ROOT, specifier.slice(PACKAGE_NAME.length + 1))
-  else if (specifier.startsWith('.') || specifier.startsWith('/')) target = path.resolve(path.dirname(fromFile), specifier)
+  if (specifier.startsWith(PACKAGE_NAME + '/'))
+    target = path.join(PACKAGE_ROOT, specifier.slice(PACKAGE_NAME.length + 1))
+  else if (specifier.startsWith('.') || specifier.startsWith('/'))
+    target = path.resolve(path.dirname(fromFile), specifier)
   if (!target) return { kind: 'external', specifier }
-  const candidates = [target, target.replace(/\.(m?js)$/, '.ts'), target.replace(/\.(m?js)$/, '.tsx'), target + '.ts', path.join(target, 'index.ts')]
+  const candidates = [
+    target,
+    target.replace(/\.(m?js)$/, '.ts'),
+    target.replace(/\.(m?js)$/, '.tsx'),
+    target + '.ts',
+    path.join(target, 'index.ts'),
+  ]
   const found = candidates.find((c) => /\.(m?[tj]sx?)$/.test(c) && fs.existsSync(c) && fs.statSync(c).isFile())
   if (!found) return { kind: 'external', specifier }
   return inside(DSL_DIR, found) ? { kind: 'dsl' } : { kind: 'file', file: found }

@@ -13,7 +13,13 @@ const shapeError = (ev: Evaluator, message: string, fix: string): never =>
   })
 
 function tensorList(ev: Evaluator, v: Value, call: Node, what: string): Tracer[] {
-  if (!Array.isArray(v) || v.length === 0) return fail('D109', call, `${what} takes a non-empty array of tensors, got ${describe(v)}`, `write ${what}([a, b], axis)`)
+  if (!Array.isArray(v) || v.length === 0)
+    return fail(
+      'D109',
+      call,
+      `${what} takes a non-empty array of tensors, got ${describe(v)}`,
+      `write ${what}([a, b], axis)`,
+    )
   return v.map((_, i) => tensorArg(ev, v, i, call, what))
 }
 
@@ -46,12 +52,22 @@ const split: Op = (ev, args, call) => {
   if (Array.isArray(spec)) points = spec.map((p) => ev.staticNumber(p, call, 'a split point'))
   else {
     const parts = ev.staticNumber(spec, call, 'the number of parts')
-    if (!Number.isInteger(parts) || parts <= 0 || n % parts !== 0) shapeError(ev, `split: axis ${axis} of size ${n} does not divide into ${parts} equal parts`, 'pass split points instead: split(x, [k], axis)')
+    if (!Number.isInteger(parts) || parts <= 0 || n % parts !== 0)
+      shapeError(
+        ev,
+        `split: axis ${axis} of size ${n} does not divide into ${parts} equal parts`,
+        'pass split points instead: split(x, [k], axis)',
+      )
     points = Array.from({ length: parts - 1 }, (_, i) => ((i + 1) * n) / parts)
   }
   const bounds = [0, ...points, n]
   for (let i = 1; i < bounds.length; i++)
-    if (bounds[i] < bounds[i - 1] || bounds[i] > n) shapeError(ev, `split points ${showShape(points)} are not increasing within [0, ${n}]`, 'give increasing split points inside the axis')
+    if (bounds[i] < bounds[i - 1] || bounds[i] > n)
+      shapeError(
+        ev,
+        `split points ${showShape(points)} are not increasing within [0, ${n}]`,
+        'give increasing split points inside the axis',
+      )
   return bounds.slice(1).map((end, i) => sliceAxis(ev, x, axis, bounds[i], end))
 }
 
@@ -72,7 +88,8 @@ const slice: Op = (ev, args, call) => {
   const norm = (v: number) => (v < 0 ? v + n : v)
   const start = norm(ev.staticNumber(ev.arg(args, 2, call, 'slice'), call, 'start'))
   const end = norm(optNumber(ev, args[3], call, 'end', n))
-  if (!(0 <= start && start <= end && end <= n)) shapeError(ev, `slice [${start}, ${end}) is outside axis ${axis} of size ${n}`, `keep 0 ≤ start ≤ end ≤ ${n}`)
+  if (!(0 <= start && start <= end && end <= n))
+    shapeError(ev, `slice [${start}, ${end}) is outside axis ${axis} of size ${n}`, `keep 0 ≤ start ≤ end ≤ ${n}`)
   return sliceAxis(ev, x, axis, start, end)
 }
 
@@ -84,10 +101,20 @@ const transpose: Op = (ev, args, call) => {
 
 const squeeze: Op = (ev, args, call) => {
   const x = tensorArg(ev, args, 0, call, 'squeeze')
-  if (args[1] === undefined) return reshape(ev, x, x.shape.filter((d) => d !== 1))
+  if (args[1] === undefined)
+    return reshape(
+      ev,
+      x,
+      x.shape.filter((d) => d !== 1),
+    )
   const axis = ev.checked(() => normAxis(ev.staticNumber(args[1], call, 'axis'), x.shape.length))
-  if (x.shape[axis] !== 1) shapeError(ev, `squeeze: axis ${axis} has size ${x.shape[axis]}, not 1`, 'squeeze only axes of size 1')
-  return reshape(ev, x, x.shape.filter((_, i) => i !== axis))
+  if (x.shape[axis] !== 1)
+    shapeError(ev, `squeeze: axis ${axis} has size ${x.shape[axis]}, not 1`, 'squeeze only axes of size 1')
+  return reshape(
+    ev,
+    x,
+    x.shape.filter((_, i) => i !== axis),
+  )
 }
 
 function creation(ev: Evaluator, shapeArg: Value, call: Node, value: number, dtypeV: Value) {
@@ -95,12 +122,15 @@ function creation(ev: Evaluator, shapeArg: Value, call: Node, value: number, dty
 }
 
 export const SHAPE_OPS: Record<string, Op> = {
-  reshape: (ev, args, call) => reshape(ev, tensorArg(ev, args, 0, call, 'reshape'), ev.staticShape(ev.arg(args, 1, call, 'reshape'), call)),
+  reshape: (ev, args, call) =>
+    reshape(ev, tensorArg(ev, args, 0, call, 'reshape'), ev.staticShape(ev.arg(args, 1, call, 'reshape'), call)),
   transpose,
   squeeze,
   expandDims: (ev, args, call) => {
     const x = tensorArg(ev, args, 0, call, 'expandDims')
-    const axis = ev.checked(() => normAxis(ev.staticNumber(ev.arg(args, 1, call, 'expandDims'), call, 'axis'), x.shape.length + 1))
+    const axis = ev.checked(() =>
+      normAxis(ev.staticNumber(ev.arg(args, 1, call, 'expandDims'), call, 'axis'), x.shape.length + 1),
+    )
     return reshape(ev, x, [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)])
   },
   broadcastTo: (ev, args, call) => {
@@ -111,7 +141,8 @@ export const SHAPE_OPS: Record<string, Op> = {
   concat,
   stack,
   split,
-  gather: (ev, args, call) => ev.emit1('gather', [tensorArg(ev, args, 0, call, 'gather'), tensorArg(ev, args, 1, call, 'gather')]),
+  gather: (ev, args, call) =>
+    ev.emit1('gather', [tensorArg(ev, args, 0, call, 'gather'), tensorArg(ev, args, 1, call, 'gather')]),
   iota: (ev, args, call) => {
     const shape = ev.staticShape(ev.arg(args, 0, call, 'iota'), call)
     const axis = ev.checked(() => normAxis(optNumber(ev, args[1], call, 'axis', 0), shape.length))
@@ -126,7 +157,14 @@ export const SHAPE_OPS: Record<string, Op> = {
   },
   zeros: (ev, args, call) => creation(ev, ev.arg(args, 0, call, 'zeros'), call, 0, args[1]),
   ones: (ev, args, call) => creation(ev, ev.arg(args, 0, call, 'ones'), call, 1, args[1]),
-  full: (ev, args, call) => creation(ev, ev.arg(args, 0, call, 'full'), call, ev.staticNumber(ev.arg(args, 1, call, 'full'), call, 'fill value'), args[2]),
+  full: (ev, args, call) =>
+    creation(
+      ev,
+      ev.arg(args, 0, call, 'full'),
+      call,
+      ev.staticNumber(ev.arg(args, 1, call, 'full'), call, 'fill value'),
+      args[2],
+    ),
   zerosLike: (ev, args, call) => {
     const x = tensorArg(ev, args, 0, call, 'zerosLike')
     return ev.emit1('full', [], { shape: x.shape, value: 0, dtype: x.dtype })

@@ -45,7 +45,8 @@ export function findEntry(sf: SourceFile, ref: FnRef): { fn: Node; name: string 
   const unwrap = (init: Node | undefined): Node | undefined => {
     if (!init) return undefined
     if (Node.isArrowFunction(init) || Node.isFunctionExpression(init)) return init
-    if (Node.isCallExpression(init) && init.getExpression().getText().replace(/^.*\./, '') === 'dsl') return unwrap(init.getArguments()[0])
+    if (Node.isCallExpression(init) && init.getExpression().getText().replace(/^.*\./, '') === 'dsl')
+      return unwrap(init.getArguments()[0])
     return undefined
   }
   if (ref.exportName) {
@@ -54,9 +55,17 @@ export function findEntry(sf: SourceFile, ref: FnRef): { fn: Node; name: string 
     const fn = unwrap(sf.getVariableDeclaration(ref.exportName)?.getInitializer())
     if (fn) return { fn, name: ref.exportName }
     const names = listEntries(sf).join(', ') || 'none'
-    throw entryError(sf.getFilePath(), 1, 1, `no DSL function named '${ref.exportName}' in ${sf.getBaseName()}`, `use one of: ${names}`)
+    throw entryError(
+      sf.getFilePath(),
+      1,
+      1,
+      `no DSL function named '${ref.exportName}' in ${sf.getBaseName()}`,
+      `use one of: ${names}`,
+    )
   }
-  const calls = sf.getDescendantsOfKind(SyntaxKind.CallExpression).filter((c) => c.getExpression().getText().replace(/^.*\./, '') === 'dsl')
+  const calls = sf
+    .getDescendantsOfKind(SyntaxKind.CallExpression)
+    .filter((c) => c.getExpression().getText().replace(/^.*\./, '') === 'dsl')
   const pos = (c: Node) => sf.getLineAndColumnAtPos(c.getStart())
   const nameEnd = (c: Node) => {
     const e = (c as Node & { getExpression(): Node }).getExpression()
@@ -66,10 +75,20 @@ export function findEntry(sf: SourceFile, ref: FnRef): { fn: Node; name: string 
     const p = nameEnd(c)
     return p.line === ref.line && p.column === ref.col
   })
-  const call = exact ?? (calls.filter((c) => pos(c).line === ref.line).length === 1 ? calls.find((c) => pos(c).line === ref.line) : undefined)
+  const call =
+    exact ??
+    (calls.filter((c) => pos(c).line === ref.line).length === 1
+      ? calls.find((c) => pos(c).line === ref.line)
+      : undefined)
   const fn = unwrap(call)
   if (!call || !fn)
-    throw entryError(sf.getFilePath(), ref.line ?? 1, ref.col ?? 1, 'cannot find the dsl(…) call that defined this function', 'wrap an arrow function: export const f = dsl((x: Mat) => …)')
+    throw entryError(
+      sf.getFilePath(),
+      ref.line ?? 1,
+      ref.col ?? 1,
+      'cannot find the dsl(…) call that defined this function',
+      'wrap an arrow function: export const f = dsl((x: Mat) => …)',
+    )
   const parent = call.getParentIfKind(SyntaxKind.VariableDeclaration)
   return { fn, name: parent?.getName() ?? `dsl@${ref.line}` }
 }
@@ -79,7 +98,8 @@ export function listEntries(sf: SourceFile): string[] {
   const out: string[] = []
   for (const d of sf.getVariableDeclarations()) {
     const init = d.getInitializer()
-    if (init && Node.isCallExpression(init) && init.getExpression().getText().replace(/^.*\./, '') === 'dsl') out.push(d.getName())
+    if (init && Node.isCallExpression(init) && init.getExpression().getText().replace(/^.*\./, '') === 'dsl')
+      out.push(d.getName())
   }
   return out
 }
@@ -117,9 +137,20 @@ function flattenResult(v: Value, leaves: Atom[], at: Node): TreeDef {
     return { kind: 'leaf' }
   }
   if (Array.isArray(v)) return { kind: 'array', items: v.map((x) => flattenResult(x, leaves, at)) }
-  if (v instanceof Record_) return { kind: 'object', keys: [...v.fields.keys()], items: [...v.fields.values()].map((x) => flattenResult(x, leaves, at)) }
+  if (v instanceof Record_)
+    return {
+      kind: 'object',
+      keys: [...v.fields.keys()],
+      items: [...v.fields.values()].map((x) => flattenResult(x, leaves, at)),
+    }
   if (v instanceof ScalarSym || v instanceof Closure || (typeof v === 'object' && v !== null))
-    throw new DiagnosticError({ code: 'D109', loc: locOf(at), message: `a DSL function cannot return ${describe(v)}`, found: '', fix: 'return tensors, numbers, or arrays/objects of them' })
+    throw new DiagnosticError({
+      code: 'D109',
+      loc: locOf(at),
+      message: `a DSL function cannot return ${describe(v)}`,
+      found: '',
+      fix: 'return tensors, numbers, or arrays/objects of them',
+    })
   return { kind: 'static', value: v }
 }
 
@@ -138,7 +169,13 @@ export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], 
       // static arguments stay compile-time values (cotangent 0), only the others are primals
       const primals = values.slice(0, -1)
       const traced = primals.flatMap((_, i) => (args[i].tag === 'static' ? [] : [i]))
-      const bound = new Builtin(name, (xs, at) => ev.callValue(closure, primals.map((v, i) => (traced.includes(i) ? xs[traced.indexOf(i)] : v)), at))
+      const bound = new Builtin(name, (xs, at) =>
+        ev.callValue(
+          closure,
+          primals.map((v, i) => (traced.includes(i) ? xs[traced.indexOf(i)] : v)),
+          at,
+        ),
+      )
       const [out, pullback] = AD_OPS.vjp(ev, [bound, ...traced.map((i) => primals[i])], fn) as [Value, Builtin]
       const cts = ev.callValue(pullback, [values[values.length - 1]], fn) as Value[]
       result = [out, primals.map((_, i) => (traced.includes(i) ? cts[traced.indexOf(i)] : 0))]

@@ -16,12 +16,15 @@ const MAX_UNROLL = 100_000
 /** Run a function body; its value is what it returns (undefined when it falls off the end). */
 export function execBody(ev: Evaluator, statements: Node[], scope: Scope): Value {
   const c = execStatements(ev, statements, scope)
-  if (c.kind === 'break' || c.kind === 'continue') fail('D101', statements[0], `'${c.kind}' outside a loop`, 'use it inside a static for loop')
+  if (c.kind === 'break' || c.kind === 'continue')
+    fail('D101', statements[0], `'${c.kind}' outside a loop`, 'use it inside a static for loop')
   return c.kind === 'return' ? c.value : undefined
 }
 
 function execStatements(ev: Evaluator, statements: Node[], scope: Scope): Completion {
-  for (const s of statements) if (Node.isFunctionDeclaration(s) && s.getName()) scope.declare(s.getName()!, new Closure(s, scope, s.getName()!), false)
+  for (const s of statements)
+    if (Node.isFunctionDeclaration(s) && s.getName())
+      scope.declare(s.getName()!, new Closure(s, scope, s.getName()!), false)
   for (const s of statements) {
     const c = execStatement(ev, s, scope)
     if (c.kind !== 'normal') return c
@@ -32,7 +35,15 @@ function execStatements(ev: Evaluator, statements: Node[], scope: Scope): Comple
 function staticCondition(ev: Evaluator, node: Node, scope: Scope, what: string): boolean {
   const c = ev.evalExpr(node, scope)
   if (c instanceof Tracer && what.startsWith('a loop')) tracedLoopBound(node, scope)
-  if (c instanceof Tracer) fail('D103', node, `${what} depends on a tensor value`, what.startsWith('a loop') ? 'loop a number of times known at compile time' : 'select elementwise with where(cond, a, b)')
+  if (c instanceof Tracer)
+    fail(
+      'D103',
+      node,
+      `${what} depends on a tensor value`,
+      what.startsWith('a loop')
+        ? 'loop a number of times known at compile time'
+        : 'select elementwise with where(cond, a, b)',
+    )
   if (c instanceof ScalarSym) fail('D110', node, `${what} depends on a lambda argument`, 'use a ternary: cond ? a : b')
   return truthy(c)
 }
@@ -45,7 +56,8 @@ function tracedLoopBound(cond: Node, scope: Scope): void {
   const traced: { id: Node; origin: string }[] = []
   for (const id of [cond, ...cond.getDescendantsOfKind(SyntaxKind.Identifier)]) {
     const parent = id.getParent()
-    if (!Node.isIdentifier(id) || (parent && Node.isPropertyAccessExpression(parent) && parent.getNameNode() === id)) continue
+    if (!Node.isIdentifier(id) || (parent && Node.isPropertyAccessExpression(parent) && parent.getNameNode() === id))
+      continue
     const v = scope.find(id.getText())?.value
     if (!(v instanceof Tracer)) continue
     if (!v.origin || v.shape.length !== 0) return
@@ -54,16 +66,28 @@ function tracedLoopBound(cond: Node, scope: Scope): void {
   if (traced.length === 0) return
   const { id, origin } = traced[0]
   const param = origin.split('.')[0]
-  fail('D108', id, `the loop bound '${id.getText()}' is a traced scalar (parameter '${origin}'), so the loop cannot unroll at compile time`, `mark '${param}' static: dsl(fn, { static: ['${param}'] })`)
+  fail(
+    'D108',
+    id,
+    `the loop bound '${id.getText()}' is a traced scalar (parameter '${origin}'), so the loop cannot unroll at compile time`,
+    `mark '${param}' static: dsl(fn, { static: ['${param}'] })`,
+  )
 }
 
 function execStatement(ev: Evaluator, s: Node, scope: Scope): Completion {
   if (Node.isVariableStatement(s)) {
     const kind = s.getDeclarationKind()
-    if (kind === VariableDeclarationKind.Var) fail('D101', s, "'var' is not supported", 'use const (or let for a loop accumulator)')
+    if (kind === VariableDeclarationKind.Var)
+      fail('D101', s, "'var' is not supported", 'use const (or let for a loop accumulator)')
     for (const d of s.getDeclarations()) {
       const init = d.getInitializer()
-      bindPattern(ev, d.getNameNode(), init ? ev.evalExpr(init, scope) : undefined, scope, kind === VariableDeclarationKind.Let)
+      bindPattern(
+        ev,
+        d.getNameNode(),
+        init ? ev.evalExpr(init, scope) : undefined,
+        scope,
+        kind === VariableDeclarationKind.Let,
+      )
     }
     return NORMAL
   }
@@ -76,7 +100,9 @@ function execStatement(ev: Evaluator, s: Node, scope: Scope): Completion {
     return NORMAL
   }
   if (Node.isIfStatement(s)) {
-    const branch = staticCondition(ev, s.getExpression(), scope, 'an if condition') ? s.getThenStatement() : s.getElseStatement()
+    const branch = staticCondition(ev, s.getExpression(), scope, 'an if condition')
+      ? s.getThenStatement()
+      : s.getElseStatement()
     return branch ? execStatement(ev, branch, scope.child()) : NORMAL
   }
   if (Node.isBlock(s)) return execStatements(ev, s.getStatements(), scope.child())
@@ -86,21 +112,54 @@ function execStatement(ev: Evaluator, s: Node, scope: Scope): Completion {
     if (s.getLabel()) fail('D101', s, 'labelled break/continue is not supported', 'restructure the loop')
     return { kind: Node.isBreakStatement(s) ? 'break' : 'continue' }
   }
-  if (Node.isEmptyStatement(s) || Node.isFunctionDeclaration(s) || Node.isTypeAliasDeclaration(s) || Node.isInterfaceDeclaration(s)) return NORMAL
+  if (
+    Node.isEmptyStatement(s) ||
+    Node.isFunctionDeclaration(s) ||
+    Node.isTypeAliasDeclaration(s) ||
+    Node.isInterfaceDeclaration(s)
+  )
+    return NORMAL
   if (Node.isWhileStatement(s) || Node.isDoStatement(s))
-    fail('D101', s, 'while loops are not supported: their trip count is not known at compile time', 'use a static for loop: for (let i = 0; i < n; i++)')
-  if (Node.isForInStatement(s)) fail('D101', s, 'for…in is not supported', 'loop over Object.keys of a static object with for…of, or over a static list')
-  if (Node.isTryStatement(s) || Node.isThrowStatement(s)) fail('D101', s, 'exceptions are not DSL code', 'shape errors are reported by the compiler; remove try/throw')
-  if (Node.isSwitchStatement(s)) fail('D101', s, 'switch is not supported', 'use if/else on static values, or a ternary')
+    fail(
+      'D101',
+      s,
+      'while loops are not supported: their trip count is not known at compile time',
+      'use a static for loop: for (let i = 0; i < n; i++)',
+    )
+  if (Node.isForInStatement(s))
+    fail(
+      'D101',
+      s,
+      'for…in is not supported',
+      'loop over Object.keys of a static object with for…of, or over a static list',
+    )
+  if (Node.isTryStatement(s) || Node.isThrowStatement(s))
+    fail('D101', s, 'exceptions are not DSL code', 'shape errors are reported by the compiler; remove try/throw')
+  if (Node.isSwitchStatement(s))
+    fail('D101', s, 'switch is not supported', 'use if/else on static values, or a ternary')
   if (Node.isClassDeclaration(s)) fail('D101', s, 'classes are not DSL code', 'use functions and plain objects')
-  return fail('D101', s, `${s.getKindName()} is not supported in DSL code`, 'use const bindings, if on static values, static for loops and return')
+  return fail(
+    'D101',
+    s,
+    `${s.getKindName()} is not supported in DSL code`,
+    'use const bindings, if on static values, static for loops and return',
+  )
 }
 
 function loopBody(ev: Evaluator, body: Node, scope: Scope): Completion {
   return Node.isBlock(body) ? execStatements(ev, body.getStatements(), scope) : execStatement(ev, body, scope)
 }
 
-function execFor(ev: Evaluator, s: Node & { getInitializer(): Node | undefined; getCondition(): Node | undefined; getIncrementor(): Node | undefined; getStatement(): Node }, scope: Scope): Completion {
+function execFor(
+  ev: Evaluator,
+  s: Node & {
+    getInitializer(): Node | undefined
+    getCondition(): Node | undefined
+    getIncrementor(): Node | undefined
+    getStatement(): Node
+  },
+  scope: Scope,
+): Completion {
   const loopScope = scope.child()
   const init = s.getInitializer()
   const names: string[] = []
@@ -109,7 +168,8 @@ function execFor(ev: Evaluator, s: Node & { getInitializer(): Node | undefined; 
       fail('D101', init, 'a for loop must declare its counter with let', 'write for (let i = 0; i < n; i++)')
     for (const d of init.getDeclarations()) {
       const i = d.getInitializer()
-      if (!Node.isIdentifier(d.getNameNode())) fail('D101', d, 'destructuring in a for header is not supported', 'declare a plain counter')
+      if (!Node.isIdentifier(d.getNameNode()))
+        fail('D101', d, 'destructuring in a for header is not supported', 'declare a plain counter')
       names.push(d.getName())
       loopScope.declare(d.getName(), i ? ev.evalExpr(i, loopScope) : undefined, true)
     }
@@ -117,7 +177,13 @@ function execFor(ev: Evaluator, s: Node & { getInitializer(): Node | undefined; 
   const cond = s.getCondition()
   const inc = s.getIncrementor()
   for (let n = 0; ; n++) {
-    if (n > MAX_UNROLL) fail('D111', s, `the loop runs more than ${MAX_UNROLL} iterations`, 'loops unroll at compile time: express long loops with tensor operations')
+    if (n > MAX_UNROLL)
+      fail(
+        'D111',
+        s,
+        `the loop runs more than ${MAX_UNROLL} iterations`,
+        'loops unroll at compile time: express long loops with tensor operations',
+      )
     if (cond && !staticCondition(ev, cond, loopScope, 'a loop condition')) break
     const iter = loopScope.child()
     for (const name of names) iter.declare(name, loopScope.find(name)!.value, true)
@@ -132,7 +198,10 @@ function execFor(ev: Evaluator, s: Node & { getInitializer(): Node | undefined; 
 
 /** A for-loop incrementor: i++, ++i, i--, i += k, i = expr. */
 function increment(ev: Evaluator, inc: Node, scope: Scope): void {
-  if ((Node.isPostfixUnaryExpression(inc) || Node.isPrefixUnaryExpression(inc)) && Node.isIdentifier(inc.getOperand())) {
+  if (
+    (Node.isPostfixUnaryExpression(inc) || Node.isPrefixUnaryExpression(inc)) &&
+    Node.isIdentifier(inc.getOperand())
+  ) {
     const tok = inc.getOperatorToken()
     const b = scope.find(inc.getOperand().getText())
     if (!b || !b.mutable) fail('D102', inc, 'the incrementor must update the loop counter', 'write i++')
@@ -145,15 +214,32 @@ function increment(ev: Evaluator, inc: Node, scope: Scope): void {
   ev.evalExpr(inc, scope)
 }
 
-function execForOf(ev: Evaluator, s: Node & { getInitializer(): Node; getExpression(): Node; getStatement(): Node }, scope: Scope): Completion {
+function execForOf(
+  ev: Evaluator,
+  s: Node & { getInitializer(): Node; getExpression(): Node; getStatement(): Node },
+  scope: Scope,
+): Completion {
   const list = ev.evalExpr(s.getExpression(), scope)
-  if (list instanceof Tracer) fail('D103', s.getExpression(), 'for…of over a tensor iterates over data', 'loop over a static list, or use map/reduce over the tensor')
-  if (!Array.isArray(list)) fail('D109', s.getExpression(), `for…of needs a static array, got ${describe(list)}`, 'loop over an array literal or a static list')
+  if (list instanceof Tracer)
+    fail(
+      'D103',
+      s.getExpression(),
+      'for…of over a tensor iterates over data',
+      'loop over a static list, or use map/reduce over the tensor',
+    )
+  if (!Array.isArray(list))
+    fail(
+      'D109',
+      s.getExpression(),
+      `for…of needs a static array, got ${describe(list)}`,
+      'loop over an array literal or a static list',
+    )
   const init = s.getInitializer()
   if (!Node.isVariableDeclarationList(init) || init.getDeclarationKind() === VariableDeclarationKind.Var)
     fail('D101', init, 'for…of must declare its variable with const', 'write for (const t of list)')
   const decl = init.getDeclarations()[0]
-  if (list.length > MAX_UNROLL) fail('D111', s, `the loop runs more than ${MAX_UNROLL} iterations`, 'use tensor operations for long loops')
+  if (list.length > MAX_UNROLL)
+    fail('D111', s, `the loop runs more than ${MAX_UNROLL} iterations`, 'use tensor operations for long loops')
   for (const item of list) {
     const iter = scope.child()
     bindPattern(ev, decl.getNameNode(), item, iter, init.getDeclarationKind() === VariableDeclarationKind.Let)
@@ -168,7 +254,13 @@ function execForOf(ev: Evaluator, s: Node & { getInitializer(): Node; getExpress
 export function bindPattern(ev: Evaluator, pattern: Node, value: Value, scope: Scope, mutable: boolean): void {
   if (Node.isIdentifier(pattern)) return scope.declare(pattern.getText(), value, mutable)
   if (Node.isArrayBindingPattern(pattern)) {
-    if (!Array.isArray(value)) fail('D109', pattern, `cannot destructure ${describe(value)} as an array`, 'destructure static arrays, e.g. the result of split')
+    if (!Array.isArray(value))
+      fail(
+        'D109',
+        pattern,
+        `cannot destructure ${describe(value)} as an array`,
+        'destructure static arrays, e.g. the result of split',
+      )
     pattern.getElements().forEach((el, i) => {
       if (Node.isOmittedExpression(el)) return
       if (el.getDotDotDotToken()) return bindPattern(ev, el.getNameNode(), value.slice(i), scope, mutable)
@@ -180,7 +272,8 @@ export function bindPattern(ev: Evaluator, pattern: Node, value: Value, scope: S
     return
   }
   if (Node.isObjectBindingPattern(pattern)) {
-    if (!(value instanceof Record_)) fail('D109', pattern, `cannot destructure ${describe(value)} as an object`, 'destructure plain objects (pytrees)')
+    if (!(value instanceof Record_))
+      fail('D109', pattern, `cannot destructure ${describe(value)} as an object`, 'destructure plain objects (pytrees)')
     const used = new Set<string>()
     for (const el of pattern.getElements()) {
       if (el.getDotDotDotToken()) {
@@ -190,7 +283,8 @@ export function bindPattern(ev: Evaluator, pattern: Node, value: Value, scope: S
       }
       const key = el.getPropertyNameNode()?.getText() ?? el.getName()
       used.add(key)
-      if (!value.fields.has(key) && !el.getInitializer()) fail('D107', el, `the object has no property '${key}'`, 'check the property name')
+      if (!value.fields.has(key) && !el.getInitializer())
+        fail('D107', el, `the object has no property '${key}'`, 'check the property name')
       let v = value.fields.get(key)
       const init = el.getInitializer()
       if (v === undefined && init) v = ev.evalExpr(init, scope)
@@ -211,18 +305,47 @@ const COMPOUND: Partial<Record<SyntaxKind, string>> = {
 }
 
 /** `x = e` and `x op= e` for a `let` local of the running function; anything else mutates state. */
-export function assign(ev: Evaluator, node: Node & { getLeft(): Node; getRight(): Node }, kind: SyntaxKind, scope: Scope): Value {
+export function assign(
+  ev: Evaluator,
+  node: Node & { getLeft(): Node; getRight(): Node },
+  kind: SyntaxKind,
+  scope: Scope,
+): Value {
   const left = node.getLeft()
   if (!Node.isIdentifier(left))
-    fail('D102', node, 'assigning to a property or element mutates an object', 'build a new value: const y = { ...x, key: v } or concat/where for tensors')
+    fail(
+      'D102',
+      node,
+      'assigning to a property or element mutates an object',
+      'build a new value: const y = { ...x, key: v } or concat/where for tensors',
+    )
   const name = left.getText()
   const b = scope.find(name)
-  if (!b) fail('D102', node, `'${name}' is not a local variable of this function: assigning to it mutates outer state`, 'return the new value instead')
-  if (!b.mutable) fail('D102', node, `'${name}' is a const`, `declare a new const, or declare '${name}' with let if it accumulates in a loop`)
-  if (b.frame !== scope.frame) fail('D102', node, `'${name}' belongs to an enclosing function: assigning to it from a closure mutates shared state`, 'return the value from the inner function instead')
+  if (!b)
+    fail(
+      'D102',
+      node,
+      `'${name}' is not a local variable of this function: assigning to it mutates outer state`,
+      'return the new value instead',
+    )
+  if (!b.mutable)
+    fail(
+      'D102',
+      node,
+      `'${name}' is a const`,
+      `declare a new const, or declare '${name}' with let if it accumulates in a loop`,
+    )
+  if (b.frame !== scope.frame)
+    fail(
+      'D102',
+      node,
+      `'${name}' belongs to an enclosing function: assigning to it from a closure mutates shared state`,
+      'return the value from the inner function instead',
+    )
   const right = ev.evalExpr(node.getRight(), scope)
   const op = COMPOUND[kind]
-  if (kind !== SyntaxKind.EqualsToken && !op) fail('D101', node, 'this compound assignment is not supported', 'use + - * / % **')
+  if (kind !== SyntaxKind.EqualsToken && !op)
+    fail('D101', node, 'this compound assignment is not supported', 'use + - * / % **')
   b.value = op ? ev.binary(op, b.value, right, node) : right
   return b.value
 }

@@ -33,7 +33,10 @@ export function tracerOf(v: Operand, dtype: DType = 'f32'): Tracer {
 /** Convert a tensor to `dtype`, emitting a cast when it differs. */
 export function cast(ev: Evaluator, t: Tracer, dtype: DType): Tracer {
   if (t.dtype === dtype) return t
-  if (t.atom.kind === 'lit') return new Tracer(lit(dtype === 'i32' ? Math.trunc(t.atom.value) : dtype === 'bool' ? +!!t.atom.value : t.atom.value, dtype))
+  if (t.atom.kind === 'lit')
+    return new Tracer(
+      lit(dtype === 'i32' ? Math.trunc(t.atom.value) : dtype === 'bool' ? +!!t.atom.value : t.atom.value, dtype),
+    )
   return ev.emit1('cast', [t], { dtype })
 }
 
@@ -43,7 +46,15 @@ export function broadcastTo(ev: Evaluator, t: Tracer, shape: number[]): Tracer {
 }
 
 const weakDType = (n: number | boolean, other: DType): DType =>
-  typeof n === 'boolean' ? 'bool' : other === 'bool' ? (Number.isInteger(n) ? 'i32' : 'f32') : other === 'i32' && !Number.isInteger(n) ? 'f32' : other
+  typeof n === 'boolean'
+    ? 'bool'
+    : other === 'bool'
+      ? Number.isInteger(n)
+        ? 'i32'
+        : 'f32'
+      : other === 'i32' && !Number.isInteger(n)
+        ? 'f32'
+        : other
 
 /** The dtype both operands of `op` are brought to before the op runs. */
 function operandDType(op: string, a: Operand, b: Operand): DType {
@@ -79,7 +90,12 @@ export function scalarOf(ev: Evaluator, v: Value, node: Node): ScalarExpr {
   if (typeof v === 'number') return sConst(v)
   if (typeof v === 'boolean') return sConst(+v, 'bool')
   if (v instanceof Tracer) return ev.captureScalar(v, node)
-  return fail('D110', node, `a scalar lambda cannot use ${describe(v)}`, 'compute with numbers inside map/zipWith/generate/reduce lambdas')
+  return fail(
+    'D110',
+    node,
+    `a scalar lambda cannot use ${describe(v)}`,
+    'compute with numbers inside map/zipWith/generate/reduce lambdas',
+  )
 }
 
 const isScalarWorld = (vals: Value[]) => vals.some((v) => v instanceof ScalarSym)
@@ -121,7 +137,11 @@ export function reduceOp(ev: Evaluator, prim: string, x: Tracer, axes: number[],
   const src = prim === 'reduce_sum' && x.dtype === 'bool' ? cast(ev, x, 'i32') : x
   const r = ev.emit1(prim, [src], { axes })
   if (!keepdims) return r
-  return reshape(ev, r, x.shape.map((d, i) => (axes.includes(i) ? 1 : d)))
+  return reshape(
+    ev,
+    r,
+    x.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
+  )
 }
 
 export function reshape(ev: Evaluator, x: Tracer, shape: number[]): Tracer {

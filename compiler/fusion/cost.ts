@@ -15,7 +15,22 @@ export function memory(elements: number, cached = WEIGHTS.cached, streamed = WEI
   const t = Math.min(1, Math.max(0, (Math.log2(Math.max(1, elements)) - 16) / 6))
   return cached + t * (streamed - cached)
 }
-const TRANSCENDENTAL = new Set(['exp', 'log', 'sqrt', 'pow', 'sin', 'cos', 'tan', 'tanh', 'atan2', 'log1p', 'expm1', 'exp2', 'log2', 'log10'])
+const TRANSCENDENTAL = new Set([
+  'exp',
+  'log',
+  'sqrt',
+  'pow',
+  'sin',
+  'cos',
+  'tan',
+  'tanh',
+  'atan2',
+  'log1p',
+  'expm1',
+  'exp2',
+  'log2',
+  'log10',
+])
 
 /** How a backend weighs work (each field defaults to the GPU-calibrated WEIGHTS, or 1 for the factors). */
 export interface CostModel {
@@ -43,7 +58,11 @@ export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, model
   const transcendental = model.transcendental ?? WEIGHTS.transcendental
   const memoryOf = (elements: number) => memory(elements, model.cached, model.streamed)
   const opWeight = (op: string) =>
-    model.slowOp !== undefined && (op === 'sqrt' || op === 'div') ? model.slowOp : TRANSCENDENTAL.has(op) ? transcendental : WEIGHTS.op
+    model.slowOp !== undefined && (op === 'sqrt' || op === 'div')
+      ? model.slowOp
+      : TRANSCENDENTAL.has(op)
+        ? transcendental
+        : WEIGHTS.op
   const analysis = gather > 1 ? analyze(k) : undefined
   const vectorAxis = (k.threads[0] ?? 1) >= 4 ? 'cx' : 'cy'
   const strided = (index: KExpr): boolean => {
@@ -71,7 +90,15 @@ export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, model
     }
   }
   const loadsIn = (e: KExpr): number =>
-    e.k === 'load' ? expr(e) : e.k === 'bin' ? loadsIn(e.a) + loadsIn(e.b) : e.k === 'un' || e.k === 'idiv' || e.k === 'imod' ? loadsIn(e.a) : e.k === 'sel' ? loadsIn(e.c) + loadsIn(e.a) + loadsIn(e.b) : 0
+    e.k === 'load'
+      ? expr(e)
+      : e.k === 'bin'
+        ? loadsIn(e.a) + loadsIn(e.b)
+        : e.k === 'un' || e.k === 'idiv' || e.k === 'imod'
+          ? loadsIn(e.a)
+          : e.k === 'sel'
+            ? loadsIn(e.c) + loadsIn(e.a) + loadsIn(e.b)
+            : 0
   const stmts = (ss: KStmt[]): number =>
     ss.reduce((acc, s) => {
       switch (s.k) {
@@ -88,5 +115,8 @@ export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, model
   const threads = k.threads.reduce((a, b) => a * b, 1)
   // a kernel with fewer threads than the backend runs at once leaves lanes and cores idle
   const idle = Math.max(1, (model.parallelism ?? 1) / threads)
-  return idle * threads * (stmts(k.body) + expr(k.result) + memoryOf(bufferSize(k.out.buf))) + (model.launchCost ?? WEIGHTS.launch)
+  return (
+    idle * threads * (stmts(k.body) + expr(k.result) + memoryOf(bufferSize(k.out.buf))) +
+    (model.launchCost ?? WEIGHTS.launch)
+  )
 }

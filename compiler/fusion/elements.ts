@@ -10,7 +10,8 @@ import { UNARY } from '../ir/ops.js'
 import type { KExpr } from '../kernel/types.js'
 import { BodyBuilder, add, flatIndex, idiv, imod, mulN, num, print, ref, sub, unflatten } from '../kernel/build.js'
 
-export type Source = { kind: 'buffer'; buf: string; offset: number } | { kind: 'scalar'; name: string } | { kind: 'inline' }
+export type Source =
+  { kind: 'buffer'; buf: string; offset: number } | { kind: 'scalar'; name: string } | { kind: 'inline' }
 
 export interface ElementEnv {
   b: BodyBuilder
@@ -66,7 +67,11 @@ function compute(env: ElementEnv, e: Eqn, _o: number, idx: KExpr[]): KExpr {
     case 'stop_gradient':
       return at(0, idx)
     case 'cast':
-      return p.dtype === 'bool' ? bin('ne', at(0, idx), num(0)) : p.dtype === 'i32' ? un('trunc', at(0, idx)) : at(0, idx)
+      return p.dtype === 'bool'
+        ? bin('ne', at(0, idx), num(0))
+        : p.dtype === 'i32'
+          ? un('trunc', at(0, idx))
+          : at(0, idx)
     case 'where':
       return { k: 'sel', c: at(0, idx), a: at(1, idx), b: at(2, idx) }
     case 'map':
@@ -74,7 +79,10 @@ function compute(env: ElementEnv, e: Eqn, _o: number, idx: KExpr[]): KExpr {
     case 'broadcast': {
       const s = inShape(0)
       const off = outShape.length - s.length
-      return at(0, s.map((d, i) => (d === 1 ? num(0) : idx[i + off])))
+      return at(
+        0,
+        s.map((d, i) => (d === 1 ? num(0) : idx[i + off])),
+      )
     }
     case 'reshape': {
       const s = inShape(0)
@@ -83,7 +91,10 @@ function compute(env: ElementEnv, e: Eqn, _o: number, idx: KExpr[]): KExpr {
         // only size-1 axes differ: carry the other indices across
         const kept = idx.filter((_, i) => outShape[i] !== 1)
         let k = 0
-        return at(0, s.map((d) => (d === 1 ? num(0) : kept[k++])))
+        return at(
+          0,
+          s.map((d) => (d === 1 ? num(0) : kept[k++])),
+        )
       }
       return at(0, unflatten(flatIndex(idx, outShape), s))
     }
@@ -93,15 +104,35 @@ function compute(env: ElementEnv, e: Eqn, _o: number, idx: KExpr[]): KExpr {
       return at(0, src)
     }
     case 'slice':
-      return at(0, idx.map((v, i) => add(v, num(p.start[i]))))
+      return at(
+        0,
+        idx.map((v, i) => add(v, num(p.start[i]))),
+      )
     case 'pad': {
       const s = inShape(0)
-      const inside = idx.map((v, i) => (p.lo[i] === 0 && p.hi[i] === 0 ? undefined : and(bin('ge', v, num(p.lo[i])), lt(v, num(p.lo[i] + s[i])))))
-      const cond = inside.filter((c): c is KExpr => !!c).reduce<KExpr | undefined>((acc, c) => (acc ? and(acc, c) : c), undefined)
+      const inside = idx.map((v, i) =>
+        p.lo[i] === 0 && p.hi[i] === 0 ? undefined : and(bin('ge', v, num(p.lo[i])), lt(v, num(p.lo[i] + s[i]))),
+      )
+      const cond = inside
+        .filter((c): c is KExpr => !!c)
+        .reduce<KExpr | undefined>((acc, c) => (acc ? and(acc, c) : c), undefined)
       if (!cond) return at(0, idx)
       const out = b.declare(num(0), 'pad')
       const inner = s.reduce((acc, d, i) => acc * (d / (d + p.lo[i] + p.hi[i])), 1)
-      b.when(cond, () => b.emit({ k: 'set', name: out, value: at(0, idx.map((v, i) => sub(v, num(p.lo[i])))) }), undefined, inner)
+      b.when(
+        cond,
+        () =>
+          b.emit({
+            k: 'set',
+            name: out,
+            value: at(
+              0,
+              idx.map((v, i) => sub(v, num(p.lo[i]))),
+            ),
+          }),
+        undefined,
+        inner,
+      )
       return ref(out)
     }
     case 'concat': {
@@ -112,7 +143,15 @@ function compute(env: ElementEnv, e: Eqn, _o: number, idx: KExpr[]): KExpr {
         const n = inShape(i)[axis]
         const start = offset
         offset += n
-        const body = () => b.emit({ k: 'set', name: out, value: at(i, idx.map((v, j) => (j === axis ? sub(v, num(start)) : v))) })
+        const body = () =>
+          b.emit({
+            k: 'set',
+            name: out,
+            value: at(
+              i,
+              idx.map((v, j) => (j === axis ? sub(v, num(start)) : v)),
+            ),
+          })
         if (i === ins.length - 1) return body()
         const rest = ins.slice(i).reduce((acc, _, j) => acc + inShape(i + j)[axis], 0)
         b.when(lt(idx[axis], num(start + n)), body, () => branch(i + 1), n / rest)
@@ -218,7 +257,9 @@ export function scalarCode(e: ScalarExpr, input: (i: number) => KExpr, idx: KExp
  */
 function softmaxNormalizer(env: ElementEnv, e: Eqn): { logits: Var; max: Var } | undefined {
   const inlineProducer = (a: Atom | undefined, prim: string[]) =>
-    a && a.kind === 'var' && env.source(a).kind === 'inline' && prim.includes(env.producer(a.id)?.prim ?? '') ? env.producer(a.id) : undefined
+    a && a.kind === 'var' && env.source(a).kind === 'inline' && prim.includes(env.producer(a.id)?.prim ?? '')
+      ? env.producer(a.id)
+      : undefined
   const ex = inlineProducer(e.inputs[0], ['exp'])
   const diff = inlineProducer(ex?.inputs[0], ['sub'])
   if (!diff) return undefined
@@ -230,7 +271,12 @@ function softmaxNormalizer(env: ElementEnv, e: Eqn): { logits: Var; max: Var } |
     if (p.prim === 'reduce_max') {
       // a stored max is read instead: one exp per element, no running rescale
       if (env.readStoredMax && env.source(p.outputs[0]).kind === 'buffer') return undefined
-      return x.kind === 'var' && p.inputs[0].kind === 'var' && p.inputs[0].id === x.id && String(p.params.axes) === String(e.params.axes) ? { logits: x, max: p.outputs[0] } : undefined
+      return x.kind === 'var' &&
+        p.inputs[0].kind === 'var' &&
+        p.inputs[0].id === x.id &&
+        String(p.params.axes) === String(e.params.axes)
+        ? { logits: x, max: p.outputs[0] }
+        : undefined
     }
     if (!['broadcast', 'reshape', 'stop_gradient'].includes(p.prim)) return undefined
     m = p.inputs[0]
@@ -279,7 +325,11 @@ function reduction(env: ElementEnv, e: Eqn, idx: KExpr[]): KExpr {
 }
 
 function foldBody(env: ElementEnv, e: Eqn, acc: string, x: Var, full: KExpr[]): KExpr {
-  return scalarCode(e.params.body as ScalarExpr, (i) => (i === 0 ? ref(acc) : i === 1 ? elem(env, x, full) : elem(env, e.inputs[i - 1], [])), [])
+  return scalarCode(
+    e.params.body as ScalarExpr,
+    (i) => (i === 0 ? ref(acc) : i === 1 ? elem(env, x, full) : elem(env, e.inputs[i - 1], [])),
+    [],
+  )
 }
 
 function fold(env: ElementEnv, e: Eqn, idx: KExpr[]): KExpr {
@@ -323,7 +373,13 @@ function conv(env: ElementEnv, e: Eqn, idx: KExpr[]): KExpr {
     const iy = b.bind(add(mulN(y, stride[0]), sub(dy, num(padding[0]))))
     const ix = b.bind(add(mulN(xx, stride[1]), sub(dx, num(padding[1]))))
     const inside = and(and(bin('ge', iy, num(0)), lt(iy, num(h))), and(bin('ge', ix, num(0)), lt(ix, num(wd))))
-    b.when(inside, () => b.emit({ k: 'set', name: acc, value: bin('add', ref(acc), bin('mul', elem(env, x, [n, ic, iy, ix]), elem(env, w, [o, ic, dy, dx]))) }))
+    b.when(inside, () =>
+      b.emit({
+        k: 'set',
+        name: acc,
+        value: bin('add', ref(acc), bin('mul', elem(env, x, [n, ic, iy, ix]), elem(env, w, [o, ic, dy, dx]))),
+      }),
+    )
   })
   return ref(acc)
 }
@@ -347,7 +403,13 @@ function convGradInput(env: ElementEnv, e: Eqn, idx: KExpr[]): KExpr {
       and(and(bin('ge', ny, num(0)), lt(ny, num(oh * stride[0]))), bin('eq', imod(ny, stride[0]), num(0))),
       and(and(bin('ge', nx, num(0)), lt(nx, num(ow * stride[1]))), bin('eq', imod(nx, stride[1]), num(0))),
     )
-    b.when(hits, () => b.emit({ k: 'set', name: acc, value: bin('add', ref(acc), bin('mul', elem(env, ct, [n, oc, y, x]), elem(env, w, [oc, ic, dy, dx]))) }))
+    b.when(hits, () =>
+      b.emit({
+        k: 'set',
+        name: acc,
+        value: bin('add', ref(acc), bin('mul', elem(env, ct, [n, oc, y, x]), elem(env, w, [oc, ic, dy, dx]))),
+      }),
+    )
   })
   return ref(acc)
 }
@@ -366,8 +428,13 @@ function convGradFilter(env: ElementEnv, e: Eqn, idx: KExpr[]): KExpr {
     const iy = b.bind(add(mulN(y, stride[0]), sub(dy, num(padding[0]))))
     const ix = b.bind(add(mulN(xx, stride[1]), sub(dx, num(padding[1]))))
     const inside = and(and(bin('ge', iy, num(0)), lt(iy, num(h))), and(bin('ge', ix, num(0)), lt(ix, num(wd))))
-    b.when(inside, () => b.emit({ k: 'set', name: acc, value: bin('add', ref(acc), bin('mul', elem(env, ct, [n, oc, y, xx]), elem(env, x, [n, ic, iy, ix]))) }))
+    b.when(inside, () =>
+      b.emit({
+        k: 'set',
+        name: acc,
+        value: bin('add', ref(acc), bin('mul', elem(env, ct, [n, oc, y, xx]), elem(env, x, [n, ic, iy, ix]))),
+      }),
+    )
   })
   return ref(acc)
 }
-

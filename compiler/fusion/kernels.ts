@@ -25,7 +25,6 @@ export interface Placement {
   readStoredMax?: boolean
 }
 
-
 /** Thread extent (gpu.js output, x fastest) and the logical index each thread computes. */
 export function threadIndex(shape: number[], slots = 1): { threads: number[]; idx: KExpr[]; slot: KExpr } {
   const numel = shape.reduce((a, b) => a * b, 1)
@@ -37,7 +36,11 @@ export function threadIndex(shape: number[], slots = 1): { threads: number[]; id
     return { threads: [...threads, slots], idx, slot: ref(THREAD_VARS[shape.length]) }
   }
   // flatten: x runs over the elements, y over the slots
-  return { threads: slots > 1 ? [numel, slots] : [numel], idx: unflatten(ref('tx'), shape), slot: slots > 1 ? ref('ty') : num(0) }
+  return {
+    threads: slots > 1 ? [numel, slots] : [numel],
+    idx: unflatten(ref('tx'), shape),
+    slot: slots > 1 ? ref('ty') : num(0),
+  }
 }
 
 /** Element offsets of each variable in a group's buffer (the members, concatenated flat). */
@@ -55,7 +58,13 @@ export const slotOffsets = (vars: { shape: number[] }[]): number[] => {
  * thread grid with the slot as an extra outer axis; members of different shapes run on a flat
  * grid over the concatenated buffer, each thread finding its member by range.
  */
-export function buildKernel(vars: Var[], place: Placement, producer: Map<number, Eqn>, name: string, out: string): Kernel {
+export function buildKernel(
+  vars: Var[],
+  place: Placement,
+  producer: Map<number, Eqn>,
+  name: string,
+  out: string,
+): Kernel {
   const scalarNames = [...place.scalars.values()]
   const b = new BodyBuilder([...THREAD_VARS, ...scalarNames])
   // members whose shapes differ only by size-1 axes share one grid (of the squeezed shape)
@@ -89,7 +98,8 @@ export function buildKernel(vars: Var[], place: Placement, producer: Map<number,
     },
     read: (buf: string) => read.add(buf),
   }
-  const indexOf = (i: number) => (sameShape ? expand(grid.idx, vars[i].shape) : unflatten(sub(ref('tx'), num(offsets[i])), vars[i].shape))
+  const indexOf = (i: number) =>
+    sameShape ? expand(grid.idx, vars[i].shape) : unflatten(sub(ref('tx'), num(offsets[i])), vars[i].shape)
   let result: KExpr
   if (vars.length === 1) result = elem(env, vars[0], grid.idx)
   else {
@@ -97,7 +107,9 @@ export function buildKernel(vars: Var[], place: Placement, producer: Map<number,
     const branch = (i: number): void => {
       const body = () => b.emit({ k: 'set', name: r, value: elem(env, vars[i], indexOf(i)) })
       if (i === vars.length - 1) return body()
-      const test: KExpr = sameShape ? { k: 'bin', op: 'eq', a: grid.slot, b: num(i) } : { k: 'bin', op: 'lt', a: ref('tx'), b: num(offsets[i + 1]) }
+      const test: KExpr = sameShape
+        ? { k: 'bin', op: 'eq', a: grid.slot, b: num(i) }
+        : { k: 'bin', op: 'lt', a: ref('tx'), b: num(offsets[i + 1]) }
       const size = (j: number) => vars[j].shape.reduce((x, y) => x * y, 1)
       const left = vars.slice(i).reduce((acc, _, j) => acc + size(i + j), 0)
       b.when(test, body, () => branch(i + 1), size(i) / left)
@@ -107,7 +119,11 @@ export function buildKernel(vars: Var[], place: Placement, producer: Map<number,
   }
   return {
     name,
-    out: { buf: out, shape: vars.length === 1 ? vars[0].shape : sameShape ? [vars.length, ...gridShape] : [total], dtype: vars[0].dtype },
+    out: {
+      buf: out,
+      shape: vars.length === 1 ? vars[0].shape : sameShape ? [vars.length, ...gridShape] : [total],
+      dtype: vars[0].dtype,
+    },
     threads: grid.threads,
     buffers: [...read],
     scalars: scalarNames.filter((s) => mentions(b.stmts, result, s)),
@@ -139,7 +155,11 @@ function mentions(stmts: KStmt[], result: KExpr, name: string): boolean {
   }
   const inStmts = (ss: KStmt[]): boolean =>
     ss.some((s) =>
-      s.k === 'let' || s.k === 'set' ? inExpr(s.value) : s.k === 'for' ? inStmts(s.body) : inExpr(s.c) || inStmts(s.then) || (s.else ? inStmts(s.else) : false),
+      s.k === 'let' || s.k === 'set'
+        ? inExpr(s.value)
+        : s.k === 'for'
+          ? inStmts(s.body)
+          : inExpr(s.c) || inStmts(s.then) || (s.else ? inStmts(s.else) : false),
     )
   return inExpr(result) || inStmts(stmts)
 }

@@ -21,7 +21,19 @@ import { StoredSet, descendantsOf, salt } from './storedSet.js'
 
 export const HOST_PRIMS = new Set(['random_uniform', 'random_normal', 'random_int', 'fold_in'])
 /** Primitives whose element code contains a loop: the candidates for materialization. */
-const LOOPING = new Set(['reduce_sum', 'reduce_max', 'reduce_min', 'reduce', 'scan', 'matmul', 'cdist', 'conv2d', 'conv2d_grad_input', 'conv2d_grad_filter', 'scatter_add'])
+const LOOPING = new Set([
+  'reduce_sum',
+  'reduce_max',
+  'reduce_min',
+  'reduce',
+  'scan',
+  'matmul',
+  'cdist',
+  'conv2d',
+  'conv2d_grad_input',
+  'conv2d_grad_filter',
+  'scatter_add',
+])
 
 /** Primitives that only re-index their input, and ones that compute nothing from inputs. */
 const VIEWS = new Set(['reshape', 'stop_gradient', 'copy', 'hint'])
@@ -92,7 +104,9 @@ function hintsIn(graph: Graph, given: FusionHints): FusionHints {
 
 export function lowerGraph(original: Graph, given: FusionHints = {}, limits: BackendLimits = {}): Lowered {
   const split = limits.splitReductions ? splitReductions(original) : original
-  const { graph, layouts } = limits.transposeOperands ? transposedOperands(split) : { graph: split, layouts: new Set<number>() }
+  const { graph, layouts } = limits.transposeOperands
+    ? transposedOperands(split)
+    : { graph: split, layouts: new Set<number>() }
   const hints = hintsIn(graph, given)
   const maxBuffers = limits.maxBuffers ?? Infinity
   const names = varNamer(graph)
@@ -118,7 +132,14 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
     } else if (!packed.has(v.id)) {
       base.buffers.set(v.id, { buf: nameOf(v), offset: 0 })
       sizes.set(nameOf(v), sizeOf(v.shape))
-      buffers.push({ name: nameOf(v), shape: v.shape, dtype: v.dtype, role: 'input', inputIndex: i, reason: 'argument' })
+      buffers.push({
+        name: nameOf(v),
+        shape: v.shape,
+        dtype: v.dtype,
+        role: 'input',
+        inputIndex: i,
+        reason: 'argument',
+      })
     }
   })
   if (pack) {
@@ -130,7 +151,14 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
       return entry
     })
     sizes.set('args', Math.max(...arrays.map(({ v }) => sizeOf(v.shape))))
-    buffers.push({ name: 'args', shape: [offset], dtype: 'f32', role: 'input', packs, reason: `the ${arrays.length} array arguments, packed: the backend binds at most ${maxBuffers} arrays per kernel` })
+    buffers.push({
+      name: 'args',
+      shape: [offset],
+      dtype: 'f32',
+      role: 'input',
+      packs,
+      reason: `the ${arrays.length} array arguments, packed: the backend binds at most ${maxBuffers} arrays per kernel`,
+    })
   }
   for (const v of varOf.values()) sizes.set(nameOf(v), sizeOf(v.shape))
   const isInput = (id: number) => graph.inputs.some((v) => v.id === id)
@@ -143,7 +171,8 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
   for (const e of graph.eqns)
     if (HOST_PRIMS.has(e.prim)) {
       why.set(e.outputs[0].id, 'random draw, computed on the host')
-      for (const a of e.inputs) if (a.kind === 'var' && !isInput(a.id) && !why.has(a.id)) why.set(a.id, 'read by a host step')
+      for (const a of e.inputs)
+        if (a.kind === 'var' && !isInput(a.id) && !why.has(a.id)) why.set(a.id, 'read by a host step')
     }
   for (const id of hints.materialize ?? []) if (!why.has(id)) why.set(id, 'hint: materialize')
 
@@ -153,7 +182,8 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
     for (const id of ids) p.buffers.set(id, { buf: nameOf(varOf.get(id)!), offset: 0 })
     return p
   }
-  const single = (id: number, p: Placement) => buildKernel([varOf.get(id)!], p, producer, `k_${nameOf(varOf.get(id)!)}`, nameOf(varOf.get(id)!))
+  const single = (id: number, p: Placement) =>
+    buildKernel([varOf.get(id)!], p, producer, `k_${nameOf(varOf.get(id)!)}`, nameOf(varOf.get(id)!))
   const bounded = (k: Kernel) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, bufferSize, limits))
   // A kernel's code depends only on which of its ancestors are stored: cache its cost on that.
   const ancestors = ancestorsOf(graph)
@@ -168,15 +198,23 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
   }
   const budget = limits.memoryBudget ?? Infinity
   const elements = (set: StoredSet) => [...set].reduce((acc, id) => acc + sizeOf(varOf.get(id)!.shape), 0)
-  const cost = (set: StoredSet) => (elements(set) > budget ? Infinity : [...set].filter((id) => !isHost(id)).reduce((acc, id) => acc + kernelCostIn(id, set), 0))
+  const cost = (set: StoredSet) =>
+    elements(set) > budget
+      ? Infinity
+      : [...set].filter((id) => !isHost(id)).reduce((acc, id) => acc + kernelCostIn(id, set), 0)
 
   // 1. materialize or recompute: local search from two starting points (fewest buffers, and every
   // candidate stored), keeping the cheaper result
   const forced = new Set(why.keys())
   const consumers = new Map<number, number>()
-  for (const e of graph.eqns) for (const a of e.inputs) if (a.kind === 'var') consumers.set(a.id, (consumers.get(a.id) ?? 0) + 1)
+  for (const e of graph.eqns)
+    for (const a of e.inputs) if (a.kind === 'var') consumers.set(a.id, (consumers.get(a.id) ?? 0) + 1)
   // a transpose read by a contraction may be worth storing transposed (contiguous loads)
-  const contracted = new Set(graph.eqns.filter((e) => LOOPING.has(e.prim)).flatMap((e) => e.inputs.flatMap((a) => (a.kind === 'var' ? [a.id] : []))))
+  const contracted = new Set(
+    graph.eqns
+      .filter((e) => LOOPING.has(e.prim))
+      .flatMap((e) => e.inputs.flatMap((a) => (a.kind === 'var' ? [a.id] : []))),
+  )
   // a value broadcast to a larger shape (a row's logsumexp) is otherwise recomputed at every element it reaches
   const broadcastSources = new Set<number>()
   for (const e of graph.eqns) {
@@ -187,7 +225,16 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
   }
   const candidates = graph.eqns
     .flatMap((e) => e.outputs.map((o) => ({ e, o })))
-    .filter(({ e, o }) => !forced.has(o.id) && !hints.inline?.has(o.id) && (LOOPING.has(e.prim) || (consumers.get(o.id) ?? 0) > 1 || (e.prim === 'transpose' && contracted.has(o.id)) || layouts.has(o.id) || broadcastSources.has(o.id)))
+    .filter(
+      ({ e, o }) =>
+        !forced.has(o.id) &&
+        !hints.inline?.has(o.id) &&
+        (LOOPING.has(e.prim) ||
+          (consumers.get(o.id) ?? 0) > 1 ||
+          (e.prim === 'transpose' && contracted.has(o.id)) ||
+          layouts.has(o.id) ||
+          broadcastSources.has(o.id)),
+    )
     .reverse()
   const search = (start: Iterable<number>, compound: boolean) => {
     const set = stored(start)
@@ -227,7 +274,11 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
       set.add(o.id)
       current = cost(set)
       tryDrop(o.id)
-      if (current < beforeCost) reasons.set(o.id, `storing it (and recomputing others from it) lowers the estimated work from ${fmt(beforeCost)} to ${fmt(current)}`)
+      if (current < beforeCost)
+        reasons.set(
+          o.id,
+          `storing it (and recomputing others from it) lowers the estimated work from ${fmt(beforeCost)} to ${fmt(current)}`,
+        )
       else {
         set.reset(before)
         current = beforeCost
@@ -235,7 +286,8 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
         for (const [k, v] of beforeReasons) reasons.set(k, v)
       }
     }
-    for (const id of set) if (!forced.has(id) && !reasons.has(id)) reasons.set(id, `storing it keeps the estimated work at ${fmt(current)}`)
+    for (const id of set)
+      if (!forced.has(id) && !reasons.has(id)) reasons.set(id, `storing it keeps the estimated work at ${fmt(current)}`)
     return { set, current, reasons }
   }
   // large graphs (long unrolled loops, training steps) get one cheaper search, from every candidate
@@ -258,25 +310,49 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
   // 2. stack sibling kernels of one shape
   const groupKernels = new Map<string, Kernel>()
   const order = graph.eqns.flatMap((e) => e.outputs.map((o) => o.id)).filter((id) => materialized.has(id))
-  const groups = limits.stacking === false ? order.map((id) => [id]) : stackSiblings(order, {
-    stackable: (id) => !isHost(id) && !outputVars.has(id),
-    hostReads: (id, p) => (isHost(id) ? producer.get(id)!.inputs.flatMap((a) => (a.kind === 'var' && p.buffers.has(a.id) ? [p.buffers.get(a.id)!.buf] : [])) : undefined),
-    shapeKey: (id) => varOf.get(id)!.dtype,
-    placement: (gs) => placeGroups(gs),
-    kernel: (g, p) => {
-      // memoized on the group and on where its ancestors live (the only placement it can see)
-      const seen = new Set<number>()
-      for (const id of g) for (const a of ancestors.get(id)!) seen.add(a)
-      const where = [...seen].filter((a) => p.buffers.has(a)).map((a) => `${a}@${p.buffers.get(a)!.buf}+${p.buffers.get(a)!.offset}`)
-      const key = `${g.join(',')}|${where.join(',')}`
-      let k = groupKernels.get(key)
-      if (!k) groupKernels.set(key, (k = buildKernel(g.map((id) => varOf.get(id)!), p, producer, `k_${groupName(g)}`, groupName(g))))
-      return k
-    },
-    cost: (k) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, (b) => sizes.get(b) ?? 1, limits)),
-    // a stacked buffer is as cache-friendly as its largest slot: readers touch one slot
-    register: (g) => sizes.set(groupName(g), Math.max(...g.map((id) => sizeOf(varOf.get(id)!.shape)))),
-  }, ancestors)
+  const groups =
+    limits.stacking === false
+      ? order.map((id) => [id])
+      : stackSiblings(
+          order,
+          {
+            stackable: (id) => !isHost(id) && !outputVars.has(id),
+            hostReads: (id, p) =>
+              isHost(id)
+                ? producer
+                    .get(id)!
+                    .inputs.flatMap((a) => (a.kind === 'var' && p.buffers.has(a.id) ? [p.buffers.get(a.id)!.buf] : []))
+                : undefined,
+            shapeKey: (id) => varOf.get(id)!.dtype,
+            placement: (gs) => placeGroups(gs),
+            kernel: (g, p) => {
+              // memoized on the group and on where its ancestors live (the only placement it can see)
+              const seen = new Set<number>()
+              for (const id of g) for (const a of ancestors.get(id)!) seen.add(a)
+              const where = [...seen]
+                .filter((a) => p.buffers.has(a))
+                .map((a) => `${a}@${p.buffers.get(a)!.buf}+${p.buffers.get(a)!.offset}`)
+              const key = `${g.join(',')}|${where.join(',')}`
+              let k = groupKernels.get(key)
+              if (!k)
+                groupKernels.set(
+                  key,
+                  (k = buildKernel(
+                    g.map((id) => varOf.get(id)!),
+                    p,
+                    producer,
+                    `k_${groupName(g)}`,
+                    groupName(g),
+                  )),
+                )
+              return k
+            },
+            cost: (k) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, (b) => sizes.get(b) ?? 1, limits)),
+            // a stacked buffer is as cache-friendly as its largest slot: readers touch one slot
+            register: (g) => sizes.set(groupName(g), Math.max(...g.map((id) => sizeOf(varOf.get(id)!.shape)))),
+          },
+          ancestors,
+        )
   function groupName(g: number[]): string {
     return g.map((id) => nameOf(varOf.get(id)!)).join('_')
   }
@@ -297,15 +373,31 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
     const name = groupName(g)
     const reason = g.map((id) => `${nameOf(varOf.get(id)!)}: ${why.get(id)}`).join('; ')
     const e = producer.get(v.id)!
-    const step: Step = HOST_PRIMS.has(e.prim) ? hostStep(e, final, name) : { k: 'launch', kernel: buildKernel(g.map((id) => varOf.get(id)!), final, producer, `k_${name}`, name) }
+    const step: Step = HOST_PRIMS.has(e.prim)
+      ? hostStep(e, final, name)
+      : {
+          k: 'launch',
+          kernel: buildKernel(
+            g.map((id) => varOf.get(id)!),
+            final,
+            producer,
+            `k_${name}`,
+            name,
+          ),
+        }
     const shape = step.k === 'launch' ? step.kernel.out.shape : v.shape
     buffers.push({ name, shape, dtype: v.dtype, role: outputVars.has(v.id) ? 'output' : 'intermediate', reason })
-    for (const id of g) explain.push(`${nameOf(varOf.get(id)!)}: materialized (${why.get(id)})${g.length > 1 ? `, slot ${g.indexOf(id)} of ${name}` : ''}`)
+    for (const id of g)
+      explain.push(
+        `${nameOf(varOf.get(id)!)}: materialized (${why.get(id)})${g.length > 1 ? `, slot ${g.indexOf(id)} of ${name}` : ''}`,
+      )
     steps.push(step)
   }
   for (const st of steps)
     if (st.k === 'launch' && st.kernel.buffers.length > maxBuffers)
-      throw new Error(`fusion: kernel ${st.kernel.name} reads ${st.kernel.buffers.length} buffers, more than the ${maxBuffers} this backend binds; store fewer intermediates (hint(x, 'inline')) or run on webasm`)
+      throw new Error(
+        `fusion: kernel ${st.kernel.name} reads ${st.kernel.buffers.length} buffers, more than the ${maxBuffers} this backend binds; store fewer intermediates (hint(x, 'inline')) or run on webasm`,
+      )
   insertFrees(steps, buffers)
   const outputs: Plan['outputs'] = graph.outputs.map((a) =>
     a.kind === 'lit'
@@ -339,12 +431,15 @@ function stackSiblings(order: number[], ops: StackingOps, ancestors: Map<number,
   const groups = order.map((id) => [id])
   groups.forEach(ops.register)
   const dependsOn = (a: number[], b: number[]) => a.some((x) => b.some((y) => ancestors.get(x)!.has(y)))
-  const kernelCostOf = (g: number[], gs: number[][]) => (ops.hostReads(g[0], ops.placement(gs)) ? 0 : ops.cost(ops.kernel(g, ops.placement(gs))))
+  const kernelCostOf = (g: number[], gs: number[][]) =>
+    ops.hostReads(g[0], ops.placement(gs)) ? 0 : ops.cost(ops.kernel(g, ops.placement(gs)))
   for (let i = 0; i < groups.length; i++) {
     for (let j = i + 1; j < groups.length; j++) {
       const [a, b] = [groups[i], groups[j]]
       if (!a.every(ops.stackable) || !b.every(ops.stackable) || ops.shapeKey(a[0]) !== ops.shapeKey(b[0])) continue
-      const between = groups.some((c, k) => k !== i && k !== j && ((dependsOn(b, c) && dependsOn(c, a)) || (dependsOn(a, c) && dependsOn(c, b))))
+      const between = groups.some(
+        (c, k) => k !== i && k !== j && ((dependsOn(b, c) && dependsOn(c, a)) || (dependsOn(a, c) && dependsOn(c, b))),
+      )
       if (between) continue
       const merged = [...a, ...b]
       ops.register(merged)
@@ -371,7 +466,9 @@ function schedule(gs: number[][], ops: StackingOps): number[][] {
   })
   const producerOf = new Map<string, number>()
   steps.forEach((st, i) => producerOf.set(st.out, i))
-  const deps = steps.map((st) => new Set(st.reads.map((b) => producerOf.get(b)).filter((i): i is number => i !== undefined)))
+  const deps = steps.map(
+    (st) => new Set(st.reads.map((b) => producerOf.get(b)).filter((i): i is number => i !== undefined)),
+  )
   const done: number[] = []
   const left = new Set(gs.keys())
   while (left.size) {
@@ -384,7 +481,9 @@ function schedule(gs: number[][], ops: StackingOps): number[][] {
 }
 
 function hostStep(e: Eqn, place: Placement, out: string): Step {
-  const inputs: HostInput[] = e.inputs.map((a) => (a.kind === 'lit' ? { value: a.value, dtype: a.dtype } : { buf: place.buffers.get(a.id)!.buf }))
+  const inputs: HostInput[] = e.inputs.map((a) =>
+    a.kind === 'lit' ? { value: a.value, dtype: a.dtype } : { buf: place.buffers.get(a.id)!.buf },
+  )
   return { k: 'host', prim: e.prim, params: e.params, inputs, out, ...(e.loc ? { loc: e.loc } : {}) }
 }
 
@@ -392,7 +491,8 @@ function hostStep(e: Eqn, place: Placement, out: string): Step {
 function insertFrees(steps: Step[], buffers: BufferInfo[]): void {
   const last = new Map<string, number>()
   steps.forEach((s, i) => {
-    const reads = s.k === 'launch' ? s.kernel.buffers : s.k === 'host' ? s.inputs.flatMap((x) => ('buf' in x ? [x.buf] : [])) : []
+    const reads =
+      s.k === 'launch' ? s.kernel.buffers : s.k === 'host' ? s.inputs.flatMap((x) => ('buf' in x ? [x.buf] : [])) : []
     for (const r of reads) last.set(r, i)
   })
   const intermediates = new Set(buffers.filter((b) => b.role === 'intermediate').map((b) => b.name))

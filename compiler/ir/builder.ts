@@ -24,7 +24,8 @@ export class GraphBuilder {
   /** Append one equation; throws the primitive's ShapeError when the operands do not fit. */
   emit(prim: string, inputs: Atom[], params: Record<string, unknown> = {}, loc?: SourceLoc): Var[] {
     const p = primitive(prim)
-    if (p.arity !== 'variadic' && p.arity !== inputs.length) throw new Error(`internal: ${prim} takes ${p.arity} operands, got ${inputs.length}`)
+    if (p.arity !== 'variadic' && p.arity !== inputs.length)
+      throw new Error(`internal: ${prim} takes ${p.arity} operands, got ${inputs.length}`)
     const outs = p.infer(inputs.map(avalOf), params).map((a) => this.newVar(a))
     this.eqns.push({ prim, inputs, params, outputs: outs, ...(loc ? { loc } : {}) })
     return outs

@@ -5,5 +5,8 @@ import { printGraph } from './print.js'
 
 export function structuralHash(graph: Graph): string {
   const anonymous: Graph = { ...graph, inputNames: graph.inputs.map((_, i) => `in${i}`) }
-  return createHash('sha256').update(printGraph(anonymous, { locations: false })).digest('hex').slice(0, 16)
+  return createHash('sha256')
+    .update(printGraph(anonymous, { locations: false }))
+    .digest('hex')
+    .slice(0, 16)
 }

@@ -6,15 +6,22 @@ import { sameShape, showAVal } from './shape.js'
 import './prims/index.js'
 
 /** One value the interpreter computed: a graph input, or the outputs of equation `index`. */
-export type Step = { kind: 'input'; index: number; values: NDArray[] } | { kind: 'eqn'; index: number; eqn: Eqn; values: NDArray[] }
+export type Step =
+  { kind: 'input'; index: number; values: NDArray[] } | { kind: 'eqn'; index: number; eqn: Eqn; values: NDArray[] }
 
 /** Evaluate `graph` step by step (a caller may stop early); the last step's values are the outputs. */
-export function* evaluateSteps(graph: Graph, inputs: NDArray[], precision: Precision = 'f64'): Generator<Step, NDArray[]> {
-  if (inputs.length !== graph.inputs.length) throw new Error(`expected ${graph.inputs.length} inputs, got ${inputs.length}`)
+export function* evaluateSteps(
+  graph: Graph,
+  inputs: NDArray[],
+  precision: Precision = 'f64',
+): Generator<Step, NDArray[]> {
+  if (inputs.length !== graph.inputs.length)
+    throw new Error(`expected ${graph.inputs.length} inputs, got ${inputs.length}`)
   const env = new Map<number, NDArray>()
   for (let i = 0; i < graph.inputs.length; i++) {
     const [v, a] = [graph.inputs[i], inputs[i]]
-    if (!sameShape(a.shape, v.shape) || a.dtype !== v.dtype) throw new Error(`input ${graph.inputNames?.[i] ?? i}: expected ${showAVal(v)}, got ${showAVal(a)}`)
+    if (!sameShape(a.shape, v.shape) || a.dtype !== v.dtype)
+      throw new Error(`input ${graph.inputNames?.[i] ?? i}: expected ${showAVal(v)}, got ${showAVal(a)}`)
     env.set(v.id, toPrecision(a, precision))
     yield { kind: 'input', index: i, values: [env.get(v.id)!] }
   }

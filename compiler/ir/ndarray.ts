@@ -14,7 +14,13 @@ export interface NDArray {
 export function alloc(shape: readonly number[], dtype: DType, precision: Precision): NDArray {
   const n = sizeOf(shape)
   const data =
-    dtype === 'i32' ? new Int32Array(n) : dtype === 'bool' ? new Uint8Array(n) : precision === 'f64' ? new Float64Array(n) : new Float32Array(n)
+    dtype === 'i32'
+      ? new Int32Array(n)
+      : dtype === 'bool'
+        ? new Uint8Array(n)
+        : precision === 'f64'
+          ? new Float64Array(n)
+          : new Float32Array(n)
   return { shape: [...shape], dtype, data }
 }
 

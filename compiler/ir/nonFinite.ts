@@ -33,7 +33,7 @@ function worst(a: NDArray): number | undefined {
 export function firstNonFinite(graph: Graph, inputs: NDArray[], precision: Precision = 'f32'): NonFiniteReport {
   const report: NonFiniteReport = {}
   const note = (site: NonFiniteSite): boolean => {
-    if (Number.isNaN(site.value)) return (report.nan = site), true
+    if (Number.isNaN(site.value)) return ((report.nan = site), true)
     report.infinity ??= site
     return false
   }
@@ -42,7 +42,14 @@ export function firstNonFinite(graph: Graph, inputs: NDArray[], precision: Preci
       const bad = worst(value)
       if (bad === undefined) continue
       const site: NonFiniteSite =
-        step.kind === 'input' ? { kind: 'input', index: step.index, name: graph.inputNames?.[step.index] ?? `input ${step.index}`, value: bad } : { kind: 'eqn', index: step.index, eqn: step.eqn, value: bad }
+        step.kind === 'input'
+          ? {
+              kind: 'input',
+              index: step.index,
+              name: graph.inputNames?.[step.index] ?? `input ${step.index}`,
+              value: bad,
+            }
+          : { kind: 'eqn', index: step.index, eqn: step.eqn, value: bad }
       if (note(site)) return report
     }
   return report

@@ -49,10 +49,14 @@ export function primitive(name: string): Primitive<any> {
 export const allPrimitives = (): Primitive<any>[] => [...registry.values()]
 
 export function expectArity(name: string, inputs: AVal[], n: number): void {
-  if (inputs.length !== n) throw new ShapeError(`${name} takes ${n} operands, got ${inputs.length}`, `pass ${n} operands`)
+  if (inputs.length !== n)
+    throw new ShapeError(`${name} takes ${n} operands, got ${inputs.length}`, `pass ${n} operands`)
 }
 
 export function expectDType(name: string, a: AVal, allowed: DType[], what = 'operand'): void {
   if (!allowed.includes(a.dtype))
-    throw new ShapeError(`${name}: ${what} has dtype ${a.dtype}, expected ${allowed.join(' or ')}`, `convert it with .astype('${allowed[0]}')`)
+    throw new ShapeError(
+      `${name}: ${what} has dtype ${a.dtype}, expected ${allowed.join(' or ')}`,
+      `convert it with .astype('${allowed[0]}')`,
+    )
 }

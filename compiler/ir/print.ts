@@ -64,7 +64,8 @@ export function printGraph(graph: Graph, opts: PrintOptions = {}): string {
   const { locations = true, relativeTo } = opts
   const nm = varNamer(graph)
   const atom = (a: Atom) => (a.kind === 'lit' ? `${formatNumber(a.value)}:${a.dtype}` : nm.name(a.id))
-  const typed = (v: { id: number; dtype: string; shape: number[] }) => `${nm.name(v.id)}:${v.dtype}${showShape(v.shape)}`
+  const typed = (v: { id: number; dtype: string; shape: number[] }) =>
+    `${nm.name(v.id)}:${v.dtype}${showShape(v.shape)}`
   const head = `{ lambda ${graph.inputs.map(typed).join(' ')} .`
   const lines = graph.eqns.map((e) => {
     const params = printParams(e)
@@ -75,7 +76,8 @@ export function printGraph(graph: Graph, opts: PrintOptions = {}): string {
   const width = Math.min(100, Math.max(0, ...lines.map((l) => l.text.length)))
   const body = lines.map(({ text, loc }, i) => {
     const prefix = i === 0 ? '  let ' : '      '
-    const comment = locations && loc ? `${' '.repeat(Math.max(1, width - text.length + 2))}# ${showLoc(loc, relativeTo)}` : ''
+    const comment =
+      locations && loc ? `${' '.repeat(Math.max(1, width - text.length + 2))}# ${showLoc(loc, relativeTo)}` : ''
     return prefix + text + comment
   })
   const outs = `  in (${graph.outputs.map(atom).join(', ')}) }`

@@ -14,7 +14,11 @@ export type ScalarExpr =
   | { k: 'sel'; c: ScalarExpr; a: ScalarExpr; b: ScalarExpr; dtype: DType }
   | { k: 'cast'; a: ScalarExpr; dtype: DType }
 
-export const sConst = (v: number, dtype: DType = Number.isInteger(v) ? 'i32' : 'f32'): ScalarExpr => ({ k: 'const', v, dtype })
+export const sConst = (v: number, dtype: DType = Number.isInteger(v) ? 'i32' : 'f32'): ScalarExpr => ({
+  k: 'const',
+  v,
+  dtype,
+})
 
 export function sUnary(op: string, a: ScalarExpr): ScalarExpr {
   const u = UNARY[op]
@@ -74,7 +78,10 @@ export const formatNumber = (v: number): string => (Object.is(v, -0) ? '-0' : St
  * Compile a scalar expression to a JS function over (inputs, indices).
  * With `round`, every intermediate is rounded to float32 (the float32 reference).
  */
-export function compileScalar(e: ScalarExpr, round: boolean): (ins: ArrayLike<number>, idx: ArrayLike<number>) => number {
+export function compileScalar(
+  e: ScalarExpr,
+  round: boolean,
+): (ins: ArrayLike<number>, idx: ArrayLike<number>) => number {
   const lines: string[] = []
   const consts: Array<(x: number) => number> = []
   const fns: Array<(a: number, b: number) => number> = []

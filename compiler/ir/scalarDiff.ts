@@ -9,8 +9,10 @@ type D = ScalarExpr | undefined
 const c = (v: number) => sConst(v, 'f32')
 const isConst = (e: ScalarExpr, v: number) => e.k === 'const' && e.v === v
 
-export const add = (a: D, b: D): D => (!a ? b : !b ? a : a.k === 'const' && b.k === 'const' ? c(a.v + b.v) : sBinary('add', a, b))
-export const neg = (a: D): D => (!a ? undefined : a.k === 'const' ? c(-a.v) : a.k === 'un' && a.op === 'neg' ? a.a : sUnary('neg', a))
+export const add = (a: D, b: D): D =>
+  !a ? b : !b ? a : a.k === 'const' && b.k === 'const' ? c(a.v + b.v) : sBinary('add', a, b)
+export const neg = (a: D): D =>
+  !a ? undefined : a.k === 'const' ? c(-a.v) : a.k === 'un' && a.op === 'neg' ? a.a : sUnary('neg', a)
 export const sub = (a: D, b: D): D => add(a, neg(b))
 export function mul(a: D, b: D): D {
   if (!a || !b) return undefined
@@ -99,7 +101,10 @@ function diffBinary(e: Extract<ScalarExpr, { k: 'bin' }>, i: number): D {
       return sub(div(da, b), div(mul(a, db), sq(b)))
     case 'pow':
       // d(a^b) = b·a^(b−1)·da + log(a)·a^b·db; the log term only when b varies
-      return add(mul(da, sBinary('mul', b, sBinary('pow', a, sBinary('sub', b, c(1))))), mul(db, sBinary('mul', un('log', a), e)))
+      return add(
+        mul(da, sBinary('mul', b, sBinary('pow', a, sBinary('sub', b, c(1))))),
+        mul(db, sBinary('mul', un('log', a), e)),
+      )
     case 'max':
       return sSelect(sBinary('ge', a, b), da ?? c(0), db ?? c(0))
     case 'min':

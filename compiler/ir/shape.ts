@@ -3,7 +3,10 @@ import type { AVal, DType } from './types.js'
 
 /** A shape rule failed: what was found and how to fix it. The frontend adds the user's location. */
 export class ShapeError extends Error {
-  constructor(message: string, readonly fix: string) {
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
     super(message)
   }
 }
@@ -50,7 +53,10 @@ export function broadcastShapes(shapes: readonly (readonly number[])[]): number[
 /** Normalize a possibly negative axis; throws a ShapeError when out of range. */
 export function normAxis(axis: number, rank: number, what = 'axis'): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1) || (rank === 0 && axis !== 0 && axis !== -1))
-    throw new ShapeError(`${what} ${axis} is out of range for a tensor of rank ${rank}`, `use an axis in [${-rank}, ${rank - 1}]`)
+    throw new ShapeError(
+      `${what} ${axis} is out of range for a tensor of rank ${rank}`,
+      `use an axis in [${-rank}, ${rank - 1}]`,
+    )
   return axis < 0 ? axis + rank : axis
 }
 

@@ -53,4 +53,5 @@ export interface Graph {
 }
 
 export const isVar = (a: Atom): a is Var => a.kind === 'var'
-export const avalOf = (a: Atom): AVal => (a.kind === 'var' ? { shape: a.shape, dtype: a.dtype } : { shape: [], dtype: a.dtype })
+export const avalOf = (a: Atom): AVal =>
+  a.kind === 'var' ? { shape: a.shape, dtype: a.dtype } : { shape: [], dtype: a.dtype }

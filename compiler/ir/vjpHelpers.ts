@@ -51,7 +51,12 @@ function replaceSubtree(e: ScalarExpr, target: string, leaf: ScalarExpr): Scalar
     case 'bin':
       return { ...e, a: replaceSubtree(e.a, target, leaf), b: replaceSubtree(e.b, target, leaf) }
     case 'sel':
-      return { ...e, c: replaceSubtree(e.c, target, leaf), a: replaceSubtree(e.a, target, leaf), b: replaceSubtree(e.b, target, leaf) }
+      return {
+        ...e,
+        c: replaceSubtree(e.c, target, leaf),
+        a: replaceSubtree(e.a, target, leaf),
+        b: replaceSubtree(e.b, target, leaf),
+      }
   }
 }
 
@@ -75,7 +80,9 @@ function foldLiterals(e: ScalarExpr, inputs: Atom[]): ScalarExpr {
       case 'bin': {
         const a = go(e.a)
         const b = go(e.b)
-        return a.k === 'const' && b.k === 'const' ? { k: 'const', v: BINARY[e.op].f(a.v, b.v), dtype: e.dtype } : { ...e, a, b }
+        return a.k === 'const' && b.k === 'const'
+          ? { k: 'const', v: BINARY[e.op].f(a.v, b.v), dtype: e.dtype }
+          : { ...e, a, b }
       }
       case 'sel':
         return { ...e, c: go(e.c), a: go(e.a), b: go(e.b) }
@@ -89,7 +96,13 @@ function foldLiterals(e: ScalarExpr, inputs: Atom[]): ScalarExpr {
  * cotangent is ct · ∂body/∂in_i, emitted as a plain mul/neg when the derivative is that simple
  * and as one `map` otherwise; rank-0 operands (scalars applied everywhere) get the sum.
  */
-export function elementwiseVjp(ctx: VjpCtx, eqn: Eqn, ct: Atom | undefined, body: ScalarExpr, shape: number[]): (Atom | undefined)[] {
+export function elementwiseVjp(
+  ctx: VjpCtx,
+  eqn: Eqn,
+  ct: Atom | undefined,
+  body: ScalarExpr,
+  shape: number[],
+): (Atom | undefined)[] {
   return eqn.inputs.map((input, i) => {
     if (!ct || input.kind !== 'var' || input.dtype !== 'f32') return undefined
     const raw = diff(body, i)
@@ -97,7 +110,10 @@ export function elementwiseVjp(ctx: VjpCtx, eqn: Eqn, ct: Atom | undefined, body
     // the forward output becomes one more operand, so exp' = exp reuses the value already computed
     const out = eqn.outputs[0]
     const operands: Atom[] = [...eqn.inputs, out]
-    const d = foldLiterals(replaceSubtree(raw, JSON.stringify(body), { k: 'in', i: eqn.inputs.length, dtype: out.dtype }), operands)
+    const d = foldLiterals(
+      replaceSubtree(raw, JSON.stringify(body), { k: 'in', i: eqn.inputs.length, dtype: out.dtype }),
+      operands,
+    )
     let contrib: Atom
     if (d.k === 'const' && d.v === 1) contrib = ct
     else if (d.k === 'const' && d.v === -1) contrib = ctx.emit('neg', [ct])
@@ -108,7 +124,10 @@ export function elementwiseVjp(ctx: VjpCtx, eqn: Eqn, ct: Atom | undefined, body
       renumber(d, (j) => (used.add(j), j))
       const keep = operands.map((_, j) => j).filter((j) => used.has(j))
       const remap = (e: ScalarExpr): ScalarExpr => renumber(e, (j) => keep.indexOf(j) + 1)
-      contrib = ctx.emit('map', [ct, ...keep.map((j) => operands[j])], { shape, body: sBinary('mul', { k: 'in', i: 0, dtype: 'f32' }, remap(d)) })
+      contrib = ctx.emit('map', [ct, ...keep.map((j) => operands[j])], {
+        shape,
+        body: sBinary('mul', { k: 'in', i: 0, dtype: 'f32' }, remap(d)),
+      })
     }
     return sumToShape(ctx, contrib, shapeOf(input))
   })

@@ -31,27 +31,48 @@ export interface Analysis {
 }
 
 export function analyze(k: Kernel): Analysis {
-  const a: Analysis = { vars: new Map(), intLets: new Map(), branchDep: 0, hasLoop: false, loopVars: new Set(), sharedInnerLoop: false }
+  const a: Analysis = {
+    vars: new Map(),
+    intLets: new Map(),
+    branchDep: 0,
+    hasLoop: false,
+    loopVars: new Set(),
+    sharedInnerLoop: false,
+  }
   // set-variables can take a dependence from a later assignment in a loop: iterate to a fixpoint
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     const before = JSON.stringify([...a.vars])
     walk(k.body, 0, a)
     changed = JSON.stringify([...a.vars]) !== before
   }
-  a.sharedInnerLoop = innerLoops(k.body, 0).some((l) => l.n > 4 && setsIn(l.body).every((name) => ((a.vars.get(name) ?? 0) & DX) === 0))
+  a.sharedInnerLoop = innerLoops(k.body, 0).some(
+    (l) => l.n > 4 && setsIn(l.body).every((name) => ((a.vars.get(name) ?? 0) & DX) === 0),
+  )
   return a
 }
 
 /** The loops nested inside another loop. */
 function innerLoops(ss: KStmt[], depth: number): Extract<KStmt, { k: 'for' }>[] {
   return ss.flatMap((s) =>
-    s.k === 'for' ? [...(depth > 0 ? [s] : []), ...innerLoops(s.body, depth + 1)] : s.k === 'if' ? [...innerLoops(s.then, depth), ...innerLoops(s.else ?? [], depth)] : [],
+    s.k === 'for'
+      ? [...(depth > 0 ? [s] : []), ...innerLoops(s.body, depth + 1)]
+      : s.k === 'if'
+        ? [...innerLoops(s.then, depth), ...innerLoops(s.else ?? [], depth)]
+        : [],
   )
 }
 
 /** The variables a block assigns (let or set), nested blocks included. */
 function setsIn(ss: KStmt[]): string[] {
-  return ss.flatMap((s) => (s.k === 'let' || s.k === 'set' ? [s.name] : s.k === 'for' ? setsIn(s.body) : s.k === 'if' ? [...setsIn(s.then), ...setsIn(s.else ?? [])] : []))
+  return ss.flatMap((s) =>
+    s.k === 'let' || s.k === 'set'
+      ? [s.name]
+      : s.k === 'for'
+        ? setsIn(s.body)
+        : s.k === 'if'
+          ? [...setsIn(s.then), ...setsIn(s.else ?? [])]
+          : [],
+  )
 }
 
 function walk(ss: KStmt[], ctrl: Dep, a: Analysis): void {

@@ -21,8 +21,10 @@ export function mulN(a: KExpr, n: number): KExpr {
   return { k: 'bin', op: 'mul', a, b: num(n) }
 }
 export const sub = (a: KExpr, b: KExpr): KExpr => (b.k === 'num' ? add(a, num(-b.v)) : { k: 'bin', op: 'sub', a, b })
-export const idiv = (a: KExpr, b: number): KExpr => (b === 1 ? a : a.k === 'num' ? num(Math.floor(a.v / b)) : { k: 'idiv', a, b })
-export const imod = (a: KExpr, b: number): KExpr => (b === 1 ? num(0) : a.k === 'num' ? num(a.v % b) : { k: 'imod', a, b })
+export const idiv = (a: KExpr, b: number): KExpr =>
+  b === 1 ? a : a.k === 'num' ? num(Math.floor(a.v / b)) : { k: 'idiv', a, b }
+export const imod = (a: KExpr, b: number): KExpr =>
+  b === 1 ? num(0) : a.k === 'num' ? num(a.v % b) : { k: 'imod', a, b }
 
 /** Row-major flat index of a multi-index. */
 export function flatIndex(idx: KExpr[], shape: number[]): KExpr {
@@ -43,7 +45,11 @@ export function unflatten(flat: KExpr, shape: number[]): KExpr[] {
     stride /= shape[i]
     out.push(shape[i] === 1 ? num(0) : imod(idiv(flat, stride), shape[i]))
   }
-  if (shape.length > 0 && shape[0] !== 1) out[0] = idiv(flat, shape.slice(1).reduce((a, b) => a * b, 1))
+  if (shape.length > 0 && shape[0] !== 1)
+    out[0] = idiv(
+      flat,
+      shape.slice(1).reduce((a, b) => a * b, 1),
+    )
   return out
 }
 
@@ -128,7 +134,8 @@ export class BodyBuilder {
         lvl = b
         break
       }
-    for (const d of deps) for (const r of refs(d, new Set())) lvl = Math.max(lvl, this.level.get(r) ?? this.blocks.length - 1)
+    for (const d of deps)
+      for (const r of refs(d, new Set())) lvl = Math.max(lvl, this.level.get(r) ?? this.blocks.length - 1)
     return lvl
   }
 

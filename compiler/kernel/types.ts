@@ -70,5 +70,7 @@ export interface Plan {
   scalars: { name: string; inputIndex: number }[]
   steps: Step[]
   /** For each graph output: a buffer, a scalar, or a literal. */
-  outputs: ({ k: 'buffer'; buf: string } | { k: 'scalar'; name: string } | { k: 'literal'; value: number; dtype: DType })[]
+  outputs: (
+    { k: 'buffer'; buf: string } | { k: 'scalar'; name: string } | { k: 'literal'; value: number; dtype: DType }
+  )[]
 }

@@ -20,7 +20,8 @@ let chosen: BackendChoice | undefined
 let announced = false
 
 export function setBackend(name: string): void {
-  if (!(BACKENDS as readonly string[]).includes(name)) throw new Error(`unknown backend '${name}': choose one of ${BACKENDS.join(', ')}`)
+  if (!(BACKENDS as readonly string[]).includes(name))
+    throw new Error(`unknown backend '${name}': choose one of ${BACKENDS.join(', ')}`)
   chosen = name as BackendChoice
 }
 
@@ -33,13 +34,16 @@ let autoChoice: Backend | undefined
  */
 export function currentBackend(): Backend {
   const want = chosen ?? (process.env.DRIFT_BACKEND as BackendChoice | undefined) ?? 'auto'
-  if (!(BACKENDS as readonly string[]).includes(want)) throw new Error(`DRIFT_BACKEND='${want}' is not a backend: choose one of ${BACKENDS.join(', ')}`)
+  if (!(BACKENDS as readonly string[]).includes(want))
+    throw new Error(`DRIFT_BACKEND='${want}' is not a backend: choose one of ${BACKENDS.join(', ')}`)
   if (want !== 'auto') return want
   if (!autoChoice) {
     const gpu = probeWebGPU(PACKAGE_ROOT)
     if (gpu) process.env.DRIFT_WEBGPU_API ??= gpu.api
     autoChoice = gpu && !gpu.software ? 'webgpu' : 'wasm'
-    const why = gpu ? `WebGPU adapter: ${gpu.description} (${gpu.api}${gpu.software ? ', software: the CPU runs wasm faster' : ''})` : 'no WebGPU adapter'
+    const why = gpu
+      ? `WebGPU adapter: ${gpu.description} (${gpu.api}${gpu.software ? ', software: the CPU runs wasm faster' : ''})`
+      : 'no WebGPU adapter'
     if (!announced) process.stderr.write(`drift: backend auto → ${autoChoice} (${why})\n`)
     announced = true
   }

@@ -22,7 +22,12 @@ export interface Prepared {
 }
 
 /** Specialize `ref` for these host arguments, through the jit cache. */
-export async function prepare(ref: FnRef, args: unknown[], isStatic: (i: number) => boolean, names: string[]): Promise<Prepared> {
+export async function prepare(
+  ref: FnRef,
+  args: unknown[],
+  isStatic: (i: number) => boolean,
+  names: string[],
+): Promise<Prepared> {
   const specs = args.map((a, i) => argSpec(a, isStatic(i), names[i] || `arg${i}`))
   const key = cacheKey({ ref, specs })
   const hit = lookup(key)
@@ -49,7 +54,10 @@ export function unflatten(tree: TreeDef, leaves: NDArray[], precision: Precision
     switch (t.kind) {
       case 'leaf': {
         const a = leaves[k++]
-        const data = a.dtype === 'f32' && precision === 'f32' && !(a.data instanceof Float32Array) ? Float32Array.from(a.data) : a.data
+        const data =
+          a.dtype === 'f32' && precision === 'f32' && !(a.data instanceof Float32Array)
+            ? Float32Array.from(a.data)
+            : a.data
         return new Tensor(data, a.shape, a.dtype)
       }
       case 'array':
@@ -65,7 +73,8 @@ export function unflatten(tree: TreeDef, leaves: NDArray[], precision: Precision
 
 const plans = new WeakMap<Specialized, Map<string, Plan>>()
 /** What the fusion of `backend` may bind, and how its cost model weighs work. */
-export const limitsOf = (backend: Exclude<Backend, 'interpreter'>): BackendLimits => (backend === 'wasm' ? wasmLimits() : limitsFor(backend))
+export const limitsOf = (backend: Exclude<Backend, 'interpreter'>): BackendLimits =>
+  backend === 'wasm' ? wasmLimits() : limitsFor(backend)
 
 /** The kernel plan of a specialization for a backend (lowered once per process). */
 export function planOf(s: Specialized, backend: Exclude<Backend, 'interpreter'>): Plan {
@@ -83,7 +92,10 @@ export async function runCompiled(p: Prepared, args: unknown[]): Promise<unknown
   const backend = currentBackend()
   if (backend === 'interpreter') return runReference(p, args, 'f32')
   const plan = planOf(p.specialized, backend)
-  const outs = backend === 'wasm' ? wasmRuntime().run(plan, flatten(args, p.specs)) : await gpujsRuntime(backend).runAsync(plan, flatten(args, p.specs))
+  const outs =
+    backend === 'wasm'
+      ? wasmRuntime().run(plan, flatten(args, p.specs))
+      : await gpujsRuntime(backend).runAsync(plan, flatten(args, p.specs))
   return unflatten(p.specialized.outTree, outs, 'f32')
 }
 

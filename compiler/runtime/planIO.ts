@@ -19,14 +19,20 @@ export class BackendError extends Error {
 export type Ints = Map<string, Int32Array>
 
 /** Check every graph input and hand it to `put` with its buffer and element offset there. */
-export function placeInputs(plan: Plan, inputs: NDArray[], put: (b: BufferInfo, offset: number, a: NDArray) => void): Ints {
+export function placeInputs(
+  plan: Plan,
+  inputs: NDArray[],
+  put: (b: BufferInfo, offset: number, a: NDArray) => void,
+): Ints {
   const ints: Ints = new Map()
   for (const b of plan.buffers) {
     if (b.role !== 'input') continue
     for (const p of b.packs ?? [{ inputIndex: b.inputIndex!, offset: 0, shape: b.shape, dtype: b.dtype }]) {
       const a = inputs[p.inputIndex]
       if (!a || !sameShape(a.shape, p.shape) || a.dtype !== p.dtype)
-        throw new BackendError(`input ${b.packs ? p.inputIndex : b.name}: expected ${p.dtype}${showShape(p.shape)}, got ${a ? `${a.dtype}${showShape(a.shape)}` : 'nothing'}`)
+        throw new BackendError(
+          `input ${b.packs ? p.inputIndex : b.name}: expected ${p.dtype}${showShape(p.shape)}, got ${a ? `${a.dtype}${showShape(a.shape)}` : 'nothing'}`,
+        )
       put(b, p.offset, a)
       if (!b.packs && b.dtype === 'i32') ints.set(b.name, Int32Array.from(a.data))
     }
@@ -46,11 +52,20 @@ export function scalarInputs(plan: Plan, inputs: NDArray[]): Map<string, number>
 }
 
 /** A host step by reference semantics; `read` gives a buffer's float32 contents. */
-export function runHostStep(step: Extract<Step, { k: 'host' }>, info: Map<string, BufferInfo>, read: (buf: string) => Float32Array, ints: Ints): NDArray {
+export function runHostStep(
+  step: Extract<Step, { k: 'host' }>,
+  info: Map<string, BufferInfo>,
+  read: (buf: string) => Float32Array,
+  ints: Ints,
+): NDArray {
   const ins = step.inputs.map((x): NDArray => {
     if ('value' in x) return { shape: [], dtype: x.dtype, data: Float64Array.of(x.value) }
     const b = info.get(x.buf)!
-    return { shape: b.shape, dtype: b.dtype, data: b.dtype === 'f32' ? read(x.buf) : (ints.get(x.buf) ?? Int32Array.from(read(x.buf))) }
+    return {
+      shape: b.shape,
+      dtype: b.dtype,
+      data: b.dtype === 'f32' ? read(x.buf) : (ints.get(x.buf) ?? Int32Array.from(read(x.buf))),
+    }
   })
   const [out] = primitive(step.prim).evaluate(ins, step.params, 'f32')
   if (out.dtype === 'i32') ints.set(step.out, Int32Array.from(out.data))
@@ -58,13 +73,28 @@ export function runHostStep(step: Extract<Step, { k: 'host' }>, info: Map<string
 }
 
 /** The plan's outputs as host arrays; `read` gives a buffer's float32 contents (a copy the caller may keep). */
-export function planOutputs(plan: Plan, info: Map<string, BufferInfo>, read: (buf: string) => Float32Array, scalars: Map<string, number>, ints: Ints): NDArray[] {
+export function planOutputs(
+  plan: Plan,
+  info: Map<string, BufferInfo>,
+  read: (buf: string) => Float32Array,
+  scalars: Map<string, number>,
+  ints: Ints,
+): NDArray[] {
   return plan.outputs.map((o) => {
     if (o.k === 'literal') return { shape: [], dtype: o.dtype, data: Float32Array.of(o.value) }
     if (o.k === 'scalar') return { shape: [], dtype: 'f32', data: Float32Array.of(scalars.get(o.name)!) }
     const b = info.get(o.buf)!
     const data = read(o.buf)
-    return { shape: b.shape, dtype: b.dtype, data: b.dtype === 'i32' ? (ints.get(o.buf) ?? Int32Array.from(data)) : b.dtype === 'bool' ? Uint8Array.from(data) : data }
+    return {
+      shape: b.shape,
+      dtype: b.dtype,
+      data:
+        b.dtype === 'i32'
+          ? (ints.get(o.buf) ?? Int32Array.from(data))
+          : b.dtype === 'bool'
+            ? Uint8Array.from(data)
+            : data,
+    }
   })
 }
 

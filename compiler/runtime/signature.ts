@@ -8,12 +8,15 @@ import { Tensor } from '../../dsl/tensor.js'
 export interface HasRef {
   readonly ref: FnRef
 }
-export const hasRef = (v: unknown): v is HasRef => typeof v === 'function' && typeof (v as Partial<HasRef>).ref === 'object'
+export const hasRef = (v: unknown): v is HasRef =>
+  typeof v === 'function' && typeof (v as Partial<HasRef>).ref === 'object'
 
 export function argSpec(v: unknown, isStatic: boolean, path: string): ArgSpec {
   if (v instanceof Tensor) return { tag: 'tensor', aval: { shape: [...v.shape], dtype: v.dtype as DType } }
-  if (typeof v === 'number') return isStatic ? { tag: 'static', value: v } : { tag: 'tensor', aval: { shape: [], dtype: 'f32' } }
-  if (typeof v === 'boolean' || typeof v === 'string' || v === null || v === undefined) return { tag: 'static', value: v }
+  if (typeof v === 'number')
+    return isStatic ? { tag: 'static', value: v } : { tag: 'tensor', aval: { shape: [], dtype: 'f32' } }
+  if (typeof v === 'boolean' || typeof v === 'string' || v === null || v === undefined)
+    return { tag: 'static', value: v }
   if (hasRef(v)) return { tag: 'fn', ref: v.ref }
   if (Array.isArray(v)) return { tag: 'array', items: v.map((x, i) => argSpec(x, isStatic, `${path}[${i}]`)) }
   if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
@@ -45,7 +48,13 @@ export function jsParamNames(fn: (...a: never[]) => unknown): string[] {
   const src = fn.toString()
   const open = src.indexOf('(')
   const arrow = src.indexOf('=>')
-  if (arrow >= 0 && (open < 0 || arrow < open)) return [src.slice(0, arrow).trim().replace(/^async\s+/, '')]
+  if (arrow >= 0 && (open < 0 || arrow < open))
+    return [
+      src
+        .slice(0, arrow)
+        .trim()
+        .replace(/^async\s+/, ''),
+    ]
   let depth = 0
   let end = open
   for (let i = open; i < src.length; i++) {

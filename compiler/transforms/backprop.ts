@@ -38,16 +38,25 @@ export interface Seed {
  * Cotangents of `wrt` variables, for equations `eqns` (absolute indices `offset…`) of the builder's
  * graph, seeded at `seeds`. New equations are appended to the builder.
  */
-export function backprop(b: GraphBuilder, offset: number, eqns: Eqn[], wrt: Set<number>, seeds: Seed[], regions: CustomRegion[] = []): Map<number, Atom> {
+export function backprop(
+  b: GraphBuilder,
+  offset: number,
+  eqns: Eqn[],
+  wrt: Set<number>,
+  seeds: Seed[],
+  regions: CustomRegion[] = [],
+): Map<number, Atom> {
   const active = new Set(wrt)
-  for (const e of eqns) if (e.inputs.some((a) => a.kind === 'var' && active.has(a.id))) for (const o of e.outputs) active.add(o.id)
+  for (const e of eqns)
+    if (e.inputs.some((a) => a.kind === 'var' && active.has(a.id))) for (const o of e.outputs) active.add(o.id)
   const cts = new Map<number, Atom>()
   let loc: SourceLoc | undefined
   const ctx: VjpCtx = { emit: (prim, inputs, params = {}) => b.emit1(prim, inputs, params, loc) }
   const addCt = (a: Atom, ct: Atom | undefined) => {
     if (!ct || a.kind !== 'var' || !active.has(a.id)) return
     const have = avalOf(ct)
-    if (showShape(have.shape) !== showShape(a.shape)) throw new Error(`internal: cotangent ${showShape(have.shape)} for a value of shape ${showShape(a.shape)}`)
+    if (showShape(have.shape) !== showShape(a.shape))
+      throw new Error(`internal: cotangent ${showShape(have.shape)} for a value of shape ${showShape(a.shape)}`)
     const prev = cts.get(a.id)
     cts.set(a.id, prev ? ctx.emit('add', [prev, ct]) : ct)
   }

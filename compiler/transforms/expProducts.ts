@@ -19,7 +19,8 @@ interface ExpTerm {
 export const expProducts = (g: Graph) =>
   rewriteEach(g, (e, { producer, emit, emitInto }) => {
     const out = e.outputs[0]
-    const fits = (a: Atom | undefined) => !!a && (a.kind === 'lit' || (sameShape(a.shape, out.shape) && a.dtype === 'f32'))
+    const fits = (a: Atom | undefined) =>
+      !!a && (a.kind === 'lit' || (sameShape(a.shape, out.shape) && a.dtype === 'f32'))
     const term = (a: Atom): ExpTerm | undefined => {
       const p = a.kind === 'var' ? producer.get(a.id) : undefined
       if (p?.prim === 'exp' && fits(p.inputs[0])) return { arg: p.inputs[0] }
@@ -36,7 +37,9 @@ export const expProducts = (g: Graph) =>
     const divisors = [u.divisor, v.divisor].filter((d): d is Atom => d !== undefined)
     if (divisors.length === 0) emitInto(out, 'exp', [sum])
     else {
-      const quotient = divisors.slice(0, -1).reduce<Atom>((q, d) => emit('div', [q, d], out.shape), emit('exp', [sum], out.shape))
+      const quotient = divisors
+        .slice(0, -1)
+        .reduce<Atom>((q, d) => emit('div', [q, d], out.shape), emit('exp', [sum], out.shape))
       emitInto(out, 'div', [quotient, divisors[divisors.length - 1]])
     }
     return true

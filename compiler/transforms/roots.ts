@@ -9,7 +9,18 @@
 import type { Atom, Eqn, Graph, Var } from '../ir/types.js'
 import { freshIds } from './rewrite.js'
 
-const PRESERVING = new Set(['mul', 'div', 'add', 'max', 'broadcast', 'reshape', 'stop_gradient', 'reduce_sum', 'reduce_max', 'copy'])
+const PRESERVING = new Set([
+  'mul',
+  'div',
+  'add',
+  'max',
+  'broadcast',
+  'reshape',
+  'stop_gradient',
+  'reduce_sum',
+  'reduce_max',
+  'copy',
+])
 
 export function roots(g: Graph): { graph: Graph; changed: boolean } {
   const fresh = freshIds(g)
@@ -19,7 +30,15 @@ export function roots(g: Graph): { graph: Graph; changed: boolean } {
   const eqns: Eqn[] = []
   let changed = false
   /** A new equation; every one the rewrites make yields a nonnegative value except the halved exponent. */
-  const emit = (e: Eqn, prim: string, inputs: Atom[], params: Record<string, unknown>, like: Atom & { kind: 'var' }, out?: Var, nonnegative = true): Var => {
+  const emit = (
+    e: Eqn,
+    prim: string,
+    inputs: Atom[],
+    params: Record<string, unknown>,
+    like: Atom & { kind: 'var' },
+    out?: Var,
+    nonnegative = true,
+  ): Var => {
     const o = out ?? { kind: 'var' as const, id: fresh(), shape: like.shape, dtype: 'f32' as const }
     eqns.push({ prim, inputs, params, outputs: [o], loc: e.loc })
     producer.set(o.id, eqns[eqns.length - 1])
@@ -40,7 +59,14 @@ export function roots(g: Graph): { graph: Graph; changed: boolean } {
       emit(e, 'mul', [root(a), root(b)], {}, out, out)
       changed = true
     } else if (p?.prim === 'exp' && a) {
-      emit(e, 'exp', [a.kind === 'lit' ? lit(a.value / 2) : emit(e, 'mul', [a, lit(0.5)], {}, a, undefined, false)], {}, out, out)
+      emit(
+        e,
+        'exp',
+        [a.kind === 'lit' ? lit(a.value / 2) : emit(e, 'mul', [a, lit(0.5)], {}, a, undefined, false)],
+        {},
+        out,
+        out,
+      )
       changed = true
     } else if (p?.prim === 'broadcast' && a?.kind === 'var' && isNonneg(a)) {
       emit(e, 'broadcast', [emit(e, 'sqrt', [a], {}, a)], p.params, out, out)
@@ -48,7 +74,11 @@ export function roots(g: Graph): { graph: Graph; changed: boolean } {
     } else {
       eqns.push(e)
       for (const o of e.outputs) producer.set(o.id, e)
-      const self = e.inputs.length === 2 && e.inputs[0].kind === 'var' && e.inputs[1].kind === 'var' && e.inputs[0].id === e.inputs[1].id
+      const self =
+        e.inputs.length === 2 &&
+        e.inputs[0].kind === 'var' &&
+        e.inputs[1].kind === 'var' &&
+        e.inputs[0].id === e.inputs[1].id
       const known =
         ['exp', 'sqrt', 'abs'].includes(e.prim) ||
         (e.prim === 'mul' && self) ||

@@ -15,8 +15,16 @@ export const scaledExtrema = (g: Graph) =>
     const x = e.inputs[0]
     const p = e.prim in OTHER && x?.kind === 'var' ? producer.get(x.id) : undefined
     const [a, b] = p?.prim === 'mul' ? p.inputs : []
-    const [v, c] = a?.kind === 'var' && b?.kind === 'lit' ? [a, b] : b?.kind === 'var' && a?.kind === 'lit' ? [b, a] : []
-    if (!v || c?.kind !== 'lit' || !(c.value !== 0 && Number.isFinite(c.value)) || v.kind !== 'var' || v.dtype !== 'f32') return false
+    const [v, c] =
+      a?.kind === 'var' && b?.kind === 'lit' ? [a, b] : b?.kind === 'var' && a?.kind === 'lit' ? [b, a] : []
+    if (
+      !v ||
+      c?.kind !== 'lit' ||
+      !(c.value !== 0 && Number.isFinite(c.value)) ||
+      v.kind !== 'var' ||
+      v.dtype !== 'f32'
+    )
+      return false
     const out = e.outputs[0]
     emitInto(out, 'mul', [emit(c.value > 0 ? e.prim : OTHER[e.prim], [v], out.shape, e.params, out.dtype), c])
     return true

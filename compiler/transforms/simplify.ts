@@ -23,7 +23,8 @@ const key = (a: Atom) => (a.kind === 'var' ? `v${a.id}` : `l${a.value}:${a.dtype
 function identityOf(e: Eqn, producer: Map<number, Eqn>): Atom | undefined {
   const [a, b] = e.inputs
   const isLit = (x: Atom | undefined, v: number) =>
-    !!x && (x.kind === 'lit' ? x.value === v : producer.get(x.id)?.prim === 'full' && producer.get(x.id)!.params.value === v)
+    !!x &&
+    (x.kind === 'lit' ? x.value === v : producer.get(x.id)?.prim === 'full' && producer.get(x.id)!.params.value === v)
   const out = e.outputs[0]
   const fits = (x: Atom) => x.kind === 'var' && sameShape(x.shape, out.shape) && x.dtype === out.dtype
   switch (e.prim) {
@@ -51,7 +52,14 @@ function identityOf(e: Eqn, producer: Map<number, Eqn>): Atom | undefined {
 /** Fold an equation of rank-0 literal operands into a literal. */
 function fold(e: Eqn): Lit | undefined {
   const p = primitive(e.prim)
-  if (!p.elementwise || e.outputs.length !== 1 || e.outputs[0].shape.length !== 0 || e.prim === 'map' || !e.inputs.every(isLiteral)) return undefined
+  if (
+    !p.elementwise ||
+    e.outputs.length !== 1 ||
+    e.outputs[0].shape.length !== 0 ||
+    e.prim === 'map' ||
+    !e.inputs.every(isLiteral)
+  )
+    return undefined
   const ins = e.inputs.map((a) => {
     const arr = alloc([], a.dtype, 'f64')
     arr.data[0] = (a as Lit).value

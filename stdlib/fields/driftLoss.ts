@@ -1,4 +1,16 @@
-import { cdist, concat, dsl, eye, ones, softmax, split, stack, stopGradient, type T3, type Vec } from '../../dsl/index.js'
+import {
+  cdist,
+  concat,
+  dsl,
+  eye,
+  ones,
+  softmax,
+  split,
+  stack,
+  stopGradient,
+  type T3,
+  type Vec,
+} from '../../dsl/index.js'
 
 /** The temperatures of every configuration (paper Table 8; the configs list them as [0.2, 0.05, 0.02]). */
 export const TEMPERATURES = [0.02, 0.05, 0.2]
@@ -18,7 +30,11 @@ export const driftLoss = dsl((gen: T3, fixedNeg: T3, fixedPos: T3, w: Vec) => {
   const [Cn, Ct] = [fixedNeg.shape[1], Cg + fixedNeg.shape[1] + fixedPos.shape[1]]
   const oldGen = stopGradient(gen)
   const targets = concat([oldGen, fixedNeg, fixedPos], 1)
-  const weights = concat([ones([B, Cg]), ones([B, Cn]).mul(w.reshape([B, 1])), ones([B, Ct - Cg - Cn])], 1).reshape([B, 1, Ct])
+  const weights = concat([ones([B, Cg]), ones([B, Cn]).mul(w.reshape([B, 1])), ones([B, Ct - Cg - Cn])], 1).reshape([
+    B,
+    1,
+    Ct,
+  ])
   const dist = stopGradient(cdist(oldGen, targets, { squared: true }).maximum(1e-8).sqrt())
   const scale = dist.mul(weights).mean().div(weights.mean())
   const scaleInputs = scale.div(Math.sqrt(S)).maximum(1e-3)
@@ -26,12 +42,22 @@ export const driftLoss = dsl((gen: T3, fixedNeg: T3, fixedPos: T3, w: Vec) => {
   const distN = dist.div(scale.maximum(1e-3)).add(eye(Cg, Ct).mul(100))
   const drifts = TEMPERATURES.map((R) => {
     const logits = distN.div(-R)
-    const [affNeg, affPos] = split(softmax(logits, 2).mul(softmax(logits, 1)).maximum(1e-6).sqrt().mul(weights), [Cg + Cn], 2)
+    const [affNeg, affPos] = split(
+      softmax(logits, 2).mul(softmax(logits, 1)).maximum(1e-6).sqrt().mul(weights),
+      [Cg + Cn],
+      2,
+    )
     const coeff = concat([affNeg.mul(affPos.sum(2, true)).neg(), affPos.mul(affNeg.sum(2, true))], 2)
     const force = coeff.matmul(targetsS).sub(coeff.sum(2, true).mul(genS))
     return { force, f2: force.square().mean() }
   })
   const goal = stopGradient(drifts.reduce((acc, d) => acc.add(d.force.div(d.f2.maximum(1e-8).sqrt())), genS))
   const loss = gen.div(scaleInputs).sub(goal).square().mean([1, 2]).mean()
-  return { loss, perTemperature: stack(drifts.map((d) => d.f2), 0) }
+  return {
+    loss,
+    perTemperature: stack(
+      drifts.map((d) => d.f2),
+      0,
+    ),
+  }
 })

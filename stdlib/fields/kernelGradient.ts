@@ -10,5 +10,7 @@ import { displacement, maskedDist } from './parts.js'
  */
 export const kernelGradientField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat => {
   const scoreOf = (d: Mat, y: Mat) => displacement(softmax(laplaceLog(d, tau), 1).div(d), y, x)
-  return scoreOf(cdist(x, pos), pos).sub(scoreOf(maskedDist(x, neg), neg)).div(tau)
+  return scoreOf(cdist(x, pos), pos)
+    .sub(scoreOf(maskedDist(x, neg), neg))
+    .div(tau)
 })

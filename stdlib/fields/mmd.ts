@@ -9,5 +9,7 @@ import { displacement } from './parts.js'
  */
 export const mmdField = dsl((x: Mat, pos: Mat, neg: Mat, sigma: f32): Mat => {
   const pull = (y: Mat) => displacement(gaussian(cdist(x, y), sigma), y, x).div(y.shape[0])
-  return pull(pos).sub(pull(neg)).div(sigma * sigma)
+  return pull(pos)
+    .sub(pull(neg))
+    .div(sigma * sigma)
 })

@@ -9,18 +9,29 @@ import { biSoftmax, displacement, jointLogits, jointWeights } from './parts.js'
  */
 const attractRepel = (x: Mat, pos: Mat, neg: Mat, tau: f32, a: number, b: number): Mat => {
   const [wPos, wNeg] = jointWeights(biSoftmax(jointLogits(laplaceLog, x, pos, neg, tau)), pos.shape[0])
-  return displacement(wPos, pos, x).mul(a).sub(displacement(wNeg, neg, x).mul(b))
+  return displacement(wPos, pos, x)
+    .mul(a)
+    .sub(displacement(wNeg, neg, x).mul(b))
 }
 
-export const scaledField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32, a: f32, b: f32): Mat => attractRepel(x, pos, neg, tau, a, b))
+export const scaledField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32, a: f32, b: f32): Mat =>
+  attractRepel(x, pos, neg, tau, a, b),
+)
 
 /** The same with compile-time a, b (folded into the kernels). */
-export const scaledFieldStatic = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32, a: number, b: number): Mat => attractRepel(x, pos, neg, tau, a, b), {
-  static: ['a', 'b'],
-})
+export const scaledFieldStatic = dsl(
+  (x: Mat, pos: Mat, neg: Mat, tau: f32, a: number, b: number): Mat => attractRepel(x, pos, neg, tau, a, b),
+  {
+    static: ['a', 'b'],
+  },
+)
 
 /** Table 1 "attraction-only" (FID 177.14): V = V⁺. Destructive: V_{p,p} ≠ 0. */
-export const attractionOnlyField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat => attractRepel(x, pos, neg, tau, 1, 0))
+export const attractionOnlyField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat =>
+  attractRepel(x, pos, neg, tau, 1, 0),
+)
 
 /** Table 1 "2.0× repulsion" (FID 112.84): V = V⁺ − 2V⁻. Destructive. */
-export const doubleRepulsionField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat => attractRepel(x, pos, neg, tau, 1, 2))
+export const doubleRepulsionField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat =>
+  attractRepel(x, pos, neg, tau, 1, 2),
+)

@@ -7,4 +7,5 @@ export const gaussianAt = (r: number, sigma: number): number => Math.exp(-(r * r
 export const gaussian = <S extends Shape>(r: Tensor<S>, sigma: f32): Tensor<S> => map(r, (d) => gaussianAt(d, sigma))
 
 /** log k(r) = −r²/2σ², as logits. */
-export const gaussianLog = <S extends Shape>(r: Tensor<S>, sigma: f32): Tensor<S> => map(r, (d) => -(d * d) / (2 * sigma * sigma))
+export const gaussianLog = <S extends Shape>(r: Tensor<S>, sigma: f32): Tensor<S> =>
+  map(r, (d) => -(d * d) / (2 * sigma * sigma))

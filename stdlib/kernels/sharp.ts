@@ -7,10 +7,12 @@ import { map, type Shape, type Tensor, type f32 } from '../../dsl/index.js'
  */
 export const laplaceSharpAt = (r: number, tau: number): number => (1 + r / tau) * Math.exp(-r / tau)
 
-export const laplaceSharp = <S extends Shape>(r: Tensor<S>, tau: f32): Tensor<S> => map(r, (d) => laplaceSharpAt(d, tau))
+export const laplaceSharp = <S extends Shape>(r: Tensor<S>, tau: f32): Tensor<S> =>
+  map(r, (d) => laplaceSharpAt(d, tau))
 
 /** log k♯ = log(1 + r/τ) − r/τ. */
-export const laplaceSharpLog = <S extends Shape>(r: Tensor<S>, tau: f32): Tensor<S> => map(r, (d) => Math.log1p(d / tau) - d / tau)
+export const laplaceSharpLog = <S extends Shape>(r: Tensor<S>, tau: f32): Tensor<S> =>
+  map(r, (d) => Math.log1p(d / tau) - d / tau)
 
 /** The ratio k♯/k = 1 + r/τ: the sharp normalizer as an expectation under the softmax of the Laplace logits. */
 export const laplaceSharpRatio = <S extends Shape>(r: Tensor<S>, tau: f32): Tensor<S> => r.div(tau).add(1)

@@ -10,4 +10,6 @@ const meanDistance = (a: Mat, b: Mat): Scalar => cdist(a, b, { eps: 0 }).mean()
  * symmetric, exactly 0 (up to rounding) for equal sample sets; the sample sizes may differ.
  * For evaluation: with eps = 0 its gradient is undefined at coincident points.
  */
-export const energyDistance = dsl((x: Mat, y: Mat): Scalar => meanDistance(x, y).mul(2).sub(meanDistance(x, x)).sub(meanDistance(y, y)))
+export const energyDistance = dsl((x: Mat, y: Mat): Scalar =>
+  meanDistance(x, y).mul(2).sub(meanDistance(x, x)).sub(meanDistance(y, y)),
+)

@@ -23,7 +23,11 @@ export const gaussianFrechet = dsl(
     const root1 = sqrtm(sigma1, iters)
     const inner = root1.matmul(sigma2).matmul(root1)
     const cross = sqrtm(inner.add(inner.T).div(2), iters)
-    return mu1.sub(mu2).square().sum().add(trace(sigma1.add(sigma2).sub(cross.mul(2))))
+    return mu1
+      .sub(mu2)
+      .square()
+      .sum()
+      .add(trace(sigma1.add(sigma2).sub(cross.mul(2))))
   },
   { static: ['iters'] },
 )
@@ -33,6 +37,7 @@ export const gaussianFrechet = dsl(
  * are Inception activations): gaussianFrechet of their means and unbiased covariances.
  */
 export const frechetDistance = dsl(
-  (f1: Mat, f2: Mat, iters = 30): Scalar => gaussianFrechet(f1.mean(0), covariance(f1), f2.mean(0), covariance(f2), iters),
+  (f1: Mat, f2: Mat, iters = 30): Scalar =>
+    gaussianFrechet(f1.mean(0), covariance(f1), f2.mean(0), covariance(f2), iters),
   { static: ['iters'] },
 )

@@ -20,7 +20,10 @@ export const sqrtm = (a: Mat, iters: number): Mat => {
   const part = (s: T3, i: number): Mat => s.slice(0, i, i + 1).reshape([d, d])
   let pair: T3 = stack([a.div(c), id], 0) // [Y, Zᵀ]
   for (let k = 0; k < iters; k++) {
-    const t = id.mul(3).sub(part(pair, 1).T.matmul(part(pair, 0))).div(2)
+    const t = id
+      .mul(3)
+      .sub(part(pair, 1).T.matmul(part(pair, 0)))
+      .div(2)
     pair = hint(pair.matmul(stack([t, t.T], 0)), 'materialize')
   }
   return part(pair, 0).mul(c.sqrt())

@@ -4,7 +4,10 @@ import { multiBandwidthGaussian } from './multiBandwidthGaussian.js'
 /** Mean of the off-diagonal entries of a square matrix: Σ_{i≠j} K[i, j] / n(n − 1). */
 const offDiagonalMean = (k: Mat): Scalar => {
   const n = k.shape[0]
-  return k.mul(eye(n, n).neg().add(1)).sum().div(n * (n - 1))
+  return k
+    .mul(eye(n, n).neg().add(1))
+    .sum()
+    .div(n * (n - 1))
 }
 
 /**
@@ -17,7 +20,9 @@ const offDiagonalMean = (k: Mat): Scalar => {
  */
 export const mmd2Unbiased = dsl((x: Mat, y: Mat, sigmas: Vec): Scalar => {
   const kxy = multiBandwidthGaussian(x, y, sigmas).mean()
-  return offDiagonalMean(multiBandwidthGaussian(x, x, sigmas)).add(offDiagonalMean(multiBandwidthGaussian(y, y, sigmas))).sub(kxy.mul(2))
+  return offDiagonalMean(multiBandwidthGaussian(x, x, sigmas))
+    .add(offDiagonalMean(multiBandwidthGaussian(y, y, sigmas)))
+    .sub(kxy.mul(2))
 })
 
 /**

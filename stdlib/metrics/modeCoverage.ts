@@ -10,16 +10,18 @@ import { cdist, dsl, iota, where, type f32, type Mat, type Scalar, type Vec } fr
  *   (ties go to the lowest index, so the masses sum to 1), to compare with the mixture weights
  *   (modeMassError).
  */
-export const modeCoverage = dsl((x: Mat, centres: Mat, radius: f32, minCount: f32): { covered: Scalar; hit: Vec; withinRadius: Vec; mass: Vec } => {
-  const [n, k] = [x.shape[0], centres.shape[0]]
-  const dist = cdist(x, centres, { eps: 0 }) // [n, K]
-  const withinRadius = dist.le(radius).astype('f32').sum(0)
-  const hit = withinRadius.ge(minCount).astype('f32')
-  const modeIndex = iota([n, k], 1, 'f32')
-  const nearest = where(dist.eq(dist.min(1, true)), modeIndex, k).min(1, true) // [n, 1], first argmin
-  const mass = nearest.eq(modeIndex).astype('f32').mean(0)
-  return { covered: hit.mean(), hit, withinRadius, mass }
-})
+export const modeCoverage = dsl(
+  (x: Mat, centres: Mat, radius: f32, minCount: f32): { covered: Scalar; hit: Vec; withinRadius: Vec; mass: Vec } => {
+    const [n, k] = [x.shape[0], centres.shape[0]]
+    const dist = cdist(x, centres, { eps: 0 }) // [n, K]
+    const withinRadius = dist.le(radius).astype('f32').sum(0)
+    const hit = withinRadius.ge(minCount).astype('f32')
+    const modeIndex = iota([n, k], 1, 'f32')
+    const nearest = where(dist.eq(dist.min(1, true)), modeIndex, k).min(1, true) // [n, 1], first argmin
+    const mass = nearest.eq(modeIndex).astype('f32').mean(0)
+    return { covered: hit.mean(), hit, withinRadius, mass }
+  },
+)
 
 /**
  * How far the per-mode mass is from the mixture weights w: absolute = max_k |mass_k − w_k|,

@@ -28,7 +28,12 @@ export const slicedWassersteinWith = dsl(
   (x: Mat, y: Mat, directions: Mat, p: number): Scalar => {
     const xs = sortColumns(x.matmul(directions.T))
     const ys = sortColumns(y.matmul(directions.T))
-    return xs.sub(ys).abs().pow(p).mean().pow(1 / p)
+    return xs
+      .sub(ys)
+      .abs()
+      .pow(p)
+      .mean()
+      .pow(1 / p)
   },
   { static: ['p'] },
 )

@@ -16,6 +16,9 @@ export const sortColumns = (p: Mat): Mat => {
   const earlierRow = iota([n, n, 1], 1).lt(iota([n, n, 1], 0)) // j < i
   const precedes = pj.lt(pi).logicalOr(pj.eq(pi).logicalAnd(earlierRow))
   const rank = precedes.astype('f32').sum(1) // [n, l]
-  const oneHot = rank.reshape([n, 1, l]).eq(iota([1, n, 1], 1, 'f32')).astype('f32') // [i, k, l]
+  const oneHot = rank
+    .reshape([n, 1, l])
+    .eq(iota([1, n, 1], 1, 'f32'))
+    .astype('f32') // [i, k, l]
   return oneHot.mul(pi).sum(0) // [k, l]
 }

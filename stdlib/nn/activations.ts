@@ -18,5 +18,13 @@ export const silu = dsl(<S extends Shape>(x: Tensor<S>): Tensor<S> => {
  * ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
  */
 export const gelu = dsl(<S extends Shape>(x: Tensor<S>): Tensor<S> =>
-  x.mul(x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI)).tanh().add(1)).mul(0.5),
+  x
+    .mul(
+      x
+        .add(x.pow(3).mul(0.044715))
+        .mul(Math.sqrt(2 / Math.PI))
+        .tanh()
+        .add(1),
+    )
+    .mul(0.5),
 )

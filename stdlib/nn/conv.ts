@@ -8,6 +8,7 @@ export interface ConvParams {
 
 /** Convolution layer on NCHW: y = conv2d(x, W, stride, padding) + b[o] (stride and padding static). */
 export const convLayer = dsl(
-  (p: ConvParams, x: T4, stride = 1, padding = 0): T4 => conv2d(x, p.w, { stride, padding }).add(p.b.reshape([1, -1, 1, 1])),
+  (p: ConvParams, x: T4, stride = 1, padding = 0): T4 =>
+    conv2d(x, p.w, { stride, padding }).add(p.b.reshape([1, -1, 1, 1])),
   { static: ['stride', 'padding'] },
 )

@@ -21,7 +21,11 @@ export type InitScheme = 'he' | 'lecun' | 'xavier'
 
 /** The standard deviation of a scheme (table above). */
 export const initStd = (scheme: InitScheme, fanIn: number, fanOut: number): number =>
-  scheme === 'xavier' ? Math.sqrt(2 / (fanIn + fanOut)) : scheme === 'lecun' ? Math.sqrt(1 / fanIn) : Math.sqrt(2 / fanIn)
+  scheme === 'xavier'
+    ? Math.sqrt(2 / (fanIn + fanOut))
+    : scheme === 'lecun'
+      ? Math.sqrt(1 / fanIn)
+      : Math.sqrt(2 / fanIn)
 
 /** Dense layer: W ~ N(0, std²) [fanIn, fanOut], b = 0. */
 export const initLinear = dsl(
@@ -33,9 +37,12 @@ export const initLinear = dsl(
 )
 
 /** Zero-initialized dense layer (W = 0, b = 0): an output layer whose network starts as the constant 0. */
-export const zeroInit = dsl((fanIn: number, fanOut: number): LinearParams => ({ w: zeros([fanIn, fanOut]), b: zeros([fanOut]) }), {
-  static: ['fanIn', 'fanOut'],
-})
+export const zeroInit = dsl(
+  (fanIn: number, fanOut: number): LinearParams => ({ w: zeros([fanIn, fanOut]), b: zeros([fanOut]) }),
+  {
+    static: ['fanIn', 'fanOut'],
+  },
+)
 
 /**
  * MLP with layer sizes [in, h₁, …, out]: layer i drawn with foldIn(key, i) and `scheme`
@@ -43,7 +50,13 @@ export const zeroInit = dsl((fanIn: number, fanOut: number): LinearParams => ({ 
  */
 export const initMlp = dsl(
   (key: Key, sizes: number[], scheme: InitScheme = 'he', zeroOutput = false): LinearParams[] =>
-    sizes.slice(1).map((out, i) => (zeroOutput && i === sizes.length - 2 ? zeroInit(sizes[i], out) : initLinear(foldIn(key, i), sizes[i], out, scheme))),
+    sizes
+      .slice(1)
+      .map((out, i) =>
+        zeroOutput && i === sizes.length - 2
+          ? zeroInit(sizes[i], out)
+          : initLinear(foldIn(key, i), sizes[i], out, scheme),
+      ),
   { static: ['sizes', 'scheme', 'zeroOutput'] },
 )
 
@@ -57,7 +70,9 @@ export const initConv = dsl(
 )
 
 /** Normalization affine parameters: scale = 1, shift = 0 (GroupNorm, LayerNorm; RMSNorm uses scale only). */
-export const initNorm = dsl((channels: number): NormParams => ({ scale: ones([channels]), shift: zeros([channels]) }), { static: ['channels'] })
+export const initNorm = dsl((channels: number): NormParams => ({ scale: ones([channels]), shift: zeros([channels]) }), {
+  static: ['channels'],
+})
 
 /** Basic ResNet block: conv1 (3×3, key 0), conv2 (3×3, key 1), and a 1×1 projection (key 2) when stride ≠ 1 or cin ≠ cout. */
 export const initBasicBlock = dsl(
@@ -66,12 +81,17 @@ export const initBasicBlock = dsl(
     norm1: initNorm(cout),
     conv2: initConv(foldIn(key, 1), cout, cout, 3),
     norm2: initNorm(cout),
-    ...(stride !== 1 || cin !== cout ? { proj: { conv: initConv(foldIn(key, 2), cin, cout, 1), norm: initNorm(cout) } } : {}),
+    ...(stride !== 1 || cin !== cout
+      ? { proj: { conv: initConv(foldIn(key, 2), cin, cout, 1), norm: initNorm(cout) } }
+      : {}),
   }),
   { static: ['cin', 'cout', 'stride'] },
 )
 
 /** Embedding table [vocab, dim] ~ N(0, std²) (std = 1 by default, as torch.nn.Embedding). */
-export const initEmbedding = dsl((key: Key, vocab: number, dim: number, std = 1) => randomNormal(key, [vocab, dim]).mul(std), {
-  static: ['vocab', 'dim', 'std'],
-})
+export const initEmbedding = dsl(
+  (key: Key, vocab: number, dim: number, std = 1) => randomNormal(key, [vocab, dim]).mul(std),
+  {
+    static: ['vocab', 'dim', 'std'],
+  },
+)

@@ -22,7 +22,10 @@ export const basicBlock = dsl(
   (p: BasicBlockParams, x: T4, stride: number, groups: number, act: (h: Tensor<Shape>) => Tensor<Shape> = relu): T4 => {
     const h = act(groupNorm(p.norm1, convLayer(p.conv1, x, stride, 1), groups)) as T4
     const y = groupNorm(p.norm2, convLayer(p.conv2, h, 1, 1), groups)
-    const skip = stride !== 1 || x.shape[1] !== y.shape[1] ? groupNorm(p.proj!.norm, convLayer(p.proj!.conv, x, stride, 0), groups) : x
+    const skip =
+      stride !== 1 || x.shape[1] !== y.shape[1]
+        ? groupNorm(p.proj!.norm, convLayer(p.proj!.conv, x, stride, 0), groups)
+        : x
     return act(y.add(skip)) as T4
   },
   { static: ['stride', 'groups'] },

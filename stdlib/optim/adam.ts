@@ -20,14 +20,22 @@ export interface AdamHyper {
 }
 
 /** t = 0, m = v = 0. */
-export const adamInit = dsl(<P>(params: P): AdamState<P> => ({ step: zeros([]), m: treeMap(zerosLike, params), v: treeMap(zerosLike, params) }))
+export const adamInit = dsl(<P>(params: P): AdamState<P> => ({
+  step: zeros([]),
+  m: treeMap(zerosLike, params),
+  v: treeMap(zerosLike, params),
+}))
 
 /**
  * The Adam direction (Kingma & Ba) with t ← t + 1:
  * m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ), d = m̂ / (√v̂ + ε).
  * Defaults β₁ = 0.9, β₂ = 0.999, ε = 1e-8 (the paper trains with β = (0.9, 0.95)).
  */
-export const adamDirection = <P>(grads: P, state: AdamState<P>, hyper: AdamHyper): { direction: P; state: AdamState<P> } => {
+export const adamDirection = <P>(
+  grads: P,
+  state: AdamState<P>,
+  hyper: AdamHyper,
+): { direction: P; state: AdamState<P> } => {
   const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = hyper
   const step = state.step.add(1)
   const correct1 = sub(1, pow(beta1, step))
@@ -39,7 +47,9 @@ export const adamDirection = <P>(grads: P, state: AdamState<P>, hyper: AdamHyper
 }
 
 /** Adam: p ← p − lr·d, d the bias-corrected direction above (hyper.weightDecay is ignored: see adamw). */
-export const adam = dsl(<P>(params: P, grads: P, state: AdamState<P>, hyper: AdamHyper): { params: P; state: AdamState<P> } => {
-  const { direction, state: next } = adamDirection(grads, state, hyper)
-  return { params: treeMap((p, d) => p.sub(d.mul(hyper.lr)), params, direction), state: next }
-})
+export const adam = dsl(
+  <P>(params: P, grads: P, state: AdamState<P>, hyper: AdamHyper): { params: P; state: AdamState<P> } => {
+    const { direction, state: next } = adamDirection(grads, state, hyper)
+    return { params: treeMap((p, d) => p.sub(d.mul(hyper.lr)), params, direction), state: next }
+  },
+)

@@ -26,13 +26,15 @@ export class Raster {
   }
 
   fillRect(x0: number, y0: number, w: number, h: number, color: RGB, alpha = 1): void {
-    for (let y = Math.round(y0); y < Math.round(y0 + h); y++) for (let x = Math.round(x0); x < Math.round(x0 + w); x++) this.blend(x, y, color, alpha)
+    for (let y = Math.round(y0); y < Math.round(y0 + h); y++)
+      for (let x = Math.round(x0); x < Math.round(x0 + w); x++) this.blend(x, y, color, alpha)
   }
 
   /** A disc of radius r centred at (x, y). */
   dot(x: number, y: number, r: number, color: RGB, alpha = 1): void {
     const R = Math.ceil(r)
-    for (let dy = -R; dy <= R; dy++) for (let dx = -R; dx <= R; dx++) if (dx * dx + dy * dy <= r * r + 0.5) this.blend(x + dx, y + dy, color, alpha)
+    for (let dy = -R; dy <= R; dy++)
+      for (let dx = -R; dx <= R; dx++) if (dx * dx + dy * dy <= r * r + 0.5) this.blend(x + dx, y + dy, color, alpha)
   }
 
   /** A straight line (DDA), `width` pixels wide. */
@@ -49,14 +51,16 @@ export class Raster {
   /** Text with its top-left corner at (x, y), each font pixel drawn as a scale × scale square. */
   text(x: number, y: number, s: string, color: RGB, scale = 2): void {
     ;[...s].forEach((ch, i) => {
-      for (const [gx, gy] of glyph(ch)) this.fillRect(x + (i * (GLYPH_W + 1) + gx) * scale, y + gy * scale, scale, scale, color)
+      for (const [gx, gy] of glyph(ch))
+        this.fillRect(x + (i * (GLYPH_W + 1) + gx) * scale, y + gy * scale, scale, scale, color)
     })
   }
 
   /** Text read bottom to top (a y-axis label), starting at (x, y) and running upwards. */
   textUp(x: number, y: number, s: string, color: RGB, scale = 2): void {
     ;[...s].forEach((ch, i) => {
-      for (const [gx, gy] of glyph(ch)) this.fillRect(x + gy * scale, y - (i * (GLYPH_W + 1) + gx) * scale, scale, scale, color)
+      for (const [gx, gy] of glyph(ch))
+        this.fillRect(x + gy * scale, y - (i * (GLYPH_W + 1) + gx) * scale, scale, scale, color)
     })
   }
 

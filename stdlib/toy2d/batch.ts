@@ -16,7 +16,14 @@ export const STREAMS = { init: 0, train: 1, eval: 2, sample: 3 } as const
 
 /** Training step `step`: noise ε ~ N(0, I) [nGen, noiseDim] and nData data points, from foldIn(foldIn(key, train), step). */
 export const drawBatch = dsl(
-  (key: Key, step: Index, nGen: number, nData: number, noiseDim: number, dataset: Dataset): { noise: Mat; data: Mat } => {
+  (
+    key: Key,
+    step: Index,
+    nGen: number,
+    nData: number,
+    noiseDim: number,
+    dataset: Dataset,
+  ): { noise: Mat; data: Mat } => {
     const [kNoise, kData] = splitKey(foldIn(foldIn(key, STREAMS.train), step), 2)
     return { noise: randomNormal(kNoise, [nGen, noiseDim]), data: dataset(kData, nData) }
   },
@@ -33,6 +40,9 @@ export const drawEval = dsl(
 )
 
 /** n noise vectors for `drift sample`, from the sample stream of randomKey(seed). */
-export const drawNoise = dsl((key: Key, n: number, noiseDim: number): Mat => randomNormal(foldIn(key, STREAMS.sample), [n, noiseDim]), {
-  static: ['n', 'noiseDim'],
-})
+export const drawNoise = dsl(
+  (key: Key, n: number, noiseDim: number): Mat => randomNormal(foldIn(key, STREAMS.sample), [n, noiseDim]),
+  {
+    static: ['n', 'noiseDim'],
+  },
+)

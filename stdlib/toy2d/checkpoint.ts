@@ -48,8 +48,12 @@ interface EncodedTensor {
 }
 
 const encode = (t: Tensor): EncodedTensor => {
-  if (!(t.data instanceof Float32Array)) throw new Error(`internal: checkpoint tensors are float32, got ${t.data.constructor.name}`)
-  return { shape: [...t.shape], f32: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') }
+  if (!(t.data instanceof Float32Array))
+    throw new Error(`internal: checkpoint tensors are float32, got ${t.data.constructor.name}`)
+  return {
+    shape: [...t.shape],
+    f32: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64'),
+  }
 }
 
 const encodeLayers = (ls: LinearParams[]) => ls.map((l) => ({ w: encode(l.w), b: encode(l.b) }))
@@ -62,7 +66,10 @@ export function saveCheckpoint(dir: string, c: Checkpoint): void {
     step: state.step,
     config: c.config,
     backend: c.backend,
-    rng: { seed: c.config.seed, scheme: 'the batch of step s: foldIn(foldIn(randomKey(seed), 1), s) (stdlib/toy2d/batch.ts)' },
+    rng: {
+      seed: c.config.seed,
+      scheme: 'the batch of step s: foldIn(foldIn(randomKey(seed), 1), s) (stdlib/toy2d/batch.ts)',
+    },
     losses: state.losses,
     evals: state.evals,
     params: encodeLayers(state.params),
@@ -70,7 +77,10 @@ export function saveCheckpoint(dir: string, c: Checkpoint): void {
   }
   const body = JSON.stringify(payload)
   const sha256 = crypto.createHash('sha256').update(body).digest('hex')
-  writeAtomic(checkpointPath(dir), `{"format":"${FORMAT}","version":${VERSION},"sha256":"${sha256}","payload":${body}}\n`)
+  writeAtomic(
+    checkpointPath(dir),
+    `{"format":"${FORMAT}","version":${VERSION},"sha256":"${sha256}","payload":${body}}\n`,
+  )
 }
 
 class Corrupt extends Error {}
@@ -78,7 +88,8 @@ class Corrupt extends Error {}
 function decode(e: unknown, shape: number[], what: string): Tensor {
   const t = e as Partial<EncodedTensor> | undefined
   if (!t || typeof t.f32 !== 'string' || !Array.isArray(t.shape)) throw new Corrupt(`${what} is missing`)
-  if (t.shape.join('x') !== shape.join('x')) throw new Corrupt(`${what} has shape [${t.shape}], the config needs [${shape}]`)
+  if (t.shape.join('x') !== shape.join('x'))
+    throw new Corrupt(`${what} has shape [${t.shape}], the config needs [${shape}]`)
   const bytes = Buffer.from(t.f32, 'base64')
   const n = shape.reduce((a, b) => a * b, 1)
   if (bytes.length !== 4 * n) throw new Corrupt(`${what} has ${bytes.length} bytes, [${shape}] needs ${4 * n}`)
@@ -88,7 +99,8 @@ function decode(e: unknown, shape: number[], what: string): Tensor {
 }
 
 function decodeLayers(e: unknown, sizes: number[], what: string): LinearParams[] {
-  if (!Array.isArray(e) || e.length !== sizes.length - 1) throw new Corrupt(`${what} should have ${sizes.length - 1} layers`)
+  if (!Array.isArray(e) || e.length !== sizes.length - 1)
+    throw new Corrupt(`${what} should have ${sizes.length - 1} layers`)
   return e.map((l: { w?: unknown; b?: unknown }, i) => ({
     w: decode(l?.w, [sizes[i], sizes[i + 1]], `${what}[${i}].w`) as LinearParams['w'],
     b: decode(l?.b, [sizes[i + 1]], `${what}[${i}].b`) as LinearParams['b'],
@@ -113,10 +125,12 @@ export function loadCheckpoint(dir: string): Checkpoint {
       throw new Corrupt(`not JSON (${(e as Error).message})`)
     }
     if (doc?.format !== FORMAT) throw new Corrupt(`not a toy2d checkpoint (format ${JSON.stringify(doc?.format)})`)
-    if (doc.version !== VERSION) throw new Corrupt(`version ${JSON.stringify(doc.version)}, this drift reads version ${VERSION}`)
+    if (doc.version !== VERSION)
+      throw new Corrupt(`version ${JSON.stringify(doc.version)}, this drift reads version ${VERSION}`)
     const p = doc.payload
     if (!p || typeof p !== 'object') throw new Corrupt('no payload')
-    if (crypto.createHash('sha256').update(JSON.stringify(p)).digest('hex') !== doc.sha256) throw new Corrupt('its SHA-256 does not match its contents')
+    if (crypto.createHash('sha256').update(JSON.stringify(p)).digest('hex') !== doc.sha256)
+      throw new Corrupt('its SHA-256 does not match its contents')
     let config: Toy2dConfig
     try {
       config = resolveConfig(p.config as Record<string, unknown>)
@@ -124,9 +138,11 @@ export function loadCheckpoint(dir: string): Checkpoint {
       throw new Corrupt(`bad config: ${(e as Error).message}`)
     }
     const step = p.step
-    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new Corrupt(`bad step ${JSON.stringify(step)}`)
+    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0)
+      throw new Corrupt(`bad step ${JSON.stringify(step)}`)
     const losses = p.losses
-    if (!Array.isArray(losses) || losses.length !== step || !losses.every((l) => typeof l === 'number')) throw new Corrupt(`the loss history should list ${step} losses`)
+    if (!Array.isArray(losses) || losses.length !== step || !losses.every((l) => typeof l === 'number'))
+      throw new Corrupt(`the loss history should list ${step} losses`)
     if (!Array.isArray(p.evals)) throw new Corrupt('no evaluations list')
     const sizes = layerSizes(config)
     const adam = p.adam as { step?: unknown; m?: unknown; v?: unknown } | undefined
@@ -135,7 +151,11 @@ export function loadCheckpoint(dir: string): Checkpoint {
       losses,
       evals: p.evals as Evaluation[],
       params: decodeLayers(p.params, sizes, 'params'),
-      adam: { step: decode(adam?.step, [], 'adam.step') as AdamState<LinearParams[]>['step'], m: decodeLayers(adam?.m, sizes, 'adam.m'), v: decodeLayers(adam?.v, sizes, 'adam.v') },
+      adam: {
+        step: decode(adam?.step, [], 'adam.step') as AdamState<LinearParams[]>['step'],
+        m: decodeLayers(adam?.m, sizes, 'adam.m'),
+        v: decodeLayers(adam?.v, sizes, 'adam.v'),
+      },
     }
     return { config, backend: String(p.backend), state }
   } catch (e) {

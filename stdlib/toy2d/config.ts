@@ -78,17 +78,23 @@ const fieldProblem = (v: unknown): string => {
 function check(key: keyof Toy2dConfig, v: unknown): string | undefined {
   switch (key) {
     case 'data':
-      return (DATASET_NAMES as readonly unknown[]).includes(v) ? undefined : `unknown data set '${v}': choose one of ${DATASET_NAMES.join(', ')}`
+      return (DATASET_NAMES as readonly unknown[]).includes(v)
+        ? undefined
+        : `unknown data set '${v}': choose one of ${DATASET_NAMES.join(', ')}`
     case 'field':
       return FIELD_NAMES.includes(v as string) ? undefined : fieldProblem(v)
     case 'init':
-      return (INIT_NAMES as readonly unknown[]).includes(v) ? undefined : `unknown init '${v}': choose one of ${INIT_NAMES.join(', ')}`
+      return (INIT_NAMES as readonly unknown[]).includes(v)
+        ? undefined
+        : `unknown init '${v}': choose one of ${INIT_NAMES.join(', ')}`
     case 'tau':
     case 'lr':
       return isPositive(v) ? undefined : `${key} must be a positive number, got ${JSON.stringify(v)}`
     case 'beta1':
     case 'beta2':
-      return typeof v === 'number' && v >= 0 && v < 1 ? undefined : `${key} must be a number in [0, 1), got ${JSON.stringify(v)}`
+      return typeof v === 'number' && v >= 0 && v < 1
+        ? undefined
+        : `${key} must be a number in [0, 1), got ${JSON.stringify(v)}`
     case 'seed':
       return isInt(v, 0) && v < 2 ** 31 ? undefined : `seed must be an integer in [0, 2^31), got ${JSON.stringify(v)}`
     case 'steps':
@@ -98,11 +104,17 @@ function check(key: keyof Toy2dConfig, v: unknown): string | undefined {
     case 'checkpointEvery':
     case 'logEvery':
     case 'evalSamples':
-      return isInt(v, key === 'steps' ? 0 : key === 'batch' || key === 'evalSamples' ? 2 : 1) ? undefined : `${key} must be a ${key === 'steps' ? 'non-negative' : 'positive'} integer${key === 'batch' || key === 'evalSamples' ? ' ≥ 2' : ''}, got ${JSON.stringify(v)}`
+      return isInt(v, key === 'steps' ? 0 : key === 'batch' || key === 'evalSamples' ? 2 : 1)
+        ? undefined
+        : `${key} must be a ${key === 'steps' ? 'non-negative' : 'positive'} integer${key === 'batch' || key === 'evalSamples' ? ' ≥ 2' : ''}, got ${JSON.stringify(v)}`
     case 'hidden':
-      return Array.isArray(v) && v.length > 0 && v.every((h) => isInt(h, 1)) ? undefined : `hidden must be a non-empty list of positive layer widths, e.g. [256, 256, 256], got ${JSON.stringify(v)}`
+      return Array.isArray(v) && v.length > 0 && v.every((h) => isInt(h, 1))
+        ? undefined
+        : `hidden must be a non-empty list of positive layer widths, e.g. [256, 256, 256], got ${JSON.stringify(v)}`
     case 'plotAt':
-      return Array.isArray(v) && v.every((s) => isInt(s, 0)) ? undefined : `plotAt must be a list of non-negative step numbers, e.g. [0, 100, 500], got ${JSON.stringify(v)}`
+      return Array.isArray(v) && v.every((s) => isInt(s, 0))
+        ? undefined
+        : `plotAt must be a list of non-negative step numbers, e.g. [0, 100, 500], got ${JSON.stringify(v)}`
   }
 }
 
@@ -112,7 +124,8 @@ export function resolveConfig(...layers: object[]): Toy2dConfig {
   for (const layer of layers)
     for (const [key, v] of Object.entries(layer as Record<string, unknown>)) {
       if (v === undefined) continue
-      if (!(CONFIG_KEYS as string[]).includes(key)) throw new Toy2dError(`unknown setting '${key}': the settings are ${CONFIG_KEYS.join(', ')}`)
+      if (!(CONFIG_KEYS as string[]).includes(key))
+        throw new Toy2dError(`unknown setting '${key}': the settings are ${CONFIG_KEYS.join(', ')}`)
       out[key] = v
     }
   for (const key of CONFIG_KEYS) {
@@ -125,7 +138,8 @@ export function resolveConfig(...layers: object[]): Toy2dConfig {
 }
 
 /** The steps to plot and evaluate at: the requested ones within the run, and always the last. */
-export const plotSteps = (c: Toy2dConfig): number[] => [...new Set([...c.plotAt.filter((s) => s <= c.steps), c.steps])].sort((a, b) => a - b)
+export const plotSteps = (c: Toy2dConfig): number[] =>
+  [...new Set([...c.plotAt.filter((s) => s <= c.steps), c.steps])].sort((a, b) => a - b)
 
 /** The layer sizes of the generator: noise → hidden… → 2. */
 export const layerSizes = (c: Toy2dConfig): number[] => [c.noiseDim, ...c.hidden, 2]

@@ -10,7 +10,17 @@
  *
  * The mixture parameters are exported (GAUSSIANS8, BIMODAL) so metrics can count modes and mass.
  */
-import { concat, dsl, randint, randomNormal, randomUniform, splitKey, where, type Key, type Mat } from '../../dsl/index.js'
+import {
+  concat,
+  dsl,
+  randint,
+  randomNormal,
+  randomUniform,
+  splitKey,
+  where,
+  type Key,
+  type Mat,
+} from '../../dsl/index.js'
 
 /** A Gaussian mixture in the plane: centres, weights (summing to 1) and one isotropic std. */
 export interface Mixture {
@@ -24,18 +34,36 @@ export const CHECKER_NOISE = 0.05
 
 const R = Math.SQRT1_2
 export const GAUSSIANS8: Mixture = {
-  centres: [[1, 0], [R, R], [0, 1], [-R, R], [-1, 0], [-R, -R], [0, -1], [R, -R]],
+  centres: [
+    [1, 0],
+    [R, R],
+    [0, 1],
+    [-R, R],
+    [-1, 0],
+    [-R, -R],
+    [0, -1],
+    [R, -R],
+  ],
   weights: [1 / 8, 1 / 8, 1 / 8, 1 / 8, 1 / 8, 1 / 8, 1 / 8, 1 / 8],
   std: 0.05,
 }
 
-export const BIMODAL: Mixture = { centres: [[-1, 0], [1, 0]], weights: [0.3, 0.7], std: 0.1 }
+export const BIMODAL: Mixture = {
+  centres: [
+    [-1, 0],
+    [1, 0],
+  ],
+  weights: [0.3, 0.7],
+  std: 0.1,
+}
 
 /** Swiss roll, exactly as the official toy notebook draws it (the normalization is per batch). */
 export const swissRoll = dsl(
   (key: Key, n: number): Mat => {
     const [ku, kn] = splitKey(key, 2)
-    const t = randomUniform(ku, [n, 1]).mul(4 * Math.PI).add(Math.PI / 2)
+    const t = randomUniform(ku, [n, 1])
+      .mul(4 * Math.PI)
+      .add(Math.PI / 2)
     const pts = concat([t.mul(t.cos()), t.mul(t.sin())], 1)
     return pts.div(pts.abs().max()).add(randomNormal(kn, [n, 2]).mul(SWISS_NOISE))
   },
@@ -50,7 +78,10 @@ export const checkerboard = dsl(
     const i = randint(ki, [n, 1], 0, 2).astype('f32').mul(2).add(b)
     const j = randint(kj, [n, 1], 0, 2).astype('f32').mul(2).add(b)
     const cell = concat([i, j], 1).add(randomUniform(ku, [n, 2]))
-    return cell.sub(2).div(2).add(randomNormal(kn, [n, 2]).mul(CHECKER_NOISE))
+    return cell
+      .sub(2)
+      .div(2)
+      .add(randomNormal(kn, [n, 2]).mul(CHECKER_NOISE))
   },
   { static: ['n'] },
 )
@@ -59,7 +90,9 @@ export const checkerboard = dsl(
 export const gaussians8 = dsl(
   (key: Key, n: number): Mat => {
     const [km, kn] = splitKey(key, 2)
-    const angle = randint(km, [n, 1], 0, 8).astype('f32').mul((2 * Math.PI) / 8)
+    const angle = randint(km, [n, 1], 0, 8)
+      .astype('f32')
+      .mul((2 * Math.PI) / 8)
     return concat([angle.cos(), angle.sin()], 1).add(randomNormal(kn, [n, 2]).mul(GAUSSIANS8.std))
   },
   { static: ['n'] },

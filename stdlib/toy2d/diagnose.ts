@@ -23,6 +23,7 @@ export async function explainNonFinite<F extends AnyFn>(f: DslFunction<F>, ...ar
   args.forEach((a, i) => flattenInputs(a, argSpec(a, false, `arg${i}`), flat))
   const { nan, infinity } = firstNonFinite(graph, flat, 'f32')
   const replay = 'replayed in the float32 reference interpreter'
-  if (!nan) return `${replay}, the step makes no NaN${infinity ? ` (its first infinity comes from ${describe(infinity, graph)})` : ''}: the backend produced it`
+  if (!nan)
+    return `${replay}, the step makes no NaN${infinity ? ` (its first infinity comes from ${describe(infinity, graph)})` : ''}: the backend produced it`
   return `the first NaN comes from ${describe(nan, graph)}${infinity ? `, after ${infinity.value} from ${describe(infinity, graph)}` : ''} (${replay})`
 }

@@ -38,8 +38,13 @@ export function fieldByName(name: string): DslFunction<Field> {
   const entry = FIELDS.find((f) => f.name === name)
   if (!entry) throw new Toy2dError(`unknown field '${name}': choose one of ${FIELD_NAMES.join(', ')}`)
   if (!FIELD_NAMES.includes(name))
-    throw new Toy2dError(`field '${name}' takes arguments after (x, pos, neg, tau), which the toy trainer does not set: choose one of ${FIELD_NAMES.join(', ')}`)
+    throw new Toy2dError(
+      `field '${name}' takes arguments after (x, pos, neg, tau), which the toy trainer does not set: choose one of ${FIELD_NAMES.join(', ')}`,
+    )
   const fn = MODULES[entry.file]?.[name]
-  if (typeof fn !== 'function') throw new Error(`internal: the catalog lists ${name} in stdlib/fields/${entry.file}, but the toy trainer does not import it`)
+  if (typeof fn !== 'function')
+    throw new Error(
+      `internal: the catalog lists ${name} in stdlib/fields/${entry.file}, but the toy trainer does not import it`,
+    )
   return fn as DslFunction<Field>
 }

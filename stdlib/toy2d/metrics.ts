@@ -62,7 +62,8 @@ async function onBackend<T>(backend: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
-export const evaluate = (samples: Mat, data: Mat, mixture?: Mixture): Promise<Metrics> => onBackend(METRICS_BACKEND, () => metrics(samples, data, mixture))
+export const evaluate = (samples: Mat, data: Mat, mixture?: Mixture): Promise<Metrics> =>
+  onBackend(METRICS_BACKEND, () => metrics(samples, data, mixture))
 
 async function metrics(samples: Mat, data: Mat, mixture?: Mixture): Promise<Metrics> {
   const mmd2 = (await mmd2Unbiased.run(samples, data, tensor(MMD_SIGMAS) as Vec)).item()

@@ -33,7 +33,10 @@ export function scatterPlot({ data, samples, frame, title }: ScatterInput): Buff
   const size = 512
   const [left, top, side] = [28, 28, size - 40]
   const r = new Raster(size, size)
-  const toPx = (x: number, y: number): [number, number] => [left + ((x - frame.lo) / (frame.hi - frame.lo)) * side, top + ((frame.hi - y) / (frame.hi - frame.lo)) * side]
+  const toPx = (x: number, y: number): [number, number] => [
+    left + ((x - frame.lo) / (frame.hi - frame.lo)) * side,
+    top + ((frame.hi - y) / (frame.hi - frame.lo)) * side,
+  ]
   for (let g = Math.ceil(frame.lo); g <= frame.hi; g++) {
     const [gx, gy] = toPx(g, g)
     r.line(gx, top, gx, top + side, GRID)

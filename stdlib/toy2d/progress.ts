@@ -55,7 +55,9 @@ export function makeProgress(o: ProgressOptions): Progress {
       step(step, loss) {
         const r = rate.tick()
         if (step % o.logEvery === 0 || step === o.total)
-          o.out.write(`step ${step}/${o.total}  loss ${formatLoss(loss)}  ${label} ${formatLoss(loss)}  ${Number.isFinite(r) ? r.toFixed(2) : '?'} steps/s  ETA ${formatDuration((o.total - step) / r)}\n`)
+          o.out.write(
+            `step ${step}/${o.total}  loss ${formatLoss(loss)}  ${label} ${formatLoss(loss)}  ${Number.isFinite(r) ? r.toFixed(2) : '?'} steps/s  ETA ${formatDuration((o.total - step) / r)}\n`,
+          )
       },
       note: (m) => o.out.write(`${m}\n`),
       stop() {},
@@ -63,7 +65,12 @@ export function makeProgress(o: ProgressOptions): Progress {
   }
   // the bar takes what the terminal's width leaves to the widest values; a narrow terminal gets no bar
   const withBar = `step {value}/{total} [{bar}]  loss {loss}  ${label} {v2}  {rate} steps/s  ETA {etaText}`
-  const widest = withBar.replace(/\{(value|total)\}/g, String(o.total)).replace('[{bar}]', '[]').replace(/\{(loss|v2)\}/g, '1.23e-5').replace('{rate}', '123.4').replace('{etaText}', '12m34s')
+  const widest = withBar
+    .replace(/\{(value|total)\}/g, String(o.total))
+    .replace('[{bar}]', '[]')
+    .replace(/\{(loss|v2)\}/g, '1.23e-5')
+    .replace('{rate}', '123.4')
+    .replace('{etaText}', '12m34s')
   const room = ((o.out as NodeJS.WriteStream).columns ?? 100) - widest.length - 1
   const multi = new cliProgress.MultiBar({
     stream: o.out,
@@ -85,7 +92,12 @@ export function makeProgress(o: ProgressOptions): Progress {
   return {
     step(step, loss) {
       const r = rate.tick()
-      bar.update(step, { loss: loss.toExponential(2), v2: loss.toExponential(2), rate: Number.isFinite(r) ? r.toFixed(1) : '-', etaText: formatDuration((o.total - step) / r) })
+      bar.update(step, {
+        loss: loss.toExponential(2),
+        v2: loss.toExponential(2),
+        rate: Number.isFinite(r) ? r.toFixed(1) : '-',
+        etaText: formatDuration((o.total - step) / r),
+      })
       redraw()
     },
     note(m) {

@@ -41,7 +41,9 @@ export function startPoint(data: DatasetName, init: InitName): [number, number] 
   const start = DATASETS[data].starts?.[init]
   if (!start) {
     const withInit = DATASET_NAMES.filter((d) => DATASETS[d].starts?.[init])
-    throw new Toy2dError(`--init ${init} is defined for the ${withInit.join(', ')} data only (paper Fig. 3); use --init zero with --data ${data}`)
+    throw new Toy2dError(
+      `--init ${init} is defined for the ${withInit.join(', ')} data only (paper Fig. 3); use --init zero with --data ${data}`,
+    )
   }
   return start
 }

@@ -18,7 +18,11 @@ export async function samplePoints(c: Checkpoint, n: number, seed: number): Prom
  * The file text for points: `.csv` is a header `x,y` and one point per line; `.json` is
  * { data, field, step, seed, n, points: [[x, y], …] }. Values are the float32 results, printed exactly.
  */
-export function formatPoints(file: string, points: Mat, meta: { data: string; field: string; step: number; seed: number }): string {
+export function formatPoints(
+  file: string,
+  points: Mat,
+  meta: { data: string; field: string; step: number; seed: number },
+): string {
   const ext = path.extname(file).toLowerCase()
   const rows = Array.from({ length: points.shape[0] }, (_, i) => [points.data[2 * i], points.data[2 * i + 1]])
   if (ext === '.csv') return `x,y\n${rows.map(([x, y]) => `${x},${y}`).join('\n')}\n`

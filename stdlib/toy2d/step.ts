@@ -22,8 +22,20 @@ export const driftingLoss = dsl((params: LinearParams[], noise: Mat, data: Mat, 
 })
 
 /** One training step: the loss, its gradient through the generator only, and an Adam update (β₁, β₂ default 0.9, 0.999). */
-export const trainStep = dsl((params: LinearParams[], state: AdamState<LinearParams[]>, noise: Mat, data: Mat, tau: f32, lr: f32, field: Field, beta1: f32 = 0.9, beta2: f32 = 0.999) => {
-  const [loss, grads] = valueAndGrad((ps: LinearParams[]) => driftingLoss(ps, noise, data, tau, field))(params)
-  const next = adam(params, grads, state, { lr, beta1, beta2 })
-  return { loss, params: next.params, state: next.state }
-})
+export const trainStep = dsl(
+  (
+    params: LinearParams[],
+    state: AdamState<LinearParams[]>,
+    noise: Mat,
+    data: Mat,
+    tau: f32,
+    lr: f32,
+    field: Field,
+    beta1: f32 = 0.9,
+    beta2: f32 = 0.999,
+  ) => {
+    const [loss, grads] = valueAndGrad((ps: LinearParams[]) => driftingLoss(ps, noise, data, tau, field))(params)
+    const next = adam(params, grads, state, { lr, beta1, beta2 })
+    return { loss, params: next.params, state: next.state }
+  },
+)

@@ -60,7 +60,21 @@ export async function trainToy2d(o: TrainOptions): Promise<RunState> {
 
   const writeMetrics = () => {
     const last = state.evals.at(-1)
-    write('metrics.json', JSON.stringify({ data: c.data, field: c.field, init: c.init, step: state.step, final: last?.step === state.step ? last.metrics : undefined, evaluations: state.evals }, null, 2) + '\n')
+    write(
+      'metrics.json',
+      JSON.stringify(
+        {
+          data: c.data,
+          field: c.field,
+          init: c.init,
+          step: state.step,
+          final: last?.step === state.step ? last.metrics : undefined,
+          evaluations: state.evals,
+        },
+        null,
+        2,
+      ) + '\n',
+    )
   }
   const evaluateNow = async () => {
     if (state.evals.some((e) => e.step === state.step)) return
@@ -81,13 +95,24 @@ export async function trainToy2d(o: TrainOptions): Promise<RunState> {
   const progress = o.progress(state.step)
   try {
     while (state.step < c.steps) {
-      const { noise, data } = await drawBatch.run(key, index(state.step), c.batch, c.dataBatch, c.noiseDim, dataset.sample)
+      const { noise, data } = await drawBatch.run(
+        key,
+        index(state.step),
+        c.batch,
+        c.dataBatch,
+        c.noiseDim,
+        dataset.sample,
+      )
       const args = [state.params, state.adam, noise, data, c.tau, c.lr, field, c.beta1, c.beta2] as const
       const r = await trainStep.run(...args)
       const loss = r.loss.item()
       if (!Number.isFinite(loss) || !finite(r.params as LinearParams[])) {
-        const what = Number.isFinite(loss) ? `the update of step ${state.step} made non-finite parameters` : `the loss of step ${state.step} is ${loss}`
-        const kept = fs.existsSync(path.join(out, 'checkpoint.json')) ? 'the last checkpoint is kept' : 'no checkpoint was written'
+        const what = Number.isFinite(loss)
+          ? `the update of step ${state.step} made non-finite parameters`
+          : `the loss of step ${state.step} is ${loss}`
+        const kept = fs.existsSync(path.join(out, 'checkpoint.json'))
+          ? 'the last checkpoint is kept'
+          : 'no checkpoint was written'
         throw new NonFiniteLossError(`${what}: ${await explainNonFinite(trainStep, ...args)}; stopped (${kept})`)
       }
       state.losses.push(loss)

@@ -9,8 +9,31 @@ import type { ArgSpec } from '../../compiler/frontend/specialize.js'
 import type { NDArray } from '../../compiler/ir/ndarray.js'
 import { S, T, lower, randint, randn, rootPath, run, scalar } from '../helpers.js'
 import {
-  type A, at, bcast, block, cdistR, conv2dR, foldInR, lseR, logSoftmaxR, make, map1, map2, matmul, maxR, meanR, minR,
-  normalR, permute, reshapeR, size, softmaxR, sumR, transpose2, uniformR, zip,
+  type A,
+  at,
+  bcast,
+  block,
+  cdistR,
+  conv2dR,
+  foldInR,
+  lseR,
+  logSoftmaxR,
+  make,
+  map1,
+  map2,
+  matmul,
+  maxR,
+  meanR,
+  minR,
+  normalR,
+  permute,
+  reshapeR,
+  size,
+  softmaxR,
+  sumR,
+  transpose2,
+  uniformR,
+  zip,
 } from './reference.js'
 
 export type Rng = () => number
@@ -40,7 +63,12 @@ const staticOf = (spec: ArgSpec) => (spec.tag === 'static' ? spec.value : undefi
 const uniform = (r: Rng, lo: number, hi: number) => Math.fround(lo + (hi - lo) * r())
 const i32 = (v: number): NDArray => ({ shape: [], dtype: 'i32', data: Int32Array.of(v) })
 const mlpSpec = (d: number, h: number, o: number): ArgSpec =>
-  obj([['w1', T([d, h])], ['b1', T([h])], ['w2', T([h, o])], ['b2', T([o])]])
+  obj([
+    ['w1', T([d, h])],
+    ['b1', T([h])],
+    ['w2', T([h, o])],
+    ['b2', T([o])],
+  ])
 
 // ---- small float64 building blocks the references share ----
 const add = (a: A, b: A) => zip(a, b, (x, y) => x + y)
@@ -63,7 +91,10 @@ function bmm(a: A, b: A): A {
 }
 const gatherRows = (table: A, idx: A): A => {
   const row = size(table.shape.slice(1))
-  return make([...idx.shape, ...table.shape.slice(1)], (k) => table.data[idx.data[Math.floor(k / row)] * row + (k % row)])
+  return make(
+    [...idx.shape, ...table.shape.slice(1)],
+    (k) => table.data[idx.data[Math.floor(k / row)] * row + (k % row)],
+  )
 }
 const softmaxWeighted = (logits: A, y: A) => matmul(softmaxR(logits, 1), y)
 const gaussK = (x: A, y: A, h: number) => map1(cdistR(x, y, true), (d) => Math.exp(d / (-2 * h * h)))
@@ -125,8 +156,18 @@ export const CASES: Case[] = [
     ref: ([x, y]) => {
       const pos = map1(y, (v) => Math.abs(v) + 0.5)
       return [
-        add(x, y), sub(x, y), mul(x, y), div(x, pos), zip(pos, x, (a, b) => a ** b), zip(x, y, Math.max), zip(x, y, Math.min),
-        map1(x, (v) => -v), map1(x, Math.exp), map1(pos, Math.log), map1(pos, Math.sqrt), map1(x, Math.abs),
+        add(x, y),
+        sub(x, y),
+        mul(x, y),
+        div(x, pos),
+        zip(pos, x, (a, b) => a ** b),
+        zip(x, y, Math.max),
+        zip(x, y, Math.min),
+        map1(x, (v) => -v),
+        map1(x, Math.exp),
+        map1(pos, Math.log),
+        map1(pos, Math.sqrt),
+        map1(x, Math.abs),
       ]
     },
   },
@@ -139,11 +180,27 @@ export const CASES: Case[] = [
     ref: ([x, y]) => {
       const pos = map1(y, (v) => Math.abs(v) + 0.25)
       return [
-        map1(x, (v) => 2 - v), scale(x, 3), map1(pos, (v) => 1 / v), map1(pos, (v) => v ** 1.5), map1(x, (v) => 2 ** v),
-        map1(x, (v) => Math.max(v, 0)), zip(x, y, Math.min), map1(x, (v) => -Math.exp(Math.min(v, 1))), map1(pos, Math.log),
-        map1(pos, Math.sqrt), map1(x, (v) => v * v), map1(x, Math.sign), map1(x, (v) => Math.floor(2 * v)), map1(x, Math.ceil),
-        map1(x, Math.tanh), map1(x, Math.sin), map1(y, Math.cos), map1(pos, Math.log1p), map1(x, (v) => Math.expm1(v / 2)),
-        zip(x, y, Math.atan2), map1(x, (v) => (3 * v) % 2),
+        map1(x, (v) => 2 - v),
+        scale(x, 3),
+        map1(pos, (v) => 1 / v),
+        map1(pos, (v) => v ** 1.5),
+        map1(x, (v) => 2 ** v),
+        map1(x, (v) => Math.max(v, 0)),
+        zip(x, y, Math.min),
+        map1(x, (v) => -Math.exp(Math.min(v, 1))),
+        map1(pos, Math.log),
+        map1(pos, Math.sqrt),
+        map1(x, (v) => v * v),
+        map1(x, Math.sign),
+        map1(x, (v) => Math.floor(2 * v)),
+        map1(x, Math.ceil),
+        map1(x, Math.tanh),
+        map1(x, Math.sin),
+        map1(y, Math.cos),
+        map1(pos, Math.log1p),
+        map1(x, (v) => Math.expm1(v / 2)),
+        zip(x, y, Math.atan2),
+        map1(x, (v) => (3 * v) % 2),
       ]
     },
   },
@@ -180,8 +237,14 @@ export const CASES: Case[] = [
     ref: ([x, row, col, s]) => {
       const sv = s.data[0]
       return [
-        add(x, row), mul(row, x), scale(x, sv), map1(x, (v) => v + 2.5 - sv), sub(col, reshapeR(row, [1, 4])), mul(col, row),
-        sub(x, meanR(x, [0])), map1(x, (v) => v / (sv * sv + 1)),
+        add(x, row),
+        mul(row, x),
+        scale(x, sv),
+        map1(x, (v) => v + 2.5 - sv),
+        sub(col, reshapeR(row, [1, 4])),
+        mul(col, row),
+        sub(x, meanR(x, [0])),
+        map1(x, (v) => v / (sv * sv + 1)),
       ]
     },
   },
@@ -193,8 +256,17 @@ export const CASES: Case[] = [
     args: [T([5, 4])],
     inputs: (r) => [randn([5, 4], r)],
     ref: ([x]) => [
-      sumR(x), sumR(x, [0]), sumR(x, [1], true), sumR(x, [0, 1], true), meanR(x), meanR(x, [0], true), meanR(x, [1]),
-      sumR(bool(x, (v) => v > 0), [1]),
+      sumR(x),
+      sumR(x, [0]),
+      sumR(x, [1], true),
+      sumR(x, [0, 1], true),
+      meanR(x),
+      meanR(x, [0], true),
+      meanR(x, [1]),
+      sumR(
+        bool(x, (v) => v > 0),
+        [1],
+      ),
     ],
   },
   {
@@ -203,7 +275,15 @@ export const CASES: Case[] = [
     fn: 'extrema',
     args: [T([3, 4, 5])],
     inputs: (r) => [randn([3, 4, 5], r)],
-    ref: ([x]) => [maxR(x, [0]), minR(x, [1], true), maxR(x, [0, 2]), minR(x, [2]), maxR(x), minR(x, [0, 1, 2], true), maxR(x, [2], true)],
+    ref: ([x]) => [
+      maxR(x, [0]),
+      minR(x, [1], true),
+      maxR(x, [0, 2]),
+      minR(x, [2]),
+      maxR(x),
+      minR(x, [0, 1, 2], true),
+      maxR(x, [2], true),
+    ],
   },
   {
     name: 'reductions/logsumexp',
@@ -219,7 +299,14 @@ export const CASES: Case[] = [
     fn: 'softmaxes',
     args: [T([5, 7])],
     inputs: (r) => [randn([5, 7], r)],
-    ref: ([x]) => [softmaxR(x, 0), softmaxR(x, 1), softmaxR(x, 1), logSoftmaxR(x, 1), logSoftmaxR(x, 0), softmaxR(scale(x, 50), 1)],
+    ref: ([x]) => [
+      softmaxR(x, 0),
+      softmaxR(x, 1),
+      softmaxR(x, 1),
+      logSoftmaxR(x, 1),
+      logSoftmaxR(x, 0),
+      softmaxR(scale(x, 50), 1),
+    ],
   },
   {
     name: 'reductions/layerNorm',
@@ -283,7 +370,12 @@ export const CASES: Case[] = [
     fn: 'kernelRegression',
     args: [T([5, 2]), T([8, 2]), T([8, 3]), T([])],
     inputs: (r) => [randn([5, 2], r), randn([8, 2], r), randn([8, 3], r), scalar(uniform(r, 0.5, 1.5))],
-    ref: ([x, xs, ys, h]) => [softmaxWeighted(map1(cdistR(x, xs, true), (d) => d / (-2 * h.data[0] ** 2)), ys)],
+    ref: ([x, xs, ys, h]) => [
+      softmaxWeighted(
+        map1(cdistR(x, xs, true), (d) => d / (-2 * h.data[0] ** 2)),
+        ys,
+      ),
+    ],
   },
   // ---- movement and creation ----
   {
@@ -293,8 +385,18 @@ export const CASES: Case[] = [
     args: [T([4, 6]), T([2, 3, 5])],
     inputs: (r) => [randn([4, 6], r), randn([2, 3, 5], r)],
     ref: ([x, t]) => [
-      reshapeR(x, [24]), reshapeR(x, [6, 4]), reshapeR(x, [2, 6, 2]), permute(t, [2, 0, 1]), permute(t, [0, 2, 1]), transpose2(x),
-      transpose2(x), reshapeR(x, [1, 4, 6]), reshapeR(x, [4, 6, 1]), x, x, bcast(sumR(x, [0], true), [3, 6]),
+      reshapeR(x, [24]),
+      reshapeR(x, [6, 4]),
+      reshapeR(x, [2, 6, 2]),
+      permute(t, [2, 0, 1]),
+      permute(t, [0, 2, 1]),
+      transpose2(x),
+      transpose2(x),
+      reshapeR(x, [1, 4, 6]),
+      reshapeR(x, [4, 6, 1]),
+      x,
+      x,
+      bcast(sumR(x, [0], true), [3, 6]),
     ],
   },
   {
@@ -306,7 +408,11 @@ export const CASES: Case[] = [
     ref: ([x]) => {
       const rows = (ids: number[]) => make([ids.length, 5], (k) => at(x, ids[Math.floor(k / 5)], k % 5))
       return [
-        block(x, 1, 3, 0, 5), block(x, 0, 6, 3, 5), block(x, 0, 6, 2, 4), block(x, 4, 6, 0, 5), rows([0, 0, 1, 2, 3, 4, 5]),
+        block(x, 1, 3, 0, 5),
+        block(x, 0, 6, 3, 5),
+        block(x, 0, 6, 2, 4),
+        block(x, 4, 6, 0, 5),
+        rows([0, 0, 1, 2, 3, 4, 5]),
         make([6, 12], (k) => {
           const i = Math.floor(k / 12)
           const j = k % 12
@@ -330,7 +436,15 @@ export const CASES: Case[] = [
           { shape: [parts.length, ...parts[0].shape], data: Float64Array.from(parts.flatMap((p) => [...p.data])) },
           axis === 0 ? [0, 1, 2] : axis === 1 ? [1, 0, 2] : [1, 2, 0],
         )
-      return [stackR([a, b, c], 0), stackR([a, c], 1), stackR([b, c], 2), block(x, 0, 6, 0, 2), scale(block(x, 0, 6, 2, 5), 2), block(x, 0, 6, 5, 8), block(x, 0, 6, 4, 8)]
+      return [
+        stackR([a, b, c], 0),
+        stackR([a, c], 1),
+        stackR([b, c], 2),
+        block(x, 0, 6, 0, 2),
+        scale(block(x, 0, 6, 2, 5), 2),
+        block(x, 0, 6, 5, 8),
+        block(x, 0, 6, 4, 8),
+      ]
     },
   },
   {
@@ -342,8 +456,18 @@ export const CASES: Case[] = [
     ref: ([x]) => {
       const eye = (n: number, m: number) => make([n, m], (k) => +(Math.floor(k / m) === k % m))
       return [
-        map1(x, (v, k) => v * (k % 5)), make([4], (k) => k), make([4, 5], (k) => Math.floor(k / 5)), eye(4, 4), mul(eye(4, 5), x),
-        x, map1(x, (v) => v + 1), map1(x, (v) => 2.5 - v), map1(x, () => 0), map1(x, () => 1), make([2], () => 7), add(x, eye(4, 5)),
+        map1(x, (v, k) => v * (k % 5)),
+        make([4], (k) => k),
+        make([4, 5], (k) => Math.floor(k / 5)),
+        eye(4, 4),
+        mul(eye(4, 5), x),
+        x,
+        map1(x, (v) => v + 1),
+        map1(x, (v) => 2.5 - v),
+        map1(x, () => 0),
+        map1(x, () => 1),
+        make([2], () => 7),
+        add(x, eye(4, 5)),
         make([4, 5], (k) => k % 5),
       ]
     },
@@ -355,7 +479,13 @@ export const CASES: Case[] = [
     args: [T([6, 3]), T([4], 'i32'), T([2, 3], 'i32'), T([6, 2, 2])],
     inputs: (r) => [randn([6, 3], r), randint([4], r, 6), randint([2, 3], r, 6), randn([6, 2, 2], r)],
     ref: ([table, idx, idx2, t3]) => [
-      gatherRows(table, idx), gatherRows(table, idx2), sumR(gatherRows(table, idx), [0]), gatherRows(table, make([3], (k) => 2 * k)),
+      gatherRows(table, idx),
+      gatherRows(table, idx2),
+      sumR(gatherRows(table, idx), [0]),
+      gatherRows(
+        table,
+        make([3], (k) => 2 * k),
+      ),
       gatherRows(t3, idx2),
     ],
   },
@@ -367,7 +497,9 @@ export const CASES: Case[] = [
     args: [T([5, 4]), T([])],
     inputs: (r) => [randn([5, 4], r), scalar(uniform(r, 0.2, 2))],
     ref: ([x, tau]) => [
-      map1(x, (v) => Math.exp(-(v * v) / tau.data[0])), map1(x, (v) => (v > 0 ? v : 0.1 * v)), map1(x, (v) => Math.tanh(3 * v) + Math.PI),
+      map1(x, (v) => Math.exp(-(v * v) / tau.data[0])),
+      map1(x, (v) => (v > 0 ? v : 0.1 * v)),
+      map1(x, (v) => Math.tanh(3 * v) + Math.PI),
       map1(x, (v) => -v),
     ],
   },
@@ -394,9 +526,12 @@ export const CASES: Case[] = [
       const ij = (f: (i: number, j: number) => number) => make([4, 5], (k) => f(Math.floor(k / 5), k % 5))
       return [
         ij((i, j) => +(i === j)),
-        ij((i, j) => (((i + 1) ** 2) % 7) + j / (i + 1) - (j % 3)),
+        ij((i, j) => ((i + 1) ** 2 % 7) + j / (i + 1) - (j % 3)),
         make([4], (i) => Math.cos((i * Math.PI) / 4)),
-        add(x, ij((i, j) => i * 5 + j)),
+        add(
+          x,
+          ij((i, j) => i * 5 + j),
+        ),
         ij((i, j) => (i >= j ? 5 - j : -1)),
       ]
     },
@@ -418,8 +553,11 @@ export const CASES: Case[] = [
         })
       }
       return [
-        fold(1, (acc, v) => acc + v * v, 0), fold(0, (acc, v) => Math.max(acc, Math.abs(v)), 0), fold(1, (acc, v) => acc * decay.data[0] + v, 0),
-        fold(1, (acc, v) => acc + (v > 0 ? 1 : 0), 0), fold(0, Math.min, Infinity),
+        fold(1, (acc, v) => acc + v * v, 0),
+        fold(0, (acc, v) => Math.max(acc, Math.abs(v)), 0),
+        fold(1, (acc, v) => acc * decay.data[0] + v, 0),
+        fold(1, (acc, v) => acc + (v > 0 ? 1 : 0), 0),
+        fold(0, Math.min, Infinity),
       ]
     },
   },
@@ -450,8 +588,13 @@ export const CASES: Case[] = [
     ref: ([x]) => {
       const top = maxR(x).data[0]
       return [
-        map1(x, (v) => v * v), map1(x, Math.abs), map1(x, (v) => (v > 20 ? v : Math.log1p(Math.exp(v)))), map1(x, (v) => top - v),
-        map1(x, (v) => +!(v > 0)), map1(x, (v, k) => (k % 5) * v), make([4], () => 0 + 1 + 4 + 9 + 16),
+        map1(x, (v) => v * v),
+        map1(x, Math.abs),
+        map1(x, (v) => (v > 20 ? v : Math.log1p(Math.exp(v)))),
+        map1(x, (v) => top - v),
+        map1(x, (v) => +!(v > 0)),
+        map1(x, (v, k) => (k % 5) * v),
+        make([4], () => 0 + 1 + 4 + 9 + 16),
       ]
     },
   },
@@ -473,7 +616,14 @@ export const CASES: Case[] = [
     ref: ([x, y]) => {
       const d = cdistR(x, y)
       const temps = [0.25, 0.5, 1, 2]
-      const total = temps.map((t) => softmaxR(map1(d, (v) => v / -t), 1)).reduce((a, b) => add(a, b))
+      const total = temps
+        .map((t) =>
+          softmaxR(
+            map1(d, (v) => v / -t),
+            1,
+          ),
+        )
+        .reduce((a, b) => add(a, b))
       return [scale(total, 1 / temps.length)]
     },
   },
@@ -510,7 +660,12 @@ export const CASES: Case[] = [
     inputs: (r) => [randn([3, 4], r)],
     ref: ([x]) => {
       const f = [0.5, 1, 2].map((s) => map1(x, (v) => Math.tanh(s * v)))
-      return [add(add(f[0], f[1]), f[2]), sub(f[2], f[0]), add(add(f[0], scale(f[1], 2)), scale(f[2], 3)), make([1], () => 2)]
+      return [
+        add(add(f[0], f[1]), f[2]),
+        sub(f[2], f[0]),
+        add(add(f[0], scale(f[1], 2)), scale(f[2], 3)),
+        make([1], () => 2),
+      ]
     },
   },
   {
@@ -552,7 +707,23 @@ export const CASES: Case[] = [
     fn: 'deepNet',
     args: [
       obj([
-        ['layers', list([obj([['w', T([3, 4])], ['b', T([4])]]), obj([['w', T([4, 4])], ['b', T([4])]]), obj([['w', T([4, 2])], ['b', T([2])]])])],
+        [
+          'layers',
+          list([
+            obj([
+              ['w', T([3, 4])],
+              ['b', T([4])],
+            ]),
+            obj([
+              ['w', T([4, 4])],
+              ['b', T([4])],
+            ]),
+            obj([
+              ['w', T([4, 2])],
+              ['b', T([2])],
+            ]),
+          ]),
+        ],
         ['scale', T([])],
       ]),
       T([5, 3]),
@@ -564,7 +735,12 @@ export const CASES: Case[] = [
     ],
     ref: ([w0, b0, w1, b1, w2, b2, s, x]) => {
       let h = x
-      for (const [w, b] of [[w0, b0], [w1, b1], [w2, b2]]) h = map1(add(matmul(h, w), b), Math.tanh)
+      for (const [w, b] of [
+        [w0, b0],
+        [w1, b1],
+        [w2, b2],
+      ])
+        h = map1(add(matmul(h, w), b), Math.tanh)
       return [scale(h, s.data[0]), sumR(map1(w0, (v) => v * v)), b2]
     },
   },
@@ -616,7 +792,11 @@ export const CASES: Case[] = [
     args: [T([6, 2]), T([8, 2]), T([7, 2]), T([])],
     inputs: (r) => [randn([6, 2], r), randn([8, 2], r), randn([7, 2], r), scalar(uniform(r, 0.1, 1))],
     ref: ([x, pos, neg, tau]) => {
-      const toward = (y: A) => softmaxWeighted(map1(cdistR(x, y), (d) => d / -tau.data[0]), y)
+      const toward = (y: A) =>
+        softmaxWeighted(
+          map1(cdistR(x, y), (d) => d / -tau.data[0]),
+          y,
+        )
       const v = sub(toward(pos), toward(neg))
       return [v, add(x, v), v, x]
     },
@@ -661,7 +841,12 @@ export const CASES: Case[] = [
     file: C('random'),
     fn: 'noisy',
     args: [T([], 'i32'), T([5, 4]), T([]), T([], 'i32')],
-    inputs: (r) => [i32((r() * 2 ** 32) | 0), randn([5, 4], r), scalar(uniform(r, 0.1, 2)), i32(Math.floor(r() * 1000))],
+    inputs: (r) => [
+      i32((r() * 2 ** 32) | 0),
+      randn([5, 4], r),
+      scalar(uniform(r, 0.1, 2)),
+      i32(Math.floor(r() * 1000)),
+    ],
     ref: ([key, x, sigma, step]) => {
       const k = foldInR(key.data[0], step.data[0])
       return [map1(x, (v, i) => v + sigma.data[0] * normalR(k, i))]

@@ -23,7 +23,10 @@ export function make(shape: number[], f: (k: number) => number): A {
   return { shape, data }
 }
 
-export const arr = (x: { shape: number[]; data: ArrayLike<number> }): A => ({ shape: [...x.shape], data: Float64Array.from(x.data) })
+export const arr = (x: { shape: number[]; data: ArrayLike<number> }): A => ({
+  shape: [...x.shape],
+  data: Float64Array.from(x.data),
+})
 export const map1 = (a: A, f: (v: number, k: number) => number): A => make(a.shape, (k) => f(a.data[k], k))
 export const map2 = (a: A, b: A, f: (x: number, y: number) => number): A => {
   if (a.data.length !== b.data.length) throw new Error('reference: map2 of different sizes')
@@ -67,7 +70,13 @@ export function zip(a: A, b: A, f: (x: number, y: number) => number): A {
 }
 
 /** Reduce over `axes` with a combiner. */
-export function reduceAxes(a: A, axes: number[], keep: boolean, init: number, f: (acc: number, v: number) => number): A {
+export function reduceAxes(
+  a: A,
+  axes: number[],
+  keep: boolean,
+  init: number,
+  f: (acc: number, v: number) => number,
+): A {
   const ax = axes.map((x) => (x < 0 ? x + a.shape.length : x))
   const keptShape = a.shape.map((d, i) => (ax.includes(i) ? 1 : d))
   const out = new Float64Array(size(keptShape)).fill(init)
@@ -93,9 +102,15 @@ export const meanR = (a: A, axes = allAxes(a), keep = false) => {
 /** log Σ exp over axes, computed stably around the maximum. */
 export function lseR(a: A, axes = allAxes(a), keep = false): A {
   const m = maxR(a, axes, true)
-  const s = sumR(zip(a, m, (x, mx) => Math.exp(x - mx)), axes, true)
+  const s = sumR(
+    zip(a, m, (x, mx) => Math.exp(x - mx)),
+    axes,
+    true,
+  )
   const r = zip(s, m, (v, mx) => Math.log(v) + mx)
-  return keep ? r : { shape: a.shape.filter((_, i) => !axes.map((x) => (x < 0 ? x + a.shape.length : x)).includes(i)), data: r.data }
+  return keep
+    ? r
+    : { shape: a.shape.filter((_, i) => !axes.map((x) => (x < 0 ? x + a.shape.length : x)).includes(i)), data: r.data }
 }
 
 export function softmaxR(a: A, axis: number): A {

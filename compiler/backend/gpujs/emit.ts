@@ -21,7 +21,8 @@ export function float(v: number): string {
 /** An expression used as a condition: comparisons stay booleans. */
 function cond(e: KExpr): string {
   if (e.k === 'bin' && COMPARE[e.op]) return `(${expr(e.a)} ${COMPARE[e.op]} ${expr(e.b)})`
-  if (e.k === 'bin' && (e.op === 'and' || e.op === 'or')) return `(${cond(e.a)} ${e.op === 'and' ? '&&' : '||'} ${cond(e.b)})`
+  if (e.k === 'bin' && (e.op === 'and' || e.op === 'or'))
+    return `(${cond(e.a)} ${e.op === 'and' ? '&&' : '||'} ${cond(e.b)})`
   if (e.k === 'un' && e.op === 'not') return `!${cond(e.a)}`
   return `(${expr(e)} != 0.0)`
 }
@@ -66,7 +67,11 @@ function stmts(ss: KStmt[], indent: string): string[] {
       case 'set':
         return [`${indent}${s.name} = ${expr(s.value)};`]
       case 'for':
-        return [`${indent}for (let ${s.v} = 0; ${s.v} < ${s.n}; ${s.v}++) {`, ...stmts(s.body, indent + '  '), `${indent}}`]
+        return [
+          `${indent}for (let ${s.v} = 0; ${s.v} < ${s.n}; ${s.v}++) {`,
+          ...stmts(s.body, indent + '  '),
+          `${indent}}`,
+        ]
       case 'if':
         return [
           `${indent}if ${cond(s.c)} {`,

@@ -10,13 +10,25 @@ import type { Kernel, Plan } from '../../kernel/types.js'
 import { emitKernel } from './emit.js'
 import { initWebGPU, type WebGPUInfo } from './webgpu.js'
 import '../../ir/prims/index.js'
-import { BackendError, describeKernel, placeInputs, planOutputs, runHostStep, scalarInputs } from '../../runtime/planIO.js'
+import {
+  BackendError,
+  describeKernel,
+  placeInputs,
+  planOutputs,
+  runHostStep,
+  scalarInputs,
+} from '../../runtime/planIO.js'
 
 const require = createRequire(import.meta.url)
 
 /** `webasm-threads`: gpu.js's async mode, which splits large kernels over a worker pool. */
 export type GpujsMode = 'cpu' | 'webasm' | 'webasm-threads' | 'webgpu'
-const KERNEL_CLASS: Record<GpujsMode, string> = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel', 'webasm-threads': 'WebAssemblyKernel', webgpu: 'WebGPUKernel' }
+const KERNEL_CLASS: Record<GpujsMode, string> = {
+  cpu: 'CPUKernel',
+  webasm: 'WebAssemblyKernel',
+  'webasm-threads': 'WebAssemblyKernel',
+  webgpu: 'WebGPUKernel',
+}
 const ASYNC_MODES = new Set<GpujsMode>(['webasm-threads', 'webgpu'])
 /** gpu.js asks Dawn for the default limit of 8 storage buffers per stage: 7 inputs and the output. */
 export const WEBGPU_MAX_ARRAYS = 7
@@ -84,7 +96,9 @@ export class GpujsRuntime {
     const key = `${source}|${k.threads.join(',')}|${k.buffers.map((b) => sizeOf(info.get(b)!.shape)).join(',')}`
     let built = this.cache.get(key)
     if (!built && this.mode === 'webgpu' && k.buffers.length > WEBGPU_MAX_ARRAYS)
-      throw new BackendError(`kernel ${k.name} reads ${k.buffers.length} buffers; gpu.js on WebGPU binds at most ${WEBGPU_MAX_ARRAYS} (run it on webasm, or store fewer intermediates with hint(x, 'inline'))`)
+      throw new BackendError(
+        `kernel ${k.name} reads ${k.buffers.length} buffers; gpu.js on WebGPU binds at most ${WEBGPU_MAX_ARRAYS} (run it on webasm, or store fewer intermediates with hint(x, 'inline'))`,
+      )
     if (!built) {
       built = this.gpu.createKernel(source, {
         output: k.threads,
@@ -106,7 +120,8 @@ export class GpujsRuntime {
     if (ASYNC_MODES.has(this.mode)) throw new BackendError(`the ${this.mode} backend is asynchronous: use runAsync`)
     const state = this.start(plan, inputs)
     for (const step of plan.steps) {
-      if (step.k === 'launch') state.env.set(step.kernel.out.buf, this.finish(step.kernel, this.launch(step.kernel, state), opts))
+      if (step.k === 'launch')
+        state.env.set(step.kernel.out.buf, this.finish(step.kernel, this.launch(step.kernel, state), opts))
       else this.other(step, state)
     }
     return this.outputs(plan, state)
@@ -117,7 +132,8 @@ export class GpujsRuntime {
     if (this.mode === 'webgpu') return this.runOnDevice(plan, inputs, opts)
     const state = this.start(plan, inputs)
     for (const step of plan.steps) {
-      if (step.k === 'launch') state.env.set(step.kernel.out.buf, this.finish(step.kernel, await this.launch(step.kernel, state), opts))
+      if (step.k === 'launch')
+        state.env.set(step.kernel.out.buf, this.finish(step.kernel, await this.launch(step.kernel, state), opts))
       else this.other(step, state)
     }
     return this.outputs(plan, state)
@@ -145,7 +161,10 @@ export class GpujsRuntime {
       for (const step of plan.steps) {
         if (step.k === 'launch') {
           const kernel = this.kernelFor(step.kernel, state.info)
-          const args = [...step.kernel.buffers.map((b) => device.get(b) ?? state.env.get(b)!), ...step.kernel.scalars.map((n) => state.scalars.get(n)!)]
+          const args = [
+            ...step.kernel.buffers.map((b) => device.get(b) ?? state.env.get(b)!),
+            ...step.kernel.scalars.map((n) => state.scalars.get(n)!),
+          ]
           const result = (await kernel(...args)) as DeviceBuffer
           this.checkClass(step.kernel, kernel)
           device.set(step.kernel.out.buf, result)
@@ -155,7 +174,7 @@ export class GpujsRuntime {
           }
         } else {
           if (step.k === 'host') for (const x of step.inputs) if ('buf' in x) await read(x.buf)
-          if (step.k === 'free') device.get(step.buf)?.delete(), device.delete(step.buf)
+          if (step.k === 'free') (device.get(step.buf)?.delete(), device.delete(step.buf))
           this.other(step, state)
         }
       }
@@ -179,7 +198,8 @@ export class GpujsRuntime {
   /** A free or host step. */
   private other(step: Plan['steps'][number], { env, ints, info }: RunState): void {
     if (step.k === 'free') (env.delete(step.buf), ints.delete(step.buf))
-    else if (step.k === 'host') env.set(step.out, Float32Array.from(runHostStep(step, info, (b) => env.get(b)!, ints).data))
+    else if (step.k === 'host')
+      env.set(step.out, Float32Array.from(runHostStep(step, info, (b) => env.get(b)!, ints).data))
   }
 
   private outputs(plan: Plan, { env, scalars, ints, info }: RunState): NDArray[] {
@@ -200,12 +220,15 @@ export class GpujsRuntime {
     const ran = kernel.kernel.constructor.name
     this.lastKernelClass = ran
     if (ran !== KERNEL_CLASS[this.mode])
-      throw new BackendError(`gpu.js ran ${k.name} on ${ran} instead of ${this.mode}${kernel.kernel.fallbackReason ? `: ${kernel.kernel.fallbackReason}` : ''}`)
+      throw new BackendError(
+        `gpu.js ran ${k.name} on ${ran} instead of ${this.mode}${kernel.kernel.fallbackReason ? `: ${kernel.kernel.fallbackReason}` : ''}`,
+      )
   }
 
   private finish(k: Kernel, raw: unknown, opts: RunOptions): Float32Array {
     const out = flatten(raw, sizeOf(k.out.shape))
-    if (opts.checkNaN && out.some(Number.isNaN)) throw new BackendError(`kernel ${k.name} produced NaN (it computes ${describeKernel(k)})`)
+    if (opts.checkNaN && out.some(Number.isNaN))
+      throw new BackendError(`kernel ${k.name} produced NaN (it computes ${describeKernel(k)})`)
     return out
   }
 }

@@ -25,8 +25,13 @@ function sampleArgs(k: Kernel, sizes: (buf: string) => number): unknown[] {
 }
 
 export function toWGSL(k: Kernel, sizes: (buf: string) => number): string {
-  const { WebGPUKernel } = require('gpu.js/src/backend/web-gpu/kernel') as { WebGPUKernel: new (src: string, o: object) => WGSLKernel }
-  const kernel = new WebGPUKernel(emitKernel(k), { output: k.threads, loopMaxIterations: Math.max(1000, k.maxLoop + 1) })
+  const { WebGPUKernel } = require('gpu.js/src/backend/web-gpu/kernel') as {
+    WebGPUKernel: new (src: string, o: object) => WGSLKernel
+  }
+  const kernel = new WebGPUKernel(emitKernel(k), {
+    output: k.threads,
+    loopMaxIterations: Math.max(1000, k.maxLoop + 1),
+  })
   const args = sampleArgs(k, sizes)
   kernel.setupConstants()
   kernel.setupArguments(args)
@@ -47,7 +52,9 @@ interface FunctionBuilderClass {
  * this body in its texture-access prelude when it builds a real shader.
  */
 export function toGLSL(k: Kernel, sizes: (buf: string) => number): string {
-  const { FunctionBuilder } = require('gpu.js/src/backend/function-builder') as { FunctionBuilder: FunctionBuilderClass }
+  const { FunctionBuilder } = require('gpu.js/src/backend/function-builder') as {
+    FunctionBuilder: FunctionBuilderClass
+  }
   const { WebGL2FunctionNode } = require('gpu.js/src/backend/web-gl2/function-node') as { WebGL2FunctionNode: unknown }
   const kernel = {
     source: emitKernel(k),

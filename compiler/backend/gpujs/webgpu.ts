@@ -17,7 +17,9 @@ export interface WebGPUInfo {
 }
 
 interface GPUish {
-  requestAdapter(o?: object): Promise<{ info?: { description?: string; device?: string; vendor?: string; architecture?: string } } | null>
+  requestAdapter(
+    o?: object,
+  ): Promise<{ info?: { description?: string; device?: string; vendor?: string; architecture?: string } } | null>
 }
 
 let ready: Promise<WebGPUInfo> | undefined
@@ -45,7 +47,8 @@ export function initWebGPU(): Promise<WebGPUInfo> {
     }
     if (!adapter) throw new Error('no WebGPU adapter: Dawn found neither a Vulkan device nor OpenGL through EGL')
     const info = adapter.info ?? {}
-    const description = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter'
+    const description =
+      [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter'
     ;(globalThis as { navigator?: object }).navigator = { gpu }
     webgpuActive = true
     return { api, description, software: isSoftware(description) }

@@ -166,17 +166,26 @@ export class BodyGen {
       f.set(base)
       return this.t.cells(d, (r, c, L) => {
         const off = (lane: number) => 4 * (aff.cy * this.t.yOffset(r, lane) + aff.cx * this.t.xOffset(c, lane))
-        if (L.vec && (this.t.shape.axis === 'x' ? aff.cx : aff.cy) === 1) return void f.get(base).simd(SIMD.v128_load, 2, ...uleb(off(0)))
+        if (L.vec && (this.t.shape.axis === 'x' ? aff.cx : aff.cy) === 1)
+          return void f.get(base).simd(SIMD.v128_load, 2, ...uleb(off(0)))
         this.t.fromLanes(L.vec, (l) => f.get(base).op(OP.f32_load, 2, ...uleb(off(l))))
       })
     }
-    return this.t.cells(d, (r, c, L) => this.t.fromLanes(L.vec, (lane) => (addr({ r, c, lane }), f.op(OP.f32_load, 2, 0))))
+    return this.t.cells(d, (r, c, L) =>
+      this.t.fromLanes(L.vec, (lane) => (addr({ r, c, lane }), f.op(OP.f32_load, 2, 0))),
+    )
   }
 
   /** Clamp the i32 on the stack into [0, n − 1]. */
   private clamp(n: number): void {
     const v = this.f.local('i32')
-    this.f.tee(v).i32(n - 1).get(v).i32(n - 1).op(OP.i32_lt_s).op(OP.select)
+    this.f
+      .tee(v)
+      .i32(n - 1)
+      .get(v)
+      .i32(n - 1)
+      .op(OP.i32_lt_s)
+      .op(OP.select)
     this.f.tee(v).i32(0).get(v).i32(0).op(OP.i32_gt_s).op(OP.select)
   }
 
@@ -189,7 +198,8 @@ export class BodyGen {
         return konst(e.v)
       case 'ref': {
         if (this.vars.has(e.name)) return this.vars.get(e.name)!
-        if (this.env.scalarParam.has(e.name)) return { rows: 1, cols: 1, vec: false, locals: [[this.env.scalarParam.get(e.name)!]] }
+        if (this.env.scalarParam.has(e.name))
+          return { rows: 1, cols: 1, vec: false, locals: [[this.env.scalarParam.get(e.name)!]] }
         return this.intValue(e)
       }
       case 'load':
@@ -240,7 +250,9 @@ export class BodyGen {
   /** An integer-valued expression as floats, lane by lane. */
   private intValue(e: KExpr): TV {
     const d = this.dep(e)
-    return this.t.cells(d, (r, c, L) => this.t.fromLanes(L.vec, (lane) => (this.int(e, { r, c, lane }), this.f.op(OP.f32_convert_i32_s))))
+    return this.t.cells(d, (r, c, L) =>
+      this.t.fromLanes(L.vec, (lane) => (this.int(e, { r, c, lane }), this.f.op(OP.f32_convert_i32_s))),
+    )
   }
 
   private unary(op: string, a: TV, d: Dep): TV {
@@ -285,7 +297,10 @@ export class BodyGen {
     const constant = (v: TV) => v.konst !== undefined && !Number.isNaN(v.konst)
     if ((op === 'min' || op === 'max') && (constant(a) || constant(b))) {
       const [x, k] = constant(b) ? [a, b] : [b, a]
-      return t.cells(d, (r, c, L) => (t.push(x, r, c, L.vec), t.push(k, r, c, L.vec), op === 'min' ? L.clampBelow() : L.clampAbove()))
+      return t.cells(
+        d,
+        (r, c, L) => (t.push(x, r, c, L.vec), t.push(k, r, c, L.vec), op === 'min' ? L.clampBelow() : L.clampAbove()),
+      )
     }
     return t.cells(d, (r, c, L) => {
       const both = () => (t.push(a, r, c, L.vec), t.push(b, r, c, L.vec))
@@ -474,4 +489,3 @@ export class BodyGen {
     }
   }
 }
-

@@ -43,7 +43,15 @@ export function tileFor(k: Kernel, a = analyze(k)): TileShape {
 export function compileKernel(k: Kernel, sizes: Map<string, number>): WasmKernel {
   const analysis = analyze(k)
   const { list, index } = kernelImports(k)
-  const params: ValType[] = ['i32', ...k.buffers.map((): ValType => 'i32'), ...k.scalars.map((): ValType => 'f32'), 'i32', 'i32', 'i32', 'i32']
+  const params: ValType[] = [
+    'i32',
+    ...k.buffers.map((): ValType => 'i32'),
+    ...k.scalars.map((): ValType => 'f32'),
+    'i32',
+    'i32',
+    'i32',
+    'i32',
+  ]
   const f = new FnBuilder(params)
   const out = 0
   const [x0, x1, y0, y1] = [1, 2, 3, 4].map((i) => params.length - 5 + i)
@@ -101,7 +109,8 @@ export function compileKernel(k: Kernel, sizes: Map<string, number>): WasmKernel
   const band = (rows: number, vecY: boolean) => {
     f.get(x0).set(env.tx0)
     const shape = (cols: number, vec: boolean): TileShape => ({ rows, cols, vec, axis: vec ? tile.axis : 'x' })
-    if (tile.cols * (vx ? 4 : 1) > 1) strided(env.tx0, x1, tile.cols * (vx ? 4 : 1), () => body(shape(tile.cols, vx || vecY)))
+    if (tile.cols * (vx ? 4 : 1) > 1)
+      strided(env.tx0, x1, tile.cols * (vx ? 4 : 1), () => body(shape(tile.cols, vx || vecY)))
     strided(env.tx0, x1, 1, () => body(shape(1, vecY)))
   }
   f.i32(0).set(env.tz)

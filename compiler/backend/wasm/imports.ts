@@ -7,11 +7,30 @@ import type { ImportFn } from './encode.js'
 import { operands } from '../../kernel/analyze.js'
 
 const INLINE_UNARY = new Set(['neg', 'abs', 'sqrt', 'floor', 'ceil', 'trunc', 'exp', 'log', 'tanh', 'not', 'sign'])
-const INLINE_BINARY = new Set(['add', 'sub', 'mul', 'div', 'max', 'min', 'lt', 'le', 'gt', 'ge', 'eq', 'ne', 'and', 'or'])
+const INLINE_BINARY = new Set([
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'max',
+  'min',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'eq',
+  'ne',
+  'and',
+  'or',
+])
 
 /** The JavaScript implementations, by import field name. */
 export const HOST_MATH: Record<string, (...a: number[]) => number> = {
-  ...Object.fromEntries(Object.getOwnPropertyNames(Math).filter((k) => typeof (Math as unknown as Record<string, unknown>)[k] === 'function').map((k) => [k, (Math as unknown as Record<string, (...a: number[]) => number>)[k]])),
+  ...Object.fromEntries(
+    Object.getOwnPropertyNames(Math)
+      .filter((k) => typeof (Math as unknown as Record<string, unknown>)[k] === 'function')
+      .map((k) => [k, (Math as unknown as Record<string, (...a: number[]) => number>)[k]]),
+  ),
   exp2: (x) => 2 ** x,
   mod: (a, b) => a % b,
 }

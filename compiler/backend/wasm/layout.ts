@@ -37,7 +37,8 @@ export function layoutPlan(plan: Plan): Layout {
     free.sort((a, b) => a.at - b.at)
     // coalesce neighbours
     for (let i = free.length - 2; i >= 0; i--)
-      if (free[i].at + free[i].size === free[i + 1].at) free.splice(i, 2, { at: free[i].at, size: free[i].size + free[i + 1].size })
+      if (free[i].at + free[i].size === free[i + 1].at)
+        free.splice(i, 2, { at: free[i].at, size: free[i].size + free[i + 1].size })
   }
   for (const b of plan.buffers) if (b.role === 'input') alloc(b.name)
   for (const s of plan.steps) {

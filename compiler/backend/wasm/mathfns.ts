@@ -9,9 +9,12 @@ import type { Lanes } from './lanes.js'
 
 const LOG2E = 1.4426950408889634
 const LN2_HI = 0.693359375
-const LN2_LO = -2.12194440e-4
-const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
-const LOG_POLY = [7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1]
+const LN2_LO = -2.1219444e-4
+const EXP_POLY = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
+const LOG_POLY = [
+  7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
+  2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+]
 const TANH_POLY = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1]
 
 /** 1.5·2²³: adding it rounds a float below 2²² to an integer held in the low mantissa bits. */
@@ -40,7 +43,13 @@ export function emitExp(L: Lanes, x: number): void {
   L.konst(c2).get(r).mul().konst(c3).add().get(r2).mul().add()
   L.konst(c4).get(r).mul().konst(c5).add().add()
   L.get(r2).mul().get(r).add().konst(1).add()
-  L.get(t).bits().intConst(127 - ROUNDER_BITS).intAdd().intShl(23).fromBits().mul()
+  L.get(t)
+    .bits()
+    .intConst(127 - ROUNDER_BITS)
+    .intAdd()
+    .intShl(23)
+    .fromBits()
+    .mul()
   // below the normal range: 0 (NaN compares false and passes through)
   const v = L.temp()
   L.set(v)

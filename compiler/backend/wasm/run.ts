@@ -6,7 +6,14 @@
  */
 import type { NDArray } from '../../ir/ndarray.js'
 import { sizeOf } from '../../ir/shape.js'
-import { BackendError, describeKernel, placeInputs, planOutputs, runHostStep, scalarInputs } from '../../runtime/planIO.js'
+import {
+  BackendError,
+  describeKernel,
+  placeInputs,
+  planOutputs,
+  runHostStep,
+  scalarInputs,
+} from '../../runtime/planIO.js'
 import type { Kernel, Plan } from '../../kernel/types.js'
 import type { BackendLimits } from '../../fusion/lower.js'
 import { emitKernel } from '../gpujs/emit.js'
@@ -29,7 +36,9 @@ function memoryBudget(): number {
   if (v === undefined || v === '') return DEFAULT_BUDGET
   const mib = Number(v)
   if (!Number.isFinite(mib) || mib < 0 || mib > (MAX_PAGES * 65536) / 2 ** 20)
-    throw new BackendError(`DRIFT_MEMORY_BUDGET must be a number of MiB from 0 to ${(MAX_PAGES * 65536) / 2 ** 20}, got '${v}' (e.g. DRIFT_MEMORY_BUDGET=64: no N×N matrix is stored from N = 4096 on)`)
+    throw new BackendError(
+      `DRIFT_MEMORY_BUDGET must be a number of MiB from 0 to ${(MAX_PAGES * 65536) / 2 ** 20}, got '${v}' (e.g. DRIFT_MEMORY_BUDGET=64: no N×N matrix is stored from N = 4096 on)`,
+    )
   return (mib * 2 ** 20) / 4
 }
 
@@ -56,7 +65,6 @@ export const WASM_LIMITS = {
 
 /** WASM_LIMITS with the memory budget DRIFT_MEMORY_BUDGET asks for (read on every call: a bad value is a BackendError where it is used). */
 export const wasmLimits = (): BackendLimits => ({ ...WASM_LIMITS, memoryBudget: memoryBudget() })
-
 
 type Run = (...args: number[]) => void
 export interface KernelTime {
@@ -123,7 +131,9 @@ export class WasmRuntime {
     const colStep = c.tile.cols * (c.tile.vec && c.tile.axis === 'x' ? 4 : 1)
     const bands = (extent: number, step: number) => {
       const per = Math.ceil(extent / n / step) * step
-      return Array.from({ length: n }, (_, i) => [Math.min(extent, i * per), Math.min(extent, (i + 1) * per)]).filter(([a, b]) => b > a)
+      return Array.from({ length: n }, (_, i) => [Math.min(extent, i * per), Math.min(extent, (i + 1) * per)]).filter(
+        ([a, b]) => b > a,
+      )
     }
     let parts: number[][] = [[0, X, 0, Y]]
     if (n > 1 && X * Y * Z * Math.max(1, k.maxLoop) >= SPLIT_WORK) {
@@ -132,9 +142,16 @@ export class WasmRuntime {
     }
     try {
       if (parts.length === 1) c.run(...head, ...parts[0])
-      else this.pool!.launch(c.id, parts.map((p) => [...head, ...p]), () => c.run(...head, ...parts[0]))
+      else
+        this.pool!.launch(
+          c.id,
+          parts.map((p) => [...head, ...p]),
+          () => c.run(...head, ...parts[0]),
+        )
     } catch (e) {
-      throw new BackendError(`kernel ${k.name} failed (${e instanceof Error ? e.message : String(e)}); it computes ${describeKernel(k)}`)
+      throw new BackendError(
+        `kernel ${k.name} failed (${e instanceof Error ? e.message : String(e)}); it computes ${describeKernel(k)}`,
+      )
     }
   }
 
@@ -143,7 +160,9 @@ export class WasmRuntime {
     if (!l) this.layouts.set(plan, (l = layoutPlan(plan)))
     const pages = Math.ceil(l.bytes / 65536)
     if (pages > MAX_PAGES)
-      throw new BackendError(`this plan keeps ${(l.bytes / 2 ** 20).toFixed(0)} MiB of buffers alive at once; the wasm backend's memory holds ${MAX_PAGES / 16} MiB (run smaller batches, or a GPU backend)`)
+      throw new BackendError(
+        `this plan keeps ${(l.bytes / 2 ** 20).toFixed(0)} MiB of buffers alive at once; the wasm backend's memory holds ${MAX_PAGES / 16} MiB (run smaller batches, or a GPU backend)`,
+      )
     const have = this.memory.buffer.byteLength / 65536
     if (pages > have) this.memory.grow(pages - have)
     return l
@@ -159,14 +178,20 @@ export class WasmRuntime {
     const sizes = new Map(plan.buffers.map((b) => [b.name, sizeOf(b.shape)]))
     /** A copy of a buffer's contents (the memory is reused by the next run). */
     const read = (buf: string) => this.view(offset.get(buf)!, sizes.get(buf)!).slice()
-    const ints = placeInputs(plan, inputs, (b, at, a) => this.view(offset.get(b.name)! + 4 * at, a.data.length).set(a.data))
+    const ints = placeInputs(plan, inputs, (b, at, a) =>
+      this.view(offset.get(b.name)! + 4 * at, a.data.length).set(a.data),
+    )
     const scalars = scalarInputs(plan, inputs)
     for (const step of plan.steps) {
       if (step.k === 'launch') {
         const k = step.kernel
         const compiled = this.kernelFor(k, sizes)
         const t0 = this.profile ? performance.now() : 0
-        this.launch(k, compiled, [offset.get(k.out.buf)!, ...k.buffers.map((b) => offset.get(b)!), ...k.scalars.map((s) => scalars.get(s)!)])
+        this.launch(k, compiled, [
+          offset.get(k.out.buf)!,
+          ...k.buffers.map((b) => offset.get(b)!),
+          ...k.scalars.map((s) => scalars.get(s)!),
+        ])
         if (this.profile) {
           const p = this.profile.get(k.name) ?? { ms: [], what: describeKernel(k) }
           p.ms.push(performance.now() - t0)
@@ -187,7 +212,8 @@ export class WasmRuntime {
   }
 
   private checkNaN(k: Kernel, at: number): void {
-    if (this.view(at, sizeOf(k.out.shape)).some(Number.isNaN)) throw new BackendError(`kernel ${k.name} produced NaN (it computes ${describeKernel(k)})`)
+    if (this.view(at, sizeOf(k.out.shape)).some(Number.isNaN))
+      throw new BackendError(`kernel ${k.name} produced NaN (it computes ${describeKernel(k)})`)
   }
 }
 
@@ -202,5 +228,8 @@ export function profileTable(profile: Map<string, KernelTime>, top = 20): string
   const total = sum(rows.map(([, t]) => sum(t.ms)))
   const fmt = ([name, t]: [string, KernelTime]) =>
     `${median(t.ms).toFixed(2).padStart(9)} ms ×${String(t.ms.length).padEnd(5)} ${((100 * sum(t.ms)) / total).toFixed(1).padStart(5)}%  ${name}: ${t.what.length > 110 ? `${t.what.slice(0, 107)}...` : t.what}`
-  return [`wasm kernels, ${total.toFixed(0)} ms in all (median per call after the first, calls, share of all time):`, ...rows.slice(0, top).map(fmt)].join('\n')
+  return [
+    `wasm kernels, ${total.toFixed(0)} ms in all (median per call after the first, calls, share of all time):`,
+    ...rows.slice(0, top).map(fmt),
+  ].join('\n')
 }

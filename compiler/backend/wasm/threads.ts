@@ -63,7 +63,8 @@ export class WorkerPool {
     own()
     for (let i = 0; i < n; i++) {
       while (Atomics.load(this.flags, i) === 0) Atomics.wait(this.flags, i, 0, 1000)
-      if (Atomics.load(this.flags, i) === 2) throw new Error(`worker ${i + 1} failed (DRIFT_THREADS=1 runs every band on this thread and shows the error)`)
+      if (Atomics.load(this.flags, i) === 2)
+        throw new Error(`worker ${i + 1} failed (DRIFT_THREADS=1 runs every band on this thread and shows the error)`)
     }
   }
 

@@ -60,7 +60,8 @@ definePrimitive<{ mode: 'materialize' | 'inline' }>({
   name: 'hint',
   arity: 1,
   infer: ([a], p) => {
-    if (p.mode !== 'materialize' && p.mode !== 'inline') throw new ShapeError(`unknown fusion hint '${p.mode}'`, "use 'materialize' or 'inline'")
+    if (p.mode !== 'materialize' && p.mode !== 'inline')
+      throw new ShapeError(`unknown fusion hint '${p.mode}'`, "use 'materialize' or 'inline'")
     return [a]
   },
   evaluate: ([a]) => [a],

@@ -20,7 +20,10 @@ export function elementwiseShape(name: string, inputs: AVal[]): number[] {
     if (a.shape.length === 0) continue
     if (!shape) shape = a.shape
     else if (!sameShape(shape, a.shape))
-      throw new ShapeError(`${name}: operand shapes ${showShape(shape)} and ${showShape(a.shape)} differ`, 'broadcast them to one shape first')
+      throw new ShapeError(
+        `${name}: operand shapes ${showShape(shape)} and ${showShape(a.shape)} differ`,
+        'broadcast them to one shape first',
+      )
   }
   return shape ?? []
 }
@@ -30,7 +33,13 @@ const reader = (a: NDArray) => {
   return a.shape.length === 0 ? () => d[0] : (k: number) => d[k]
 }
 
-function evalElementwise(inputs: NDArray[], shape: number[], dtype: DType, precision: 'f32' | 'f64', f: (vals: number[]) => number) {
+function evalElementwise(
+  inputs: NDArray[],
+  shape: number[],
+  dtype: DType,
+  precision: 'f32' | 'f64',
+  f: (vals: number[]) => number,
+) {
   const out = alloc(shape, dtype, precision)
   const reads = inputs.map(reader)
   const vals = new Array<number>(inputs.length)
@@ -63,7 +72,8 @@ for (const [name, op] of Object.entries(BINARY)) {
       const shape = elementwiseShape(name, ins)
       return evalElementwise(ins, shape, op.dtype(ins[0].dtype, ins[1].dtype), precision, (v) => op.f(v[0], v[1]))
     },
-    vjp: (ctx, e, [ct]) => elementwiseVjp(ctx, e, ct, sBinary(name, arg(0, e.inputs[0]), arg(1, e.inputs[1])), e.outputs[0].shape),
+    vjp: (ctx, e, [ct]) =>
+      elementwiseVjp(ctx, e, ct, sBinary(name, arg(0, e.inputs[0]), arg(1, e.inputs[1])), e.outputs[0].shape),
   })
 }
 
@@ -74,12 +84,22 @@ definePrimitive<Record<string, never>>({
   infer: (ins) => {
     expectDType('where', ins[0], ['bool'], 'condition')
     if (ins[1].dtype !== ins[2].dtype)
-      throw new ShapeError(`where: branches have dtypes ${ins[1].dtype} and ${ins[2].dtype}`, 'cast one branch with .astype()')
+      throw new ShapeError(
+        `where: branches have dtypes ${ins[1].dtype} and ${ins[2].dtype}`,
+        'cast one branch with .astype()',
+      )
     return [{ shape: elementwiseShape('where', ins), dtype: ins[1].dtype }]
   },
   evaluate: (ins, _p, precision) =>
     evalElementwise(ins, elementwiseShape('where', ins), ins[1].dtype, precision, (v) => (v[0] ? v[1] : v[2])),
-  vjp: (ctx, e, [ct]) => elementwiseVjp(ctx, e, ct, sSelect(arg(0, e.inputs[0]), arg(1, e.inputs[1]), arg(2, e.inputs[2])), e.outputs[0].shape),
+  vjp: (ctx, e, [ct]) =>
+    elementwiseVjp(
+      ctx,
+      e,
+      ct,
+      sSelect(arg(0, e.inputs[0]), arg(1, e.inputs[1]), arg(2, e.inputs[2])),
+      e.outputs[0].shape,
+    ),
 })
 
 definePrimitive<{ dtype: DType }>({
@@ -88,7 +108,9 @@ definePrimitive<{ dtype: DType }>({
   elementwise: true,
   infer: ([a], p) => [{ shape: a.shape, dtype: p.dtype }],
   evaluate: ([a], p, precision) =>
-    evalElementwise([a], a.shape, p.dtype, precision, (v) => (p.dtype === 'bool' ? +!!v[0] : p.dtype === 'i32' ? Math.trunc(v[0]) : v[0])),
+    evalElementwise([a], a.shape, p.dtype, precision, (v) =>
+      p.dtype === 'bool' ? +!!v[0] : p.dtype === 'i32' ? Math.trunc(v[0]) : v[0],
+    ),
   // Only a float-to-float cast carries a gradient; integers and booleans are piecewise constant.
   vjp: (_ctx, e, [ct]) => [e.params.dtype === 'f32' && e.inputs[0].dtype === 'f32' ? ct : undefined],
 })
@@ -106,7 +128,10 @@ definePrimitive<MapParams>({
   infer: (ins, p) => {
     for (const a of ins)
       if (a.shape.length !== 0 && !sameShape(a.shape, p.shape))
-        throw new ShapeError(`map: operand of shape ${showShape(a.shape)} does not match ${showShape(p.shape)}`, 'give zipWith operands of one shape')
+        throw new ShapeError(
+          `map: operand of shape ${showShape(a.shape)} does not match ${showShape(p.shape)}`,
+          'give zipWith operands of one shape',
+        )
     return [{ shape: p.shape, dtype: p.body.dtype }]
   },
   evaluate: (ins, p, precision) => {
@@ -127,7 +152,8 @@ definePrimitive<MapParams>({
     }
     return [out]
   },
-  printParams: (p) => `shape=${showShape(p.shape)}, fn=(${argNames(p.body).join(', ')}) => ${printScalar(p.body, argNames(p.body))}`,
+  printParams: (p) =>
+    `shape=${showShape(p.shape)}, fn=(${argNames(p.body).join(', ')}) => ${printScalar(p.body, argNames(p.body))}`,
   vjp: (ctx, e, [ct]) => elementwiseVjp(ctx, e, ct, e.params.body, e.params.shape),
 })
 
@@ -141,5 +167,8 @@ export function argNames(body: ScalarExpr): string[] {
     if ('c' in e) visit(e.c)
   }
   visit(body)
-  return Array.from({ length: n + 1 }, (_, i) => String.fromCharCode(97 + (i % 26)) + (i >= 26 ? String(Math.floor(i / 26)) : ''))
+  return Array.from(
+    { length: n + 1 },
+    (_, i) => String.fromCharCode(97 + (i % 26)) + (i >= 26 ? String(Math.floor(i / 26)) : ''),
+  )
 }

@@ -9,9 +9,15 @@ const batchOf = (s: number[]) => s.slice(0, -2)
 
 function checkBatch(name: string, a: AVal, b: AVal): number[] {
   if (a.shape.length < 2 || b.shape.length < 2)
-    throw new ShapeError(`${name} needs operands of rank ≥ 2, got ${showShape(a.shape)} and ${showShape(b.shape)}`, 'reshape vectors to [1, n] or [n, 1]')
+    throw new ShapeError(
+      `${name} needs operands of rank ≥ 2, got ${showShape(a.shape)} and ${showShape(b.shape)}`,
+      'reshape vectors to [1, n] or [n, 1]',
+    )
   if (!sameShape(batchOf(a.shape), batchOf(b.shape)))
-    throw new ShapeError(`${name}: batch dimensions ${showShape(batchOf(a.shape))} and ${showShape(batchOf(b.shape))} differ`, 'broadcast the batch dimensions to one shape')
+    throw new ShapeError(
+      `${name}: batch dimensions ${showShape(batchOf(a.shape))} and ${showShape(batchOf(b.shape))} differ`,
+      'broadcast the batch dimensions to one shape',
+    )
   return batchOf(a.shape)
 }
 
@@ -101,7 +107,9 @@ definePrimitive<CdistParams>({
     if (!ct) return [undefined, undefined]
     const [x, y] = e.inputs
     const r = e.outputs[0].shape.length
-    const g = e.params.squared ? ctx.emit('mul', [ct, { kind: 'lit', value: 2, dtype: 'f32' }]) : ctx.emit('div', [ct, e.outputs[0]])
+    const g = e.params.squared
+      ? ctx.emit('mul', [ct, { kind: 'lit', value: 2, dtype: 'f32' }])
+      : ctx.emit('div', [ct, e.outputs[0]])
     const side = (p: typeof x, axis: number, gFor: typeof x, other: typeof x) => {
       const mass = ctx.emit('reduce_sum', [g], { axes: [axis] })
       const shape = (p as { shape: number[] }).shape
@@ -121,11 +129,22 @@ export function conv2dShape(x: number[], w: number[], p: Conv2dParams): number[]
   const [n, c, h, wd] = x
   const [o, c2, kh, kw] = w
   if (x.length !== 4 || w.length !== 4)
-    throw new ShapeError(`conv2d takes x [N,C,H,W] and w [O,C,KH,KW], got ${showShape(x)} and ${showShape(w)}`, 'reshape to NCHW and OIHW layouts')
-  if (c !== c2) throw new ShapeError(`conv2d: input has ${c} channels but the filter expects ${c2}`, 'match the filter\'s second axis to the input channels')
+    throw new ShapeError(
+      `conv2d takes x [N,C,H,W] and w [O,C,KH,KW], got ${showShape(x)} and ${showShape(w)}`,
+      'reshape to NCHW and OIHW layouts',
+    )
+  if (c !== c2)
+    throw new ShapeError(
+      `conv2d: input has ${c} channels but the filter expects ${c2}`,
+      "match the filter's second axis to the input channels",
+    )
   const oh = Math.floor((h + 2 * p.padding[0] - kh) / p.stride[0]) + 1
   const ow = Math.floor((wd + 2 * p.padding[1] - kw) / p.stride[1]) + 1
-  if (oh <= 0 || ow <= 0) throw new ShapeError(`conv2d: a ${kh}x${kw} filter does not fit a ${h}x${wd} input`, 'add padding or use a smaller filter')
+  if (oh <= 0 || ow <= 0)
+    throw new ShapeError(
+      `conv2d: a ${kh}x${kw} filter does not fit a ${h}x${wd} input`,
+      'add padding or use a smaller filter',
+    )
   return [n, o, oh, ow]
 }
 
@@ -134,14 +153,24 @@ definePrimitive<Conv2dParams>({
   arity: 2,
   infer: ([x, w], p) => [{ shape: conv2dShape(x.shape, w.shape, p), dtype: 'f32' }],
   evaluate: ([x, w], p, precision): NDArray[] => [
-    accumulate(conv2dShape(x.shape, w.shape, p), x.shape, w.shape, p, precision, (acc, o, i, k) => (acc[o] += x.data[i] * w.data[k])),
+    accumulate(
+      conv2dShape(x.shape, w.shape, p),
+      x.shape,
+      w.shape,
+      p,
+      precision,
+      (acc, o, i, k) => (acc[o] += x.data[i] * w.data[k]),
+    ),
   ],
   printParams: (p) => `stride=${showShape(p.stride)}, padding=${showShape(p.padding)}`,
   vjp: (ctx, e, [ct]) => {
     if (!ct) return [undefined, undefined]
-    const [x, w] = e.inputs as [{ shape: number[] } & typeof e.inputs[0], { shape: number[] } & typeof e.inputs[1]]
+    const [x, w] = e.inputs as [{ shape: number[] } & (typeof e.inputs)[0], { shape: number[] } & (typeof e.inputs)[1]]
     const p = convParams(e.params)
-    return [ctx.emit('conv2d_grad_input', [ct, w], { ...p, inShape: x.shape }), ctx.emit('conv2d_grad_filter', [x, ct], { ...p, wShape: w.shape })]
+    return [
+      ctx.emit('conv2d_grad_input', [ct, w], { ...p, inShape: x.shape }),
+      ctx.emit('conv2d_grad_filter', [x, ct], { ...p, wShape: w.shape }),
+    ]
   },
 })
 
@@ -161,13 +190,24 @@ function forEachTap(x: number[], w: number[], p: Conv2dParams, f: (o: number, i:
               for (let dx = 0; dx < kw; dx++) {
                 const ix = xx * p.stride[1] - p.padding[1] + dx
                 if (ix < 0 || ix >= wd) continue
-                f(((b * o + oc) * oh + y) * ow + xx, ((b * c + ic) * h + iy) * wd + ix, ((oc * c + ic) * kh + dy) * kw + dx)
+                f(
+                  ((b * o + oc) * oh + y) * ow + xx,
+                  ((b * c + ic) * h + iy) * wd + ix,
+                  ((oc * c + ic) * kh + dy) * kw + dx,
+                )
               }
             }
 }
 
 /** One pass over the taps of a convolution, accumulating (in float64) into a new array of `shape`. */
-function accumulate(shape: number[], x: number[], w: number[], p: Conv2dParams, precision: Precision, add: (acc: Float64Array, o: number, i: number, k: number) => void): NDArray {
+function accumulate(
+  shape: number[],
+  x: number[],
+  w: number[],
+  p: Conv2dParams,
+  precision: Precision,
+  add: (acc: Float64Array, o: number, i: number, k: number) => void,
+): NDArray {
   const acc = new Float64Array(sizeOf(shape))
   forEachTap(x, w, p, (o, i, k) => add(acc, o, i, k))
   const out = alloc(shape, 'f32', precision)
@@ -175,20 +215,28 @@ function accumulate(shape: number[], x: number[], w: number[], p: Conv2dParams, 
   return out
 }
 
-const convParams = (p: Conv2dParams): Record<string, unknown> & Conv2dParams => ({ stride: p.stride, padding: p.padding })
+const convParams = (p: Conv2dParams): Record<string, unknown> & Conv2dParams => ({
+  stride: p.stride,
+  padding: p.padding,
+})
 
 /** The transpose of conv2d in its input: ct [N,O,OH,OW], w → [N,C,H,W]. Linear in both operands. */
 definePrimitive<Conv2dParams & { inShape: number[] }>({
   name: 'conv2d_grad_input',
   arity: 2,
   infer: (_i, p) => [{ shape: p.inShape, dtype: 'f32' }],
-  evaluate: ([ct, w], p, precision) => [accumulate(p.inShape, p.inShape, w.shape, p, precision, (acc, o, i, k) => (acc[i] += ct.data[o] * w.data[k]))],
+  evaluate: ([ct, w], p, precision) => [
+    accumulate(p.inShape, p.inShape, w.shape, p, precision, (acc, o, i, k) => (acc[i] += ct.data[o] * w.data[k])),
+  ],
   printParams: (p) => `stride=${showShape(p.stride)}, padding=${showShape(p.padding)}, inShape=${showShape(p.inShape)}`,
   vjp: (ctx, e, [g]) => {
     if (!g) return [undefined, undefined]
     const [ct, w] = e.inputs
     const p = convParams(e.params)
-    return [ctx.emit('conv2d', [g, w], p), ctx.emit('conv2d_grad_filter', [g, ct], { ...p, wShape: (w as { shape: number[] }).shape })]
+    return [
+      ctx.emit('conv2d', [g, w], p),
+      ctx.emit('conv2d_grad_filter', [g, ct], { ...p, wShape: (w as { shape: number[] }).shape }),
+    ]
   },
 })
 
@@ -197,12 +245,17 @@ definePrimitive<Conv2dParams & { wShape: number[] }>({
   name: 'conv2d_grad_filter',
   arity: 2,
   infer: (_i, p) => [{ shape: p.wShape, dtype: 'f32' }],
-  evaluate: ([x, ct], p, precision) => [accumulate(p.wShape, x.shape, p.wShape, p, precision, (acc, o, i, k) => (acc[k] += ct.data[o] * x.data[i]))],
+  evaluate: ([x, ct], p, precision) => [
+    accumulate(p.wShape, x.shape, p.wShape, p, precision, (acc, o, i, k) => (acc[k] += ct.data[o] * x.data[i])),
+  ],
   printParams: (p) => `stride=${showShape(p.stride)}, padding=${showShape(p.padding)}, wShape=${showShape(p.wShape)}`,
   vjp: (ctx, e, [g]) => {
     if (!g) return [undefined, undefined]
     const [x, ct] = e.inputs
     const p = convParams(e.params)
-    return [ctx.emit('conv2d_grad_input', [ct, g], { ...p, inShape: (x as { shape: number[] }).shape }), ctx.emit('conv2d', [x, g], p)]
+    return [
+      ctx.emit('conv2d_grad_input', [ct, g], { ...p, inShape: (x as { shape: number[] }).shape }),
+      ctx.emit('conv2d', [x, g], p),
+    ]
   },
 })

@@ -8,7 +8,12 @@ import { sumToShape } from '../vjpHelpers.js'
 const shapeOfAtom = (a: { kind: string; shape?: number[] }) => (a.kind === 'var' ? a.shape! : [])
 
 /** Build an output by mapping each output multi-index to an input flat index. */
-function gatherBy(a: NDArray, outShape: number[], precision: 'f32' | 'f64', source: (idx: number[]) => number): NDArray {
+function gatherBy(
+  a: NDArray,
+  outShape: number[],
+  precision: 'f32' | 'f64',
+  source: (idx: number[]) => number,
+): NDArray {
   const out = alloc(outShape, a.dtype, precision)
   const strides = stridesOf(outShape)
   const idx = new Array<number>(outShape.length)
@@ -28,7 +33,10 @@ definePrimitive<{ shape: number[] }>({
   arity: 1,
   infer: ([a], p) => {
     if (sizeOf(a.shape) !== sizeOf(p.shape))
-      throw new ShapeError(`cannot reshape ${showShape(a.shape)} (${sizeOf(a.shape)} elements) to ${showShape(p.shape)} (${sizeOf(p.shape)})`, 'keep the number of elements')
+      throw new ShapeError(
+        `cannot reshape ${showShape(a.shape)} (${sizeOf(a.shape)} elements) to ${showShape(p.shape)} (${sizeOf(p.shape)})`,
+        'keep the number of elements',
+      )
     return [{ shape: p.shape, dtype: a.dtype }]
   },
   evaluate: ([a], p, precision) => {
@@ -45,7 +53,11 @@ definePrimitive<{ perm: number[] }>({
   arity: 1,
   infer: ([a], p) => {
     const ok = p.perm.length === a.shape.length && [...p.perm].sort((x, y) => x - y).every((v, i) => v === i)
-    if (!ok) throw new ShapeError(`transpose: ${showShape(p.perm)} is not a permutation of the ${a.shape.length} axes`, 'list every axis once')
+    if (!ok)
+      throw new ShapeError(
+        `transpose: ${showShape(p.perm)} is not a permutation of the ${a.shape.length} axes`,
+        'list every axis once',
+      )
     return [{ shape: p.perm.map((i) => a.shape[i]), dtype: a.dtype }]
   },
   evaluate: ([a], p, precision) => {
@@ -67,13 +79,21 @@ definePrimitive<{ shape: number[] }>({
   infer: ([a], p) => {
     const off = p.shape.length - a.shape.length
     const ok = off >= 0 && a.shape.every((d, i) => d === 1 || d === p.shape[i + off])
-    if (!ok) throw new ShapeError(`cannot broadcast ${showShape(a.shape)} to ${showShape(p.shape)}`, 'sizes must be equal or 1, aligned on the right')
+    if (!ok)
+      throw new ShapeError(
+        `cannot broadcast ${showShape(a.shape)} to ${showShape(p.shape)}`,
+        'sizes must be equal or 1, aligned on the right',
+      )
     return [{ shape: p.shape, dtype: a.dtype }]
   },
   evaluate: ([a], p, precision) => {
     const off = p.shape.length - a.shape.length
     const s = stridesOf(a.shape)
-    return [gatherBy(a, p.shape, precision, (idx) => a.shape.reduce((acc, d, i) => acc + (d === 1 ? 0 : idx[i + off] * s[i]), 0))]
+    return [
+      gatherBy(a, p.shape, precision, (idx) =>
+        a.shape.reduce((acc, d, i) => acc + (d === 1 ? 0 : idx[i + off] * s[i]), 0),
+      ),
+    ]
   },
   printParams: (p) => `shape=${showShape(p.shape)}`,
   vjp: (ctx, e, [ct]) => [ct && sumToShape(ctx, ct, shapeOfAtom(e.inputs[0]))],
@@ -106,7 +126,13 @@ definePrimitive<SliceParams>({
   printParams: (p) => `start=${showShape(p.start)}, size=${showShape(p.size)}`,
   vjp: (ctx, e, [ct]) => {
     const shape = shapeOfAtom(e.inputs[0])
-    return [ct && ctx.emit('pad', [ct], { lo: e.params.start, hi: shape.map((d, i) => d - e.params.start[i] - e.params.size[i]) })]
+    return [
+      ct &&
+        ctx.emit('pad', [ct], {
+          lo: e.params.start,
+          hi: shape.map((d, i) => d - e.params.start[i] - e.params.size[i]),
+        }),
+    ]
   },
 })
 
@@ -115,8 +141,15 @@ definePrimitive<{ lo: number[]; hi: number[] }>({
   name: 'pad',
   arity: 1,
   infer: ([a], p) => {
-    if (p.lo.length !== a.shape.length || p.hi.length !== a.shape.length || [...p.lo, ...p.hi].some((v) => !Number.isInteger(v) || v < 0))
-      throw new ShapeError(`pad ${showShape(p.lo)}/${showShape(p.hi)} does not fit rank ${a.shape.length}`, 'give one non-negative amount per axis')
+    if (
+      p.lo.length !== a.shape.length ||
+      p.hi.length !== a.shape.length ||
+      [...p.lo, ...p.hi].some((v) => !Number.isInteger(v) || v < 0)
+    )
+      throw new ShapeError(
+        `pad ${showShape(p.lo)}/${showShape(p.hi)} does not fit rank ${a.shape.length}`,
+        'give one non-negative amount per axis',
+      )
     return [{ shape: a.shape.map((d, i) => d + p.lo[i] + p.hi[i]), dtype: a.dtype }]
   },
   evaluate: ([a], p, precision) => {
@@ -152,7 +185,8 @@ definePrimitive<{ axis: number }>({
           `concat on axis ${p.axis}: shapes ${ins.map((x) => showShape(x.shape)).join(', ')} differ off that axis`,
           'every operand needs the same size on the other axes',
         )
-      if (a.dtype !== ins[0].dtype) throw new ShapeError(`concat: dtypes ${a.dtype} and ${ins[0].dtype} differ`, 'cast with .astype()')
+      if (a.dtype !== ins[0].dtype)
+        throw new ShapeError(`concat: dtypes ${a.dtype} and ${ins[0].dtype} differ`, 'cast with .astype()')
     }
     const shape = [...ins[0].shape]
     shape[p.axis] = ins.reduce((acc, a) => acc + a.shape[p.axis], 0)
@@ -218,7 +252,10 @@ definePrimitive<{ rows: number }>({
   infer: ([idx, values], p) => {
     expectDType('scatter_add', idx, ['i32'], 'index')
     if (!sameShape(values.shape.slice(0, idx.shape.length), idx.shape))
-      throw new ShapeError(`scatter_add: values ${showShape(values.shape)} do not start with the index shape ${showShape(idx.shape)}`, 'pass one row per index')
+      throw new ShapeError(
+        `scatter_add: values ${showShape(values.shape)} do not start with the index shape ${showShape(idx.shape)}`,
+        'pass one row per index',
+      )
     return [{ shape: [p.rows, ...values.shape.slice(idx.shape.length)], dtype: values.dtype }]
   },
   evaluate: ([idx, values], p, precision) => {

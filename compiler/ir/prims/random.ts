@@ -31,7 +31,11 @@ export function normalAt(key: number, k: number): number {
 }
 
 const checkKey = (name: string, key: AVal) => {
-  if (key.shape.length !== 0) throw new ShapeError(`${name}: a key is an i32 scalar, got shape ${showShape(key.shape)}`, 'pass a key made by randomKey(seed) or foldIn')
+  if (key.shape.length !== 0)
+    throw new ShapeError(
+      `${name}: a key is an i32 scalar, got shape ${showShape(key.shape)}`,
+      'pass a key made by randomKey(seed) or foldIn',
+    )
   expectDType(name, key, ['i32'], 'key')
 }
 
@@ -65,7 +69,9 @@ definePrimitive<Required<DrawParams>>({
     if (!(p.hi > p.lo)) throw new ShapeError(`randint: empty range [${p.lo}, ${p.hi})`, 'use hi > lo')
     return [{ shape: p.shape, dtype: 'i32' }]
   },
-  evaluate: ([key], p, precision) => [fill(p.shape, 'i32', precision, (k) => p.lo + Math.floor(uniformAt(key.data[0], k) * (p.hi - p.lo)))],
+  evaluate: ([key], p, precision) => [
+    fill(p.shape, 'i32', precision, (k) => p.lo + Math.floor(uniformAt(key.data[0], k) * (p.hi - p.lo))),
+  ],
   printParams: (p) => `shape=${showShape(p.shape)}, lo=${p.lo}, hi=${p.hi}`,
 })
 

@@ -35,7 +35,8 @@ export function reducedShape(shape: number[], axes: number[]): number[] {
 
 function checkAxes(name: string, a: AVal, axes: number[]): void {
   for (const ax of axes) normAxis(ax, a.shape.length)
-  if (new Set(axes).size !== axes.length) throw new ShapeError(`${name}: repeated axis in ${JSON.stringify(axes)}`, 'name each axis once')
+  if (new Set(axes).size !== axes.length)
+    throw new ShapeError(`${name}: repeated axis in ${JSON.stringify(axes)}`, 'name each axis once')
   for (const ax of axes)
     if (ax < 0) throw new ShapeError(`${name}: axes must be normalized`, 'internal: normalize axes before emitting')
 }
@@ -98,7 +99,8 @@ definePrimitive<FoldParams>({
   infer: ([a, ...captures], p) => {
     checkAxes('reduce', a, [p.axis])
     for (const c of captures)
-      if (c.shape.length !== 0) throw new ShapeError('reduce: a combiner may only capture scalars', 'pass tensors as operands instead')
+      if (c.shape.length !== 0)
+        throw new ShapeError('reduce: a combiner may only capture scalars', 'pass tensors as operands instead')
     return [{ shape: reducedShape(a.shape, [p.axis]), dtype: p.body.dtype }]
   },
   evaluate: ([a, ...captures], p, precision: Precision) => {
@@ -106,7 +108,8 @@ definePrimitive<FoldParams>({
     fold(a, captures, p, false, precision, (o, _j, acc) => (out.data[o] = acc))
     return [out]
   },
-  printParams: (p) => `axis=${p.axis}, init=${p.init}, fn=(acc, v) => ${printScalar(p.body, ['acc', 'v', 'c1', 'c2', 'c3', 'c4'])}`,
+  printParams: (p) =>
+    `axis=${p.axis}, init=${p.init}, fn=(acc, v) => ${printScalar(p.body, ['acc', 'v', 'c1', 'c2', 'c3', 'c4'])}`,
   vjp: foldVjp,
 })
 
@@ -114,7 +117,14 @@ definePrimitive<FoldParams>({
  * Run a fold along `axis`; `visit(o, j, acc)` sees each output position o (the position with the
  * axis removed), the step j and the accumulator after it. `reverse` folds from the end.
  */
-function fold(a: NDArray, captures: NDArray[], p: FoldParams, reverse: boolean, precision: Precision, visit: (o: number, j: number, acc: number) => void) {
+function fold(
+  a: NDArray,
+  captures: NDArray[],
+  p: FoldParams,
+  reverse: boolean,
+  precision: Precision,
+  visit: (o: number, j: number, acc: number) => void,
+) {
   const f = compileScalar(p.body, precision === 'f32')
   const n = a.shape[p.axis]
   const stride = stridesOf(a.shape)[p.axis]
@@ -140,17 +150,26 @@ definePrimitive<FoldParams & { reverse: boolean }>({
   arity: 'variadic',
   infer: ([a, ...captures], p) => {
     checkAxes('scan', a, [p.axis])
-    if (captures.some((c) => c.shape.length !== 0)) throw new ShapeError('scan: a combiner may only capture scalars', 'pass tensors as operands instead')
+    if (captures.some((c) => c.shape.length !== 0))
+      throw new ShapeError('scan: a combiner may only capture scalars', 'pass tensors as operands instead')
     return [{ shape: a.shape, dtype: p.body.dtype }]
   },
   evaluate: ([a, ...captures], p, precision) => {
     const out = alloc(a.shape, p.body.dtype, precision)
     const n = a.shape[p.axis]
     const stride = stridesOf(a.shape)[p.axis]
-    fold(a, captures, p, p.reverse, precision, (o, j, acc) => (out.data[Math.floor(o / stride) * stride * n + (o % stride) + j * stride] = acc))
+    fold(
+      a,
+      captures,
+      p,
+      p.reverse,
+      precision,
+      (o, j, acc) => (out.data[Math.floor(o / stride) * stride * n + (o % stride) + j * stride] = acc),
+    )
     return [out]
   },
-  printParams: (p) => `axis=${p.axis}, init=${p.init}, reverse=${p.reverse}, fn=(acc, v) => ${printScalar(p.body, ['acc', 'v', 'c1', 'c2', 'c3', 'c4'])}`,
+  printParams: (p) =>
+    `axis=${p.axis}, init=${p.init}, reverse=${p.reverse}, fn=(acc, v) => ${printScalar(p.body, ['acc', 'v', 'c1', 'c2', 'c3', 'c4'])}`,
 })
 
 /**
@@ -164,8 +183,12 @@ function foldVjp(ctx: VjpCtx, e: Eqn & { params: FoldParams }, [ct]: (Atom | und
   const shape = x.shape
   const n = shape[axis]
   const along = (start: number, size: number, of: Atom) =>
-    ctx.emit('slice', [of], { start: shape.map((_, i) => (i === axis ? start : 0)), size: shape.map((d, i) => (i === axis ? size : d)) })
-  const edge = (value: number) => ctx.emit('full', [], { shape: shape.map((d, i) => (i === axis ? 1 : d)), value, dtype: 'f32' })
+    ctx.emit('slice', [of], {
+      start: shape.map((_, i) => (i === axis ? start : 0)),
+      size: shape.map((d, i) => (i === axis ? size : d)),
+    })
+  const edge = (value: number) =>
+    ctx.emit('full', [], { shape: shape.map((d, i) => (i === axis ? 1 : d)), value, dtype: 'f32' })
   const accs = ctx.emit('scan', [x, ...captures], { axis, init, body, reverse: false })
   const prev = n === 1 ? edge(init) : ctx.emit('concat', [edge(init), along(0, n - 1, accs)], { axis })
   const operands = [prev, x, ...captures]
@@ -175,12 +198,38 @@ function foldVjp(ctx: VjpCtx, e: Eqn & { params: FoldParams }, [ct]: (Atom | und
   }
   const dAcc = partial(0)
   const suffix = dAcc
-    ? ctx.emit('scan', [dAcc], { axis, init: 1, reverse: true, body: { k: 'bin', op: 'mul', dtype: 'f32', a: { k: 'in', i: 0, dtype: 'f32' }, b: { k: 'in', i: 1, dtype: 'f32' } } })
+    ? ctx.emit('scan', [dAcc], {
+        axis,
+        init: 1,
+        reverse: true,
+        body: {
+          k: 'bin',
+          op: 'mul',
+          dtype: 'f32',
+          a: { k: 'in', i: 0, dtype: 'f32' },
+          b: { k: 'in', i: 1, dtype: 'f32' },
+        },
+      })
     : undefined
-  const after = !suffix ? undefined : n === 1 ? edge(1) : ctx.emit('concat', [along(1, n - 1, suffix), edge(1)], { axis })
+  const after = !suffix
+    ? undefined
+    : n === 1
+      ? edge(1)
+      : ctx.emit('concat', [along(1, n - 1, suffix), edge(1)], { axis })
   let flow: Atom = expandReduced(ctx, ct, [axis], shape)
   if (after) flow = ctx.emit('mul', [flow, after])
-  else if (n > 1) flow = ctx.emit('mul', [flow, ctx.emit('concat', [ctx.emit('full', [], { shape: shape.map((d, i) => (i === axis ? n - 1 : d)), value: 0, dtype: 'f32' }), edge(1)], { axis })])
+  else if (n > 1)
+    flow = ctx.emit('mul', [
+      flow,
+      ctx.emit(
+        'concat',
+        [
+          ctx.emit('full', [], { shape: shape.map((d, i) => (i === axis ? n - 1 : d)), value: 0, dtype: 'f32' }),
+          edge(1),
+        ],
+        { axis },
+      ),
+    ])
   return e.inputs.map((input, i) => {
     if (input.kind !== 'var' || input.dtype !== 'f32') return undefined
     const d = partial(i + 1)

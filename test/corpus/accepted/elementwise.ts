@@ -1,16 +1,57 @@
 /** Elementwise operations: methods, free functions, comparisons, where, broadcasting. */
 import {
-  abs, add, atan2, ceil, cos, div, dsl, equal, exp, expm1, floor, greater, greaterEqual, less, lessEqual, log, log1p,
-  maximum, minimum, mod, mul, neg, notEqual, pow, sign, sin, sqrt, square, sub, tanh, where,
-  type Mat, type Vec, type f32,
+  abs,
+  add,
+  atan2,
+  ceil,
+  cos,
+  div,
+  dsl,
+  equal,
+  exp,
+  expm1,
+  floor,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  log,
+  log1p,
+  maximum,
+  minimum,
+  mod,
+  mul,
+  neg,
+  notEqual,
+  pow,
+  sign,
+  sin,
+  sqrt,
+  square,
+  sub,
+  tanh,
+  where,
+  type Mat,
+  type Vec,
+  type f32,
 } from '../../../dsl/index.js'
 
 /** Every arithmetic method on two matrices of one shape. */
 export const methods = dsl((x: Mat, y: Mat) => {
   const pos = y.abs().add(0.5)
   return [
-    x.add(y), x.sub(y), x.mul(y), x.div(pos), pos.pow(x), x.maximum(y), x.minimum(y),
-    x.neg(), x.exp(), pos.log(), pos.sqrt(), x.abs(),
+    x.add(y),
+    x.sub(y),
+    x.mul(y),
+    x.div(pos),
+    pos.pow(x),
+    x.maximum(y),
+    x.minimum(y),
+    x.neg(),
+    x.exp(),
+    pos.log(),
+    pos.sqrt(),
+    x.abs(),
   ]
 })
 
@@ -18,9 +59,27 @@ export const methods = dsl((x: Mat, y: Mat) => {
 export const freeOps = dsl((x: Mat, y: Mat) => {
   const pos = add(abs(y), 0.25)
   return [
-    sub(2, x), mul(x, 3), div(1, pos), pow(pos, 1.5), pow(2, x), maximum(x, 0), minimum(x, y),
-    neg(exp(minimum(x, 1))), log(pos), sqrt(pos), square(x), sign(x), floor(x.mul(2)), ceil(x),
-    tanh(x), sin(x), cos(y), log1p(pos), expm1(x.mul(0.5)), atan2(x, y), mod(x.mul(3), 2),
+    sub(2, x),
+    mul(x, 3),
+    div(1, pos),
+    pow(pos, 1.5),
+    pow(2, x),
+    maximum(x, 0),
+    minimum(x, y),
+    neg(exp(minimum(x, 1))),
+    log(pos),
+    sqrt(pos),
+    square(x),
+    sign(x),
+    floor(x.mul(2)),
+    ceil(x),
+    tanh(x),
+    sin(x),
+    cos(y),
+    log1p(pos),
+    expm1(x.mul(0.5)),
+    atan2(x, y),
+    mod(x.mul(3), 2),
   ]
 })
 

@@ -3,7 +3,10 @@ import { cdist, dsl, softmax, type Mat, type f32 } from '../../../dsl/index.js'
 
 export type Kernel = (a: Mat, b: Mat, h: f32) => Mat
 
-export const gaussian: Kernel = (a, b, h) => cdist(a, b, { squared: true }).div(-2 * h * h).exp()
+export const gaussian: Kernel = (a, b, h) =>
+  cdist(a, b, { squared: true })
+    .div(-2 * h * h)
+    .exp()
 
 export const laplace = (a: Mat, b: Mat, h: f32): Mat => cdist(a, b).div(-h).exp()
 
@@ -13,7 +16,9 @@ export function meanShift(kernel: Kernel, x: Mat, y: Mat, h: f32): Mat {
   return k.matmul(y).div(k.sum(1, true)).sub(x)
 }
 
-export const attention = dsl((q: Mat, k: Mat, v: Mat): Mat => softmax(q.matmul(k.T).div(Math.sqrt(q.shape[1])), 1).matmul(v))
+export const attention = dsl((q: Mat, k: Mat, v: Mat): Mat =>
+  softmax(q.matmul(k.T).div(Math.sqrt(q.shape[1])), 1).matmul(v),
+)
 
 /** A scalar function, usable as a map lambda from another module. */
 export function softplus(v: number): number {

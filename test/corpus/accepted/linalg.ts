@@ -1,9 +1,25 @@
 /** Contractions: batched matmul, cdist, convolution, kernel regression. */
-import { cdist, conv2d, dsl, matmul, softmax, transpose, type Mat, type T3, type T4, type f32 } from '../../../dsl/index.js'
+import {
+  cdist,
+  conv2d,
+  dsl,
+  matmul,
+  softmax,
+  transpose,
+  type Mat,
+  type T3,
+  type T4,
+  type f32,
+} from '../../../dsl/index.js'
 
 export const batched = dsl((a: T3, b: T3, w: Mat) => [a.matmul(b), matmul(a, w), a.matmul(b).sum(0)])
 
-export const distances = dsl((x: Mat, y: Mat) => [cdist(x, y), x.cdist(y, { squared: true }), cdist(x, y, { eps: 0.25 }), cdist(x, x)])
+export const distances = dsl((x: Mat, y: Mat) => [
+  cdist(x, y),
+  x.cdist(y, { squared: true }),
+  cdist(x, y, { eps: 0.25 }),
+  cdist(x, x),
+])
 
 export const gram = dsl((x: Mat) => [x.matmul(x.T), transpose(x).matmul(x)])
 

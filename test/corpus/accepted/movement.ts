@@ -1,7 +1,25 @@
 /** Shape and movement operations, creation operations and gather. */
 import {
-  concat, dsl, expandDims, eye, full, gather, iota, ones, onesLike, reshape, slice, split, squeeze, stack, transpose,
-  zeros, zerosLike, type Mat, type T3, type Vec,
+  concat,
+  dsl,
+  expandDims,
+  eye,
+  full,
+  gather,
+  iota,
+  ones,
+  onesLike,
+  reshape,
+  slice,
+  split,
+  squeeze,
+  stack,
+  transpose,
+  zeros,
+  zerosLike,
+  type Mat,
+  type T3,
+  type Vec,
 } from '../../../dsl/index.js'
 
 export const reshapes = dsl((x: Mat, t: T3) => {

@@ -29,5 +29,8 @@ export const deepNet = dsl((net: { layers: Layer[]; scale: f32 }, x: Mat) => {
   for (const { w, b } of layers) h = h.matmul(w).add(b).tanh()
   const [first, ...rest] = layers
   const frozen = stopGradient({ w: first.w, bs: rest.map((l) => l.b) })
-  return [h.mul(scale), { firstNorm: frozen.w.square().sum(), lastBias: frozen.bs[frozen.bs.length - 1].stopGradient() }]
+  return [
+    h.mul(scale),
+    { firstNorm: frozen.w.square().sum(), lastBias: frozen.bs[frozen.bs.length - 1].stopGradient() },
+  ]
 })

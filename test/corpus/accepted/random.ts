@@ -1,5 +1,17 @@
 /** Counter-based random draws. */
-import { dsl, foldIn, randint, randomKey, randomNormal, randomUniform, splitKey, type Key, type Mat, type f32, type i32 } from '../../../dsl/index.js'
+import {
+  dsl,
+  foldIn,
+  randint,
+  randomKey,
+  randomNormal,
+  randomUniform,
+  splitKey,
+  type Key,
+  type Mat,
+  type f32,
+  type i32,
+} from '../../../dsl/index.js'
 
 export const draws = dsl(
   (seed: number) => {
@@ -17,4 +29,6 @@ export const draws = dsl(
 )
 
 /** Noise keyed by a traced key and step: x + σ·N(0, 1). */
-export const noisy = dsl((key: Key, x: Mat, sigma: f32, step: i32) => x.add(randomNormal(foldIn(key, step), x.shape).mul(sigma)))
+export const noisy = dsl((key: Key, x: Mat, sigma: f32, step: i32) =>
+  x.add(randomNormal(foldIn(key, step), x.shape).mul(sigma)),
+)

@@ -1,5 +1,17 @@
 /** Reductions over each axis, with and without keepdims; softmax and its log. */
-import { logSoftmax, logsumexp, max, mean, min, softmax, sum, type Mat, type T3, type Vec, dsl } from '../../../dsl/index.js'
+import {
+  logSoftmax,
+  logsumexp,
+  max,
+  mean,
+  min,
+  softmax,
+  sum,
+  type Mat,
+  type T3,
+  type Vec,
+  dsl,
+} from '../../../dsl/index.js'
 
 export const sums = dsl((x: Mat) => ({
   all: x.sum(),
@@ -30,7 +42,14 @@ export const logsumexps = dsl((x: Mat) => [
   logsumexp(x, [0, 1], true),
 ])
 
-export const softmaxes = dsl((x: Mat) => [softmax(x, 0), x.softmax(1), softmax(x), logSoftmax(x, 1), x.logSoftmax(0), x.mul(50).softmax(1)])
+export const softmaxes = dsl((x: Mat) => [
+  softmax(x, 0),
+  x.softmax(1),
+  softmax(x),
+  logSoftmax(x, 1),
+  x.logSoftmax(0),
+  x.mul(50).softmax(1),
+])
 
 /** Layer normalization over the last axis, with a gain and a bias. */
 export const layerNorm = dsl((x: Mat, g: Vec, b: Vec): Mat => {

@@ -21,8 +21,13 @@ export const lambdaArgMethod = dsl((x: Mat) =>
 
 /** `if` on a lambda argument: use a ternary. */
 export const lambdaIf = dsl((x: Mat) =>
-  reduce(x, 1, (acc, v) => {
-    if (v > acc) return v
-    return acc
-  }, -Infinity),
+  reduce(
+    x,
+    1,
+    (acc, v) => {
+      if (v > acc) return v
+      return acc
+    },
+    -Infinity,
+  ),
 )

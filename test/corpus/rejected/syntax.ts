@@ -31,14 +31,17 @@ export const varBinding = dsl((x: Mat) => {
   return y
 })
 
-export const switchOnMode = dsl((x: Mat, mode: string) => {
-  switch (mode) {
-    case 'exp':
-      return x.exp()
-    default:
-      return x
-  }
-}, { static: ['mode'] })
+export const switchOnMode = dsl(
+  (x: Mat, mode: string) => {
+    switch (mode) {
+      case 'exp':
+        return x.exp()
+      default:
+        return x
+    }
+  },
+  { static: ['mode'] },
+)
 
 export const tensorIndex = dsl((x: Mat) => {
   // @ts-expect-error -- tensors have no index signature; the compiler must reject it too
