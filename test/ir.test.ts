@@ -8,7 +8,7 @@ import { allPrimitives } from '../compiler/ir/primitive.js'
 import { mix, normalAt, uniformAt } from '../compiler/ir/prims/random.js'
 import { ShapeError } from '../compiler/ir/shape.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
-import type { AVal } from '../compiler/ir/types.js'
+import type { AVal, PrimName } from '../compiler/ir/types.js'
 import { simplify } from '../compiler/transforms/simplify.js'
 
 const arr = (shape: number[], values: number[], dtype: 'f32' | 'i32' = 'f32'): NDArray => ({
@@ -19,7 +19,7 @@ const arr = (shape: number[], values: number[], dtype: 'f32' | 'i32' = 'f32'): N
 
 /** Build a one-equation graph and run it. */
 function apply(
-  prim: string,
+  prim: PrimName,
   ins: NDArray[],
   params: Record<string, unknown> = {},
   precision: 'f32' | 'f64' = 'f64',

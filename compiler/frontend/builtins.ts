@@ -86,7 +86,7 @@ export function applySelect(ev: Evaluator, c: Value, a: Value, b: Value, call: N
   return ev.emit1('where', [fit(ct), fit(ta), fit(tb)])
 }
 
-function reduction(prim: string, name: string): Op {
+function reduction(prim: 'reduce_sum' | 'reduce_max' | 'reduce_min', name: string): Op {
   return (ev, args, call) => {
     const x = tensorArg(ev, args, 0, call, name)
     return reduceOp(ev, prim, x, axesOf(ev, args[1], x.shape.length, call), optBool(args[2], false))

@@ -4,7 +4,7 @@
  * equations for tensor work. What it cannot fold or emit is rejected with a diagnostic.
  */
 import { Node, SyntaxKind, type SourceFile } from 'ts-morph'
-import type { SourceLoc } from '../ir/types.js'
+import type { PrimName, SourceLoc } from '../ir/types.js'
 import { GraphBuilder } from '../ir/builder.js'
 import { ShapeError } from '../ir/shape.js'
 import type { ScalarExpr } from '../ir/scalar.js'
@@ -85,7 +85,7 @@ export class Evaluator {
     }
   }
 
-  emit1(prim: string, inputs: Tracer[], params: Record<string, unknown> = {}): Tracer {
+  emit1(prim: PrimName, inputs: Tracer[], params: Record<string, unknown> = {}): Tracer {
     return new Tracer(
       this.checked(() =>
         this.builder.emit1(
@@ -98,7 +98,7 @@ export class Evaluator {
     )
   }
 
-  emit(prim: string, inputs: Tracer[], params: Record<string, unknown> = {}): Tracer[] {
+  emit(prim: PrimName, inputs: Tracer[], params: Record<string, unknown> = {}): Tracer[] {
     return this.checked(() =>
       this.builder.emit(
         prim,

@@ -6,7 +6,7 @@
 import type { Node } from 'ts-morph'
 import type { Atom, DType } from '../ir/types.js'
 import { lit } from '../ir/builder.js'
-import { BINARY, UNARY } from '../ir/ops.js'
+import { BINARY, UNARY, isBinary, isUnary, type BinaryName, type UnaryName } from '../ir/ops.js'
 import { ShapeError, broadcastShapes, normAxis, sameShape, showShape, sizeOf } from '../ir/shape.js'
 import { sBinary, sConst, sUnary, type ScalarExpr } from '../ir/scalar.js'
 import { fail } from './diagnostics.js'
@@ -69,7 +69,7 @@ function operandDType(op: string, a: Operand, b: Operand): DType {
 }
 
 /** Elementwise binary op with NumPy broadcasting on tensors. */
-export function tensorBinary(ev: Evaluator, op: string, a: Operand, b: Operand): Tracer {
+export function tensorBinary(ev: Evaluator, op: BinaryName, a: Operand, b: Operand): Tracer {
   const dt = operandDType(op, a, b)
   const ta = cast(ev, tracerOf(a, dt), dt)
   const tb = cast(ev, tracerOf(b, dt), dt)
@@ -78,7 +78,7 @@ export function tensorBinary(ev: Evaluator, op: string, a: Operand, b: Operand):
   return ev.emit1(op, [fit(ta), fit(tb)])
 }
 
-export function tensorUnary(ev: Evaluator, op: string, a: Tracer): Tracer {
+export function tensorUnary(ev: Evaluator, op: UnaryName, a: Tracer): Tracer {
   const needsFloat = UNARY[op].dtype('i32') === 'f32'
   const x = op === 'not' ? cast(ev, a, 'bool') : needsFloat ? cast(ev, a, 'f32') : a
   return ev.emit1(op, [x])
@@ -98,10 +98,17 @@ export function scalarOf(ev: Evaluator, v: Value, node: Node): ScalarExpr {
   )
 }
 
+/** An operator name from the frontend's tables, checked against the scalar operations. */
+function checkedName<N extends string>(name: string, known: (n: string) => n is N): N {
+  if (!known(name)) throw new Error(`internal: '${name}' is not a scalar operation`)
+  return name
+}
+
 const isScalarWorld = (vals: Value[]) => vals.some((v) => v instanceof ScalarSym)
 
 /** `a op b` for any frontend values: folds, builds scalar expressions or emits L1. */
-export function applyBinary(ev: Evaluator, op: string, a: Value, b: Value, node: Node): Value {
+export function applyBinary(ev: Evaluator, name: string, a: Value, b: Value, node: Node): Value {
+  const op = checkedName(name, isBinary)
   const o = BINARY[op]
   if ((typeof a === 'number' || typeof a === 'boolean') && (typeof b === 'number' || typeof b === 'boolean')) {
     const r = o.f(+a, +b)
@@ -111,7 +118,8 @@ export function applyBinary(ev: Evaluator, op: string, a: Value, b: Value, node:
   return tensorBinary(ev, op, asOperand(a, node, op), asOperand(b, node, op))
 }
 
-export function applyUnary(ev: Evaluator, op: string, a: Value, node: Node): Value {
+export function applyUnary(ev: Evaluator, name: string, a: Value, node: Node): Value {
+  const op = checkedName(name, isUnary)
   if (typeof a === 'number' || typeof a === 'boolean') {
     const r = UNARY[op].f(+a)
     return op === 'not' ? !!r : r
@@ -133,7 +141,13 @@ export function axesOf(ev: Evaluator, axis: Value, rank: number, node: Node): nu
     .sort((x, y) => x - y)
 }
 
-export function reduceOp(ev: Evaluator, prim: string, x: Tracer, axes: number[], keepdims: boolean): Tracer {
+export function reduceOp(
+  ev: Evaluator,
+  prim: 'reduce_sum' | 'reduce_max' | 'reduce_min',
+  x: Tracer,
+  axes: number[],
+  keepdims: boolean,
+): Tracer {
   const src = prim === 'reduce_sum' && x.dtype === 'bool' ? cast(ev, x, 'i32') : x
   const r = ev.emit1(prim, [src], { axes })
   if (!keepdims) return r

@@ -8,6 +8,7 @@
  */
 import type { Kernel, KExpr, KStmt } from '../kernel/types.js'
 import { affine, analyze, depOf, DX, DY } from '../kernel/analyze.js'
+import { costOf, type CostClass } from '../ir/ops.js'
 
 export const WEIGHTS = { op: 1, transcendental: 4, cached: 2, streamed: 64, launch: 100_000 }
 /** Memory weight by buffer size: cached up to 2^16 elements (256 KB), streamed from 2^22 (16 MB), log-linear between. */
@@ -15,22 +16,6 @@ export function memory(elements: number, cached = WEIGHTS.cached, streamed = WEI
   const t = Math.min(1, Math.max(0, (Math.log2(Math.max(1, elements)) - 16) / 6))
   return cached + t * (streamed - cached)
 }
-const TRANSCENDENTAL = new Set([
-  'exp',
-  'log',
-  'sqrt',
-  'pow',
-  'sin',
-  'cos',
-  'tan',
-  'tanh',
-  'atan2',
-  'log1p',
-  'expm1',
-  'exp2',
-  'log2',
-  'log10',
-])
 
 /** How a backend weighs work (each field defaults to the GPU-calibrated WEIGHTS, or 1 for the factors). */
 export interface CostModel {
@@ -57,12 +42,13 @@ export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, model
   const gather = model.gatherWeight ?? 1
   const transcendental = model.transcendental ?? WEIGHTS.transcendental
   const memoryOf = (elements: number) => memory(elements, model.cached, model.streamed)
-  const opWeight = (op: string) =>
-    model.slowOp !== undefined && (op === 'sqrt' || op === 'div')
-      ? model.slowOp
-      : TRANSCENDENTAL.has(op)
-        ? transcendental
-        : WEIGHTS.op
+  const weights: Record<CostClass, number> = {
+    op: WEIGHTS.op,
+    transcendental,
+    root: model.slowOp ?? transcendental,
+    divide: model.slowOp ?? WEIGHTS.op,
+  }
+  const opWeight = (op: string) => weights[costOf(op)]
   const analysis = gather > 1 ? analyze(k) : undefined
   const vectorAxis = (k.threads[0] ?? 1) >= 4 ? 'cx' : 'cy'
   const strided = (index: KExpr): boolean => {

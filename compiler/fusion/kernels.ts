@@ -7,7 +7,7 @@
 import type { Eqn, Var } from '../ir/types.js'
 import type { Kernel, KExpr, KStmt } from '../kernel/types.js'
 import { BodyBuilder, num, ref, sub, unflatten } from '../kernel/build.js'
-import { elem, type Source } from './elements.js'
+import { elem, type Source } from '../kernel/element.js'
 
 export const THREAD_VARS = ['tx', 'ty', 'tz']
 

@@ -10,6 +10,7 @@
  */
 import type { Eqn, Graph, Var } from '../ir/types.js'
 import { varNamer } from '../ir/print.js'
+import { fusionClass } from '../ir/primitive.js'
 import { sizeOf } from '../ir/shape.js'
 import type { BufferInfo, HostInput, Kernel, Plan, Step } from '../kernel/types.js'
 import { kernelCost, type CostModel } from './cost.js'
@@ -19,25 +20,10 @@ import { buildKernel, slotOffsets, type Placement } from './kernels.js'
 import { producersOf } from '../transforms/rewrite.js'
 import { StoredSet, descendantsOf, salt } from './storedSet.js'
 
-export const HOST_PRIMS = new Set(['random_uniform', 'random_normal', 'random_int', 'fold_in'])
-/** Primitives whose element code contains a loop: the candidates for materialization. */
-const LOOPING = new Set([
-  'reduce_sum',
-  'reduce_max',
-  'reduce_min',
-  'reduce',
-  'scan',
-  'matmul',
-  'cdist',
-  'conv2d',
-  'conv2d_grad_input',
-  'conv2d_grad_filter',
-  'scatter_add',
-])
-
-/** Primitives that only re-index their input, and ones that compute nothing from inputs. */
-const VIEWS = new Set(['reshape', 'stop_gradient', 'copy', 'hint'])
-const CONSTANTS = new Set(['full', 'iota'])
+/** How fusion treats each equation's primitive (its registry entry says). */
+const isHostEqn = (e: Eqn) => fusionClass(e.prim) === 'host'
+/** Element code with a loop: the candidates for materialization. */
+const isLoopEqn = (e: Eqn) => fusionClass(e.prim) === 'loop'
 
 export interface Lowered {
   plan: Plan
@@ -163,13 +149,13 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
   for (const v of varOf.values()) sizes.set(nameOf(v), sizeOf(v.shape))
   const isInput = (id: number) => graph.inputs.some((v) => v.id === id)
   const outputVars = new Set(graph.outputs.filter((a) => a.kind === 'var' && !isInput(a.id)).map((a) => (a as Var).id))
-  const isHost = (id: number) => HOST_PRIMS.has(producer.get(id)!.prim)
+  const isHost = (id: number) => isHostEqn(producer.get(id)!)
 
   // forced decisions
   const why = new Map<number, string>()
   for (const id of outputVars) why.set(id, 'output')
   for (const e of graph.eqns)
-    if (HOST_PRIMS.has(e.prim)) {
+    if (isHostEqn(e)) {
       why.set(e.outputs[0].id, 'random draw, computed on the host')
       for (const a of e.inputs)
         if (a.kind === 'var' && !isInput(a.id) && !why.has(a.id)) why.set(a.id, 'read by a host step')
@@ -211,17 +197,17 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
     for (const a of e.inputs) if (a.kind === 'var') consumers.set(a.id, (consumers.get(a.id) ?? 0) + 1)
   // a transpose read by a contraction may be worth storing transposed (contiguous loads)
   const contracted = new Set(
-    graph.eqns
-      .filter((e) => LOOPING.has(e.prim))
-      .flatMap((e) => e.inputs.flatMap((a) => (a.kind === 'var' ? [a.id] : []))),
+    graph.eqns.filter(isLoopEqn).flatMap((e) => e.inputs.flatMap((a) => (a.kind === 'var' ? [a.id] : []))),
   )
   // a value broadcast to a larger shape (a row's logsumexp) is otherwise recomputed at every element it reaches
   const broadcastSources = new Set<number>()
   for (const e of graph.eqns) {
     let a = e.inputs[0]
     if (e.prim !== 'broadcast' || a?.kind !== 'var' || sizeOf(a.shape) >= sizeOf(e.outputs[0].shape)) continue
-    while (a.kind === 'var' && VIEWS.has(producer.get(a.id)?.prim ?? '')) a = producer.get(a.id)!.inputs[0]
-    if (a.kind === 'var' && producer.has(a.id) && !CONSTANTS.has(producer.get(a.id)!.prim)) broadcastSources.add(a.id)
+    while (a.kind === 'var' && producer.has(a.id) && fusionClass(producer.get(a.id)!.prim) === 'view')
+      a = producer.get(a.id)!.inputs[0]
+    if (a.kind === 'var' && producer.has(a.id) && fusionClass(producer.get(a.id)!.prim) !== 'constant')
+      broadcastSources.add(a.id)
   }
   const candidates = graph.eqns
     .flatMap((e) => e.outputs.map((o) => ({ e, o })))
@@ -229,7 +215,7 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
       ({ e, o }) =>
         !forced.has(o.id) &&
         !hints.inline?.has(o.id) &&
-        (LOOPING.has(e.prim) ||
+        (isLoopEqn(e) ||
           (consumers.get(o.id) ?? 0) > 1 ||
           (e.prim === 'transpose' && contracted.has(o.id)) ||
           layouts.has(o.id) ||
@@ -373,7 +359,7 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
     const name = groupName(g)
     const reason = g.map((id) => `${nameOf(varOf.get(id)!)}: ${why.get(id)}`).join('; ')
     const e = producer.get(v.id)!
-    const step: Step = HOST_PRIMS.has(e.prim)
+    const step: Step = isHostEqn(e)
       ? hostStep(e, final, name)
       : {
           k: 'launch',

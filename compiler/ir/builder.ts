@@ -1,5 +1,5 @@
 /** Builds an L1 graph equation by equation, checking every shape rule as it goes. */
-import type { AVal, Atom, Eqn, Graph, Lit, SourceLoc, Var, DType } from './types.js'
+import type { AVal, Atom, Eqn, Graph, Lit, SourceLoc, Var, DType, PrimName } from './types.js'
 import { avalOf } from './types.js'
 import { primitive } from './primitive.js'
 import './prims/index.js'
@@ -22,7 +22,7 @@ export class GraphBuilder {
   }
 
   /** Append one equation; throws the primitive's ShapeError when the operands do not fit. */
-  emit(prim: string, inputs: Atom[], params: Record<string, unknown> = {}, loc?: SourceLoc): Var[] {
+  emit(prim: PrimName, inputs: Atom[], params: Record<string, unknown> = {}, loc?: SourceLoc): Var[] {
     const p = primitive(prim)
     if (p.arity !== 'variadic' && p.arity !== inputs.length)
       throw new Error(`internal: ${prim} takes ${p.arity} operands, got ${inputs.length}`)
@@ -31,7 +31,7 @@ export class GraphBuilder {
     return outs
   }
 
-  emit1(prim: string, inputs: Atom[], params: Record<string, unknown> = {}, loc?: SourceLoc): Var {
+  emit1(prim: PrimName, inputs: Atom[], params: Record<string, unknown> = {}, loc?: SourceLoc): Var {
     return this.emit(prim, inputs, params, loc)[0]
   }
 

@@ -1,52 +1,88 @@
 /**
- * The primitive registry: one entry per L1 primitive, holding its shape/dtype rule,
- * its parameter printer and its reference semantics. Later stages (autodiff, fusion)
- * add their rules to the same entries.
+ * The primitive registry: one entry per L1 primitive, the unit of extension. An entry holds
+ * everything the compiler knows of its primitive: the shape/dtype rule, the reference semantics,
+ * the parameter printer, the reverse-mode rule, how fusion treats it (`fusion`) and its element
+ * code (`element`: the value of one output element inside a kernel). Its parameters are declared
+ * beside it, in `PrimParams` (types.ts), so every name is checked where an equation is made.
+ * Adding a primitive touches its own file, plus a backend emitter only for a new scalar operation.
  */
-import type { AVal, Atom, DType, Eqn, Var } from './types.js'
+import type { AVal, Atom, DType, Eqn, PrimName, PrimParams, Var } from './types.js'
 import type { NDArray, Precision } from './ndarray.js'
+import type { ElementEnv } from '../kernel/element.js'
+import type { KExpr } from '../kernel/types.js'
 import { ShapeError } from './shape.js'
 
-export interface Primitive<P = Record<string, unknown>> {
-  name: string
+/**
+ * How the fusion stage treats a primitive:
+ * - `elementwise`: each output element from the same element of each input (fuses as an expression);
+ * - `view`: the input's elements unchanged (reshape, copies): free, looked through;
+ * - `movement`: re-indexes its inputs (transpose, slice, pad, concat, broadcast, gather);
+ * - `loop`: its element code loops (reductions, contractions): a candidate for storing;
+ * - `constant`: computed from nothing (iota, full);
+ * - `host`: evaluated on the host by its reference semantics (counter-based random draws).
+ */
+export type FusionClass = 'elementwise' | 'view' | 'movement' | 'loop' | 'constant' | 'host'
+
+/** An equation of primitive N, with its parameters typed. */
+export type EqnOf<N extends PrimName> = Eqn & { prim: N; params: PrimParams[N] }
+
+interface PrimitiveBase<N extends PrimName> {
+  name: N
   /** Number of inputs, or 'variadic'. */
   arity: number | 'variadic'
   /** Output avals given input avals; throws ShapeError with a fix. */
-  infer(inputs: AVal[], params: P): AVal[]
+  infer(inputs: AVal[], params: PrimParams[N]): AVal[]
   /** Reference semantics, in the given precision. */
-  evaluate(inputs: NDArray[], params: P, precision: Precision): NDArray[]
+  evaluate(inputs: NDArray[], params: PrimParams[N], precision: Precision): NDArray[]
   /** Parameters as printed between brackets; default prints every param. */
-  printParams?(params: P): string
-  /** True when each output element depends only on the same element of each input. */
-  elementwise?: boolean
+  printParams?(params: PrimParams[N]): string
   /**
    * Reverse-mode rule: given the cotangent of each output (undefined = zero), emit equations
    * computing the cotangent of each input (undefined = zero or not differentiable).
    * Absent: the primitive is not differentiable (its inputs get no cotangent).
    */
-  vjp?(ctx: VjpCtx, eqn: Eqn & { params: P }, cts: (Atom | undefined)[]): (Atom | undefined)[]
+  vjp?(ctx: VjpCtx, eqn: EqnOf<N>, cts: (Atom | undefined)[]): (Atom | undefined)[]
 }
+
+/** A primitive computed inside kernels: its element code at a symbolic output index. */
+export interface ComputedPrimitive<N extends PrimName> extends PrimitiveBase<N> {
+  fusion: Exclude<FusionClass, 'host'>
+  element(env: ElementEnv, e: EqnOf<N>, idx: KExpr[]): KExpr
+}
+
+/** A primitive evaluated on the host by its reference semantics. */
+export interface HostPrimitive<N extends PrimName> extends PrimitiveBase<N> {
+  fusion: 'host'
+}
+
+export type Primitive<N extends PrimName = PrimName> = ComputedPrimitive<N> | HostPrimitive<N>
 
 /** What a VJP rule may do: emit equations into the graph being built. */
 export interface VjpCtx {
-  emit(prim: string, inputs: Atom[], params?: Record<string, unknown>): Var
+  emit<N extends PrimName>(prim: N, inputs: Atom[], params?: PrimParams[N]): Var
 }
 
-const registry = new Map<string, Primitive<any>>()
+const registry = new Map<PrimName, Primitive<any>>()
 
-export function definePrimitive<P>(p: Primitive<P>): Primitive<P> {
+export function definePrimitive<N extends PrimName>(p: Primitive<N>): Primitive<N> {
   if (registry.has(p.name)) throw new Error(`primitive ${p.name} registered twice`)
   registry.set(p.name, p)
   return p
 }
 
-export function primitive(name: string): Primitive<any> {
+/** The registry entry of a primitive (generic code sees its parameters untyped). */
+export function primitive(name: PrimName): Primitive<any> {
   const p = registry.get(name)
   if (!p) throw new Error(`unknown primitive '${name}'`)
   return p
 }
 
+export const isPrimitive = (name: string): name is PrimName => registry.has(name as PrimName)
 export const allPrimitives = (): Primitive<any>[] => [...registry.values()]
+/** How fusion treats the producer of an equation. */
+export const fusionClass = (prim: PrimName): FusionClass => primitive(prim).fusion
+/** Does `e` apply primitive `name`? Narrows its parameters. */
+export const is = <N extends PrimName>(e: Eqn | undefined, name: N): e is EqnOf<N> => e?.prim === name
 
 export function expectArity(name: string, inputs: AVal[], n: number): void {
   if (inputs.length !== n)

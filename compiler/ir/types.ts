@@ -29,8 +29,19 @@ export interface Lit {
 
 export type Atom = Var | Lit
 
+/**
+ * The parameters of every primitive, by name. Each primitive's file declares its own entry beside
+ * its definition (`declare module '../types.js' { interface PrimParams { cdist: CdistParams } }`),
+ * so the names are one typed set wherever an equation is made.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface PrimParams {}
+export type PrimName = keyof PrimParams & string
+/** The parameters of a primitive without any. */
+export type NoParams = Record<string, never>
+
 export interface Eqn {
-  prim: string
+  prim: PrimName
   inputs: Atom[]
   params: Record<string, unknown>
   outputs: Var[]

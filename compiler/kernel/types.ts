@@ -3,7 +3,7 @@
  * input buffers and per-step scalars; its body is straight-line code with constant-bound loops.
  * A plan is the sequence of steps that runs a whole L1 graph with intermediates kept in buffers.
  */
-import type { DType, SourceLoc } from '../ir/types.js'
+import type { DType, PrimName, SourceLoc } from '../ir/types.js'
 
 export type KExpr =
   | { k: 'num'; v: number }
@@ -37,7 +37,7 @@ export interface Kernel {
   /** The longest loop, for gpu.js's loopMaxIterations. */
   maxLoop: number
   /** L1 primitives fused into this kernel, with their source locations. */
-  fused: { prim: string; loc?: SourceLoc }[]
+  fused: { prim: PrimName; loc?: SourceLoc }[]
   /** The emitted gpu.js source, stored in ahead-of-time plans (JSON cannot hold ±Infinity literals). */
   source?: string
 }
@@ -59,7 +59,7 @@ export interface BufferInfo {
 export type Step =
   | { k: 'launch'; kernel: Kernel }
   /** An equation evaluated on the host by its reference semantics (counter-based random draws). */
-  | { k: 'host'; prim: string; params: Record<string, unknown>; inputs: HostInput[]; out: string; loc?: SourceLoc }
+  | { k: 'host'; prim: PrimName; params: Record<string, unknown>; inputs: HostInput[]; out: string; loc?: SourceLoc }
   | { k: 'free'; buf: string }
 
 export type HostInput = { buf: string } | { value: number; dtype: DType }

@@ -51,7 +51,9 @@ export function backprop(
     if (e.inputs.some((a) => a.kind === 'var' && active.has(a.id))) for (const o of e.outputs) active.add(o.id)
   const cts = new Map<number, Atom>()
   let loc: SourceLoc | undefined
-  const ctx: VjpCtx = { emit: (prim, inputs, params = {}) => b.emit1(prim, inputs, params, loc) }
+  const ctx: VjpCtx = {
+    emit: (prim, inputs, params) => b.emit1(prim, inputs, (params ?? {}) as Record<string, unknown>, loc),
+  }
   const addCt = (a: Atom, ct: Atom | undefined) => {
     if (!ct || a.kind !== 'var' || !active.has(a.id)) return
     const have = avalOf(ct)

@@ -3,7 +3,7 @@
  * equations it emits (new variables get fresh ids, new equations the replaced one's source
  * location), with the producer of every variable at hand.
  */
-import type { Atom, DType, Eqn, Graph, Var } from '../ir/types.js'
+import type { Atom, DType, Eqn, Graph, PrimName, Var } from '../ir/types.js'
 
 /** A source of variable ids not used in `g`. */
 export function freshIds(g: Graph): () => number {
@@ -24,9 +24,9 @@ export interface Rewriter {
   /** The producer of each variable of the graph being rewritten. */
   producer: Map<number, Eqn>
   /** Append prim(inputs) into a new variable of this shape (f32 unless given); returns it. */
-  emit(prim: string, inputs: Atom[], shape: number[], params?: Record<string, unknown>, dtype?: DType): Var
+  emit(prim: PrimName, inputs: Atom[], shape: number[], params?: Record<string, unknown>, dtype?: DType): Var
   /** Append prim(inputs) into `out` (the replaced equation's output). */
-  emitInto(out: Var, prim: string, inputs: Atom[], params?: Record<string, unknown>): void
+  emitInto(out: Var, prim: PrimName, inputs: Atom[], params?: Record<string, unknown>): void
 }
 
 /**
@@ -38,7 +38,7 @@ export function rewriteEach(g: Graph, rule: (e: Eqn, r: Rewriter) => boolean): {
   const eqns: Eqn[] = []
   let changed = false
   let current: Eqn | undefined
-  const emitInto = (out: Var, prim: string, inputs: Atom[], params: Record<string, unknown> = {}) => {
+  const emitInto = (out: Var, prim: PrimName, inputs: Atom[], params: Record<string, unknown> = {}) => {
     eqns.push({ prim, inputs, params, outputs: [out], ...(current?.loc ? { loc: current.loc } : {}) })
   }
   const r: Rewriter = {

@@ -6,7 +6,7 @@
  * Nonnegative: e^x, √x, |x|, x·x, literals ≥ 0, and products, quotients, sums, maxima,
  * broadcasts and reshapes of nonnegative values.
  */
-import type { Atom, Eqn, Graph, Var } from '../ir/types.js'
+import type { Atom, Eqn, Graph, PrimName, Var } from '../ir/types.js'
 import { freshIds } from './rewrite.js'
 
 const PRESERVING = new Set([
@@ -32,7 +32,7 @@ export function roots(g: Graph): { graph: Graph; changed: boolean } {
   /** A new equation; every one the rewrites make yields a nonnegative value except the halved exponent. */
   const emit = (
     e: Eqn,
-    prim: string,
+    prim: PrimName,
     inputs: Atom[],
     params: Record<string, unknown>,
     like: Atom & { kind: 'var' },

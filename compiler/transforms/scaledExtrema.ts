@@ -8,7 +8,7 @@
 import type { Graph } from '../ir/types.js'
 import { rewriteEach } from './rewrite.js'
 
-const OTHER: Record<string, string> = { reduce_max: 'reduce_min', reduce_min: 'reduce_max' }
+const OTHER: Record<string, 'reduce_min' | 'reduce_max'> = { reduce_max: 'reduce_min', reduce_min: 'reduce_max' }
 
 export const scaledExtrema = (g: Graph) =>
   rewriteEach(g, (e, { producer, emit, emitInto }) => {

@@ -53,7 +53,7 @@ function identityOf(e: Eqn, producer: Map<number, Eqn>): Atom | undefined {
 function fold(e: Eqn): Lit | undefined {
   const p = primitive(e.prim)
   if (
-    !p.elementwise ||
+    (p.fusion !== 'elementwise' && p.fusion !== 'view') ||
     e.outputs.length !== 1 ||
     e.outputs[0].shape.length !== 0 ||
     e.prim === 'map' ||

@@ -1,17 +1,31 @@
 /** Tensors made from nothing: iota (indices along an axis) and full (a constant). */
-import type { DType } from '../types.js'
+import type { DType, NoParams } from '../types.js'
 import { fill } from '../ndarray.js'
 import { ShapeError, normAxis, showShape, stridesOf } from '../shape.js'
 import { definePrimitive } from '../primitive.js'
+import { operand } from '../../kernel/element.js'
+import { num } from '../../kernel/build.js'
+
+declare module '../types.js' {
+  interface PrimParams {
+    iota: { shape: number[]; axis: number; dtype: DType }
+    full: { shape: number[]; value: number; dtype: DType }
+    stop_gradient: NoParams
+    copy: NoParams
+    hint: { mode: 'materialize' | 'inline' }
+  }
+}
 
 const checkShape = (shape: number[]) => {
   if (!shape.every((d) => Number.isInteger(d) && d >= 0))
     throw new ShapeError(`invalid shape ${showShape(shape)}`, 'sizes are non-negative integers known at compile time')
 }
 
-definePrimitive<{ shape: number[]; axis: number; dtype: DType }>({
+definePrimitive({
   name: 'iota',
   arity: 0,
+  fusion: 'constant',
+  element: (_env, e, idx) => idx[e.params.axis],
   infer: (_i, p) => {
     checkShape(p.shape)
     normAxis(p.axis, p.shape.length)
@@ -24,9 +38,11 @@ definePrimitive<{ shape: number[]; axis: number; dtype: DType }>({
   printParams: (p) => `shape=${showShape(p.shape)}, axis=${p.axis}, dtype=${p.dtype}`,
 })
 
-definePrimitive<{ shape: number[]; value: number; dtype: DType }>({
+definePrimitive({
   name: 'full',
   arity: 0,
+  fusion: 'constant',
+  element: (_env, e) => num(e.params.value),
   infer: (_i, p) => {
     checkShape(p.shape)
     return [{ shape: p.shape, dtype: p.dtype }]
@@ -36,29 +52,33 @@ definePrimitive<{ shape: number[]; value: number; dtype: DType }>({
 })
 
 /** Identity forward; blocks the cotangent (the drift target x + V(x) is a constant to the optimizer). */
-definePrimitive<Record<string, never>>({
+definePrimitive({
   name: 'stop_gradient',
   arity: 1,
-  elementwise: true,
+  fusion: 'view',
+  element: (env, e, idx) => operand(env, e, 0, idx),
   infer: ([a]) => [a],
   evaluate: ([a]) => [a],
   vjp: () => [undefined],
 })
 
 /** Identity that makes a fresh value (autodiff uses it so each differentiated argument is distinct). */
-definePrimitive<Record<string, never>>({
+definePrimitive({
   name: 'copy',
   arity: 1,
-  elementwise: true,
+  fusion: 'view',
+  element: (env, e, idx) => operand(env, e, 0, idx),
   infer: ([a]) => [a],
   evaluate: ([a]) => [a],
   vjp: (_ctx, _e, [ct]) => [ct],
 })
 
 /** A fusion hint: identity, asking the fusion stage to store (`materialize`) or recompute (`inline`) its operand. */
-definePrimitive<{ mode: 'materialize' | 'inline' }>({
+definePrimitive({
   name: 'hint',
   arity: 1,
+  fusion: 'view',
+  element: (env, e, idx) => operand(env, e, 0, idx),
   infer: ([a], p) => {
     if (p.mode !== 'materialize' && p.mode !== 'inline')
       throw new ShapeError(`unknown fusion hint '${p.mode}'`, "use 'materialize' or 'inline'")

@@ -3,13 +3,23 @@
  * and `map` (a scalar lambda over inputs and output indices, used by map/zipWith/generate).
  * Operands have the output shape or are rank 0 (a scalar applied everywhere).
  */
-import type { AVal, DType } from '../types.js'
+import type { AVal, DType, NoParams } from '../types.js'
 import { alloc, type NDArray } from '../ndarray.js'
 import { ShapeError, sameShape, showShape, sizeOf, stridesOf } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'
-import { BINARY, UNARY } from '../ops.js'
+import { BINARY, BINARY_NAMES, UNARY, UNARY_NAMES, type BinaryName, type UnaryName } from '../ops.js'
 import { compileScalar, printScalar, sBinary, sSelect, sUnary, type ScalarExpr } from '../scalar.js'
 import { elementwiseVjp } from '../vjpHelpers.js'
+import { bin, operand, scalarCode, un } from '../../kernel/element.js'
+import { num } from '../../kernel/build.js'
+
+declare module '../types.js' {
+  interface PrimParams extends Record<UnaryName | BinaryName, NoParams> {
+    where: NoParams
+    cast: { dtype: DType }
+    map: MapParams
+  }
+}
 
 const arg = (i: number, a: { dtype: DType }): ScalarExpr => ({ k: 'in', i, dtype: a.dtype })
 
@@ -51,22 +61,26 @@ function evalElementwise(
   return [out]
 }
 
-for (const [name, op] of Object.entries(UNARY)) {
-  definePrimitive<Record<string, never>>({
+for (const name of UNARY_NAMES) {
+  const op = UNARY[name]
+  definePrimitive({
     name,
     arity: 1,
-    elementwise: true,
+    fusion: 'elementwise',
+    element: (env, e, idx) => un(name, operand(env, e, 0, idx)),
     infer: ([a]) => [{ shape: a.shape, dtype: op.dtype(a.dtype) }],
     evaluate: ([a], _p, precision) => evalElementwise([a], a.shape, op.dtype(a.dtype), precision, (v) => op.f(v[0])),
     vjp: (ctx, e, [ct]) => elementwiseVjp(ctx, e, ct, sUnary(name, arg(0, e.inputs[0])), e.outputs[0].shape),
   })
 }
 
-for (const [name, op] of Object.entries(BINARY)) {
-  definePrimitive<Record<string, never>>({
+for (const name of BINARY_NAMES) {
+  const op = BINARY[name]
+  definePrimitive({
     name,
     arity: 2,
-    elementwise: true,
+    fusion: 'elementwise',
+    element: (env, e, idx) => bin(name, operand(env, e, 0, idx), operand(env, e, 1, idx)),
     infer: (ins) => [{ shape: elementwiseShape(name, ins), dtype: op.dtype(ins[0].dtype, ins[1].dtype) }],
     evaluate: (ins, _p, precision) => {
       const shape = elementwiseShape(name, ins)
@@ -77,10 +91,16 @@ for (const [name, op] of Object.entries(BINARY)) {
   })
 }
 
-definePrimitive<Record<string, never>>({
+definePrimitive({
   name: 'where',
   arity: 3,
-  elementwise: true,
+  fusion: 'elementwise',
+  element: (env, e, idx) => ({
+    k: 'sel',
+    c: operand(env, e, 0, idx),
+    a: operand(env, e, 1, idx),
+    b: operand(env, e, 2, idx),
+  }),
   infer: (ins) => {
     expectDType('where', ins[0], ['bool'], 'condition')
     if (ins[1].dtype !== ins[2].dtype)
@@ -102,10 +122,14 @@ definePrimitive<Record<string, never>>({
     ),
 })
 
-definePrimitive<{ dtype: DType }>({
+definePrimitive({
   name: 'cast',
   arity: 1,
-  elementwise: true,
+  fusion: 'elementwise',
+  element: (env, e, idx) => {
+    const a = operand(env, e, 0, idx)
+    return e.params.dtype === 'bool' ? bin('ne', a, num(0)) : e.params.dtype === 'i32' ? un('trunc', a) : a
+  },
   infer: ([a], p) => [{ shape: a.shape, dtype: p.dtype }],
   evaluate: ([a], p, precision) =>
     evalElementwise([a], a.shape, p.dtype, precision, (v) =>
@@ -121,10 +145,11 @@ export interface MapParams {
   body: ScalarExpr
 }
 
-definePrimitive<MapParams>({
+definePrimitive({
   name: 'map',
   arity: 'variadic',
-  elementwise: true,
+  fusion: 'elementwise',
+  element: (env, e, idx) => scalarCode(e.params.body, (i) => operand(env, e, i, idx), idx),
   infer: (ins, p) => {
     for (const a of ins)
       if (a.shape.length !== 0 && !sameShape(a.shape, p.shape))

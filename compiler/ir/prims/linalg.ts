@@ -1,9 +1,22 @@
 /** Contractions: batched matmul, pairwise distances (cdist) and 2-D convolution. */
-import type { AVal } from '../types.js'
+import type { AVal, Eqn, NoParams, Var } from '../types.js'
 import { alloc, type NDArray, type Precision } from '../ndarray.js'
 import { ShapeError, sameShape, showShape, sizeOf } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'
 import { transposeLast2 } from '../vjpHelpers.js'
+import { and, bin, elem, lt, sumLoop, un, type ElementEnv } from '../../kernel/element.js'
+import { add, idiv, imod, mulN, num, ref, sub, unflatten } from '../../kernel/build.js'
+import type { KExpr } from '../../kernel/types.js'
+
+declare module '../types.js' {
+  interface PrimParams {
+    matmul: NoParams
+    cdist: CdistParams
+    conv2d: Conv2dParams
+    conv2d_grad_input: Conv2dParams & { inShape: number[] }
+    conv2d_grad_filter: Conv2dParams & { wShape: number[] }
+  }
+}
 
 const batchOf = (s: number[]) => s.slice(0, -2)
 
@@ -21,9 +34,17 @@ function checkBatch(name: string, a: AVal, b: AVal): number[] {
   return batchOf(a.shape)
 }
 
-definePrimitive<Record<string, never>>({
+definePrimitive({
   name: 'matmul',
   arity: 2,
+  fusion: 'loop',
+  element: (env, e, idx) => {
+    const [a, b] = e.inputs as Var[]
+    const k = a.shape[a.shape.length - 1]
+    const batch = idx.slice(0, -2)
+    const [i, j] = idx.slice(-2)
+    return sumLoop(env.b, k, (kk) => bin('mul', elem(env, a, [...batch, i, kk]), elem(env, b, [...batch, kk, j])))
+  },
   infer: ([a, b]) => {
     const batch = checkBatch('matmul', a, b)
     const [m, k] = a.shape.slice(-2)
@@ -68,9 +89,21 @@ export interface CdistParams {
   eps: number
 }
 
-definePrimitive<CdistParams>({
+definePrimitive({
   name: 'cdist',
   arity: 2,
+  fusion: 'loop',
+  element: (env, e, idx) => {
+    const [x, y] = e.inputs as Var[]
+    const d = x.shape[x.shape.length - 1]
+    const batch = idx.slice(0, -2)
+    const [i, j] = idx.slice(-2)
+    const s = sumLoop(env.b, d, (c) => {
+      const t = env.b.bind(sub(elem(env, x, [...batch, i, c]), elem(env, y, [...batch, j, c])))
+      return bin('mul', t, t)
+    })
+    return e.params.squared ? s : un('sqrt', add(s, num(e.params.eps)))
+  },
   infer: ([a, b]) => {
     const batch = checkBatch('cdist', a, b)
     const d1 = a.shape[a.shape.length - 1]
@@ -148,9 +181,11 @@ export function conv2dShape(x: number[], w: number[], p: Conv2dParams): number[]
   return [n, o, oh, ow]
 }
 
-definePrimitive<Conv2dParams>({
+definePrimitive<'conv2d'>({
   name: 'conv2d',
   arity: 2,
+  fusion: 'loop',
+  element: conv,
   infer: ([x, w], p) => [{ shape: conv2dShape(x.shape, w.shape, p), dtype: 'f32' }],
   evaluate: ([x, w], p, precision): NDArray[] => [
     accumulate(
@@ -221,9 +256,11 @@ const convParams = (p: Conv2dParams): Record<string, unknown> & Conv2dParams => 
 })
 
 /** The transpose of conv2d in its input: ct [N,O,OH,OW], w → [N,C,H,W]. Linear in both operands. */
-definePrimitive<Conv2dParams & { inShape: number[] }>({
+definePrimitive<'conv2d_grad_input'>({
   name: 'conv2d_grad_input',
   arity: 2,
+  fusion: 'loop',
+  element: convGradInput,
   infer: (_i, p) => [{ shape: p.inShape, dtype: 'f32' }],
   evaluate: ([ct, w], p, precision) => [
     accumulate(p.inShape, p.inShape, w.shape, p, precision, (acc, o, i, k) => (acc[i] += ct.data[o] * w.data[k])),
@@ -241,9 +278,11 @@ definePrimitive<Conv2dParams & { inShape: number[] }>({
 })
 
 /** The transpose of conv2d in its filter: x, ct [N,O,OH,OW] → [O,C,KH,KW]. Linear in both operands. */
-definePrimitive<Conv2dParams & { wShape: number[] }>({
+definePrimitive<'conv2d_grad_filter'>({
   name: 'conv2d_grad_filter',
   arity: 2,
+  fusion: 'loop',
+  element: convGradFilter,
   infer: (_i, p) => [{ shape: p.wShape, dtype: 'f32' }],
   evaluate: ([x, ct], p, precision) => [
     accumulate(p.wShape, x.shape, p.wShape, p, precision, (acc, o, i, k) => (acc[k] += ct.data[o] * x.data[i])),
@@ -259,3 +298,83 @@ definePrimitive<Conv2dParams & { wShape: number[] }>({
     ]
   },
 })
+
+/** A convolution output element: Σ over input channels and taps inside the (padded) input. */
+function conv(env: ElementEnv, e: Eqn & { params: Conv2dParams }, idx: KExpr[]): KExpr {
+  const { b } = env
+  const [x, w] = e.inputs as Var[]
+  const [, c, h, wd] = x.shape
+  const [, , kh, kw] = w.shape
+  const { stride, padding } = e.params
+  const [n, o, y, xx] = idx
+  const acc = b.declare(num(0))
+  b.loop(c * kh * kw, (t) => {
+    const [ic, dy, dx] = unflatten(t, [c, kh, kw])
+    const iy = b.bind(add(mulN(y, stride[0]), sub(dy, num(padding[0]))))
+    const ix = b.bind(add(mulN(xx, stride[1]), sub(dx, num(padding[1]))))
+    const inside = and(and(bin('ge', iy, num(0)), lt(iy, num(h))), and(bin('ge', ix, num(0)), lt(ix, num(wd))))
+    b.when(inside, () =>
+      b.emit({
+        k: 'set',
+        name: acc,
+        value: bin('add', ref(acc), bin('mul', elem(env, x, [n, ic, iy, ix]), elem(env, w, [o, ic, dy, dx]))),
+      }),
+    )
+  })
+  return ref(acc)
+}
+
+/** ∂/∂x of a convolution: x[b, ic, iy, ix] gathers ct[b, oc, y, x] · w[oc, ic, dy, dx] over taps that hit it. */
+function convGradInput(env: ElementEnv, e: Eqn & { params: Conv2dParams }, idx: KExpr[]): KExpr {
+  const { b } = env
+  const [ct, w] = e.inputs as Var[]
+  const [, o, oh, ow] = ct.shape
+  const [, , kh, kw] = w.shape
+  const { stride, padding } = e.params
+  const [n, ic, iy, ix] = idx
+  const acc = b.declare(num(0))
+  b.loop(o * kh * kw, (t) => {
+    const [oc, dy, dx] = unflatten(t, [o, kh, kw])
+    const ny = b.bind(sub(add(iy, num(padding[0])), dy))
+    const nx = b.bind(sub(add(ix, num(padding[1])), dx))
+    const y = idiv(ny, stride[0])
+    const x = idiv(nx, stride[1])
+    const hits = and(
+      and(and(bin('ge', ny, num(0)), lt(ny, num(oh * stride[0]))), bin('eq', imod(ny, stride[0]), num(0))),
+      and(and(bin('ge', nx, num(0)), lt(nx, num(ow * stride[1]))), bin('eq', imod(nx, stride[1]), num(0))),
+    )
+    b.when(hits, () =>
+      b.emit({
+        k: 'set',
+        name: acc,
+        value: bin('add', ref(acc), bin('mul', elem(env, ct, [n, oc, y, x]), elem(env, w, [oc, ic, dy, dx]))),
+      }),
+    )
+  })
+  return ref(acc)
+}
+
+/** ∂/∂w of a convolution: w[oc, ic, dy, dx] = Σ over batch and output positions of ct · x. */
+function convGradFilter(env: ElementEnv, e: Eqn & { params: Conv2dParams }, idx: KExpr[]): KExpr {
+  const { b } = env
+  const [x, ct] = e.inputs as Var[]
+  const [, , h, wd] = x.shape
+  const [nb, , oh, ow] = ct.shape
+  const { stride, padding } = e.params
+  const [oc, ic, dy, dx] = idx
+  const acc = b.declare(num(0))
+  b.loop(nb * oh * ow, (t) => {
+    const [n, y, xx] = unflatten(t, [nb, oh, ow])
+    const iy = b.bind(add(mulN(y, stride[0]), sub(dy, num(padding[0]))))
+    const ix = b.bind(add(mulN(xx, stride[1]), sub(dx, num(padding[1]))))
+    const inside = and(and(bin('ge', iy, num(0)), lt(iy, num(h))), and(bin('ge', ix, num(0)), lt(ix, num(wd))))
+    b.when(inside, () =>
+      b.emit({
+        k: 'set',
+        name: acc,
+        value: bin('add', ref(acc), bin('mul', elem(env, ct, [n, oc, y, xx]), elem(env, x, [n, ic, iy, ix]))),
+      }),
+    )
+  })
+  return ref(acc)
+}

@@ -1,9 +1,25 @@
 /** Movement: reshape, transpose, broadcast, slice, concat, gather (rows of a table). */
-import type { AVal } from '../types.js'
+import type { AVal, NoParams, Var } from '../types.js'
 import { alloc, type NDArray } from '../ndarray.js'
 import { ShapeError, normAxis, sameShape, showShape, sizeOf, stridesOf } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'
 import { sumToShape } from '../vjpHelpers.js'
+import { and, bin, clampIndex, elem, lt, operand, sumLoop } from '../../kernel/element.js'
+import { add, flatIndex, num, ref, sub, unflatten } from '../../kernel/build.js'
+import type { KExpr } from '../../kernel/types.js'
+
+declare module '../types.js' {
+  interface PrimParams {
+    reshape: { shape: number[] }
+    transpose: { perm: number[] }
+    broadcast: { shape: number[] }
+    slice: SliceParams
+    pad: { lo: number[]; hi: number[] }
+    concat: { axis: number }
+    gather: NoParams
+    scatter_add: { rows: number }
+  }
+}
 
 const shapeOfAtom = (a: { kind: string; shape?: number[] }) => (a.kind === 'var' ? a.shape! : [])
 
@@ -28,9 +44,27 @@ function gatherBy(
   return out
 }
 
-definePrimitive<{ shape: number[] }>({
+definePrimitive({
   name: 'reshape',
   arity: 1,
+  fusion: 'view',
+  element: (env, e, idx) => {
+    const s = shapeOfAtom(e.inputs[0])
+    const outShape = e.outputs[0].shape
+    const squeezed = (sh: number[]) => sh.filter((d) => d !== 1).join(',')
+    if (squeezed(s) === squeezed(outShape)) {
+      // only size-1 axes differ: carry the other indices across
+      const kept = idx.filter((_, i) => outShape[i] !== 1)
+      let k = 0
+      return operand(
+        env,
+        e,
+        0,
+        s.map((d) => (d === 1 ? num(0) : kept[k++])),
+      )
+    }
+    return operand(env, e, 0, unflatten(flatIndex(idx, outShape), s))
+  },
   infer: ([a], p) => {
     if (sizeOf(a.shape) !== sizeOf(p.shape))
       throw new ShapeError(
@@ -48,9 +82,15 @@ definePrimitive<{ shape: number[] }>({
   vjp: (ctx, e, [ct]) => [ct && ctx.emit('reshape', [ct], { shape: shapeOfAtom(e.inputs[0]) })],
 })
 
-definePrimitive<{ perm: number[] }>({
+definePrimitive({
   name: 'transpose',
   arity: 1,
+  fusion: 'movement',
+  element: (env, e, idx) => {
+    const src = new Array<KExpr>(idx.length)
+    e.params.perm.forEach((pi, i) => (src[pi] = idx[i]))
+    return operand(env, e, 0, src)
+  },
   infer: ([a], p) => {
     const ok = p.perm.length === a.shape.length && [...p.perm].sort((x, y) => x - y).every((v, i) => v === i)
     if (!ok)
@@ -73,9 +113,20 @@ definePrimitive<{ perm: number[] }>({
 })
 
 /** Right-aligned NumPy broadcast of a to `shape`. */
-definePrimitive<{ shape: number[] }>({
+definePrimitive({
   name: 'broadcast',
   arity: 1,
+  fusion: 'movement',
+  element: (env, e, idx) => {
+    const s = shapeOfAtom(e.inputs[0])
+    const off = e.outputs[0].shape.length - s.length
+    return operand(
+      env,
+      e,
+      0,
+      s.map((d, i) => (d === 1 ? num(0) : idx[i + off])),
+    )
+  },
   infer: ([a], p) => {
     const off = p.shape.length - a.shape.length
     const ok = off >= 0 && a.shape.every((d, i) => d === 1 || d === p.shape[i + off])
@@ -104,9 +155,17 @@ export interface SliceParams {
   size: number[]
 }
 
-definePrimitive<SliceParams>({
+definePrimitive({
   name: 'slice',
   arity: 1,
+  fusion: 'movement',
+  element: (env, e, idx) =>
+    operand(
+      env,
+      e,
+      0,
+      idx.map((v, i) => add(v, num(e.params.start[i]))),
+    ),
   infer: ([a], p) => {
     const ok =
       p.start.length === a.shape.length &&
@@ -137,9 +196,27 @@ definePrimitive<SliceParams>({
 })
 
 /** Zero padding: lo[i] zeros before and hi[i] after axis i (the transpose of slice). */
-definePrimitive<{ lo: number[]; hi: number[] }>({
+definePrimitive({
   name: 'pad',
   arity: 1,
+  fusion: 'movement',
+  element: (env, e, idx) => {
+    const { b } = env
+    const { lo, hi } = e.params
+    const s = shapeOfAtom(e.inputs[0])
+    const inside = idx.map((v, i) =>
+      lo[i] === 0 && hi[i] === 0 ? undefined : and(bin('ge', v, num(lo[i])), lt(v, num(lo[i] + s[i]))),
+    )
+    const cond = inside
+      .filter((c): c is KExpr => !!c)
+      .reduce<KExpr | undefined>((acc, c) => (acc ? and(acc, c) : c), undefined)
+    if (!cond) return operand(env, e, 0, idx)
+    const out = b.declare(num(0), 'pad')
+    const inner = s.reduce((acc, d, i) => acc * (d / (d + lo[i] + hi[i])), 1)
+    const shifted = idx.map((v, i) => sub(v, num(lo[i])))
+    b.when(cond, () => b.emit({ k: 'set', name: out, value: operand(env, e, 0, shifted) }), undefined, inner)
+    return ref(out)
+  },
   infer: ([a], p) => {
     if (
       p.lo.length !== a.shape.length ||
@@ -171,9 +248,29 @@ definePrimitive<{ lo: number[]; hi: number[] }>({
   },
 })
 
-definePrimitive<{ axis: number }>({
+definePrimitive({
   name: 'concat',
   arity: 'variadic',
+  fusion: 'movement',
+  element: (env, e, idx) => {
+    const { b } = env
+    const axis = e.params.axis
+    const size = (i: number) => shapeOfAtom(e.inputs[i])[axis]
+    const out = b.declare(num(0), 'cat')
+    let offset = 0
+    const branch = (i: number): void => {
+      const n = size(i)
+      const start = offset
+      offset += n
+      const shifted = idx.map((v, j) => (j === axis ? sub(v, num(start)) : v))
+      const body = () => b.emit({ k: 'set', name: out, value: operand(env, e, i, shifted) })
+      if (i === e.inputs.length - 1) return body()
+      const rest = e.inputs.slice(i).reduce((acc, _, j) => acc + size(i + j), 0)
+      b.when(lt(idx[axis], num(start + n)), body, () => branch(i + 1), n / rest)
+    }
+    branch(0)
+    return ref(out)
+  },
   infer: (ins, p) => {
     if (ins.length === 0) throw new ShapeError('concat of no tensors', 'pass at least one tensor')
     const r = ins[0].shape.length
@@ -221,9 +318,16 @@ definePrimitive<{ axis: number }>({
 })
 
 /** Rows of a table: out[i…, rest] = table[idx[i…], rest]. Indices are clamped to the table. */
-definePrimitive<Record<string, never>>({
+definePrimitive({
   name: 'gather',
   arity: 2,
+  fusion: 'movement',
+  element: (env, e, idx) => {
+    const idxShape = shapeOfAtom(e.inputs[1])
+    const table = shapeOfAtom(e.inputs[0])
+    const row = clampIndex(operand(env, e, 1, idx.slice(0, idxShape.length)), table[0])
+    return operand(env, e, 0, [row, ...idx.slice(idxShape.length)])
+  },
   infer: ([table, idx]) => {
     if (table.shape.length < 1) throw new ShapeError('gather: the table must have rank ≥ 1', 'gather rows of a matrix')
     expectDType('gather', idx, ['i32'], 'index')
@@ -246,9 +350,20 @@ definePrimitive<Record<string, never>>({
 })
 
 /** The transpose of gather: rows of `values` added into a zero table at (clamped) `idx`. */
-definePrimitive<{ rows: number }>({
+definePrimitive({
   name: 'scatter_add',
   arity: 2,
+  fusion: 'loop',
+  element: (env, e, idx) => {
+    const [indices, values] = e.inputs as Var[]
+    const n = sizeOf(indices.shape)
+    const rest = idx.slice(1)
+    return sumLoop(env.b, n, (f) => {
+      const at = unflatten(f, indices.shape)
+      const r = clampIndex(elem(env, indices, at), e.params.rows)
+      return { k: 'sel', c: bin('eq', r, idx[0]), a: elem(env, values, [...at, ...rest]), b: num(0) }
+    })
+  },
   infer: ([idx, values], p) => {
     expectDType('scatter_add', idx, ['i32'], 'index')
     if (!sameShape(values.shape.slice(0, idx.shape.length), idx.shape))

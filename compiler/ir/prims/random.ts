@@ -10,7 +10,16 @@
 import { fill } from '../ndarray.js'
 import { ShapeError, showShape } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'
-import type { AVal } from '../types.js'
+import type { AVal, NoParams } from '../types.js'
+
+declare module '../types.js' {
+  interface PrimParams {
+    random_uniform: DrawParams
+    random_normal: DrawParams
+    random_int: Required<DrawParams>
+    fold_in: NoParams
+  }
+}
 
 export function mix(x: number): number {
   x ^= x >>> 16
@@ -45,25 +54,28 @@ export interface DrawParams {
   hi?: number
 }
 
-definePrimitive<DrawParams>({
+definePrimitive({
   name: 'random_uniform',
   arity: 1,
+  fusion: 'host',
   infer: ([key], p) => (checkKey('randomUniform', key), [{ shape: p.shape, dtype: 'f32' }]),
   evaluate: ([key], p, precision) => [fill(p.shape, 'f32', precision, (k) => uniformAt(key.data[0], k))],
   printParams: (p) => `shape=${showShape(p.shape)}`,
 })
 
-definePrimitive<DrawParams>({
+definePrimitive({
   name: 'random_normal',
   arity: 1,
+  fusion: 'host',
   infer: ([key], p) => (checkKey('randomNormal', key), [{ shape: p.shape, dtype: 'f32' }]),
   evaluate: ([key], p, precision) => [fill(p.shape, 'f32', precision, (k) => normalAt(key.data[0], k))],
   printParams: (p) => `shape=${showShape(p.shape)}`,
 })
 
-definePrimitive<Required<DrawParams>>({
+definePrimitive({
   name: 'random_int',
   arity: 1,
+  fusion: 'host',
   infer: ([key], p) => {
     checkKey('randint', key)
     if (!(p.hi > p.lo)) throw new ShapeError(`randint: empty range [${p.lo}, ${p.hi})`, 'use hi > lo')
@@ -75,9 +87,10 @@ definePrimitive<Required<DrawParams>>({
   printParams: (p) => `shape=${showShape(p.shape)}, lo=${p.lo}, hi=${p.hi}`,
 })
 
-definePrimitive<Record<string, never>>({
+definePrimitive({
   name: 'fold_in',
   arity: 2,
+  fusion: 'host',
   infer: ([key, d]) => {
     checkKey('foldIn', key)
     if (d.shape.length !== 0) throw new ShapeError('foldIn: the data must be a scalar', 'fold in one integer at a time')

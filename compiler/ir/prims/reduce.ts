@@ -7,7 +7,20 @@ import { compileScalar, printScalar, type ScalarExpr } from '../scalar.js'
 import { expandReduced } from '../vjpHelpers.js'
 import { diff } from '../scalarDiff.js'
 import type { VjpCtx } from '../primitive.js'
-import type { Atom, Eqn } from '../types.js'
+import type { Atom, Eqn, Var } from '../types.js'
+import { bin, elem, elementKey, scalarCode, un, type ElementEnv } from '../../kernel/element.js'
+import { add, num, ref, sub, unflatten } from '../../kernel/build.js'
+import type { KExpr } from '../../kernel/types.js'
+import type { EqnOf } from '../primitive.js'
+
+type ReductionName = 'reduce_sum' | 'reduce_max' | 'reduce_min'
+
+declare module '../types.js' {
+  interface PrimParams extends Record<ReductionName, ReduceParams> {
+    reduce: FoldParams
+    scan: FoldParams & { reverse: boolean }
+  }
+}
 
 /** sum: the cotangent spreads back over the reduced axes. */
 const sumVjp = (ctx: VjpCtx, e: Eqn & { params: ReduceParams }, [ct]: (Atom | undefined)[]) => {
@@ -59,10 +72,12 @@ export function reductionTargets(shape: number[], axes: number[]): Int32Array {
   return target
 }
 
-function defineReduction(name: string, init: number, combine: (a: number, b: number) => number) {
-  definePrimitive<ReduceParams>({
+function defineReduction(name: ReductionName, init: number, combine: (a: number, b: number) => number) {
+  definePrimitive<ReductionName>({
     name,
     arity: 1,
+    fusion: 'loop',
+    element: reduction,
     infer: ([a], p) => {
       checkAxes(name, a, p.axes)
       expectDType(name, a, name === 'reduce_sum' ? ['f32', 'i32'] : ['f32', 'i32'])
@@ -93,9 +108,21 @@ export interface FoldParams {
   body: ScalarExpr
 }
 
-definePrimitive<FoldParams>({
+definePrimitive<'reduce'>({
   name: 'reduce',
   arity: 'variadic',
+  fusion: 'loop',
+  element: (env, e, idx) => {
+    const { b } = env
+    const x = e.inputs[0] as Var
+    const axis = e.params.axis
+    const acc = b.declare(num(e.params.init))
+    b.loop(x.shape[axis], (k) => {
+      const full = [...idx.slice(0, axis), k, ...idx.slice(axis)]
+      b.emit({ k: 'set', name: acc, value: foldBody(env, e, acc, x, full) })
+    })
+    return ref(acc)
+  },
   infer: ([a, ...captures], p) => {
     checkAxes('reduce', a, [p.axis])
     for (const c of captures)
@@ -145,9 +172,25 @@ function fold(
 }
 
 /** Every intermediate accumulator of a fold: out[…, j, …] = acc after step j (from the end when reverse). */
-definePrimitive<FoldParams & { reverse: boolean }>({
+definePrimitive<'scan'>({
   name: 'scan',
   arity: 'variadic',
+  fusion: 'loop',
+  // out[…, j, …] = the accumulator after step j: a loop over the whole axis that stops counting past j
+  element: (env, e, idx) => {
+    const { b } = env
+    const x = e.inputs[0] as Var
+    const { axis, reverse } = e.params
+    const n = x.shape[axis]
+    const acc = b.declare(num(e.params.init))
+    b.loop(n, (k) => {
+      const step = reverse ? sub(num(n - 1), k) : k
+      const full = idx.map((v, i) => (i === axis ? step : v))
+      const live = reverse ? bin('ge', step, idx[axis]) : bin('le', step, idx[axis])
+      b.when(live, () => b.emit({ k: 'set', name: acc, value: foldBody(env, e, acc, x, full) }))
+    })
+    return ref(acc)
+  },
   infer: ([a, ...captures], p) => {
     checkAxes('scan', a, [p.axis])
     if (captures.some((c) => c.shape.length !== 0))
@@ -240,3 +283,88 @@ function foldVjp(ctx: VjpCtx, e: Eqn & { params: FoldParams }, [ct]: (Atom | und
 }
 
 export const isReduction = (prim: string): boolean => prim.startsWith('reduce')
+
+/** One step of a fold's combiner: reads the accumulator, the element at `full` and the captured scalars. */
+function foldBody(env: ElementEnv, e: Eqn & { params: FoldParams }, acc: string, x: Var, full: KExpr[]): KExpr {
+  const input = (i: number) => (i === 0 ? ref(acc) : i === 1 ? elem(env, x, full) : elem(env, e.inputs[i - 1], []))
+  return scalarCode(e.params.body, input, [])
+}
+
+/**
+ * Σ exp(x − max x) over the same axes (the softmax normalizer): recognized through the broadcast
+ * of the max, so one online loop (a running max rescales the running sum) computes it without
+ * reading the max first. The sum then no longer depends on the max, and the two can share a launch.
+ * Where the max is stored anyway and the two never share a launch (env.readStoredMax), the plain
+ * sum reading it is cheaper, and is what gets built.
+ * The loop's final running max is the max itself: a logsumexp built in the same kernel reuses it.
+ */
+function softmaxNormalizer(env: ElementEnv, e: EqnOf<'reduce_sum'>): { logits: Var; max: Var } | undefined {
+  const inlineProducer = (a: Atom | undefined, prim: string) => {
+    if (!a || a.kind !== 'var' || env.source(a).kind !== 'inline') return undefined
+    const p = env.producer(a.id)
+    return p?.prim === prim ? p : undefined
+  }
+  const diff = inlineProducer(inlineProducer(e.inputs[0], 'exp')?.inputs[0], 'sub')
+  if (!diff) return undefined
+  const [x, shifted] = diff.inputs
+  let m: Atom | undefined = shifted
+  for (let guard = 0; m && m.kind === 'var' && guard < 8; guard++) {
+    const p: Eqn | undefined = env.producer(m.id)
+    if (!p) return undefined
+    if (p.prim === 'reduce_max') {
+      // a stored max is read instead: one exp per element, no running rescale
+      if (env.readStoredMax && env.source(p.outputs[0]).kind === 'buffer') return undefined
+      const sameAxes = String(p.params.axes) === String(e.params.axes)
+      return x.kind === 'var' && p.inputs[0].kind === 'var' && p.inputs[0].id === x.id && sameAxes
+        ? { logits: x, max: p.outputs[0] }
+        : undefined
+    }
+    if (!['broadcast', 'reshape', 'stop_gradient'].includes(p.prim)) return undefined
+    m = p.inputs[0]
+  }
+  return undefined
+}
+
+/** Loops over the reduced axes (as one flat loop when there are several). */
+function reduction(env: ElementEnv, e: EqnOf<ReductionName>, idx: KExpr[]): KExpr {
+  const { b } = env
+  const x = e.inputs[0] as Var
+  const axes = e.params.axes
+  const sizes = axes.map((a) => x.shape[a])
+  const n = sizes.reduce((s, d) => s * d, 1)
+  const fullIndex = (k: KExpr, of: Var) => {
+    const inner = axes.length === 1 ? [k] : unflatten(k, sizes)
+    const full: KExpr[] = []
+    let kept = 0
+    for (let i = 0; i < of.shape.length; i++) full.push(axes.includes(i) ? inner[axes.indexOf(i)] : idx[kept++])
+    return full
+  }
+  const online = e.prim === 'reduce_sum' ? softmaxNormalizer(env, e as EqnOf<'reduce_sum'>) : undefined
+  if (online) {
+    const { logits } = online
+    const m = b.declare(num(-Infinity), 'max')
+    const s = b.declare(num(0), 'sum')
+    b.loop(n, (k) => {
+      const v = b.bind(elem(env, logits, fullIndex(k, logits)))
+      b.when(
+        bin('gt', v, ref(m)),
+        () => {
+          b.emit({
+            k: 'set',
+            name: s,
+            value: add(bin('mul', ref(s), { k: 'un', op: 'exp', a: sub(ref(m), v) }), num(1)),
+          })
+          b.emit({ k: 'set', name: m, value: v })
+        },
+        () => b.emit({ k: 'set', name: s, value: add(ref(s), { k: 'un', op: 'exp', a: sub(v, ref(m)) }) }),
+      )
+    })
+    // the running max is the max: a logsumexp (max + log Σ) in this kernel needs no second loop
+    b.remember(elementKey(online.max, idx), ref(m))
+    return ref(s)
+  }
+  const op = e.prim === 'reduce_sum' ? 'add' : e.prim === 'reduce_max' ? 'max' : 'min'
+  const acc = b.declare(num(op === 'add' ? 0 : op === 'max' ? -Infinity : Infinity))
+  b.loop(n, (k) => b.emit({ k: 'set', name: acc, value: bin(op, ref(acc), elem(env, x, fullIndex(k, x))) }))
+  return ref(acc)
+}
