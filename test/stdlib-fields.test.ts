@@ -190,9 +190,9 @@ test('inverseSqrt (coupled Newton–Schulz, for Nyström): Z A Z = I for a rando
   })
 })
 
-// ---- independent float64 references (plain loops, paper-spec §2.2 and §3.2) ----
+// ---- independent float64 references (plain loops: paper Alg. 2, and the official drift_loss.py) ----
 
-/** Algorithm 2 (paper-spec §2.2), with the eps of gotcha §13 inside the square root. */
+/** Algorithm 2 (paper App. A.1), with the official code's eps 1e-8 inside the square root of the distance. */
 function paperReference(x: NDArray, pos: NDArray, neg: NDArray, tau: number): Float64Array {
   const [N, D] = x.shape
   const [P, M] = [pos.shape[0], neg.shape[0]]
@@ -224,7 +224,10 @@ function paperReference(x: NDArray, pos: NDArray, neg: NDArray, tau: number): Fl
   return V
 }
 
-/** drift_loss.py (paper-spec §3.2), literally, in loops: loss, f2 per τ, and ∂loss/∂gen. */
+/**
+ * The official drift_loss.py (paper App. A.6; docs/paper.md#official-loss), literally, in loops: loss,
+ * f2 per τ, and ∂loss/∂gen.
+ */
 function driftLossReference(gen: NDArray, fneg: NDArray, fpos: NDArray, w: NDArray) {
   const [B, Cg, S] = gen.shape
   const [Cn, Cp] = [fneg.shape[1], fpos.shape[1]]

@@ -4,7 +4,7 @@ import { maskedDist } from './parts.js'
 
 /**
  * Analytical bias correction of the minibatch softmax centroid (Zhang et al., arXiv 2604.27239;
- * paper-spec §11.12, formula reconstructed by the delta method, not verified against the paper):
+ * formula reconstructed by the delta method, not verified against the paper's own text):
  * m_ABC = m + Σⱼ πⱼ²(yⱼ − m), π = softmax_y(−D/τ), m = πY; applied to both centroids of the split
  * field, V = m_ABC(Y⁺) − m_ABC(Y⁻).
  */

@@ -17,8 +17,8 @@ export const TEMPERATURES = [0.02, 0.05, 0.2]
 
 /**
  * The official drifting loss of one feature key, `drift_loss.py` translated literally (paper App. A.6,
- * paper-spec §3.2). gen [B, Cg, S], fixedNeg [B, Cn, S] (unconditional reals), fixedPos [B, Cp, S],
- * w [B] the CFG weight of each row's negatives. Under stopGradient: feature scale = weighted mean
+ * Eq. 18–26; docs/paper.md#official-loss). gen [B, Cg, S], fixedNeg [B, Cn, S] (unconditional reals),
+ * fixedPos [B, Cp, S], w [B] the CFG weight of each row's negatives. Under stopGradient: feature scale = weighted mean
  * distance (self-distances included), inputs divided by max(scale/√S, 1e−3), distances by max(scale,
  * 1e−3) (so −d/R ≡ −‖φ̃x − φ̃y‖/(τ√S)), self mask +100; per τ: affinity sqrt(clip(row·col softmax,
  * 1e−6)) then ×w (the code weights after both softmaxes, the paper only says "in the kernel"), drift

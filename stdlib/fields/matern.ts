@@ -4,8 +4,9 @@ import { biSoftmax, jointField, jointLogits } from './parts.js'
 
 /**
  * Algorithm 2 (joint bi-softmax) with a Matérn kernel instead of Laplace, logits = log k(r)
- * (companion-elliptic kernels, arXiv 2604.24196; paper-spec §11.4: "any of these can be dropped
- * into V0 as k(r)"). Matérn 3/2: k = (1 + r/ℓ)e^{−r/ℓ}; `ell` is the length scale ℓ.
+ * (companion-elliptic kernels, arXiv 2604.24196, a family that contains the Matérn kernels with
+ * ν ≥ 1/2; docs/paper.md#matérn-kernels). Matérn 3/2: k = (1 + r/ℓ)e^{−r/ℓ}; `ell` is the length
+ * scale ℓ.
  */
 export const matern32Field = dsl((x: Mat, pos: Mat, neg: Mat, ell: f32): Mat =>
   jointField(biSoftmax(jointLogits(matern32Log, x, pos, neg, ell)), pos, neg),

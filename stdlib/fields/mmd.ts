@@ -3,7 +3,7 @@ import { gaussian } from '../kernels/gaussian.js'
 import { displacement } from './parts.js'
 
 /**
- * MMD field (paper App. C.2; paper-spec §11 V5): unnormalized Gaussian mean shift,
+ * MMD field (paper App. C.2, Eq. 43–45): unnormalized Gaussian mean shift,
  * V = (1/σ²)[meanⱼ ξⱼ(yⱼ − x) − meanₖ ξₖ(ynₖ − x)], ξ = exp(−r²/2σ²). No self mask is needed: the
  * self term ξ(xᵢ, xᵢ)(xᵢ − xᵢ) is zero (it still counts in the mean over the negatives).
  */

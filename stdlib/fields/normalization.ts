@@ -4,7 +4,8 @@ import { jointField, jointLogits } from './parts.js'
 
 /**
  * Kernel-normalization ablation "softmax over y" (paper Table 11, App. B.2): Algorithm 2 with the
- * joint softmax over targets only, A = softmax_y(−[D⁺ | D⁻]/τ); equals s⁺s⁻(m⁺ − m⁻) (paper-spec §2.2).
+ * joint softmax over targets only, A = softmax_y(−[D⁺ | D⁻]/τ); equals s⁺s⁻(m⁺ − m⁻)
+ * (docs/paper.md#kernel-normalization).
  */
 export const softmaxYField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat =>
   jointField(softmax(jointLogits(laplaceLog, x, pos, neg, tau), 1), pos, neg),

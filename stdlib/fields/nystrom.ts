@@ -4,8 +4,9 @@ import { inverseSqrt } from './inverseSqrt.js'
 import { maskedDist } from './parts.js'
 
 /**
- * DriftXpress (arXiv 2605.12183; code `methods/driftxpress.py`; paper-spec §11.5): Nyström attraction
- * through `landmarks` U, exact masked-softmax repulsion. φ(x) = k(x,U)(k(U,U) + ridge·I)^{−1/2},
+ * DriftXpress (arXiv 2605.12183; code `methods/driftxpress.py`;
+ * docs/paper.md#nyström-attraction-driftxpress): Nyström attraction through `landmarks` U, exact
+ * masked-softmax repulsion. φ(x) = k(x,U)(k(U,U) + ridge·I)^{−1/2},
  * T = Σ_y φ(y), S = Σ_y φ(y)yᵀ over the positives, b⁺ = φ(x)S / max(φ(x)·T, 1e−8), V = b⁺ − b⁻.
  * Follows the code, not a paper: k = exp(−r/(τ·D)) (τ·D, not τ·√D), no bi-softmax. The code takes the
  * inverse square root by `eigh`; here `iters` coupled Newton–Schulz steps (static), see inverseSqrt.

@@ -4,8 +4,9 @@ import { biSoftmax, displacement, jointLogits, jointWeights } from './parts.js'
 
 /**
  * The anti-symmetry study of paper Table 1: V = a·V⁺ − b·V⁻ with V± = Σ W±(Y± − x) the attraction
- * and repulsion of Algorithm 2 (the split is paper-spec §2.4's reading). a = b = 1 is the paper
- * field; any a ≠ b breaks anti-symmetry, so V_{p,p} ≠ 0. `a`, `b` are traced scalars here.
+ * and repulsion of Algorithm 2 (our reading of the table's "other destructive cases are defined in
+ * similar ways"; docs/paper.md#destructive-scalings). a = b = 1 is the paper field; any a ≠ b breaks
+ * anti-symmetry, so V_{p,p} ≠ 0. `a`, `b` are traced scalars here.
  */
 const attractRepel = (x: Mat, pos: Mat, neg: Mat, tau: f32, a: number, b: number): Mat => {
   const [wPos, wNeg] = jointWeights(biSoftmax(jointLogits(laplaceLog, x, pos, neg, tau)), pos.shape[0])

@@ -5,8 +5,8 @@ import { displacement, maskedDist } from './parts.js'
 
 /**
  * Sharp-kernel normalization ("Drifting Fields are not Conservative", arXiv 2604.06333;
- * paper-spec §11.3): V♯ = N_Y/Z♯_Y − N_Yn/Z♯_Yn with N = Σ k(x,y)(y − x), Z♯ = Σ k♯(x,y) and
- * k♯ = (1 + r/τ)e^{−r/τ}; conservative, V♯ = τ²∇log(Z♯_Y/Z♯_Yn). Written stably through the softmax
+ * docs/paper.md#sharp-kernel): V♯ = N_Y/Z♯_Y − N_Yn/Z♯_Yn with N = Σ k(x,y)(y − x), Z♯ = Σ k♯(x,y)
+ * and k♯ = (1 + r/τ)e^{−r/τ}; conservative, V♯ = τ²∇log(Z♯_Y/Z♯_Yn). Written stably through the softmax
  * π of the Laplace logits: N/Z♯ = Σ π(y − x) / Σ π·(k♯/k). Constants of the paper itself: not verified.
  */
 export const sharpField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat => {

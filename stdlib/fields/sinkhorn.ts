@@ -18,9 +18,9 @@ export const barycentricPlan = (logK: Mat, iters: number): Mat => {
 }
 
 /**
- * Sinkhorn drifting (He et al., arXiv 2603.12366; code `core/drifting_loss.py`; paper-spec §11.6),
- * "cross minus self" with two-sided couplings: V = P_xy Y − P_xx X, P the barycentric Sinkhorn plans
- * of the Laplace cost exp(−‖x − y‖/ε) (ε = `tau`). No diagonal mask (as in the code); `neg` is the
+ * Sinkhorn drifting (He et al., arXiv 2603.12366; code `core/drifting_loss.py`;
+ * docs/paper.md#sinkhorn-drifting), "cross minus self" with two-sided couplings: V = P_xy Y − P_xx X,
+ * P the barycentric Sinkhorn plans of the Laplace cost exp(−‖x − y‖/ε) (ε = `tau`). No diagonal mask (as in the code); `neg` is the
  * generated batch itself. `iters` (T, 20–30 in the code) is static.
  */
 export const sinkhornField = dsl(

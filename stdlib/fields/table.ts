@@ -46,7 +46,7 @@ export function fieldTable(): string {
   const { B, Cg, Cn, Cp, S } = LOSS_SHAPE
   const lossKernels = kernelCount('driftLoss.ts', 'driftLoss', [T([B, Cg, S]), T([B, Cn, S]), T([B, Cp, S]), T([B])])
   rows.push(
-    `| \`driftLoss\` | Σ_τ F_τ/√mean F_τ², τ ∈ {0.02, 0.05, 0.2}, CFG-weighted; loss = mean (x̃ − sg(x̃ + force))² | drift_loss.py [OC] | ${dslLines('driftLoss.ts', 'driftLoss')} | ${lossKernels} |`,
+    `| \`driftLoss\` | Σ_τ F_τ/√mean F_τ², τ ∈ {0.02, 0.05, 0.2}, CFG-weighted; loss = mean (x̃ − sg(x̃ + force))² | paper App. A.6; official drift_loss.py | ${dslLines('driftLoss.ts', 'driftLoss')} | ${lossKernels} |`,
   )
   return [
     `Kernels: \`lowerGraph\` at N = P = M = ${N}, D = ${D} (Nyström: m = 32 landmarks); \`driftLoss\` at B = ${B}, Cg = ${Cg}, Cn = ${Cn}, Cp = ${Cp}, S = ${S}.`,

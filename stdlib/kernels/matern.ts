@@ -2,8 +2,8 @@ import { map, type Shape, type Tensor, type f32 } from '../../dsl/index.js'
 
 /**
  * Matérn kernels in closed form with length scale ℓ (companion-elliptic family, arXiv 2604.24196;
- * paper-spec §11.4): Matérn 3/2 = (1 + r/ℓ)e^{−r/ℓ}, Matérn 5/2 = (1 + r/ℓ + r²/3ℓ²)e^{−r/ℓ}.
- * Matérn 1/2 is the Laplace kernel (`laplace.ts`).
+ * docs/paper.md#matérn-kernels): Matérn 3/2 = (1 + r/ℓ)e^{−r/ℓ},
+ * Matérn 5/2 = (1 + r/ℓ + r²/3ℓ²)e^{−r/ℓ}. Matérn 1/2 is the Laplace kernel (`laplace.ts`).
  */
 export const matern32At = (r: number, ell: number): number => (1 + r / ell) * Math.exp(-r / ell)
 export const matern52At = (r: number, ell: number): number =>

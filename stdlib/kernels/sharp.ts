@@ -3,7 +3,7 @@ import { map, type Shape, type Tensor, type f32 } from '../../dsl/index.js'
 /**
  * The sharp companion of the Laplace kernel, k♯(r) = (1 + r/τ)e^{−r/τ} ∝ ∫_r^∞ s·k(s) ds, so that
  * τ²∇ₓk♯(‖x − y‖) = k(x, y)(y − x) ("Drifting Fields are not Conservative", arXiv 2604.06333;
- * paper-spec §11.3). Numerically the Matérn 3/2 kernel.
+ * docs/paper.md#sharp-kernel). Numerically the Matérn 3/2 kernel.
  */
 export const laplaceSharpAt = (r: number, tau: number): number => (1 + r / tau) * Math.exp(-r / tau)
 

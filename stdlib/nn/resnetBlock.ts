@@ -13,7 +13,7 @@ export interface BasicBlockParams {
 }
 
 /**
- * Basic ResNet block (He et al. 2016, with GroupNorm as in the paper's feature encoder, spec §4.3):
+ * Basic ResNet block (He et al. 2016, with GroupNorm as in the paper's feature encoder, App. A.3):
  * h = act(GN(conv3×3_stride(x))), y = GN(conv3×3(h)), out = act(y + skip(x)),
  * skip = x, or GN(conv1×1_stride(x)) when the stride is not 1 or the channel count changes.
  * `stride` and `groups` are static; `act` defaults to ReLU.

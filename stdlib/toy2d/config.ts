@@ -1,7 +1,7 @@
 /**
  * The settings of a toy 2-D training run (host code). The defaults are the official toy notebook's
- * recipe (paper-spec §9): MLP 32 → 256 → 256 → 256 → 2 with SiLU, Adam lr 1e-3, 2048 generated and
- * 2048 data points per step, the paper's field at τ = 0.05, 2000 steps.
+ * recipe (paper §5.1; docs/paper.md#toy-recipe): MLP 32 → 256 → 256 → 256 → 2 with SiLU, Adam lr 1e-3,
+ * 2048 generated and 2048 data points per step, the paper's field at τ = 0.05, 2000 steps.
  */
 import { DATASET_NAMES, INIT_NAMES, startPoint, type DatasetName, type InitName } from './registry.js'
 import { FIELD_NAMES, fieldByName } from './fields.js'

@@ -3,7 +3,7 @@
  *
  * | name         | distribution |
  * |--------------|--------------|
- * | swissRoll    | the official notebook's (paper-spec §9): u ~ U(0,1), t = π/2 + 4πu, (t cos t, t sin t) divided by the largest absolute coordinate of the batch, + 0.03·N(0, I) |
+ * | swissRoll    | the official toy notebook's (docs/paper.md#toy-recipe): u ~ U(0,1), t = π/2 + 4πu, (t cos t, t sin t) divided by the largest absolute coordinate of the batch, + 0.03·N(0, I) |
  * | checkerboard | the official notebook's: b ~ {0,1}, i = 2·{0,1} + b, j = 2·{0,1} + b, ((i + u, j + v) − 2)/2 + 0.05·N(0, I): the 8 cells of a 4×4 board in [−1,1]² whose row and column have the same parity |
  * | gaussians8   | 8 equally weighted Gaussians, centres on the unit circle at angles 2πk/8, std 0.05 (our choice: well separated modes at τ = 0.05) |
  * | bimodal      | two Gaussians, centres (−1, 0) with weight 0.3 and (1, 0) with weight 0.7, std 0.1 (our choice, for paper Fig. 3: the unequal split makes the mass per mode testable) |

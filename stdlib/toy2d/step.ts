@@ -11,9 +11,10 @@ export type Field = (x: Mat, pos: Mat, neg: Mat, tau: f32) => Mat
 export const generate = dsl((params: LinearParams[], noise: Mat): Mat => mlp(params, noise, silu) as Mat)
 
 /**
- * The drifting loss of the official toy notebook (paper-spec §9): x = f_θ(ε), V = V_{p,q}(x) with the
- * generated batch itself as negatives, loss = ‖x − sg(x + V)‖² averaged over the batch and coordinates
- * (its value is mean V², the per-temperature ‖V‖² of a single-temperature field).
+ * The drifting loss (paper Eq. 6, Alg. 1) as the official toy notebook computes it: x = f_θ(ε),
+ * V = V_{p,q}(x) with the generated batch itself as negatives, loss = ‖x − sg(x + V)‖² averaged over
+ * the batch and coordinates (its value is mean V², the per-temperature ‖V‖² of a single-temperature
+ * field).
  */
 export const driftingLoss = dsl((params: LinearParams[], noise: Mat, data: Mat, tau: f32, field: Field): Scalar => {
   const x = generate(params, noise)
