@@ -10,8 +10,8 @@ import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { lowerGraph } from '../compiler/fusion/lower.js'
-import { limitsOf, planOf } from '../compiler/runtime/jit.js'
-import type { Backend } from '../compiler/runtime/backend.js'
+import { planOf } from '../compiler/runtime/jit.js'
+import { backendNamed, type BackendName } from '../compiler/backend/index.js'
 import { paperFieldFor } from './field-common.js'
 import { message, type Timing } from './harness.js'
 import { JAXJS, PLAIN, TFJS } from './peers.js'
@@ -52,9 +52,9 @@ export interface ScalingResult {
 /** The plan drift runs paperField at [n, 2] with on `backend` (compiler/runtime/jit.ts planOf; the interpreter has none): its largest buffer. */
 export function planInfo(n: number, backend: string): PlanInfo {
   const spec = paperFieldFor(n, 2)
-  const limits = backend === 'interpreter' ? {} : limitsOf(backend as Exclude<Backend, 'interpreter'>)
-  const plan =
-    backend === 'interpreter' ? lowerGraph(spec.graph).plan : planOf(spec, backend as Exclude<Backend, 'interpreter'>)
+  const b = backendNamed(backend as BackendName)
+  const limits = b.limits?.() ?? {}
+  const plan = planOf(spec, b) ?? lowerGraph(spec.graph).plan
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1)
   const bytes = (b: (typeof plan.buffers)[number]) => size(b.shape) * (b.dtype === 'f32' || b.dtype === 'i32' ? 4 : 1)
   const largest = [...plan.buffers].sort((a, b) => bytes(b) - bytes(a))[0]

@@ -32,7 +32,7 @@ describe('drift inspect', () => {
     expect(r.out).toMatch(/^plan: [1-5] kernel\(s\)/)
     expect(r.out).toMatch(/launch k_\w+ → \w+ f32\[64,2\]/)
     expect(r.out).toMatch(/from stdlib\/fields\/paper\.ts:\d+:\d+/)
-    expect(r.out).toMatch(/function\(.*\) \{\n  const tx = this\.thread\.x;/)
+    expect(r.out).toMatch(/kernel k_\w+\(.*\) -> \w+ \{\n(.|\n)*\n  return .*\n\}/)
     expect(r.out).toMatch(/why:\n  \w+: (materialized|recomputed)/)
   })
 

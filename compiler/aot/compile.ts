@@ -50,7 +50,6 @@ export async function compileToDir(
 ): Promise<string[]> {
   fs.mkdirSync(dir, { recursive: true })
   const { plan } = lowerGraph(s.graph)
-  for (const st of plan.steps) if (st.k === 'launch') st.kernel.source = emitKernel(st.kernel)
   const files: string[] = []
   const put = (name: string, text: string) => (writeAtomic(path.join(dir, name), text), files.push(name))
   const putBytes = (name: string, bytes: Uint8Array) => (writeAtomic(path.join(dir, name), bytes), files.push(name))

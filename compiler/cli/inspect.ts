@@ -113,7 +113,7 @@ export function inspect(a: InspectArgs, out: (s: string) => void): void {
     if (a.explain) out(['', 'why:', ...explain.map((l) => `  ${l}`)].join('\n'))
   } else if (a.dump === 'js')
     for (const k of kernels)
-      out(`// ${k.name}: gpu.js kernel source, output ${JSON.stringify(k.threads)}\n${emitKernel(k)}\n`)
+      out(`// ${k.name}: gpu.js kernel source, output ${JSON.stringify(k.grid)}\n${emitKernel(k)}\n`)
   else if (a.dump === 'wgsl')
     for (const k of kernels) out(`// ${k.name}: WGSL as gpu.js translates it\n${toWGSL(k, (b) => sizes.get(b) ?? 1)}\n`)
   else

@@ -50,7 +50,7 @@ export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, model
   }
   const opWeight = (op: string) => weights[costOf(op)]
   const analysis = gather > 1 ? analyze(k) : undefined
-  const vectorAxis = (k.threads[0] ?? 1) >= 4 ? 'cx' : 'cy'
+  const vectorAxis = (k.grid[0] ?? 1) >= 4 ? 'cx' : 'cy'
   const strided = (index: KExpr): boolean => {
     if (!analysis || (depOf(index, analysis) & (vectorAxis === 'cx' ? DX : DY)) === 0) return false
     const a = affine(index, analysis)
@@ -98,7 +98,7 @@ export function kernelCost(k: Kernel, bufferSize: (buf: string) => number, model
           return acc + loadsIn(s.c) + s.weight * stmts(s.then) + (1 - s.weight) * (s.else ? stmts(s.else) : 0)
       }
     }, 0)
-  const threads = k.threads.reduce((a, b) => a * b, 1)
+  const threads = k.grid.reduce((a, b) => a * b, 1)
   // a kernel with fewer threads than the backend runs at once leaves lanes and cores idle
   const idle = Math.max(1, (model.parallelism ?? 1) / threads)
   return (

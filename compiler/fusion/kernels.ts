@@ -25,19 +25,19 @@ export interface Placement {
   readStoredMax?: boolean
 }
 
-/** Thread extent (gpu.js output, x fastest) and the logical index each thread computes. */
-export function threadIndex(shape: number[], slots = 1): { threads: number[]; idx: KExpr[]; slot: KExpr } {
+/** The thread grid (x fastest) and the logical index each thread computes. */
+export function threadIndex(shape: number[], slots = 1): { grid: number[]; idx: KExpr[]; slot: KExpr } {
   const numel = shape.reduce((a, b) => a * b, 1)
-  if (slots === 1 && shape.length === 0) return { threads: [1], idx: [], slot: num(0) }
+  if (slots === 1 && shape.length === 0) return { grid: [1], idx: [], slot: num(0) }
   if (shape.length + (slots > 1 ? 1 : 0) <= 3 && shape.length > 0) {
-    const threads = [...shape].reverse()
+    const extent = [...shape].reverse()
     const idx = shape.map((_, i) => ref(THREAD_VARS[shape.length - 1 - i]))
-    if (slots === 1) return { threads, idx, slot: num(0) }
-    return { threads: [...threads, slots], idx, slot: ref(THREAD_VARS[shape.length]) }
+    if (slots === 1) return { grid: extent, idx, slot: num(0) }
+    return { grid: [...extent, slots], idx, slot: ref(THREAD_VARS[shape.length]) }
   }
   // flatten: x runs over the elements, y over the slots
   return {
-    threads: slots > 1 ? [numel, slots] : [numel],
+    grid: slots > 1 ? [numel, slots] : [numel],
     idx: unflatten(ref('tx'), shape),
     slot: slots > 1 ? ref('ty') : num(0),
   }
@@ -79,7 +79,7 @@ export function buildKernel(
   }
   const offsets = slotOffsets(vars)
   const total = vars.reduce((acc, v) => acc + v.shape.reduce((x, y) => x * y, 1), 0)
-  const grid = sameShape ? threadIndex(gridShape, vars.length) : { threads: [total], idx: [], slot: num(0) }
+  const grid = sameShape ? threadIndex(gridShape, vars.length) : { grid: [total], idx: [], slot: num(0) }
   const read = new Set<string>()
   const fused: Kernel['fused'] = []
   const seen = new Set<Eqn>()
@@ -124,7 +124,7 @@ export function buildKernel(
       shape: vars.length === 1 ? vars[0].shape : sameShape ? [vars.length, ...gridShape] : [total],
       dtype: vars[0].dtype,
     },
-    threads: grid.threads,
+    grid: grid.grid,
     buffers: [...read],
     scalars: scalarNames.filter((s) => mentions(b.stmts, result, s)),
     body: b.stmts,

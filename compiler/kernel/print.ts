@@ -1,8 +1,7 @@
 /** Text form of a plan (`drift inspect --dump kernels`): steps, buffers and each kernel's code. */
-import type { Plan } from './types.js'
+import type { Kernel, KExpr, KStmt, Plan } from './types.js'
 import { showLoc } from '../ir/print.js'
 import { showShape } from '../ir/shape.js'
-import { emitKernel } from '../backend/gpujs/emit.js'
 
 export function printPlan(plan: Plan, opts: { code?: boolean } = {}): string {
   const out: string[] = []
@@ -26,7 +25,7 @@ export function printPlan(plan: Plan, opts: { code?: boolean } = {}): string {
       const k = s.kernel
       const locs = [...new Set(k.fused.filter((f) => f.loc).map((f) => showLoc(f.loc!)))]
       out.push(
-        `  launch ${k.name} → ${k.out.buf} ${k.out.dtype}${showShape(k.out.shape)} threads=${showShape(k.threads)} reads(${[...k.buffers, ...k.scalars].join(', ')})`,
+        `  launch ${k.name} → ${k.out.buf} ${k.out.dtype}${showShape(k.out.shape)} grid=${showShape(k.grid)} reads(${[...k.buffers, ...k.scalars].join(', ')})`,
       )
       out.push(`    fuses ${k.fused.map((f) => f.prim).join(' ')}`)
       if (locs.length) out.push(`    from ${locs.join(', ')}`)
@@ -40,8 +39,85 @@ export function printPlan(plan: Plan, opts: { code?: boolean } = {}): string {
       if (s.k === 'launch')
         out.push(
           '',
-          `// ${s.kernel.name}: output ${showShape(s.kernel.out.shape)}, gpu.js output ${showShape(s.kernel.threads)}`,
-          emitKernel(s.kernel),
+          `// ${s.kernel.name}: output ${showShape(s.kernel.out.shape)}, grid ${showShape(s.kernel.grid)} (tx fastest)`,
+          printKernel(s.kernel),
         )
+  return out.join('\n')
+}
+
+const INFIX: Record<string, string> = {
+  add: '+',
+  sub: '-',
+  mul: '*',
+  div: '/',
+  mod: '%',
+  lt: '<',
+  le: '<=',
+  gt: '>',
+  ge: '>=',
+  eq: '==',
+  ne: '!=',
+  and: '&&',
+  or: '||',
+}
+
+/** An expression of the kernel IR as text (infix arithmetic, functions by their operation names). */
+export function printExpr(e: KExpr): string {
+  switch (e.k) {
+    case 'num':
+      return Number.isFinite(e.v) ? String(e.v) : e.v > 0 ? 'inf' : e.v < 0 ? '-inf' : 'nan'
+    case 'ref':
+      return e.name
+    case 'load':
+      return `${e.buf}[${printExpr(e.index)}]`
+    case 'un':
+      return e.op === 'neg' ? `-${printExpr(e.a)}` : `${e.op}(${printExpr(e.a)})`
+    case 'bin':
+      return INFIX[e.op]
+        ? `(${printExpr(e.a)} ${INFIX[e.op]} ${printExpr(e.b)})`
+        : `${e.op}(${printExpr(e.a)}, ${printExpr(e.b)})`
+    case 'sel':
+      return `(${printExpr(e.c)} ? ${printExpr(e.a)} : ${printExpr(e.b)})`
+    case 'idiv':
+      return `(${printExpr(e.a)} div ${e.b})`
+    case 'imod':
+      return `(${printExpr(e.a)} mod ${e.b})`
+  }
+}
+
+function printStmts(ss: KStmt[], indent: string, out: string[]): void {
+  for (const s of ss)
+    switch (s.k) {
+      case 'let':
+        out.push(`${indent}let ${s.name} = ${printExpr(s.value)}`)
+        break
+      case 'set':
+        out.push(`${indent}${s.name} = ${printExpr(s.value)}`)
+        break
+      case 'for':
+        out.push(`${indent}for ${s.v} in 0..${s.n} {`)
+        printStmts(s.body, indent + '  ', out)
+        out.push(`${indent}}`)
+        break
+      case 'if':
+        out.push(`${indent}if ${printExpr(s.c)} {`)
+        printStmts(s.then, indent + '  ', out)
+        if (s.else) {
+          out.push(`${indent}} else {`)
+          printStmts(s.else, indent + '  ', out)
+        }
+        out.push(`${indent}}`)
+    }
+}
+
+/**
+ * A kernel's code, backend-neutral: one thread per output element, thread ids tx (fastest), ty,
+ * tz over the grid; buffers indexed by flat element offsets.
+ */
+export function printKernel(k: Kernel): string {
+  const params = [...k.buffers, ...k.scalars].join(', ')
+  const out = [`kernel ${k.name}(${params}) -> ${k.out.buf} {`]
+  printStmts(k.body, '  ', out)
+  out.push(`  return ${printExpr(k.result)}`, '}')
   return out.join('\n')
 }

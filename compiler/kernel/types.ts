@@ -27,19 +27,17 @@ export interface Kernel {
   name: string
   /** Buffer written, its logical shape and dtype. */
   out: { buf: string; shape: number[]; dtype: DType }
-  /** The gpu.js output extent [x, y?, z?] (x fastest) and how thread ids map to the logical index. */
-  threads: number[]
+  /** The extent of the thread grid [x, y?, z?]: one thread per output element, tx fastest (ids tx, ty, tz). */
+  grid: number[]
   /** Buffer parameters, then scalar parameters, in call order. */
   buffers: string[]
   scalars: string[]
   body: KStmt[]
   result: KExpr
-  /** The longest loop, for gpu.js's loopMaxIterations. */
+  /** The longest loop (gpu.js needs it; the wasm runtime sizes its thread bands with it). */
   maxLoop: number
   /** L1 primitives fused into this kernel, with their source locations. */
   fused: { prim: PrimName; loc?: SourceLoc }[]
-  /** The emitted gpu.js source, stored in ahead-of-time plans (JSON cannot hold ±Infinity literals). */
-  source?: string
 }
 
 export interface BufferInfo {

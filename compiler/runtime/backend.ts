@@ -1,20 +1,18 @@
 /**
- * Choosing where compiled functions run: `interpreter` (the float32 reference interpreter),
- * `wasm` (drift's own WebAssembly SIMD kernels, threaded), gpu.js `cpu`, `webasm`, `webasm-threads` (gpu.js's async mode over a worker pool) or
- * `webgpu` (Dawn: Vulkan on a GPU, OpenGL/Mesa without one). Set by DRIFT_BACKEND or setBackend(); `auto` picks the fastest one
- * available here and says so once.
+ * Choosing where compiled functions run: a backend by name (compiler/backend/index.ts lists them),
+ * set by DRIFT_BACKEND or setBackend(); `auto` picks the fastest one available here and says so once.
  */
-import { GpujsRuntime, type GpujsMode } from '../backend/gpujs/run.js'
 import { probeWebGPU } from '../backend/gpujs/webgpu.js'
-import { profileTable, WasmRuntime } from '../backend/wasm/run.js'
+import { BACKEND_NAMES, backendNamed, type BackendName } from '../backend/index.js'
+import type { Backend } from '../backend/backend.js'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
-export const BACKENDS = ['auto', 'interpreter', 'wasm', 'cpu', 'webasm', 'webasm-threads', 'webgpu'] as const
+export const BACKENDS = ['auto', ...BACKEND_NAMES] as const
 export type BackendChoice = (typeof BACKENDS)[number]
-export type Backend = Exclude<BackendChoice, 'auto'>
+export type { BackendName }
 
 let chosen: BackendChoice | undefined
 let announced = false
@@ -25,14 +23,14 @@ export function setBackend(name: string): void {
   chosen = name as BackendChoice
 }
 
-let autoChoice: Backend | undefined
+let autoChoice: BackendName | undefined
 
 /**
- * The backend compiled functions run on now. `auto` asks (once, in a child process) whether
- * Dawn finds a hardware WebGPU adapter: then webgpu; with a software one (Mesa's llvmpipe) or
- * none, drift's own wasm kernels, which are faster on a CPU (BENCHMARKS.md). It says which and why.
+ * The name of the backend compiled functions run on now. `auto` asks (once, in a child process)
+ * whether Dawn finds a hardware WebGPU adapter: then webgpu; with a software one (Mesa's llvmpipe)
+ * or none, drift's own wasm kernels, which are faster on a CPU (BENCHMARKS.md). It says which and why.
  */
-export function currentBackend(): Backend {
+export function currentBackend(): BackendName {
   const want = chosen ?? (process.env.DRIFT_BACKEND as BackendChoice | undefined) ?? 'auto'
   if (!(BACKENDS as readonly string[]).includes(want))
     throw new Error(`DRIFT_BACKEND='${want}' is not a backend: choose one of ${BACKENDS.join(', ')}`)
@@ -50,22 +48,5 @@ export function currentBackend(): Backend {
   return autoChoice
 }
 
-let wasm: WasmRuntime | undefined
-/** drift's own WebAssembly kernels (one runtime per process: one linear memory); DRIFT_PROFILE=1 times every kernel. */
-export function wasmRuntime(): WasmRuntime {
-  if (!wasm) {
-    const r = (wasm = new WasmRuntime())
-    if (process.env.DRIFT_PROFILE) {
-      r.profile = new Map()
-      process.on('exit', () => process.stderr.write(`${profileTable(r.profile!)}\n`))
-    }
-  }
-  return wasm
-}
-
-const runtimes = new Map<GpujsMode, GpujsRuntime>()
-export function gpujsRuntime(mode: GpujsMode): GpujsRuntime {
-  let r = runtimes.get(mode)
-  if (!r) runtimes.set(mode, (r = new GpujsRuntime(mode)))
-  return r
-}
+/** The backend compiled functions run on now. */
+export const activeBackend = (): Backend => backendNamed(currentBackend())

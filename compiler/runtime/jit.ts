@@ -6,11 +6,10 @@ import { interpret } from '../ir/interpret.js'
 import { Tensor } from '../../dsl/tensor.js'
 import { cacheKey, lookup, store } from './cache.js'
 import { argSpec, flattenInputs } from './signature.js'
-import { currentBackend, gpujsRuntime, wasmRuntime, type Backend } from './backend.js'
-import { lowerGraph, type BackendLimits } from '../fusion/lower.js'
-import { limitsFor } from '../backend/gpujs/run.js'
-import { wasmLimits } from '../backend/wasm/run.js'
+import { activeBackend } from './backend.js'
+import { lowerGraph } from '../fusion/lower.js'
 import type { Plan } from '../kernel/types.js'
+import type { Backend } from '../backend/backend.js'
 
 export class DslCompileError extends Error {
   override name = 'DslCompileError'
@@ -72,30 +71,26 @@ export function unflatten(tree: TreeDef, leaves: NDArray[], precision: Precision
 }
 
 const plans = new WeakMap<Specialized, Map<string, Plan>>()
-/** What the fusion of `backend` may bind, and how its cost model weighs work. */
-export const limitsOf = (backend: Exclude<Backend, 'interpreter'>): BackendLimits =>
-  backend === 'wasm' ? wasmLimits() : limitsFor(backend)
 
-/** The kernel plan of a specialization for a backend (lowered once per process). */
-export function planOf(s: Specialized, backend: Exclude<Backend, 'interpreter'>): Plan {
-  let byBackend = plans.get(s)
-  if (!byBackend) plans.set(s, (byBackend = new Map()))
-  const limits = limitsOf(backend)
+/** The kernel plan of a specialization for a backend that runs plans (lowered once per process and limits). */
+export function planOf(s: Specialized, backend: Backend): Plan | undefined {
+  if (!backend.limits) return undefined
+  let byLimits = plans.get(s)
+  if (!byLimits) plans.set(s, (byLimits = new Map()))
+  const limits = backend.limits()
   const key = JSON.stringify(limits)
-  let p = byBackend.get(key)
-  if (!p) byBackend.set(key, (p = lowerGraph(s.graph, {}, limits).plan))
+  let p = byLimits.get(key)
+  if (!p) byLimits.set(key, (p = lowerGraph(s.graph, {}, limits).plan))
   return p
 }
 
 /** Run on the chosen backend: compiled kernels, or the float32 interpreter. */
 export async function runCompiled(p: Prepared, args: unknown[]): Promise<unknown> {
-  const backend = currentBackend()
-  if (backend === 'interpreter') return runReference(p, args, 'f32')
-  const plan = planOf(p.specialized, backend)
-  const outs =
-    backend === 'wasm'
-      ? wasmRuntime().run(plan, flatten(args, p.specs))
-      : await gpujsRuntime(backend).runAsync(plan, flatten(args, p.specs))
+  const backend = activeBackend()
+  const outs = await backend.run(
+    { graph: p.specialized.graph, plan: planOf(p.specialized, backend) },
+    flatten(args, p.specs),
+  )
   return unflatten(p.specialized.outTree, outs, 'f32')
 }
 

@@ -85,7 +85,7 @@ function stmts(ss: KStmt[], indent: string): string[] {
 
 /** The kernel function source for gpu.js. */
 export function emitKernel(k: Kernel): string {
-  const axes = ['x', 'y', 'z'].slice(0, k.threads.length)
+  const axes = ['x', 'y', 'z'].slice(0, k.grid.length)
   const params = [...k.buffers, ...k.scalars]
   const lines = [
     `function(${params.join(', ')}) {`,

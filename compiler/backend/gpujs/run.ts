@@ -10,14 +10,7 @@ import type { Kernel, Plan } from '../../kernel/types.js'
 import { emitKernel } from './emit.js'
 import { initWebGPU, type WebGPUInfo } from './webgpu.js'
 import '../../ir/prims/index.js'
-import {
-  BackendError,
-  describeKernel,
-  placeInputs,
-  planOutputs,
-  runHostStep,
-  scalarInputs,
-} from '../../runtime/planIO.js'
+import { BackendError, describeKernel, placeInputs, planOutputs, runHostStep, scalarInputs } from '../planIO.js'
 
 const require = createRequire(import.meta.url)
 
@@ -91,9 +84,9 @@ export class GpujsRuntime {
   private kernelFor(k: Kernel, info: RunState['info']): GpuKernel {
     const known = this.byKernel.get(k)
     if (known) return known
-    const source = k.source ?? emitKernel(k)
+    const source = emitKernel(k)
     // gpu.js fixes argument sizes when it builds a kernel: the same source over other sizes is another kernel
-    const key = `${source}|${k.threads.join(',')}|${k.buffers.map((b) => sizeOf(info.get(b)!.shape)).join(',')}`
+    const key = `${source}|${k.grid.join(',')}|${k.buffers.map((b) => sizeOf(info.get(b)!.shape)).join(',')}`
     let built = this.cache.get(key)
     if (!built && this.mode === 'webgpu' && k.buffers.length > WEBGPU_MAX_ARRAYS)
       throw new BackendError(
@@ -101,7 +94,7 @@ export class GpujsRuntime {
       )
     if (!built) {
       built = this.gpu.createKernel(source, {
-        output: k.threads,
+        output: k.grid,
         loopMaxIterations: Math.max(1000, k.maxLoop + 1),
         precision: 'single',
         asyncMode: this.mode === 'webasm-threads',

@@ -29,14 +29,14 @@ export function toWGSL(k: Kernel, sizes: (buf: string) => number): string {
     WebGPUKernel: new (src: string, o: object) => WGSLKernel
   }
   const kernel = new WebGPUKernel(emitKernel(k), {
-    output: k.threads,
+    output: k.grid,
     loopMaxIterations: Math.max(1000, k.maxLoop + 1),
   })
   const args = sampleArgs(k, sizes)
   kernel.setupConstants()
   kernel.setupArguments(args)
   kernel.validateSettings(args)
-  kernel.threadDim = [...k.threads, 1, 1].slice(0, 3)
+  kernel.threadDim = [...k.grid, 1, 1].slice(0, 3)
   kernel.translateSource()
   kernel.paramsLayout = kernel.computeParamsLayout()
   return kernel.assembleWGSL()
@@ -58,7 +58,7 @@ export function toGLSL(k: Kernel, sizes: (buf: string) => number): string {
   const { WebGL2FunctionNode } = require('gpu.js/src/backend/web-gl2/function-node') as { WebGL2FunctionNode: unknown }
   const kernel = {
     source: emitKernel(k),
-    output: k.threads,
+    output: k.grid,
     loopMaxIterations: Math.max(1000, k.maxLoop + 1),
     argumentNames: [...k.buffers, ...k.scalars],
     kernelArguments: [...k.buffers.map(() => ({ type: 'Array' })), ...k.scalars.map(() => ({ type: 'Float' }))],

@@ -19,7 +19,7 @@ export interface WasmKernel {
   imports: string[]
 }
 
-export const grid = (k: Kernel) => ({ X: k.threads[0], Y: k.threads[1] ?? 1, Z: k.threads[2] ?? 1 })
+export const grid = (k: Kernel) => ({ X: k.grid[0], Y: k.grid[1] ?? 1, Z: k.grid[2] ?? 1 })
 
 /**
  * Tile choice. Vectors run along x when it has four threads or more, else along y. Rows are

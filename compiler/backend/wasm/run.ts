@@ -6,17 +6,10 @@
  */
 import type { NDArray } from '../../ir/ndarray.js'
 import { sizeOf } from '../../ir/shape.js'
-import {
-  BackendError,
-  describeKernel,
-  placeInputs,
-  planOutputs,
-  runHostStep,
-  scalarInputs,
-} from '../../runtime/planIO.js'
+import { BackendError, describeKernel, placeInputs, planOutputs, runHostStep, scalarInputs } from '../planIO.js'
 import type { Kernel, Plan } from '../../kernel/types.js'
 import type { BackendLimits } from '../../fusion/lower.js'
-import { emitKernel } from '../gpujs/emit.js'
+import { printKernel } from '../../kernel/print.js'
 import os from 'node:os'
 import v8 from 'node:v8'
 import { compileKernel, grid } from './codegen.js'
@@ -107,7 +100,7 @@ export class WasmRuntime {
   private kernelFor(k: Kernel, sizes: Map<string, number>): Compiled {
     const known = this.byKernel.get(k)
     if (known) return known
-    const key = `${k.source ?? emitKernel(k)}|${k.threads.join(',')}|${k.buffers.map((b) => sizes.get(b)).join(',')}`
+    const key = `${printKernel(k)}|${k.grid.join(',')}|${k.buffers.map((b) => sizes.get(b)).join(',')}`
     let c = this.kernels.get(key)
     if (!c) {
       const { bytes, imports, tile } = compileKernel(k, sizes)

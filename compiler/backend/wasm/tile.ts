@@ -107,3 +107,7 @@ export class Tile {
 
 const cellGrid = <T>(rows: number, cols: number, make: (r: number, c: number) => T): T[][] =>
   Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => make(r, c)))
+
+/** A tile shape in words, for `drift inspect`. */
+export const printTile = (t: TileShape): string =>
+  `tiles of ${t.rows} row group(s) × ${t.cols} column group(s), ${t.vec ? `f32x4 along ${t.axis}` : 'scalar'}`

@@ -1,0 +1,21 @@
+/** Every backend by name; each is made on first use. */
+import type { Backend } from './backend.js'
+import { interpreterBackend } from './interpreter/index.js'
+import { wasmBackend } from './wasm/index.js'
+import { gpujsBackend } from './gpujs/index.js'
+
+export const BACKEND_NAMES = ['interpreter', 'wasm', 'cpu', 'webasm', 'webasm-threads', 'webgpu'] as const
+export type BackendName = (typeof BACKEND_NAMES)[number]
+
+const made = new Map<BackendName, Backend>()
+
+export function backendNamed(name: BackendName): Backend {
+  let b = made.get(name)
+  if (!b) {
+    b = name === 'interpreter' ? interpreterBackend : name === 'wasm' ? wasmBackend : gpujsBackend(name)
+    made.set(name, b)
+  }
+  return b
+}
+
+export const isBackendName = (s: string): s is BackendName => (BACKEND_NAMES as readonly string[]).includes(s)
