@@ -8,7 +8,7 @@ process.stdout.on('error', (e) => {
   if (e.code === 'EPIPE') process.exit(0)
   throw e
 })
-const { main } = await import('../compiler/cli/main.ts')
+const { main } = await import('../cli/drift.ts')
 const code = await main(process.argv.slice(2))
 // Dawn (WebGPU) keeps the event loop alive: once a program used it, leave explicitly after the output drains.
 const { webgpuActive } = await import('../compiler/backend/gpujs/webgpu.ts')

@@ -7,6 +7,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FnRef } from '../compiler/frontend/specialize.js'
 import type { Graph, TreeDef } from '../compiler/ir/types.js'
+import type { NDArray, Precision } from '../compiler/ir/ndarray.js'
+import { Tensor } from './tensor.js'
 import { prepare, runCompiled, runReference } from '../compiler/runtime/jit.js'
 import { jsParamNames } from '../compiler/runtime/signature.js'
 
@@ -80,8 +82,14 @@ function makeDslFunction<F extends AnyFn>(
   }) as unknown as DslFunction<F>
   Object.assign(f, {
     ref,
-    run: async (...args: unknown[]) => runCompiled(await prep(args), args),
-    reference: async (...args: unknown[]) => runReference(await prep(args), args, 'f64'),
+    run: async (...args: unknown[]) => {
+      const p = await prep(args)
+      return results(p.specialized.outTree, await runCompiled(p, args), 'f32')
+    },
+    reference: async (...args: unknown[]) => {
+      const p = await prep(args)
+      return results(p.specialized.outTree, runReference(p, args, 'f64'), 'f64')
+    },
     lower: async (...args: unknown[]): Promise<Lowered> => {
       const { specialized } = await prep(args)
       const { printGraph } = await import('../compiler/ir/print.js')
@@ -105,3 +113,27 @@ export function differentiate(f: DslFunction<AnyFn>, transform: NonNullable<FnRe
 }
 
 export const isDslFunction = (v: unknown): v is DslFunction<AnyFn> => typeof v === 'function' && internals.has(v)
+
+/** Arrange flat results into the user's nested result, as host Tensors. */
+function results(tree: TreeDef, leaves: NDArray[], precision: Precision): unknown {
+  let k = 0
+  const go = (t: TreeDef): unknown => {
+    switch (t.kind) {
+      case 'leaf': {
+        const a = leaves[k++]
+        const data =
+          a.dtype === 'f32' && precision === 'f32' && !(a.data instanceof Float32Array)
+            ? Float32Array.from(a.data)
+            : a.data
+        return new Tensor(data, a.shape, a.dtype)
+      }
+      case 'array':
+        return t.items.map(go)
+      case 'object':
+        return Object.fromEntries(t.keys.map((key, i) => [key, go(t.items[i])]))
+      case 'static':
+        return t.value
+    }
+  }
+  return go(tree)
+}

@@ -5,7 +5,9 @@
  */
 import type { DType, Drop1, Shape, ShapeOf } from './types.js'
 
-export type Data = Float32Array | Float64Array | Int32Array | Uint8Array
+import { HostTensor, type Data } from '../compiler/runtime/hostTensor.js'
+
+export type { Data }
 type Num<D extends DType> = Tensor<Shape, D> | number
 type Axes = number | readonly number[]
 
@@ -16,45 +18,12 @@ export function outsideDsl(name: string): never {
   )
 }
 
-export class Tensor<S extends Shape = Shape, D extends DType = 'f32'> {
-  readonly shape: S
-  readonly dtype: D
-  readonly data: Data
+export class Tensor<S extends Shape = Shape, D extends DType = 'f32'> extends HostTensor {
+  declare readonly shape: S
+  declare readonly dtype: D
 
   constructor(data: Data, shape: S, dtype: D) {
-    const n = shape.reduce((a, b) => a * b, 1)
-    if (data.length !== n)
-      throw new Error(`tensor data has ${data.length} elements but shape [${shape.join(',')}] needs ${n}`)
-    this.data = data
-    this.shape = shape
-    this.dtype = dtype
-  }
-
-  get rank(): number {
-    return this.shape.length
-  }
-  get ndim(): number {
-    return this.shape.length
-  }
-  get size(): number {
-    return this.data.length
-  }
-
-  /** Nested JS arrays (host only). */
-  toArray(): unknown {
-    const build = (off: number, axis: number): unknown => {
-      if (axis === this.shape.length) return this.data[off]
-      const stride = this.shape.slice(axis + 1).reduce((a, b) => a * b, 1)
-      return Array.from({ length: this.shape[axis] }, (_, i) => build(off + i * stride, axis + 1))
-    }
-    return build(0, 0)
-  }
-
-  /** The single value of a scalar tensor (host only). */
-  item(): number {
-    if (this.data.length !== 1)
-      throw new Error(`item() needs a tensor of one element, this one has shape [${this.shape.join(',')}]`)
-    return this.data[0]
+    super(data, shape, dtype)
   }
 
   // ---- DSL methods: read by the compiler inside dsl(...) functions ----

@@ -12,6 +12,8 @@ import { specialize } from '../compiler/frontend/specialize.js'
 import { expectClose, freshSeed, lower, randn, rng, rootPath, scalar, T } from './helpers.js'
 
 const FUSION = rootPath('test/fixtures/fusion.ts')
+/** The five-op chain of the elementwise benchmark. */
+const CHAIN = rootPath('bench/workloads/programs.ts')
 const PAPER = rootPath('stdlib/fields/paper.ts')
 const kernels = (p: Plan) => p.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
 const intermediates = (p: Plan) => p.buffers.filter((b) => b.role === 'intermediate')
@@ -19,7 +21,7 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1)
 
 describe('kernel counts', () => {
   test('a five-op elementwise chain is one kernel with no intermediate buffer', () => {
-    const { plan } = lowerGraph(lower(FUSION, 'chain', [T([1 << 22]), T([1 << 22])]).graph)
+    const { plan } = lowerGraph(lower(CHAIN, 'chain', [T([1 << 22]), T([1 << 22])]).graph)
     expect(kernels(plan)).toHaveLength(1)
     expect(intermediates(plan)).toHaveLength(0)
     expect(
@@ -106,7 +108,7 @@ describe('the compiled path', () => {
   })
 
   test('inputs of the wrong size are refused before anything launches', () => {
-    const spec = lower(FUSION, 'chain', [T([8]), T([8])])
+    const spec = lower(CHAIN, 'chain', [T([8]), T([8])])
     const plan = lowerGraph(spec.graph).plan
     const r = rng(1)
     expect(() => runtimes.cpu.run(plan, [randn([8], r), randn([7], r)])).toThrow(
@@ -115,11 +117,11 @@ describe('the compiled path', () => {
   })
 
   test('checkNaN names the kernel and the source lines that produced a NaN', () => {
-    const spec = lower(FUSION, 'chain', [T([4]), T([4])])
+    const spec = lower(CHAIN, 'chain', [T([4]), T([4])])
     const plan = lowerGraph(spec.graph).plan
     const nan = { shape: [4], dtype: 'f32' as const, data: Float64Array.of(1, NaN, 3, 4) }
     expect(() => runtimes.cpu.run(plan, [nan, nan], { checkNaN: true })).toThrow(
-      /kernel k_\w+ produced NaN .*fusion\.ts:\d+:\d+/,
+      /kernel k_\w+ produced NaN .*programs\.ts:\d+:\d+/,
     )
   })
 })

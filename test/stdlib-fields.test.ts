@@ -19,7 +19,7 @@ import { specialize, type ArgSpec, type Specialized } from '../compiler/frontend
 import { formatDiagnostic } from '../compiler/frontend/diagnostics.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import { FIELDS, LANDMARKS, type FieldEntry } from '../stdlib/fields/catalog.js'
-import { BEGIN, DOC, END, fieldTable } from '../stdlib/fields/table.js'
+import { BEGIN, DOC, END, fieldTable } from '../cli/fields.js'
 import { expectClose, freshSeed, lower, randn, rng, rootPath, run, S, scalar, T } from './helpers.js'
 
 const fieldFile = (f: { file: string }) => rootPath('stdlib/fields', f.file)
@@ -399,7 +399,7 @@ describe('the compiled path (gpu.js cpu) equals the float64 interpreter', () => 
   })
 })
 
-test('docs/fields.md holds the table the compiler produces now (regenerate: npx tsx stdlib/fields/table.ts --write)', () => {
+test('docs/fields.md holds the table the compiler produces now (regenerate: npx drift fields --write)', () => {
   const doc = fs.readFileSync(DOC, 'utf8')
   expect(doc.includes(BEGIN) && doc.includes(END), 'table markers').toBe(true)
   const inDoc = doc.split(BEGIN)[1].split(END)[0].trim()

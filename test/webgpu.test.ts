@@ -126,7 +126,7 @@ describe.skipIf(!adapter)('webgpu', () => {
   })
 
   test('a five-op chain of 2^20 elements in one kernel', async () => {
-    const spec = lower(rootPath('test/fixtures/fusion.ts'), 'chain', [T([1 << 20]), T([1 << 20])])
+    const spec = lower(rootPath('bench/workloads/programs.ts'), 'chain', [T([1 << 20]), T([1 << 20])])
     const r = rng(freshSeed())
     const inputs = [randn([1 << 20], r), randn([1 << 20], r)]
     const [got] = await runtime.runAsync(lowerGraph(spec.graph).plan, inputs)
@@ -134,7 +134,7 @@ describe.skipIf(!adapter)('webgpu', () => {
   })
 
   test('the synchronous entry point refuses, naming the asynchronous one', () => {
-    const spec = lower(rootPath('test/fixtures/fusion.ts'), 'chain', [T([4]), T([4])])
+    const spec = lower(rootPath('bench/workloads/programs.ts'), 'chain', [T([4]), T([4])])
     expect(() => runtime.run(lowerGraph(spec.graph).plan, [])).toThrow(/webgpu backend is asynchronous: use runAsync/)
   })
 })

@@ -2,7 +2,7 @@
 import type { Array as JaxArray } from '@jax-js/jax'
 import { driftImpls, gauss, type Case, type Impl, type Workload } from '../harness.js'
 import { jax, JAXJS, peer, PLAIN, TFJS, tfjs, tfRun } from '../peers.js'
-import { chain as chainDsl } from './kernels.js'
+import { chain as chainDsl } from './programs.js'
 
 const at = (n: number): Case => ({ size: { elements: n }, flops: 8 * n })
 

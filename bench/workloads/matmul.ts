@@ -2,7 +2,7 @@
 import type { Array as JaxArray } from '@jax-js/jax'
 import { driftImpls, gauss, type Case, type Impl, type Workload } from '../harness.js'
 import { jax, JAXJS, peer, PLAIN, TFJS, tfjs, tfRun } from '../peers.js'
-import { matmul as matmulDsl } from './kernels.js'
+import { matmul as matmulDsl } from './programs.js'
 
 const at = (n: number): Case => ({ size: { n }, flops: 2 * n ** 3 })
 

@@ -1,9 +1,7 @@
 /** Compile on first call (or read the cache), then run a specialization on host values. */
 import type { ArgSpec, FnRef, Specialized } from '../frontend/specialize.js'
-import type { TreeDef } from '../ir/types.js'
 import type { NDArray, Precision } from '../ir/ndarray.js'
 import { interpret } from '../ir/interpret.js'
-import { Tensor } from '../../dsl/tensor.js'
 import { cacheKey, lookup, store } from './cache.js'
 import { argSpec, flattenInputs } from './signature.js'
 import { activeBackend } from './backend.js'
@@ -46,30 +44,6 @@ export function flatten(args: unknown[], specs: ArgSpec[]): NDArray[] {
   return flat
 }
 
-/** Arrange flat results into the user's nested result, as host Tensors. */
-export function unflatten(tree: TreeDef, leaves: NDArray[], precision: Precision): unknown {
-  let k = 0
-  const go = (t: TreeDef): unknown => {
-    switch (t.kind) {
-      case 'leaf': {
-        const a = leaves[k++]
-        const data =
-          a.dtype === 'f32' && precision === 'f32' && !(a.data instanceof Float32Array)
-            ? Float32Array.from(a.data)
-            : a.data
-        return new Tensor(data, a.shape, a.dtype)
-      }
-      case 'array':
-        return t.items.map(go)
-      case 'object':
-        return Object.fromEntries(t.keys.map((key, i) => [key, go(t.items[i])]))
-      case 'static':
-        return t.value
-    }
-  }
-  return go(tree)
-}
-
 const plans = new WeakMap<Specialized, Map<string, Plan>>()
 
 /** The kernel plan of a specialization for a backend that runs plans (lowered once per process and limits). */
@@ -84,18 +58,13 @@ export function planOf(s: Specialized, backend: Backend): Plan | undefined {
   return p
 }
 
-/** Run on the chosen backend: compiled kernels, or the float32 interpreter. */
-export async function runCompiled(p: Prepared, args: unknown[]): Promise<unknown> {
+/** Run on the chosen backend (compiled kernels, or the float32 interpreter): the flat results. */
+export async function runCompiled(p: Prepared, args: unknown[]): Promise<NDArray[]> {
   const backend = activeBackend()
-  const outs = await backend.run(
-    { graph: p.specialized.graph, plan: planOf(p.specialized, backend) },
-    flatten(args, p.specs),
-  )
-  return unflatten(p.specialized.outTree, outs, 'f32')
+  return backend.run({ graph: p.specialized.graph, plan: planOf(p.specialized, backend) }, flatten(args, p.specs))
 }
 
-/** Run with the reference interpreter (float32 like the devices, or float64 as the oracle). */
-export function runReference(p: Prepared, args: unknown[], precision: Precision): unknown {
-  const outs = interpret(p.specialized.graph, flatten(args, p.specs), precision)
-  return unflatten(p.specialized.outTree, outs, precision)
+/** Run with the reference interpreter (float32 like the devices, or float64 as the oracle): the flat results. */
+export function runReference(p: Prepared, args: unknown[], precision: Precision): NDArray[] {
+  return interpret(p.specialized.graph, flatten(args, p.specs), precision)
 }

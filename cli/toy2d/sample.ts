@@ -2,12 +2,12 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { UsageError } from './shapes.js'
+import { UsageError } from '../../compiler/cli/shapes.js'
 import { loadCheckpoint } from '../../stdlib/toy2d/checkpoint.js'
 import { Toy2dError } from '../../stdlib/toy2d/errors.js'
 import { formatPoints, samplePoints, SAMPLE_FORMATS } from '../../stdlib/toy2d/sample.js'
-import { SAMPLE_USAGE } from './toyUsage.js'
-import { writeAtomic } from '../runtime/atomicWrite.js'
+import { SAMPLE_USAGE } from './usage.js'
+import { writeAtomic } from '../../compiler/runtime/atomicWrite.js'
 
 export async function sampleCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -1,12 +1,12 @@
-/** The `drift` command line: inspect, compile, run, and the toy training run (train, sample). */
+/** The `drift` command line: inspect, compile and run (the compiler's commands), and the programs' commands (train, sample, fields). */
 import fs from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { UsageError } from './shapes.js'
-import { DUMPS, inspect } from './inspect.js'
-import { BACKENDS } from '../runtime/backend.js'
-import { SAMPLE_USAGE, TRAIN_USAGE } from './toyUsage.js'
+import { UsageError } from '../compiler/cli/shapes.js'
+import { DUMPS, inspect } from '../compiler/cli/inspect.js'
+import { BACKENDS } from '../compiler/runtime/backend.js'
+import { SAMPLE_USAGE, TRAIN_USAGE } from './toy2d/usage.js'
 
 const USAGE = `usage:
   drift inspect <file.ts> --fn <name> [--shapes x=64x2,pos=128x2] [--static n=3] [--dump ${DUMPS.join('|')}] [--wrt x,w]
@@ -19,6 +19,7 @@ const USAGE = `usage:
   drift run [--backend auto|interpreter|wasm|cpu|webasm|webasm-threads|webgpu] <file.ts> [args...]   run a program that calls DSL functions
   ${TRAIN_USAGE}
   ${SAMPLE_USAGE}
+  drift fields [--write]   the table of stdlib fields with their kernel counts (--write: into docs/fields.md)
   drift --help`
 
 export async function main(argv: string[]): Promise<number> {
@@ -70,10 +71,10 @@ export async function main(argv: string[]): Promise<number> {
           throw new UsageError('compile takes one file: drift compile <file.ts> --fn <name> --shapes … -o <dir>')
         if (!values.fn) throw new UsageError('missing --fn <name>: the DSL function to compile')
         if (!values.out) throw new UsageError('missing -o <dir>: where to write the compiled function')
-        const { resolveEntry } = await import('./inspect.js')
-        const { specialize } = await import('../frontend/specialize.js')
-        const { formatDiagnostic } = await import('../frontend/diagnostics.js')
-        const { compileToDir } = await import('../aot/compile.js')
+        const { resolveEntry } = await import('../compiler/cli/inspect.js')
+        const { specialize } = await import('../compiler/frontend/specialize.js')
+        const { formatDiagnostic } = await import('../compiler/frontend/diagnostics.js')
+        const { compileToDir } = await import('../compiler/aot/compile.js')
         const entry = resolveEntry({
           file: positionals[0],
           fn: values.fn,
@@ -111,9 +112,11 @@ export async function main(argv: string[]): Promise<number> {
         return 0
       }
       case 'train':
-        return await (await import('./train.js')).trainCommand(rest)
+        return await (await import('./toy2d/train.js')).trainCommand(rest)
       case 'sample':
-        return await (await import('./sample.js')).sampleCommand(rest)
+        return await (await import('./toy2d/sample.js')).sampleCommand(rest)
+      case 'fields':
+        return (await import('./fields.js')).fieldsCommand(rest)
       case undefined:
       case '--help':
       case '-h':

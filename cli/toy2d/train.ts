@@ -6,13 +6,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { UsageError } from './shapes.js'
-import { BACKENDS, currentBackend } from '../runtime/backend.js'
+import { UsageError } from '../../compiler/cli/shapes.js'
+import { BACKENDS, currentBackend } from '../../compiler/runtime/backend.js'
 import { CONFIG_KEYS, RESUMABLE_KEYS, resolveConfig, type Toy2dConfig } from '../../stdlib/toy2d/config.js'
 import { CHECKPOINT_FILE, loadCheckpoint, type RunState } from '../../stdlib/toy2d/checkpoint.js'
 import { NonFiniteLossError, Toy2dError } from '../../stdlib/toy2d/errors.js'
 import { makeProgress } from '../../stdlib/toy2d/progress.js'
-import { TRAIN_USAGE } from './toyUsage.js'
+import { TRAIN_USAGE } from './usage.js'
 import { summarize } from '../../stdlib/toy2d/summary.js'
 
 /** Flag name → config key and how to read its text. */
