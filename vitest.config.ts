@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default', './test/reporters/summary.ts'],
+    // every compiler pass verifies the IR it produces (compiler/ir/verify.ts)
+    env: { DRIFT_VERIFY: '1' },
   },
 })

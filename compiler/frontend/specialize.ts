@@ -8,6 +8,7 @@ import type { AVal, Atom, Graph, TreeDef } from '../ir/types.js'
 import { DiagnosticError, locOf, type Diagnostic } from './diagnostics.js'
 import { Evaluator } from './evaluate.js'
 import { simplify } from '../transforms/simplify.js'
+import { checked } from '../ir/verify.js'
 import { AD_OPS } from './adOps.js'
 import { loadSourceFile } from './project.js'
 import { Builtin, Closure, Record_, ScalarSym, Tracer, describe, type Value } from './values.js'
@@ -185,7 +186,8 @@ export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], 
     }
     const leaves: Atom[] = []
     const outTree = flattenResult(result, leaves, fn)
-    return E.right({ name, graph: simplify(ev.builder.build(leaves)), outTree, files: ev.files() })
+    const built = checked('the frontend', () => ({ graph: ev.builder.build(leaves) })).graph
+    return E.right({ name, graph: simplify(built), outTree, files: ev.files() })
   } catch (e) {
     if (e instanceof DiagnosticError) return E.left([e.diagnostic])
     throw e

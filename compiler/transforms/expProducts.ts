@@ -33,13 +33,11 @@ export const expProducts = (g: Graph) =>
     const square = a?.kind === 'var' && b?.kind === 'var' && a.id === b.id
     const [u, v] = e.prim === 'mul' && out.dtype === 'f32' && !square ? e.inputs.map(term) : []
     if (!u || !v) return false
-    const sum = emit('add', [u.arg, v.arg], out.shape)
+    const sum = emit('add', [u.arg, v.arg])
     const divisors = [u.divisor, v.divisor].filter((d): d is Atom => d !== undefined)
     if (divisors.length === 0) emitInto(out, 'exp', [sum])
     else {
-      const quotient = divisors
-        .slice(0, -1)
-        .reduce<Atom>((q, d) => emit('div', [q, d], out.shape), emit('exp', [sum], out.shape))
+      const quotient = divisors.slice(0, -1).reduce<Atom>((q, d) => emit('div', [q, d]), emit('exp', [sum]))
       emitInto(out, 'div', [quotient, divisors[divisors.length - 1]])
     }
     return true

@@ -22,7 +22,7 @@ export const reciprocals = (g: Graph) =>
       emitInto(out, 'mul', [x, { kind: 'lit', value: r, dtype: 'f32' }])
       return true
     }
-    const reciprocal = (of: Var) => emit('div', [ONE, of], of.shape)
+    const reciprocal = (of: Var) => emit('div', [ONE, of])
     if (d.shape.length === 0 && out.shape.length > 0 && d.dtype === 'f32') {
       // a rank-0 divisor (a scalar argument, a mean) of a whole array
       emitInto(out, 'mul', [x, reciprocal(d)])
@@ -31,6 +31,6 @@ export const reciprocals = (g: Graph) =>
     const b = producer.get(d.id)
     const src = b?.prim === 'broadcast' ? b.inputs[0] : undefined
     if (!b || src?.kind !== 'var' || src.dtype !== 'f32') return false
-    emitInto(out, 'mul', [x, emit('broadcast', [reciprocal(src)], d.shape, b.params)])
+    emitInto(out, 'mul', [x, emit('broadcast', [reciprocal(src)], b.params)])
     return true
   })

@@ -3,7 +3,10 @@
  * equations it emits (new variables get fresh ids, new equations the replaced one's source
  * location), with the producer of every variable at hand.
  */
-import type { Atom, DType, Eqn, Graph, PrimName, Var } from '../ir/types.js'
+import type { Atom, Eqn, Graph, PrimName, Var } from '../ir/types.js'
+import { avalOf } from '../ir/types.js'
+import { primitive } from '../ir/primitive.js'
+import { sameShape, showShape } from '../ir/shape.js'
 
 /** A source of variable ids not used in `g`. */
 export function freshIds(g: Graph): () => number {
@@ -23,9 +26,9 @@ export function producersOf(g: Graph): Map<number, Eqn> {
 export interface Rewriter {
   /** The producer of each variable of the graph being rewritten. */
   producer: Map<number, Eqn>
-  /** Append prim(inputs) into a new variable of this shape (f32 unless given); returns it. */
-  emit(prim: PrimName, inputs: Atom[], shape: number[], params?: Record<string, unknown>, dtype?: DType): Var
-  /** Append prim(inputs) into `out` (the replaced equation's output). */
+  /** Append prim(inputs) into a new variable (of the shape and dtype the primitive's rule gives); returns it. */
+  emit(prim: PrimName, inputs: Atom[], params?: Record<string, unknown>): Var
+  /** Append prim(inputs) into `out` (the replaced equation's output; its shape and dtype are checked). */
   emitInto(out: Var, prim: PrimName, inputs: Atom[], params?: Record<string, unknown>): void
 }
 
@@ -39,12 +42,18 @@ export function rewriteEach(g: Graph, rule: (e: Eqn, r: Rewriter) => boolean): {
   let changed = false
   let current: Eqn | undefined
   const emitInto = (out: Var, prim: PrimName, inputs: Atom[], params: Record<string, unknown> = {}) => {
+    const [aval] = primitive(prim).infer(inputs.map(avalOf), params)
+    if (!sameShape(aval.shape, out.shape) || aval.dtype !== out.dtype)
+      throw new Error(
+        `internal: a rewrite of ${current?.prim} makes ${prim} of ${aval.dtype}${showShape(aval.shape)} into a variable of ${out.dtype}${showShape(out.shape)}`,
+      )
     eqns.push({ prim, inputs, params, outputs: [out], ...(current?.loc ? { loc: current.loc } : {}) })
   }
   const r: Rewriter = {
     producer: producersOf(g),
-    emit: (prim, inputs, shape, params = {}, dtype = 'f32') => {
-      const out: Var = { kind: 'var', id: fresh(), shape, dtype }
+    emit: (prim, inputs, params = {}) => {
+      const [aval] = primitive(prim).infer(inputs.map(avalOf), params)
+      const out: Var = { kind: 'var', id: fresh(), shape: aval.shape, dtype: aval.dtype }
       emitInto(out, prim, inputs, params)
       return out
     },

@@ -26,6 +26,6 @@ export const scaledExtrema = (g: Graph) =>
     )
       return false
     const out = e.outputs[0]
-    emitInto(out, 'mul', [emit(c.value > 0 ? e.prim : OTHER[e.prim], [v], out.shape, e.params, out.dtype), c])
+    emitInto(out, 'mul', [emit(c.value > 0 ? e.prim : OTHER[e.prim], [v], e.params), c])
     return true
   })

@@ -23,7 +23,7 @@ export const scaledMatmuls = (g: Graph) =>
     const [term, s] = scale ? [a, scale] : other ? [b, other] : []
     if (!term || !s || term.kind !== 'var' || !y) return false
     const out = e.outputs[0]
-    const product = emit('matmul', [term, y], out.shape, e.params, out.dtype)
-    emitInto(out, 'mul', [product, emit('broadcast', [s], out.shape, { shape: out.shape }, out.dtype)])
+    const product = emit('matmul', [term, y], e.params)
+    emitInto(out, 'mul', [product, emit('broadcast', [s], { shape: out.shape })])
     return true
   })

@@ -6,6 +6,7 @@
  * row scales out of matrix products, scaledMatmuls.ts),
  * common-subexpression elimination and dead-code elimination.
  */
+import { checked } from '../ir/verify.js'
 import type { Atom, Eqn, Graph, Lit } from '../ir/types.js'
 import { primitive } from '../ir/primitive.js'
 import { sameShape } from '../ir/shape.js'
@@ -130,12 +131,12 @@ function simplifyOnce(g: Graph): { graph: Graph; changed: boolean } {
 export function simplify(g: Graph): Graph {
   let graph = g
   for (let round = 0; round < 8; round++) {
-    const r = simplifyOnce(graph)
-    const x = expProducts(r.graph)
-    const q = reciprocals(x.graph)
-    const t = roots(q.graph)
-    const m = scaledExtrema(t.graph)
-    const c = scaledMatmuls(m.graph)
+    const r = checked('simplification', () => simplifyOnce(graph))
+    const x = checked('expProducts', () => expProducts(r.graph))
+    const q = checked('reciprocals', () => reciprocals(x.graph))
+    const t = checked('roots', () => roots(q.graph))
+    const m = checked('scaledExtrema', () => scaledExtrema(t.graph))
+    const c = checked('scaledMatmuls', () => scaledMatmuls(m.graph))
     graph = c.graph
     if (!r.changed && !x.changed && !q.changed && !t.changed && !m.changed && !c.changed) break
   }

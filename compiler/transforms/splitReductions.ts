@@ -18,7 +18,7 @@ export function splitReductions(g: Graph, minElements = 1 << 16): Graph {
     const size = x.shape.reduce((a, b) => a * b, 1)
     if (axes.length < 2 || !axes.includes(last) || size < minElements || x.shape[last] < 2) return false
     const out = e.outputs[0]
-    const rows = emit(e.prim, [x], x.shape.slice(0, -1), { ...e.params, axes: [last] }, out.dtype)
+    const rows = emit(e.prim, [x], { ...e.params, axes: [last] })
     emitInto(out, e.prim, [rows], { ...e.params, axes: axes.filter((a) => a !== last) })
     return true
   }).graph

@@ -18,14 +18,8 @@ export function transposedOperands(g: Graph): { graph: Graph; layouts: Set<numbe
     const rank = y.shape.length
     const perm = [...y.shape.keys()]
     ;[perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2]
-    const yT = emit(
-      'transpose',
-      [y],
-      perm.map((p) => y.shape[p]),
-      { perm },
-      y.dtype,
-    )
-    emitInto(e.outputs[0], 'cdist', [x, emit('transpose', [yT], y.shape, { perm }, y.dtype)], e.params)
+    const yT = emit('transpose', [y], { perm })
+    emitInto(e.outputs[0], 'cdist', [x, emit('transpose', [yT], { perm })], e.params)
     layouts.add(yT.id)
     return true
   })

@@ -3,7 +3,7 @@
  * toString() of user code). Shapes and loop bounds are literals; per-step scalars are arguments.
  */
 import type { Kernel, KExpr, KStmt } from '../../kernel/types.js'
-import { THREAD_VARS } from '../../fusion/kernels.js'
+import { THREAD_VARS } from '../../fusion/buildKernel.js'
 
 const COMPARE: Record<string, string> = { lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=' }
 const ARITH: Record<string, string> = { add: '+', sub: '-', mul: '*', div: '/', mod: '%' }

@@ -8,7 +8,8 @@ import type { NDArray } from '../../ir/ndarray.js'
 import { sizeOf } from '../../ir/shape.js'
 import { BackendError, describeKernel, placeInputs, planOutputs, runHostStep, scalarInputs } from '../planIO.js'
 import type { Kernel, Plan } from '../../kernel/types.js'
-import type { BackendLimits } from '../../fusion/lower.js'
+import type { BackendLimits } from '../../fusion/limits.js'
+import type { RewriteName } from '../../fusion/rewrites.js'
 import { printKernel } from '../../kernel/print.js'
 import os from 'node:os'
 import v8 from 'node:v8'
@@ -46,8 +47,7 @@ export const WASM_LIMITS = {
   launchCost: 5000,
   stacking: false,
   gatherWeight: 4,
-  splitReductions: true,
-  transposeOperands: true,
+  rewrites: ['splitReductions', 'transposeOperands'] as RewriteName[],
   parallelism: 4 * os.availableParallelism(),
   transcendental: 24,
   slowOp: 6,

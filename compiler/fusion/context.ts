@@ -1,0 +1,185 @@
+/**
+ * What every phase of fusion reads: the graph, its producers and variables, the backend's limits
+ * and hints, the names buffers get, and where the graph's inputs live (buffers, packed where the
+ * backend binds few, and scalar arguments).
+ */
+import type { Eqn, Graph, Var } from '../ir/types.js'
+import { varNamer } from '../ir/print.js'
+import { fusionClass } from '../ir/primitive.js'
+import { sizeOf } from '../ir/shape.js'
+import type { BufferInfo, Plan } from '../kernel/types.js'
+import { buildKernel, slotOffsets, type Placement } from './buildKernel.js'
+import { producersOf } from '../transforms/rewrite.js'
+import type { BackendLimits, FusionHints } from './limits.js'
+
+export interface FusionContext {
+  graph: Graph
+  limits: BackendLimits
+  hints: FusionHints
+  /** Variables offered in another memory layout by a backend rewrite. */
+  layouts: Set<number>
+  producer: Map<number, Eqn>
+  varOf: Map<number, Var>
+  /** Variables the graph returns (not its inputs): always stored. */
+  outputVars: Set<number>
+  /** Every variable each variable depends on. */
+  ancestors: Map<number, Set<number>>
+  maxBuffers: number
+  /** Elements of each buffer, by name (the cost model weighs loads by it). */
+  sizes: Map<string, number>
+  /** Where the inputs live: buffers and scalar arguments. */
+  base: Placement
+  inputBuffers: BufferInfo[]
+  scalars: Plan['scalars']
+  nameOf(v: Var): string
+  /** Is this variable computed by a host step (a random draw)? */
+  isHost(id: number): boolean
+}
+
+export const isHostEqn = (e: Eqn) => fusionClass(e.prim) === 'host'
+/** Element code with a loop: the candidates for materialization. */
+export const isLoopEqn = (e: Eqn) => fusionClass(e.prim) === 'loop'
+
+/** Every variable each variable depends on, in program order (sets of ids). */
+function ancestorsOf(graph: Graph): Map<number, Set<number>> {
+  const out = new Map<number, Set<number>>()
+  for (const e of graph.eqns) {
+    const s = new Set<number>()
+    for (const a of e.inputs)
+      if (a.kind === 'var') {
+        s.add(a.id)
+        for (const x of out.get(a.id) ?? []) s.add(x)
+      }
+    for (const o of e.outputs) out.set(o.id, s)
+  }
+  return out
+}
+
+/** Hints written in DSL code (`hint(x, 'materialize' | 'inline')`), added to the caller's. */
+function hintsIn(graph: Graph, given: FusionHints): FusionHints {
+  const materialize = new Set(given.materialize ?? [])
+  const inline = new Set(given.inline ?? [])
+  for (const e of graph.eqns) {
+    if (e.prim !== 'hint') continue
+    const src = e.inputs[0]
+    if (e.params.mode === 'materialize') materialize.add(e.outputs[0].id)
+    else {
+      inline.add(e.outputs[0].id)
+      if (src.kind === 'var') inline.add(src.id)
+    }
+  }
+  return { materialize, inline }
+}
+
+export function fusionContext(
+  graph: Graph,
+  given: FusionHints,
+  limits: BackendLimits,
+  layouts: Set<number>,
+): FusionContext {
+  const names = varNamer(graph)
+  const nameOf = (v: Var) => names.name(v.id).replace(/[^A-Za-z0-9_]/g, '_')
+  const producer = producersOf(graph)
+  const varOf = new Map<number, Var>()
+  for (const e of graph.eqns) for (const o of e.outputs) varOf.set(o.id, o)
+  const isInput = (id: number) => graph.inputs.some((v) => v.id === id)
+  const ctx: FusionContext = {
+    graph,
+    limits,
+    hints: hintsIn(graph, given),
+    layouts,
+    producer,
+    varOf,
+    outputVars: new Set(graph.outputs.flatMap((a) => (a.kind === 'var' && !isInput(a.id) ? [a.id] : []))),
+    ancestors: ancestorsOf(graph),
+    maxBuffers: limits.maxBuffers ?? Infinity,
+    sizes: new Map(),
+    base: { buffers: new Map(), scalars: new Map(), readStoredMax: limits.stacking === false },
+    inputBuffers: [],
+    scalars: [],
+    nameOf,
+    isHost: (id) => isHostEqn(producer.get(id)!),
+  }
+  placeInputs(ctx)
+  for (const v of varOf.values()) ctx.sizes.set(nameOf(v), sizeOf(v.shape))
+  return ctx
+}
+
+/**
+ * Graph inputs: rank-0 f32 values become scalar arguments, the others buffers. Under a binding
+ * limit the float array arguments travel in one packed buffer (integers stay apart: random keys
+ * need all 32 bits).
+ */
+function placeInputs(ctx: FusionContext): void {
+  const { graph, base, sizes, nameOf, maxBuffers } = ctx
+  const isScalar = (v: Var) => v.shape.length === 0 && v.dtype === 'f32'
+  const arrays = graph.inputs.map((v, i) => ({ v, i })).filter(({ v }) => v.dtype === 'f32' && v.shape.length > 0)
+  const pack = arrays.length > 1 && graph.inputs.filter((v) => !isScalar(v)).length >= maxBuffers
+  const packed = new Set(pack ? arrays.map(({ v }) => v.id) : [])
+  graph.inputs.forEach((v, i) => {
+    if (isScalar(v)) {
+      const name = `s_${nameOf(v)}`
+      base.scalars.set(v.id, name)
+      ctx.scalars.push({ name, inputIndex: i })
+    } else if (!packed.has(v.id)) {
+      base.buffers.set(v.id, { buf: nameOf(v), offset: 0 })
+      sizes.set(nameOf(v), sizeOf(v.shape))
+      ctx.inputBuffers.push({
+        name: nameOf(v),
+        shape: v.shape,
+        dtype: v.dtype,
+        role: 'input',
+        inputIndex: i,
+        reason: 'argument',
+      })
+    }
+  })
+  if (!pack) return
+  let offset = 0
+  const packs = arrays.map(({ v, i }) => {
+    base.buffers.set(v.id, { buf: 'args', offset })
+    const entry = { inputIndex: i, offset, shape: v.shape, dtype: v.dtype }
+    offset += sizeOf(v.shape)
+    return entry
+  })
+  sizes.set('args', Math.max(...arrays.map(({ v }) => sizeOf(v.shape))))
+  ctx.inputBuffers.push({
+    name: 'args',
+    shape: [offset],
+    dtype: 'f32',
+    role: 'input',
+    packs,
+    reason: `the ${arrays.length} array arguments, packed: the backend binds at most ${maxBuffers} arrays per kernel`,
+  })
+}
+
+/** The input placement with each of `ids` stored in a buffer of its own. */
+export function placementFor(ctx: FusionContext, ids: Iterable<number>): Placement {
+  const p: Placement = { ...ctx.base, buffers: new Map(ctx.base.buffers) }
+  for (const id of ids) p.buffers.set(id, { buf: ctx.nameOf(ctx.varOf.get(id)!), offset: 0 })
+  return p
+}
+
+/** The buffer name of a group of variables sharing a kernel. */
+export const groupName = (ctx: FusionContext, g: number[]): string =>
+  g.map((id) => ctx.nameOf(ctx.varOf.get(id)!)).join('_')
+
+/** The placement with each group stored in one buffer, one slot per member. */
+export function placeGroups(ctx: FusionContext, gs: number[][]): Placement {
+  const p: Placement = { ...ctx.base, buffers: new Map(ctx.base.buffers) }
+  for (const g of gs) {
+    const offsets = slotOffsets(g.map((id) => ctx.varOf.get(id)!))
+    g.forEach((id, slot) => p.buffers.set(id, { buf: groupName(ctx, g), offset: offsets[slot] }))
+  }
+  return p
+}
+
+/** The kernel computing a group of variables under a placement. */
+export const groupKernel = (ctx: FusionContext, g: number[], p: Placement) =>
+  buildKernel(
+    g.map((id) => ctx.varOf.get(id)!),
+    p,
+    ctx.producer,
+    `k_${groupName(ctx, g)}`,
+    groupName(ctx, g),
+  )

@@ -1,0 +1,178 @@
+/**
+ * Materialize or recompute: which variables get a buffer. Outputs, host draws (and what they
+ * read) and `hint(x, 'materialize')` are forced; among the candidates (variables whose element
+ * code loops, that several equations read, transposes a contraction reads, values broadcast to a
+ * larger shape, and layouts a backend rewrite offers) a local search on the cost model decides:
+ * add a buffer when it lowers the estimated work, drop the ones a later choice made useless,
+ * and compound moves (store one, recompute others from it), from two starting points (fewest
+ * buffers, every candidate stored), keeping the cheaper. The buffers stored stay within the
+ * backend's memory budget.
+ */
+import type { Var } from '../ir/types.js'
+import { fusionClass } from '../ir/primitive.js'
+import { sizeOf } from '../ir/shape.js'
+import type { Kernel } from '../kernel/types.js'
+import { kernelCost } from './cost.js'
+import { isHostEqn, isLoopEqn, placementFor, groupKernel, type FusionContext } from './context.js'
+import { StoredSet, descendantsOf, salt } from './storedSet.js'
+
+export interface Decision {
+  materialized: Set<number>
+  /** Why each materialized variable is stored. */
+  why: Map<number, string>
+  /** Why each candidate left out is recomputed (for --explain). */
+  recomputed: string[]
+}
+
+export const fmt = (n: number) => n.toExponential(2)
+/** Above this many candidates the search runs once, without compound moves. */
+const THOROUGH_SEARCH_LIMIT = 40
+
+/** Variables that must be stored, and why. */
+function forcedDecisions(ctx: FusionContext): Map<number, string> {
+  const { graph, outputVars, hints } = ctx
+  const isInput = (id: number) => graph.inputs.some((v) => v.id === id)
+  const why = new Map<number, string>()
+  for (const id of outputVars) why.set(id, 'output')
+  for (const e of graph.eqns)
+    if (isHostEqn(e)) {
+      why.set(e.outputs[0].id, 'random draw, computed on the host')
+      for (const a of e.inputs)
+        if (a.kind === 'var' && !isInput(a.id) && !why.has(a.id)) why.set(a.id, 'read by a host step')
+    }
+  for (const id of hints.materialize ?? []) if (!why.has(id)) why.set(id, 'hint: materialize')
+  return why
+}
+
+/** The variables worth considering for a buffer, consumers first. */
+function candidatesOf(ctx: FusionContext, forced: Set<number>): Var[] {
+  const { graph, producer, hints, layouts } = ctx
+  const consumers = new Map<number, number>()
+  for (const e of graph.eqns)
+    for (const a of e.inputs) if (a.kind === 'var') consumers.set(a.id, (consumers.get(a.id) ?? 0) + 1)
+  // a transpose read by a contraction may be worth storing transposed (contiguous loads)
+  const contracted = new Set(
+    graph.eqns.filter(isLoopEqn).flatMap((e) => e.inputs.flatMap((a) => (a.kind === 'var' ? [a.id] : []))),
+  )
+  // a value broadcast to a larger shape (a row's logsumexp) is otherwise recomputed at every element it reaches
+  const broadcastSources = new Set<number>()
+  for (const e of graph.eqns) {
+    let a = e.inputs[0]
+    if (e.prim !== 'broadcast' || a?.kind !== 'var' || sizeOf(a.shape) >= sizeOf(e.outputs[0].shape)) continue
+    while (a.kind === 'var' && producer.has(a.id) && fusionClass(producer.get(a.id)!.prim) === 'view')
+      a = producer.get(a.id)!.inputs[0]
+    if (a.kind === 'var' && producer.has(a.id) && fusionClass(producer.get(a.id)!.prim) !== 'constant')
+      broadcastSources.add(a.id)
+  }
+  return graph.eqns
+    .flatMap((e) => e.outputs.map((o) => ({ e, o })))
+    .filter(
+      ({ e, o }) =>
+        !forced.has(o.id) &&
+        !hints.inline?.has(o.id) &&
+        (isLoopEqn(e) ||
+          (consumers.get(o.id) ?? 0) > 1 ||
+          (e.prim === 'transpose' && contracted.has(o.id)) ||
+          layouts.has(o.id) ||
+          broadcastSources.has(o.id)),
+    )
+    .map(({ o }) => o)
+    .reverse()
+}
+
+export function decideStorage(ctx: FusionContext): Decision {
+  const { varOf, limits, maxBuffers } = ctx
+  const why = forcedDecisions(ctx)
+  const forced = new Set(why.keys())
+  const candidates = candidatesOf(ctx, forced)
+  const bufferSize = (b: string) => ctx.sizes.get(b) ?? 1
+  const bounded = (k: Kernel) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, bufferSize, limits))
+  // A kernel's code depends only on which of its ancestors are stored: cache its cost on that.
+  const descendants = descendantsOf(ctx.ancestors)
+  const stored = (ids: Iterable<number>) => new StoredSet(descendants, salt, ids)
+  const costCache = new Map<string, number>()
+  const kernelCostIn = (id: number, set: StoredSet) => {
+    const key = `${id}|${set.fingerprint(id)}`
+    let c = costCache.get(key)
+    if (c === undefined) costCache.set(key, (c = bounded(groupKernel(ctx, [id], placementFor(ctx, set)))))
+    return c
+  }
+  const budget = limits.memoryBudget ?? Infinity
+  const elements = (set: Iterable<number>) => [...set].reduce((acc, id) => acc + sizeOf(varOf.get(id)!.shape), 0)
+  const cost = (set: StoredSet) =>
+    elements(set) > budget
+      ? Infinity
+      : [...set].filter((id) => !ctx.isHost(id)).reduce((acc, id) => acc + kernelCostIn(id, set), 0)
+
+  const search = (start: Iterable<number>, compound: boolean) => {
+    const set = stored(start)
+    const reasons = new Map<number, string>()
+    let current = cost(set)
+    const tryAdd = () => {
+      for (const o of candidates) {
+        if (set.has(o.id)) continue
+        set.add(o.id)
+        const c = cost(set)
+        if (c < current) {
+          reasons.set(o.id, `storing it lowers the estimated work from ${fmt(current)} to ${fmt(c)}`)
+          current = c
+        } else set.delete(o.id)
+      }
+    }
+    const tryDrop = (keep?: number) => {
+      for (const o of [...candidates].reverse()) {
+        if (!set.has(o.id) || o.id === keep) continue
+        set.delete(o.id)
+        const c = cost(set)
+        if (c <= current) {
+          current = c
+          reasons.delete(o.id)
+        } else set.add(o.id)
+      }
+    }
+    tryDrop()
+    tryAdd()
+    tryDrop()
+    tryAdd()
+    // compound moves: store one more variable if that lets others be recomputed (one matrix
+    // instead of its two slices)
+    for (const o of compound ? candidates : []) {
+      if (set.has(o.id)) continue
+      const [before, beforeCost, beforeReasons] = [[...set], current, new Map(reasons)]
+      set.add(o.id)
+      current = cost(set)
+      tryDrop(o.id)
+      if (current < beforeCost)
+        reasons.set(
+          o.id,
+          `storing it (and recomputing others from it) lowers the estimated work from ${fmt(beforeCost)} to ${fmt(current)}`,
+        )
+      else {
+        set.reset(before)
+        current = beforeCost
+        reasons.clear()
+        for (const [k, v] of beforeReasons) reasons.set(k, v)
+      }
+    }
+    for (const id of set)
+      if (!forced.has(id) && !reasons.has(id)) reasons.set(id, `storing it keeps the estimated work at ${fmt(current)}`)
+    return { set, current, reasons }
+  }
+  // large graphs (long unrolled loops, training steps) get one cheaper search, from every candidate
+  // stored: its kernels are small, where recomputing everything would nest loops chain-deep
+  const thorough = candidates.length <= THOROUGH_SEARCH_LIMIT
+  const most = search([...forced, ...candidates.map((o) => o.id)], thorough)
+  const fewest = thorough ? search(forced, thorough) : most
+  const best = fewest.current <= most.current ? fewest : most
+  for (const [id, r] of best.reasons) why.set(id, r)
+  const materialized = new Set(best.set)
+  const storedElements = elements(materialized)
+  const recomputed = candidates
+    .filter((o) => !materialized.has(o.id))
+    .map((o) =>
+      storedElements + sizeOf(o.shape) > budget
+        ? `${ctx.nameOf(o)}: recomputed where it is read (storing it would take the plan's stored buffers past the backend's memory budget of ${fmt(budget)} elements)`
+        : `${ctx.nameOf(o)}: recomputed where it is read (storing it would not lower the estimated work)`,
+    )
+  return { materialized, why, recomputed }
+}

@@ -1,0 +1,23 @@
+/** What a backend tells the fusion stage: what it can bind, how it weighs work, which rewrites suit it. */
+import type { CostModel } from './cost.js'
+import type { RewriteName } from './rewrites.js'
+
+/**
+ * What a backend can bind and what a launch costs there: webgpu through gpu.js takes at most 7
+ * arrays per kernel; drift's wasm kernels are plain function calls (a launch weighs little, and
+ * stacking siblings into one kernel would only add branches to vectorized code).
+ */
+export interface BackendLimits extends CostModel {
+  maxBuffers?: number
+  /** May siblings share one launch (stacked slots)? Default true. */
+  stacking?: boolean
+  /** Graph rewrites run before fusion for this backend, in order (fusion/rewrites.ts). Default none. */
+  rewrites?: RewriteName[]
+  /** At most this many elements of buffers (all of a plan's, added up) may the search choose to store (default: no limit). */
+  memoryBudget?: number
+}
+
+export interface FusionHints {
+  materialize?: Set<number>
+  inline?: Set<number>
+}
