@@ -155,7 +155,12 @@ function flattenResult(v: Value, leaves: Atom[], at: Node): TreeDef {
   return { kind: 'static', value: v }
 }
 
-export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], Specialized> {
+/** Specialize `ref` to `args`; `simplified: false` returns the frontend's graph before simplification (for tests of the rewrites). */
+export function specialize(
+  ref: FnRef,
+  args: ArgSpec[],
+  { simplified = true }: { simplified?: boolean } = {},
+): E.Either<Diagnostic[], Specialized> {
   try {
     const ev = new Evaluator()
     const sf = loadSourceFile(ref.file)
@@ -187,7 +192,7 @@ export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], 
     const leaves: Atom[] = []
     const outTree = flattenResult(result, leaves, fn)
     const built = checked('the frontend', () => ({ graph: ev.builder.build(leaves) })).graph
-    return E.right({ name, graph: simplify(built), outTree, files: ev.files() })
+    return E.right({ name, graph: simplified ? simplify(built) : built, outTree, files: ev.files() })
   } catch (e) {
     if (e instanceof DiagnosticError) return E.left([e.diagnostic])
     throw e
