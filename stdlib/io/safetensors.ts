@@ -85,6 +85,8 @@ export function encodeSafetensors(s: Safetensors): Uint8Array {
     offset += t.data.byteLength
   }
   const json = Buffer.from(`{${parts.join(',')}}`)
+  if (json.length > MAX_HEADER_BYTES)
+    throw new Error(`safetensors: a header of ${json.length} bytes is over the limit of ${MAX_HEADER_BYTES}`)
   const headerLength = Math.ceil(json.length / 8) * 8
   const out = new Uint8Array(8 + headerLength + offset)
   new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true)
