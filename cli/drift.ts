@@ -4,6 +4,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { UsageError } from '../compiler/cli/shapes.js'
+import { DataError } from '../stdlib/io/errors.js'
 import { DUMPS, inspect } from '../compiler/cli/inspect.js'
 import { BACKENDS } from '../compiler/runtime/backend.js'
 import { SAMPLE_USAGE, TRAIN_USAGE } from './toy2d/usage.js'
@@ -129,6 +130,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (
       e instanceof UsageError ||
+      e instanceof DataError ||
       (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
     ) {
       console.error(`drift: ${e.message}`)

@@ -10,6 +10,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Metrics } from '../stdlib/toy2d/metrics.js'
 import type { Toy2dConfig } from '../stdlib/toy2d/config.js'
+import { loadCheckpoint } from '../stdlib/toy2d/checkpoint.js'
 
 interface Run {
   name: string
@@ -63,8 +64,8 @@ for (const r of bimodal) {
 console.log('\n| data | field | τ | steps | batch | MMD² | energy | final loss |')
 console.log('|---|---|---|---|---|---|---|---|')
 for (const r of runs.filter((r) => r.config.data !== 'bimodal')) {
-  const ck = JSON.parse(fs.readFileSync(path.join(root, r.name, 'checkpoint.json'), 'utf8')).payload
+  const losses = loadCheckpoint(path.join(root, r.name)).state.losses
   console.log(
-    `| ${r.config.data} | ${r.config.field} | ${r.config.tau} | ${r.step} | ${r.config.batch} | ${sci(r.metrics.mmd2)} | ${sci(r.metrics.energy)} | ${sci(ck.losses.at(-1))} |`,
+    `| ${r.config.data} | ${r.config.field} | ${r.config.tau} | ${r.step} | ${r.config.batch} | ${sci(r.metrics.mmd2)} | ${sci(r.metrics.energy)} | ${sci(losses.at(-1)!)} |`,
   )
 }

@@ -9,6 +9,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ROOT } from './helpers.js'
+import { loadCheckpoint } from '../stdlib/toy2d/checkpoint.js'
+import { writeLegacyCheckpoint } from './legacyCheckpoint.js'
 
 let work: string
 const env = () => ({ ...process.env, DRIFT_CACHE_DIR: path.join(work, 'cache') })
@@ -25,7 +27,7 @@ const drift = (...args: string[]) => {
   }
 }
 const at = (...p: string[]) => path.join(work, ...p)
-const payload = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'checkpoint.json'), 'utf8')).payload
+const stateOf = (dir: string) => loadCheckpoint(dir).state
 
 /** A small run: 64-wide generator, 128 points per step. */
 const SMALL = { data: 'swiss', batch: 128, dataBatch: 128, hidden: [64, 64, 64], evalSamples: 256, plotAt: [0] }
@@ -67,7 +69,7 @@ describe('drift train toy2d', () => {
     expect(first.stderr).toMatch(/writing the run into out\/toy2d\/swiss-paperField\n/)
     expect(second.stderr).toMatch(/writing the run into out\/toy2d\/swiss-paperField-2\n/)
     for (const dir of ['swiss-paperField', 'swiss-paperField-2'])
-      expect(fs.existsSync(path.join(home, 'out/toy2d', dir, 'checkpoint.json')), dir).toBe(true)
+      expect(fs.existsSync(path.join(home, 'out/toy2d', dir, 'checkpoint.safetensors')), dir).toBe(true)
   })
 
   test('a short run learns the swiss roll: MMD² below 0.1 (the untrained point mass is far above), and drift sample draws from it', () => {
@@ -97,7 +99,7 @@ describe('drift train toy2d', () => {
     expect(r.out).toMatch(/^checkpoint: step 300 → /m)
     const files = fs.readdirSync(at('learn')).sort()
     expect(files).toEqual([
-      'checkpoint.json',
+      'checkpoint.safetensors',
       'config.json',
       'loss.png',
       'metrics.json',
@@ -150,21 +152,56 @@ describe('drift train toy2d', () => {
       if (/^checkpoint: step 10 /m.test(seen)) child.kill('SIGKILL')
     })
     expect(await exit).toBe('SIGKILL')
-    const stoppedAt = payload(at('killed')).step
+    const stoppedAt = stateOf(at('killed')).step
     expect(stoppedAt).toBeGreaterThanOrEqual(10)
     expect(stoppedAt).toBeLessThan(300)
 
     const resumed = drift('train', 'toy2d', '--resume', at('killed'))
     expect(resumed.err).toBe('')
     expect(resumed.code).toBe(0)
-    const [a, b] = [payload(at('whole')), payload(at('killed'))]
+    const [a, b] = [stateOf(at('whole')), stateOf(at('killed'))]
     expect(b.step).toBe(300)
     expect(b.params).toEqual(a.params)
     expect(b.adam).toEqual(a.adam)
     expect(b.losses).toEqual(a.losses)
-    expect(fs.readFileSync(at('killed', 'checkpoint.json'), 'utf8')).toBe(
-      fs.readFileSync(at('whole', 'checkpoint.json'), 'utf8'),
-    )
+    expect(
+      fs
+        .readFileSync(at('killed', 'checkpoint.safetensors'))
+        .equals(fs.readFileSync(at('whole', 'checkpoint.safetensors'))),
+    ).toBe(true)
+    expect(fs.readdirSync(at('killed')).filter((f) => f.endsWith('.tmp'))).toEqual([]) // the killed writer's leftovers are gone
+  })
+
+  test('a run that has only an earlier checkpoint.json samples and resumes, bit for bit as from checkpoint.safetensors', () => {
+    const config = at('legacy.json')
+    fs.writeFileSync(config, JSON.stringify({ ...SMALL, steps: 40, checkpointEvery: 20 }))
+    expect(drift('train', 'toy2d', '--config', config, '--out', at('half')).code).toBe(0)
+    fs.mkdirSync(at('legacy'))
+    writeLegacyCheckpoint(at('legacy'), loadCheckpoint(at('half')))
+    expect(fs.readdirSync(at('legacy'))).toEqual(['checkpoint.json'])
+
+    const sampled = drift('sample', '--checkpoint', at('legacy'), '--n', '20', '--out', at('legacy-points.json'))
+    expect(sampled.err).toBe('')
+    expect(sampled.code).toBe(0)
+    const fromHalf = drift('sample', '--checkpoint', at('half'), '--n', '20', '--out', at('half-points.json'))
+    expect(fromHalf.code).toBe(0)
+    expect(fs.readFileSync(at('legacy-points.json'), 'utf8')).toBe(fs.readFileSync(at('half-points.json'), 'utf8'))
+
+    for (const dir of ['half', 'legacy']) {
+      const r = drift('train', 'toy2d', '--resume', at(dir), '--steps', '60')
+      expect(r.err, dir).toBe('')
+      expect(r.code, dir).toBe(0)
+    }
+    const [a, b] = [stateOf(at('half')), stateOf(at('legacy'))]
+    expect(b.step).toBe(60)
+    expect(b.params).toEqual(a.params)
+    expect(b.adam).toEqual(a.adam)
+    expect(b.losses).toEqual(a.losses)
+    expect(
+      fs
+        .readFileSync(at('legacy', 'checkpoint.safetensors'))
+        .equals(fs.readFileSync(at('half', 'checkpoint.safetensors'))),
+    ).toBe(true)
   })
 
   test('a NaN loss stops the run with the source line that made it, and a non-zero exit', () => {
@@ -190,7 +227,7 @@ describe('drift train toy2d', () => {
     expect(r.err).toMatch(
       /^drift: the loss of step 0 is NaN: the first NaN comes from \w+ at stdlib\/fields\/paper\.ts:\d+:\d+ .*-Infinity from div at stdlib\/fields\/paper\.ts:\d+:\d+/,
     )
-    expect(fs.existsSync(at('nan', 'checkpoint.json'))).toBe(false)
+    expect(fs.readdirSync(at('nan')).filter((f) => f.startsWith('checkpoint'))).toEqual([])
   })
 })
 
@@ -245,7 +282,10 @@ describe('bad input: one line on stderr, a non-zero exit, no file touched', () =
       ['train', 'toy2d', '--out', '@/existing'],
       /^drift: .*existing already holds a run \(checkpoint\.json\): continue it with --resume/,
     ],
-    [['train', 'toy2d', '--resume', '@/empty'], /^drift: no checkpoint in .*empty \(expected .*checkpoint\.json\)$/],
+    [
+      ['train', 'toy2d', '--resume', '@/empty'],
+      /^drift: no checkpoint in .*empty \(expected .*checkpoint\.safetensors\)$/,
+    ],
     [
       ['train', 'toy2d', '--resume', '@/existing'],
       /^drift: corrupt checkpoint .*checkpoint\.json: its SHA-256 does not match its contents$/,

@@ -12,6 +12,8 @@ import { startPoint } from '../stdlib/toy2d/registry.js'
 import { initGenerator } from '../stdlib/toy2d/init.js'
 import { generate } from '../stdlib/toy2d/step.js'
 import { loadCheckpoint, saveCheckpoint, checkpointPath, type RunState } from '../stdlib/toy2d/checkpoint.js'
+import * as store from '../stdlib/io/checkpoint.js'
+import { writeLegacyCheckpoint } from './legacyCheckpoint.js'
 import { lossPlot, scatterPlot } from '../stdlib/toy2d/plot.js'
 import { adamInit, type AdamState } from '../stdlib/optim/adam.js'
 import type { LinearParams } from '../stdlib/nn/linear.js'
@@ -146,32 +148,73 @@ describe('toy checkpoints', () => {
   }
   const config = resolveConfig({ hidden: [8, 8], steps: 10 })
 
-  test('round trip: parameters, Adam state and losses come back bit for bit', async () => {
+  const expectSameState = (back: RunState, s: RunState) => {
+    expect(back.step).toBe(s.step)
+    expect(back.losses).toEqual(s.losses)
+    s.params.forEach((l, i) => {
+      expect(back.params[i].w.data).toEqual(l.w.data)
+      expect(back.params[i].b.data).toEqual(l.b.data)
+      expect(back.adam.m[i].w.data).toEqual(s.adam.m[i].w.data)
+      expect(back.adam.v[i].b.data).toEqual(s.adam.v[i].b.data)
+    })
+    expect(back.adam.step.data).toEqual(s.adam.step.data)
+  }
+
+  test('round trip: parameters, Adam state and losses come back bit for bit, in checkpoint.safetensors', async () => {
     const dir = tmp()
     const s = await state()
     saveCheckpoint(dir, { config, backend: 'cpu', state: s })
-    expect(fs.readdirSync(dir)).toEqual(['checkpoint.json']) // no temporary file left
+    expect(fs.readdirSync(dir)).toEqual(['checkpoint.safetensors']) // no temporary file left
     const back = loadCheckpoint(dir)
     expect(back.config).toEqual(config)
-    expect(back.state.step).toBe(3)
-    expect(back.state.losses).toEqual(s.losses)
-    s.params.forEach((l, i) => {
-      expect(back.state.params[i].w.data).toEqual(l.w.data)
-      expect(back.state.params[i].b.data).toEqual(l.b.data)
-    })
-    expect(back.state.adam.step.data).toEqual(s.adam.step.data)
+    expect(back.backend).toBe('cpu')
+    expectSameState(back.state, s)
+  })
+
+  test('an earlier checkpoint.json still loads; once a checkpoint.safetensors is written, it is the one read', async () => {
+    const dir = tmp()
+    const s = await state()
+    writeLegacyCheckpoint(dir, { config, backend: 'cpu', state: s })
+    const back = loadCheckpoint(dir)
+    expect(back.config).toEqual(config)
+    expectSameState(back.state, s)
+    saveCheckpoint(dir, { config, backend: 'cpu', state: { ...s, step: 2, losses: s.losses.slice(0, 2) } })
+    expect(loadCheckpoint(dir).state.step).toBe(2)
   })
 
   test('missing, truncated, edited or mismatched checkpoints are refused with the reason', async () => {
     const dir = tmp()
-    expect(() => loadCheckpoint(dir)).toThrow(/^no checkpoint in /)
+    expect(() => loadCheckpoint(dir)).toThrow(/^no checkpoint in .* \(expected .*checkpoint\.safetensors\)$/)
     saveCheckpoint(dir, { config, backend: 'cpu', state: await state() })
-    const text = fs.readFileSync(checkpointPath(dir), 'utf8')
-    fs.writeFileSync(checkpointPath(dir), text.slice(0, text.length / 2))
+    const bytes = fs.readFileSync(checkpointPath(dir))
+    fs.writeFileSync(checkpointPath(dir), bytes.subarray(0, bytes.length / 2))
+    expect(() => loadCheckpoint(dir)).toThrow(
+      /checkpoint\.safetensors: bytes \[\d+, \d+\) of the data belong to no tensor|checkpoint\.safetensors: tensor .* outside the \d+ bytes of data/,
+    )
+    fs.writeFileSync(
+      checkpointPath(dir),
+      Buffer.from(bytes.toString('latin1').replace('\\"step\\":3', '\\"step\\":2'), 'latin1'),
+    )
+    expect(() => loadCheckpoint(dir)).toThrow(/checkpoint\.safetensors: its SHA-256 does not match its contents/)
+    store.saveCheckpoint(dir, { tensors: { x: [] }, meta: { program: 'other' } })
+    expect(() => loadCheckpoint(dir)).toThrow(
+      /^corrupt checkpoint .*checkpoint\.safetensors: not a toy2d checkpoint \(program "other"\)$/,
+    )
+    const s = await state()
+    saveCheckpoint(dir, { config: resolveConfig({ hidden: [8, 4], steps: 10 }), backend: 'cpu', state: s })
+    expect(() => loadCheckpoint(dir)).toThrow(/: params\[1\]\.w has shape \[8,8\], the config needs \[8,4\]$/)
+  })
+
+  test('a damaged checkpoint.json is refused with the reason', async () => {
+    const dir = tmp()
+    writeLegacyCheckpoint(dir, { config, backend: 'cpu', state: await state() })
+    const file = path.join(dir, 'checkpoint.json')
+    const text = fs.readFileSync(file, 'utf8')
+    fs.writeFileSync(file, text.slice(0, text.length / 2))
     expect(() => loadCheckpoint(dir)).toThrow(/^corrupt checkpoint .*checkpoint\.json: not JSON/)
-    fs.writeFileSync(checkpointPath(dir), text.replace('"step":3', '"step":2'))
+    fs.writeFileSync(file, text.replace('"step":3', '"step":2'))
     expect(() => loadCheckpoint(dir)).toThrow(/SHA-256 does not match/)
-    fs.writeFileSync(checkpointPath(dir), '{"format":"something else"}')
+    fs.writeFileSync(file, '{"format":"something else"}')
     expect(() => loadCheckpoint(dir)).toThrow(/not a toy2d checkpoint/)
   })
 })

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util'
 import { UsageError } from '../../compiler/cli/shapes.js'
 import { BACKENDS, currentBackend } from '../../compiler/runtime/backend.js'
 import { CONFIG_KEYS, RESUMABLE_KEYS, resolveConfig, type Toy2dConfig } from '../../stdlib/toy2d/config.js'
-import { CHECKPOINT_FILE, loadCheckpoint, type RunState } from '../../stdlib/toy2d/checkpoint.js'
+import { findCheckpoint, loadCheckpoint, type RunState } from '../../stdlib/toy2d/checkpoint.js'
 import { NonFiniteLossError, Toy2dError } from '../../stdlib/toy2d/errors.js'
 import { makeProgress } from '../../stdlib/toy2d/progress.js'
 import { TRAIN_USAGE } from './usage.js'
@@ -106,7 +106,7 @@ const asUsage = <T>(f: () => T): T => {
 function freshRunDir(c: Toy2dConfig): string {
   const base = path.join('out', 'toy2d', `${c.data}-${c.field}`)
   let dir = base
-  for (let k = 2; fs.existsSync(path.join(dir, CHECKPOINT_FILE)); k++) dir = `${base}-${k}`
+  for (let k = 2; findCheckpoint(dir); k++) dir = `${base}-${k}`
   process.stderr.write(`drift: writing the run into ${dir}\n`)
   return dir
 }
@@ -168,9 +168,10 @@ export async function trainCommand(args: string[]): Promise<number> {
     const file = v.config === undefined ? {} : readConfigFile(v.config)
     config = asUsage(() => resolveConfig(file, flags))
     out = v.out ?? freshRunDir(config)
-    if (fs.existsSync(path.join(out, CHECKPOINT_FILE)))
+    const existing = findCheckpoint(out)
+    if (existing)
       throw new UsageError(
-        `${out} already holds a run (${CHECKPOINT_FILE}): continue it with --resume ${out}, or choose another --out`,
+        `${out} already holds a run (${path.basename(existing)}): continue it with --resume ${out}, or choose another --out`,
       )
     prepareOutDir(out)
   }

@@ -4,4 +4,4 @@ export const TRAIN_USAGE = `drift train toy2d [--data swiss|checkerboard|gaussia
       [--checkpoint-every 500] [--plot-at 0,100,500,2000] [--log-every 100] [--eval-samples 2048] [--config file.json]
       [--backend …] [--out DIR]        train a one-step generator on toy 2-D data (flags override the config file)
   drift train toy2d --resume DIR [--steps N] [--checkpoint-every K] [--plot-at …] [--log-every N]   continue the run in DIR`
-export const SAMPLE_USAGE = `drift sample --checkpoint DIR [--n 4096] [--seed S] --out FILE.json|FILE.csv   points from the generator in DIR/checkpoint.json`
+export const SAMPLE_USAGE = `drift sample --checkpoint DIR [--n 4096] [--seed S] --out FILE.json|FILE.csv   points from the generator in DIR/checkpoint.safetensors (or an older checkpoint.json)`

@@ -1,6 +1,6 @@
 /** The lines a finished toy run prints: where its outputs are and its final metrics. */
 import type { Toy2dConfig } from './config.js'
-import type { RunState } from './checkpoint.js'
+import { CHECKPOINT_FILE, type RunState } from './checkpoint.js'
 import type { Metrics } from './metrics.js'
 import { formatLoss } from './progress.js'
 
@@ -18,7 +18,7 @@ export function summarize(c: Toy2dConfig, s: RunState, out: string): string {
   return [
     `trained ${c.data} with ${c.field} (τ ${c.tau}) for ${s.step} steps: final loss ${s.losses.length ? formatLoss(s.losses[s.losses.length - 1]) : '-'}`,
     final ? `metrics at step ${s.step} on ${final.metrics.samples} samples: ${describeMetrics(final.metrics)}` : '',
-    `outputs in ${out}: checkpoint.json, config.json, metrics.json, loss.png, samples-step{N}.png`,
+    `outputs in ${out}: ${CHECKPOINT_FILE}, config.json, metrics.json, loss.png, samples-step{N}.png`,
   ]
     .filter(Boolean)
     .join('\n')

@@ -5,7 +5,6 @@
  * so a run resumed from a checkpoint ends with the same parameters, bit for bit, as one that was
  * never interrupted (on the same backend).
  */
-import fs from 'node:fs'
 import path from 'node:path'
 import { randomKey, tensor, Tensor, type Vec } from '../../dsl/index.js'
 import { adamInit, type AdamState } from '../optim/adam.js'
@@ -16,7 +15,7 @@ import { initGenerator } from './init.js'
 import { DATASETS, startPoint } from './registry.js'
 import { fieldByName } from './fields.js'
 import { layerSizes, plotSteps, type Toy2dConfig } from './config.js'
-import { saveCheckpoint, type RunState } from './checkpoint.js'
+import { checkpointPath, findCheckpoint, saveCheckpoint, type RunState } from './checkpoint.js'
 import { evaluate } from './metrics.js'
 import { frameFor, lossPlot, scatterPlot } from './plot.js'
 import { writeAtomic } from '../../compiler/runtime/atomicWrite.js'
@@ -110,9 +109,7 @@ export async function trainToy2d(o: TrainOptions): Promise<RunState> {
         const what = Number.isFinite(loss)
           ? `the update of step ${state.step} made non-finite parameters`
           : `the loss of step ${state.step} is ${loss}`
-        const kept = fs.existsSync(path.join(out, 'checkpoint.json'))
-          ? 'the last checkpoint is kept'
-          : 'no checkpoint was written'
+        const kept = findCheckpoint(out) ? 'the last checkpoint is kept' : 'no checkpoint was written'
         throw new NonFiniteLossError(`${what}: ${await explainNonFinite(trainStep, ...args)}; stopped (${kept})`)
       }
       state.losses.push(loss)
@@ -121,7 +118,7 @@ export async function trainToy2d(o: TrainOptions): Promise<RunState> {
       if (toPlot.has(state.step)) await evaluateNow()
       if (state.step % c.checkpointEvery === 0 || state.step === c.steps) {
         checkpoint()
-        progress.note(`checkpoint: step ${state.step} → ${path.join(out, 'checkpoint.json')}`)
+        progress.note(`checkpoint: step ${state.step} → ${checkpointPath(out)}`)
       }
     }
   } finally {
