@@ -5,11 +5,12 @@
 import { Node, SyntaxKind, type SourceFile } from 'ts-morph'
 import * as E from 'fp-ts/lib/Either.js'
 import type { AVal, Atom, Graph, TreeDef } from '../ir/types.js'
-import { DiagnosticError, locOf, type Diagnostic } from './diagnostics.js'
+import { DiagnosticError, locOf, shorten, type Diagnostic } from './diagnostics.js'
 import { Evaluator } from './evaluate.js'
 import { simplify } from '../transforms/simplify.js'
 import { AD_OPS } from './adOps.js'
-import { loadSourceFile } from './project.js'
+import { isStackOverflow, loadSourceFile } from './project.js'
+import { checkSource } from './sourceChecks.js'
 import { Builtin, Closure, Record_, ScalarSym, Tracer, describe, type Value } from './values.js'
 
 /** Where a DSL function is: by exported name, or by the position of its `dsl(` call. */
@@ -36,6 +37,15 @@ export interface Specialized {
   /** Source files read while compiling (for cache invalidation). */
   files: string[]
 }
+
+/** The last resort when the limits did not keep the evaluator within the JavaScript stack. */
+const stackOverflow = (at: Node): Diagnostic => ({
+  code: 'D111',
+  loc: locOf(at),
+  message: 'the compiler ran out of stack evaluating this: calls and expressions nest too deeply',
+  found: shorten(at.getText()),
+  fix: 'split deeply nested expressions into const bindings, and recursion into a static loop',
+})
 
 const entryError = (file: string, line: number, col: number, message: string, fix: string): DiagnosticError =>
   new DiagnosticError({ code: 'D301', loc: { file, line, col }, message, found: '', fix })
@@ -155,9 +165,10 @@ function flattenResult(v: Value, leaves: Atom[], at: Node): TreeDef {
 }
 
 export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], Specialized> {
+  const ev = new Evaluator()
   try {
-    const ev = new Evaluator()
     const sf = loadSourceFile(ref.file)
+    checkSource(sf)
     const { fn, name } = findEntry(sf, ref)
     const names = paramNames(fn)
     const values = args.map((a, i) => bindArg(ev, a, names[i] ?? `arg${i}`))
@@ -187,7 +198,8 @@ export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], 
     const outTree = flattenResult(result, leaves, fn)
     return E.right({ name, graph: simplify(ev.builder.build(leaves)), outTree, files: ev.files() })
   } catch (e) {
-    if (e instanceof DiagnosticError) return E.left([e.diagnostic])
+    if (e instanceof DiagnosticError) return E.left(e.diagnostics)
+    if (isStackOverflow(e) && ev.work.last) return E.left([stackOverflow(ev.work.last)])
     throw e
   }
 }

@@ -1,0 +1,98 @@
+/**
+ * Limits on partial evaluation. The frontend runs the user's static loops, calls and array code at
+ * compile time; these bounds make a runaway program (a huge loop, exponential recursion, an array
+ * doubled forty times, an expression nested thousands deep) stop within seconds with a D111
+ * diagnostic naming the construct, instead of running for minutes, exhausting memory or the stack.
+ */
+import { Node } from 'ts-morph'
+import { fail } from './diagnostics.js'
+
+/** Nesting of brackets and of syntax-tree levels in one source file (real code stays under 40). */
+export const MAX_NESTING = 256
+/** Expressions and statements being evaluated at once, across inlined calls (real code: under 30). */
+export const MAX_EVAL_DEPTH = 512
+/** Inlined calls in progress at once: deeper means recursion. */
+export const MAX_CALL_DEPTH = 64
+/** Iterations of one static loop. */
+export const MAX_UNROLL = 100_000
+
+/**
+ * The budget of one specialization, over all its loops, calls and lambdas together. The largest
+ * programs of the stdlib and the tests use under 5,000 steps, 2,000 elements and 1,200 equations.
+ */
+export const BUDGET = {
+  /** Expressions and statements evaluated. */
+  steps: 1_000_000,
+  /** Equations in the graph (including those autodiff adds). */
+  equations: 100_000,
+  /** Elements of static arrays and characters of strings created. */
+  elements: 1_000_000,
+}
+
+/** A count as messages show it: 2,000,000. */
+export const count = (n: number) => n.toLocaleString('en-US')
+
+const isLoop = (n: Node) => Node.isForStatement(n) || Node.isForOfStatement(n)
+
+/** The work a specialization has done so far, and the static loops and inlined calls running now. */
+export class Work {
+  private steps = 0
+  private elements = 0
+  private depth = 0
+  private readonly running: Node[] = []
+  /** The node entered last: where a stack overflow is reported. */
+  last: Node | undefined
+
+  constructor(private readonly equations: () => number) {}
+
+  /** Start evaluating an expression or statement (one step); `leave` when it is done. */
+  enter(node: Node): void {
+    this.last = node
+    if (++this.depth > MAX_EVAL_DEPTH)
+      fail(
+        'D111',
+        node,
+        `evaluation nests more than ${count(MAX_EVAL_DEPTH)} expressions and statements deep, across inlined calls`,
+        'split deeply nested expressions into const bindings, and long call chains into a static loop',
+      )
+    if (++this.steps > BUDGET.steps)
+      this.exceeded(`${count(BUDGET.steps)} steps (expressions and statements evaluated)`, node)
+    if (this.equations() > BUDGET.equations) this.exceeded(`${count(BUDGET.equations)} equations`, node)
+  }
+
+  leave(): void {
+    this.depth--
+  }
+
+  /** `n` static array elements or string characters were created at `node`. */
+  created(n: number, node: Node): void {
+    this.elements += n
+    if (this.elements > BUDGET.elements)
+      this.exceeded(`${count(BUDGET.elements)} static array elements and string characters`, node, true)
+  }
+
+  /** Run a static loop or an inlined call: the construct a budget diagnostic names. */
+  within<T>(construct: Node, f: () => T): T {
+    this.running.push(construct)
+    try {
+      return f()
+    } finally {
+      this.running.pop()
+    }
+  }
+
+  /** Report at the outermost loop or call running (the construct to rewrite), else at `node`. */
+  private exceeded(what: string, node: Node, data = false): never {
+    const outer = this.running[0] ?? node
+    const inner = [...this.running].reverse().find(isLoop)
+    const kind = isLoop(outer) ? 'this static loop' : this.running.length ? 'this call' : 'this function'
+    const innerAt =
+      inner && inner !== outer ? `; the innermost loop running is at line ${inner.getStartLineNumber()}` : ''
+    const fix = data
+      ? 'static arrays and strings are for short lists (layers, temperatures, names): build large data as tensors (iota, generate, zeros)'
+      : isLoop(outer)
+        ? 'a static loop is unrolled at compile time: compute the repetition with tensor operations (map, generate, reduce, a sum over a stacked axis) instead'
+        : 'every call is inlined at compile time: compute with tensor operations rather than with many or repeated calls'
+    return fail('D111', outer, `partial evaluation of ${kind} exceeds the budget of ${what}${innerAt}`, fix)
+  }
+}
