@@ -474,6 +474,44 @@ const CASES: Case[] = [
     message: /the string 'three'/,
   },
 
+  // ---- D301 entry points ----
+  {
+    file: 'entries.ts',
+    name: 'plainFunction',
+    args: M,
+    code: 'D301',
+    at: 'export function plainFunction',
+    message: /'plainFunction' is a plain function, not a DSL function: entry points are wrapped in dsl\(\.\.\.\)/,
+    fix: /export const plainFunctionDsl = dsl\(plainFunction\)/,
+  },
+  {
+    file: 'entries.ts',
+    name: 'plainArrow',
+    args: M,
+    code: 'D301',
+    at: 'plainArrow = ⟨(x: Mat)',
+    message: /'plainArrow' is a plain function/,
+    fix: /export const plainArrow = dsl\(/,
+  },
+  {
+    file: 'entries.ts',
+    name: 'noReturn',
+    args: M,
+    code: 'D301',
+    at: 'noReturn = dsl(⟨(x: Mat)',
+    message: /'noReturn' returns nothing: its body reaches its end without a return/,
+    fix: /return/,
+  },
+  {
+    file: 'entries.ts',
+    name: 'wrapsCall',
+    args: M,
+    code: 'D301',
+    at: 'dsl(⟨makeScaler(2))',
+    message: /dsl\(\.\.\.\) wraps something that is not a function the compiler can find/,
+    fix: /the name of a function declared in this file or imported/,
+  },
+
   // ---- D201 shape mismatches, at the op in the user's source ----
   {
     file: 'shapes.ts',
@@ -550,6 +588,16 @@ const textOf = (file: string) => {
   return t
 }
 
+/** The programs of a corpus file: its dsl(...) exports; in entries.ts also the plain exported functions. */
+function programsOf(file: string): string[] {
+  const wrapped = [...textOf(file).matchAll(/^export const (\w+) = dsl\(/gm)].map((m) => m[1])
+  const plain =
+    file === 'entries.ts'
+      ? [...textOf(file).matchAll(/^export (?:function (\w+)|const (\w+) = \()/gm)].map((m) => m[1] ?? m[2])
+      : []
+  return [...wrapped, ...plain].map((name) => `${file}:${name}`)
+}
+
 /** 1-based line and column of the marker (at its ⟨, or its first character) in a corpus file. */
 function locate(file: string, at: string): [number, number] {
   const text = textOf(file)
@@ -579,11 +627,11 @@ describe('rejected corpus', () => {
     },
   )
 
-  test('every dsl(...) program in the corpus has a case', () => {
+  test('every dsl(...) program (and every exported function of entries.ts) in the corpus has a case', () => {
     const programs = fs
       .readdirSync(DIR)
       .filter((f) => f.endsWith('.ts') && f !== 'shape-helpers.ts')
-      .flatMap((f) => [...textOf(f).matchAll(/^export const (\w+) = dsl\(/gm)].map((m) => `${f}:${m[1]}`))
+      .flatMap(programsOf)
       .sort()
     expect(programs).toEqual(CASES.map((c) => `${c.file}:${c.name}`).sort())
     expect(new Set(programs).size).toBe(programs.length)

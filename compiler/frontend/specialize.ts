@@ -2,16 +2,19 @@
  * Specialization: a DSL function plus concrete argument shapes becomes an L1 graph.
  * Tensor arguments become graph inputs, static values fold, function arguments inline.
  */
-import { Node, SyntaxKind, type SourceFile } from 'ts-morph'
+import { Node } from 'ts-morph'
 import * as E from 'fp-ts/lib/Either.js'
 import type { AVal, Atom, Graph, TreeDef } from '../ir/types.js'
-import { DiagnosticError, locOf, shorten, type Diagnostic } from './diagnostics.js'
+import { DiagnosticError, fail, locOf, shorten, type Diagnostic } from './diagnostics.js'
+import { findEntry, requireWrapped } from './entries.js'
 import { Evaluator } from './evaluate.js'
 import { simplify } from '../transforms/simplify.js'
 import { AD_OPS } from './adOps.js'
 import { isStackOverflow, loadSourceFile } from './project.js'
 import { checkSource } from './sourceChecks.js'
 import { Builtin, Closure, Record_, ScalarSym, Tracer, describe, type Value } from './values.js'
+
+export { findEntry, listEntries } from './entries.js'
 
 /** Where a DSL function is: by exported name, or by the position of its `dsl(` call. */
 export interface FnRef {
@@ -47,73 +50,6 @@ const stackOverflow = (at: Node): Diagnostic => ({
   fix: 'split deeply nested expressions into const bindings, and recursion into a static loop',
 })
 
-const entryError = (file: string, line: number, col: number, message: string, fix: string): DiagnosticError =>
-  new DiagnosticError({ code: 'D301', loc: { file, line, col }, message, found: '', fix })
-
-/** The function node of a DSL entry point and the name it is known by. */
-export function findEntry(sf: SourceFile, ref: FnRef): { fn: Node; name: string } {
-  const unwrap = (init: Node | undefined): Node | undefined => {
-    if (!init) return undefined
-    if (Node.isArrowFunction(init) || Node.isFunctionExpression(init)) return init
-    if (Node.isCallExpression(init) && init.getExpression().getText().replace(/^.*\./, '') === 'dsl')
-      return unwrap(init.getArguments()[0])
-    return undefined
-  }
-  if (ref.exportName) {
-    const fnDecl = sf.getFunction(ref.exportName)
-    if (fnDecl) return { fn: fnDecl, name: ref.exportName }
-    const fn = unwrap(sf.getVariableDeclaration(ref.exportName)?.getInitializer())
-    if (fn) return { fn, name: ref.exportName }
-    const names = listEntries(sf).join(', ') || 'none'
-    throw entryError(
-      sf.getFilePath(),
-      1,
-      1,
-      `no DSL function named '${ref.exportName}' in ${sf.getBaseName()}`,
-      `use one of: ${names}`,
-    )
-  }
-  const calls = sf
-    .getDescendantsOfKind(SyntaxKind.CallExpression)
-    .filter((c) => c.getExpression().getText().replace(/^.*\./, '') === 'dsl')
-  const pos = (c: Node) => sf.getLineAndColumnAtPos(c.getStart())
-  const nameEnd = (c: Node) => {
-    const e = (c as Node & { getExpression(): Node }).getExpression()
-    return sf.getLineAndColumnAtPos(Node.isPropertyAccessExpression(e) ? e.getNameNode().getStart() : e.getStart())
-  }
-  const exact = calls.find((c) => {
-    const p = nameEnd(c)
-    return p.line === ref.line && p.column === ref.col
-  })
-  const call =
-    exact ??
-    (calls.filter((c) => pos(c).line === ref.line).length === 1
-      ? calls.find((c) => pos(c).line === ref.line)
-      : undefined)
-  const fn = unwrap(call)
-  if (!call || !fn)
-    throw entryError(
-      sf.getFilePath(),
-      ref.line ?? 1,
-      ref.col ?? 1,
-      'cannot find the dsl(…) call that defined this function',
-      'wrap an arrow function: export const f = dsl((x: Mat) => …)',
-    )
-  const parent = call.getParentIfKind(SyntaxKind.VariableDeclaration)
-  return { fn, name: parent?.getName() ?? `dsl@${ref.line}` }
-}
-
-/** Names of the DSL functions a file defines (module-level dsl(...) constants and functions). */
-export function listEntries(sf: SourceFile): string[] {
-  const out: string[] = []
-  for (const d of sf.getVariableDeclarations()) {
-    const init = d.getInitializer()
-    if (init && Node.isCallExpression(init) && init.getExpression().getText().replace(/^.*\./, '') === 'dsl')
-      out.push(d.getName())
-  }
-  return out
-}
-
 /** Parameter names of a function node (`arg0` for destructured ones). */
 export function paramNames(fn: Node): string[] {
   const ps = (fn as Node & { getParameters(): Node[] }).getParameters?.() ?? []
@@ -130,9 +66,8 @@ function bindArg(ev: Evaluator, spec: ArgSpec, path: string): Value {
     case 'static':
       return spec.value
     case 'fn': {
-      const sf = loadSourceFile(spec.ref.file)
-      const { fn, name } = findEntry(sf, spec.ref)
-      return new Closure(fn, ev.moduleEnv(sf).scope, name)
+      const { fn, name } = findEntry(loadSourceFile(spec.ref.file), spec.ref)
+      return new Closure(fn, ev.moduleEnv(fn.getSourceFile()).scope, name)
     }
     case 'array':
       return spec.items.map((s, i) => bindArg(ev, s, `${path}.${i}`))
@@ -169,10 +104,12 @@ export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], 
   try {
     const sf = loadSourceFile(ref.file)
     checkSource(sf)
-    const { fn, name } = findEntry(sf, ref)
+    const entry = findEntry(sf, ref)
+    requireWrapped(entry)
+    const { fn, name } = entry
     const names = paramNames(fn)
     const values = args.map((a, i) => bindArg(ev, a, names[i] ?? `arg${i}`))
-    const closure = new Closure(fn, ev.moduleEnv(sf).scope, name)
+    const closure = new Closure(fn, ev.moduleEnv(fn.getSourceFile()).scope, name)
     const t = ref.transform
     let result: Value
     if (t?.kind === 'vjp') {
@@ -194,6 +131,13 @@ export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], 
       const target = t ? (AD_OPS[t.kind](ev, [closure, t.argnums], fn) as Builtin) : closure
       result = ev.callValue(target, values, fn)
     }
+    if (result === undefined)
+      fail(
+        'D301',
+        fn,
+        `'${name}' returns nothing${Node.isBlock(fn.getBody()) ? ': its body reaches its end without a return' : ''}`,
+        'return the result: return x.exp() (or an array or object of results)',
+      )
     const leaves: Atom[] = []
     const outTree = flattenResult(result, leaves, fn)
     return E.right({ name, graph: simplify(ev.builder.build(leaves)), outTree, files: ev.files() })
