@@ -167,6 +167,47 @@ const CASES: Case[] = [
     message: /'readFileSync' comes from 'node:fs'/,
   },
   { file: 'impure.ts', name: 'envScale', args: M, code: 'D104', at: 'process.env', message: /'process'/ },
+  {
+    file: 'impure.ts',
+    name: 'namespaceIo',
+    args: M,
+    code: 'D104',
+    at: 'fs.⟨readFileSync(',
+    message: /'readFileSync' comes from 'node:fs', which does I\/O/,
+  },
+  {
+    file: 'impure.ts',
+    name: 'dynamicImport',
+    args: M,
+    code: 'D104',
+    at: "import('node:fs')",
+    message: /import\(…\) loads a module while the program runs/,
+    fix: /statically/,
+  },
+  {
+    file: 'impure.ts',
+    name: 'evalCall',
+    args: M,
+    code: 'D104',
+    at: "eval('2')",
+    message: /'eval' runs code built while the program runs/,
+  },
+  {
+    file: 'impure.ts',
+    name: 'functionCall',
+    args: M,
+    code: 'D104',
+    at: "Function('return 2')()))\nexport const functionNew",
+    message: /'Function' runs code built while the program runs/,
+  },
+  {
+    file: 'impure.ts',
+    name: 'functionNew',
+    args: M,
+    code: 'D104',
+    at: "new Function('return 2')",
+    message: /new Function\(…\) runs code/,
+  },
 
   // ---- D105 closure over module-level mutable state ----
   {

@@ -18,7 +18,7 @@ import type { ScalarExpr } from '../ir/scalar.js'
 import { fail, locOf } from './diagnostics.js'
 import { MAX_CALL_DEPTH, Work } from './limits.js'
 import { checkSource } from './sourceChecks.js'
-import { ModuleEnv } from './modules.js'
+import { ModuleEnv, isImpureModule } from './modules.js'
 import { loadSourceFile } from './project.js'
 import { Scope } from './scope.js'
 import { Builtin, Closure, ModuleNamespace, Record_, ScalarSym, Tracer, describe, type Value } from './values.js'
@@ -347,6 +347,13 @@ export class Evaluator {
       const name = node.getExpression().getText()
       if (name === 'Date')
         fail('D104', node, 'new Date() reads the clock', 'pass time-dependent values in as arguments')
+      if (name === 'Function')
+        fail(
+          'D104',
+          node,
+          'new Function(…) runs code built while the program runs, which the compiler cannot see',
+          'write the computation as DSL code',
+        )
       return fail('D101', node, `'new ${name}(…)' creates a mutable object`, 'use DSL operations and plain objects')
     }
     if (Node.isAwaitExpression(node))
@@ -424,6 +431,13 @@ export class Evaluator {
       return obj.fields.get(name)
     }
     if (obj instanceof ModuleNamespace) {
+      if (!obj.file && isImpureModule(obj.specifier))
+        fail(
+          'D104',
+          node,
+          `'${name}' comes from '${obj.specifier}', which does I/O`,
+          'do I/O in host code and pass the data in as tensors',
+        )
       if (!obj.file)
         fail(
           'D106',
@@ -475,6 +489,13 @@ export class Evaluator {
 
   private evalCall(node: Node & { getExpression(): Node; getArguments(): Node[] }, scope: Scope): Value {
     const callee = node.getExpression()
+    if (callee.getKind() === SyntaxKind.ImportKeyword)
+      fail(
+        'D104',
+        node,
+        'import(…) loads a module while the program runs',
+        'import DSL functions statically at the top of the file; do I/O in host code',
+      )
     const fn = this.evalExpr(callee, scope)
     const args = this.evalArray(node.getArguments(), scope)
     this.at(Node.isPropertyAccessExpression(callee) ? callee.getNameNode() : node, node)

@@ -166,6 +166,13 @@ export function globalValue(ev: Evaluator, name: string, at: Node): Value {
     case 'undefined':
       return undefined
   }
+  if (name === 'eval' || name === 'Function')
+    fail(
+      'D104',
+      at,
+      `'${name}' runs code built while the program runs, which the compiler cannot see`,
+      'write the computation as DSL code',
+    )
   if (IMPURE_GLOBALS.has(name))
     fail(
       'D104',

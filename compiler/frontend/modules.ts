@@ -13,6 +13,9 @@ import { dslExport, globalValue } from './globals.js'
 const IMPURE_MODULES =
   /^(node:)?(fs|fs\/promises|path|os|child_process|net|http|https|process|crypto|worker_threads|readline|url)$/
 
+/** A module that does I/O or reads the environment: using anything from it is D104. */
+export const isImpureModule = (specifier: string) => IMPURE_MODULES.test(specifier)
+
 export class ModuleEnv {
   private readonly cache = new Map<string, Value>()
   private readonly resolving = new Set<string>()
@@ -96,7 +99,7 @@ export class ModuleEnv {
     const r = resolveImport(this.file.getFilePath(), spec)
     if (r.kind === 'dsl') return dslExport(this.ev, name, at)
     if (r.kind === 'external') {
-      if (IMPURE_MODULES.test(spec))
+      if (isImpureModule(spec))
         fail(
           'D104',
           at,
