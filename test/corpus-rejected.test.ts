@@ -28,6 +28,8 @@ interface Case {
   message: RegExp
   /** What the fix must say, where it matters. */
   fix?: RegExp
+  /** The source the diagnostic shows, where it matters. */
+  found?: string
 }
 
 const M = [T([3, 4])]
@@ -285,6 +287,61 @@ const CASES: Case[] = [
     code: 'D106',
     at: 'frobnicate()',
     message: /tensors have no method 'frobnicate'/,
+    fix: /^\(the tensor methods are listed/,
+  },
+  {
+    file: 'unknown.ts',
+    name: 'typoMethod',
+    args: M,
+    code: 'D106',
+    at: 'x.exp().⟨sotfmax(1)',
+    message: /tensors have no method 'sotfmax'/,
+    fix: /^did you mean softmax\?/,
+  },
+  {
+    file: 'unknown.ts',
+    name: 'typoFunction',
+    args: M,
+    code: 'D107',
+    at: 'sotfmax(x, 1).add',
+    message: /'sotfmax' is not defined/,
+    fix: /^did you mean softmax\?/,
+  },
+  {
+    file: 'unknown.ts',
+    name: 'missingImport',
+    args: M,
+    code: 'D107',
+    at: 'logsumexp(x, 1)',
+    message: /'logsumexp' is not defined here/,
+    fix: /logsumexp is a DSL operation: import \{ logsumexp \} from 'drift-dsl'/,
+  },
+  {
+    file: 'unknown.ts',
+    name: 'typoImport',
+    args: M,
+    code: 'D106',
+    at: 'softmx(x, 1)',
+    message: /'softmx' is not a DSL operation/,
+    fix: /^did you mean softmax\?/,
+  },
+  {
+    file: 'unknown.ts',
+    name: 'typoProperty',
+    args: M,
+    code: 'D107',
+    at: 'cfg.⟨scael',
+    message: /no property 'scael' \(it has scale\)/,
+    fix: /^did you mean scale\?/,
+  },
+  {
+    file: 'unknown.ts',
+    name: 'typoMath',
+    args: M,
+    code: 'D107',
+    at: 'Math.⟨expp',
+    message: /no property 'expp'/,
+    fix: /^did you mean exp\?/,
   },
   {
     file: 'unknown.ts',
@@ -309,6 +366,7 @@ const CASES: Case[] = [
     code: 'D107',
     at: 'x.mul(⟨gain)',
     message: /'gain' is not defined/,
+    fix: /^define it/,
   },
   {
     file: 'unknown.ts',
@@ -561,6 +619,8 @@ const CASES: Case[] = [
     code: 'D201',
     at: 'h.⟨matmul(b)',
     message: /inner dimensions 4 and 5 differ/,
+    found: 'h.matmul(b)',
+    fix: /transpose an operand \(x\.T, a property: no parentheses\)/,
   },
   {
     file: 'shapes.ts',
@@ -577,6 +637,7 @@ const CASES: Case[] = [
     code: 'D201',
     at: 'a.⟨add(b)',
     message: /\[3,4\] and \[5,4\] cannot be broadcast/,
+    found: 'a.add(b)',
   },
   {
     file: 'shapes.ts',
@@ -665,6 +726,7 @@ describe('rejected corpus', () => {
       expect(d.message).toMatch(c.message)
       expect(d.fix.trim().length).toBeGreaterThan(0)
       if (c.fix) expect(d.fix).toMatch(c.fix)
+      if (c.found) expect(d.found).toBe(c.found)
     },
   )
 

@@ -3,7 +3,24 @@ import type { Node } from 'ts-morph'
 import { fail } from './diagnostics.js'
 import { Builtin, ScalarSym, Tracer, describe, type Value } from './values.js'
 import { truthy, type Evaluator } from './evaluate.js'
+import { didYouMean } from './suggest.js'
 
+/** What static arrays support: their length and pure methods. */
+const ARRAY_MEMBERS = [
+  'length',
+  'map',
+  'flatMap',
+  'filter',
+  'every',
+  'some',
+  'reduce',
+  'slice',
+  'concat',
+  'at',
+  'includes',
+  'indexOf',
+  'join',
+]
 const MUTATORS = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin'])
 
 export function arrayMember(ev: Evaluator, arr: Value[], name: string, node: Node): Value {
@@ -66,7 +83,7 @@ export function arrayMember(ev: Evaluator, arr: Value[], name: string, node: Nod
     'D106',
     node,
     `arrays have no supported method '${name}'`,
-    'use map, reduce, filter, slice, concat, length',
+    `${didYouMean(name, ARRAY_MEMBERS)}the pure ones are ${ARRAY_MEMBERS.join(', ')}`,
   )
 }
 

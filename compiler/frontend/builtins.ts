@@ -28,6 +28,7 @@ import { SHAPE_OPS } from './shapeOps.js'
 import { AD_OPS } from './adOps.js'
 import { TREE_OPS } from './treeOps.js'
 import { dtypeArg, optBool, optNumber, options, tensorArg, type Op } from './args.js'
+import { didYouMean } from './suggest.js'
 
 const unary =
   (op: string): Op =>
@@ -293,6 +294,9 @@ export function builtinOp(ev: Evaluator, name: string): Builtin | undefined {
 export const builtinNames = (): string[] => Object.keys(OPS)
 export const methodNames = (): string[] => Object.keys(OPS).filter((n) => !NOT_METHODS.has(n))
 
+/** Properties of tensors, read with no call: x.shape, x.T. */
+const TENSOR_PROPERTIES = ['shape', 'rank', 'ndim', 'size', 'dtype', 'T']
+
 export function methodOf(ev: Evaluator, recv: Tracer | ScalarSym, name: string, node: Node): Value {
   if (recv instanceof ScalarSym)
     return fail(
@@ -320,6 +324,11 @@ export function methodOf(ev: Evaluator, recv: Tracer | ScalarSym, name: string, 
   }
   const op = OPS[name]
   if (!op || NOT_METHODS.has(name))
-    return fail('D106', node, `tensors have no method '${name}'`, 'see the list of tensor methods in docs/language.md')
+    return fail(
+      'D106',
+      node,
+      `tensors have no method '${name}'`,
+      `${didYouMean(name, [...methodNames(), ...TENSOR_PROPERTIES])}(the tensor methods are listed in docs/language.md)`,
+    )
   return new Builtin(`Tensor.${name}`, (args, call) => op(ev, [recv, ...args], call))
 }

@@ -18,6 +18,7 @@ import type { ScalarExpr } from '../ir/scalar.js'
 import { fail, locOf } from './diagnostics.js'
 import { MAX_CALL_DEPTH, Work } from './limits.js'
 import { checkSource } from './sourceChecks.js'
+import { didYouMean } from './suggest.js'
 import { ModuleEnv, isImpureModule } from './modules.js'
 import { loadSourceFile } from './project.js'
 import { Scope } from './scope.js'
@@ -374,7 +375,7 @@ export class Evaluator {
   lookup(name: string, node: Node, scope: Scope): Value {
     const b = scope.find(name)
     if (b) return b.value
-    return scope.moduleResolver()(name, node)
+    return scope.moduleResolver()(name, node, () => scope.names())
   }
 
   private evalArray(elements: Node[], scope: Scope): Value[] {
@@ -426,7 +427,7 @@ export class Evaluator {
           'D107',
           node,
           `the object has no property '${name}' (it has ${[...obj.fields.keys()].join(', ') || 'none'})`,
-          'check the property name',
+          `${didYouMean(name, obj.fields.keys())}check the property name`,
         )
       return obj.fields.get(name)
     }

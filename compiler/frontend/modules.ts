@@ -25,11 +25,11 @@ export class ModuleEnv {
     private readonly ev: Evaluator,
     readonly file: SourceFile,
   ) {
-    this.scope = new Scope(undefined, (name, at) => this.resolve(name, at), 0)
+    this.scope = new Scope(undefined, (name, at, locals) => this.resolve(name, at, locals), 0)
   }
 
-  /** Resolve a free name used at `at` inside this module. */
-  resolve(name: string, at: Node): Value {
+  /** Resolve a free name used at `at` inside this module (`locals`: the names in scope there). */
+  resolve(name: string, at: Node, locals: () => string[] = () => []): Value {
     if (this.cache.has(name)) return this.cache.get(name)
     if (this.resolving.has(name))
       fail(
@@ -40,7 +40,7 @@ export class ModuleEnv {
       )
     this.resolving.add(name)
     try {
-      const v = this.resolveUncached(name, at)
+      const v = this.resolveUncached(name, at, locals)
       this.cache.set(name, v)
       return v
     } finally {
@@ -48,7 +48,7 @@ export class ModuleEnv {
     }
   }
 
-  private resolveUncached(name: string, at: Node): Value {
+  private resolveUncached(name: string, at: Node, locals: () => string[]): Value {
     const sf = this.file
     const fn = sf.getFunction(name)
     if (fn) return new Closure(fn, this.scope, name)
@@ -85,7 +85,23 @@ export class ModuleEnv {
         `'${name}' is a class or enum; DSL code uses functions and plain objects`,
         'rewrite it as a function or a const object',
       )
-    return globalValue(this.ev, name, at)
+    return globalValue(this.ev, name, at, () => [...locals(), ...this.names()])
+  }
+
+  /** The names this module declares or imports. */
+  private names(): string[] {
+    const sf = this.file
+    return [
+      ...sf.getFunctions().flatMap((f) => f.getName() ?? []),
+      ...sf.getVariableDeclarations().map((d) => d.getName()),
+      ...sf
+        .getImportDeclarations()
+        .filter((imp) => !imp.isTypeOnly())
+        .flatMap((imp) => [
+          ...imp.getNamedImports().map((n) => n.getAliasNode()?.getText() ?? n.getName()),
+          ...[imp.getDefaultImport(), imp.getNamespaceImport()].flatMap((n) => n?.getText() ?? []),
+        ]),
+    ]
   }
 
   private namespace(spec: string): Value {
