@@ -282,7 +282,10 @@ export class Evaluator {
       if (p.isRestParameter()) return bindPattern(this, p.getNameNode(), args.slice(i), scope, false)
       let v = args[i]
       const init = p.getInitializer()
-      if (v === undefined && init) v = this.evalExpr(init, scope)
+      if (v === undefined && init) {
+        v = this.evalExpr(init, scope)
+        if (fn.omitted) v = fn.omitted(i, v)
+      }
       bindPattern(this, p.getNameNode(), v, scope, false)
     })
     const body = node.getBody()

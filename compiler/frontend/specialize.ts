@@ -32,6 +32,12 @@ export type ArgSpec =
   | { tag: 'fn'; ref: FnRef }
   | { tag: 'array'; items: ArgSpec[] }
   | { tag: 'object'; fields: [string, ArgSpec][] }
+  /**
+   * Left out by the caller (host code that passed fewer arguments, or undefined): the parameter's
+   * default applies, and a number default is a traced f32 input like a passed number, whose value
+   * the runtime supplies from Specialized.defaults. An absent spec keeps the default a constant.
+   */
+  | { tag: 'default' }
 
 export interface Specialized {
   name: string
@@ -39,6 +45,11 @@ export interface Specialized {
   outTree: TreeDef
   /** Source files read while compiling (for cache invalidation). */
   files: string[]
+  /**
+   * Values of the last graph inputs, after the caller's: the number defaults of parameters the
+   * caller left out ('default' specs), in parameter order. The runtime passes them as f32 scalars.
+   */
+  defaults: number[]
 }
 
 /** The last resort when the limits did not keep the evaluator within the JavaScript stack. */
@@ -65,6 +76,8 @@ function bindArg(ev: Evaluator, spec: ArgSpec, path: string): Value {
       return new Tracer(ev.builder.addInput(spec.aval, path), path)
     case 'static':
       return spec.value
+    case 'default':
+      return undefined
     case 'fn': {
       const { fn, name } = findEntry(loadSourceFile(spec.ref.file), spec.ref)
       return new Closure(fn, ev.moduleEnv(fn.getSourceFile()).scope, name)
@@ -99,6 +112,27 @@ function flattenResult(v: Value, leaves: Atom[], at: Node): TreeDef {
   return { kind: 'static', value: v }
 }
 
+/**
+ * The number default of a parameter the caller left out becomes a graph input (after the
+ * caller's inputs), exactly like a passed number: folding it as a constant would round it, and
+ * everything computed from it, differently in float32.
+ */
+function defaultInputs(ev: Evaluator, args: ArgSpec[], names: string[]) {
+  const values: number[] = []
+  const inputs = new Map<number, Tracer>()
+  const bind = (i: number, v: Value): Value => {
+    if (args[i]?.tag !== 'default' || typeof v !== 'number') return v
+    let t = inputs.get(i)
+    if (!t) {
+      const name = names[i] ?? `arg${i}`
+      inputs.set(i, (t = new Tracer(ev.builder.addInput({ shape: [], dtype: 'f32' }, name), name)))
+      values.push(v)
+    }
+    return t
+  }
+  return { bind, values }
+}
+
 export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], Specialized> {
   const ev = new Evaluator()
   try {
@@ -109,14 +143,17 @@ export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], 
     const { fn, name } = entry
     const names = paramNames(fn)
     const values = args.map((a, i) => bindArg(ev, a, names[i] ?? `arg${i}`))
-    const closure = new Closure(fn, ev.moduleEnv(fn.getSourceFile()).scope, name)
+    // parameters left out at the end are not passed at all (a rest parameter then binds [])
+    while (values.length && args[values.length - 1].tag === 'default') values.pop()
+    const defaults = defaultInputs(ev, args, names)
+    const closure = new Closure(fn, ev.moduleEnv(fn.getSourceFile()).scope, name, defaults.bind)
     const t = ref.transform
     let result: Value
     if (t?.kind === 'vjp') {
       // the last argument is the output cotangent: [f(...primals), cotangents of every primal];
       // static arguments stay compile-time values (cotangent 0), only the others are primals
       const primals = values.slice(0, -1)
-      const traced = primals.flatMap((_, i) => (args[i].tag === 'static' ? [] : [i]))
+      const traced = primals.flatMap((_, i) => (args[i].tag === 'static' || args[i].tag === 'default' ? [] : [i]))
       const bound = new Builtin(name, (xs, at) =>
         ev.callValue(
           closure,
@@ -140,7 +177,8 @@ export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], 
       )
     const leaves: Atom[] = []
     const outTree = flattenResult(result, leaves, fn)
-    return E.right({ name, graph: simplify(ev.builder.build(leaves)), outTree, files: ev.files() })
+    const graph = simplify(ev.builder.build(leaves))
+    return E.right({ name, graph, outTree, files: ev.files(), defaults: defaults.values })
   } catch (e) {
     if (e instanceof DiagnosticError) return E.left(e.diagnostics)
     if (isStackOverflow(e) && ev.work.last) return E.left([stackOverflow(ev.work.last)])

@@ -28,7 +28,13 @@ export async function prepare(
   isStatic: (i: number) => boolean,
   names: string[],
 ): Promise<Prepared> {
-  const specs = args.map((a, i) => argSpec(a, isStatic(i), names[i] || `arg${i}`))
+  // a parameter left out (or passed undefined) takes its default: traced like a passed number
+  // unless static; vjp's last argument is the cotangent, so its arguments are taken as given
+  const count = ref.transform?.kind === 'vjp' ? args.length : Math.max(args.length, names.length)
+  const specs = Array.from({ length: count }, (_, i): ArgSpec => {
+    if (args[i] !== undefined) return argSpec(args[i], isStatic(i), names[i] || `arg${i}`)
+    return isStatic(i) ? { tag: 'static', value: undefined } : { tag: 'default' }
+  })
   const key = cacheKey({ ref, specs })
   const hit = lookup(key)
   if (hit) return { specialized: hit, specs }
@@ -45,6 +51,12 @@ export function flatten(args: unknown[], specs: ArgSpec[]): NDArray[] {
   const flat: NDArray[] = []
   specs.forEach((s, i) => flattenInputs(args[i], s, flat))
   return flat
+}
+
+/** The graph's inputs: the caller's leaves, then the defaults of the parameters it left out. */
+function inputsOf(p: Prepared, args: unknown[]): NDArray[] {
+  const defaults = p.specialized.defaults.map((v): NDArray => ({ shape: [], dtype: 'f32', data: Float64Array.of(v) }))
+  return [...flatten(args, p.specs), ...defaults]
 }
 
 /** Arrange flat results into the user's nested result, as host Tensors. */
@@ -94,13 +106,13 @@ export async function runCompiled(p: Prepared, args: unknown[]): Promise<unknown
   const plan = planOf(p.specialized, backend)
   const outs =
     backend === 'wasm'
-      ? wasmRuntime().run(plan, flatten(args, p.specs))
-      : await gpujsRuntime(backend).runAsync(plan, flatten(args, p.specs))
+      ? wasmRuntime().run(plan, inputsOf(p, args))
+      : await gpujsRuntime(backend).runAsync(plan, inputsOf(p, args))
   return unflatten(p.specialized.outTree, outs, 'f32')
 }
 
 /** Run with the reference interpreter (float32 like the devices, or float64 as the oracle). */
 export function runReference(p: Prepared, args: unknown[], precision: Precision): unknown {
-  const outs = interpret(p.specialized.graph, flatten(args, p.specs), precision)
+  const outs = interpret(p.specialized.graph, inputsOf(p, args), precision)
   return unflatten(p.specialized.outTree, outs, precision)
 }
