@@ -1,7 +1,9 @@
 /**
  * Entry points: the function an FnRef names. A DSL function is an arrow function, a function
  * expression, or the name of a function (declared in the file or imported from DSL source),
- * wrapped in `dsl(...)`. Function-valued arguments may also name plain functions.
+ * wrapped in `dsl(...)`: findEntry, behind drift inspect and drift compile, takes only those.
+ * findFunction also finds plain exported functions: function-valued arguments may name them, and
+ * specialize compiles one alone by its export name (the stdlib's tests check kernels that way).
  */
 import {
   Node,
@@ -86,8 +88,15 @@ function declarationOf(id: Node): Node | undefined {
   return undefined
 }
 
-/** The function node an FnRef names (by export name, or by the position of its dsl( call). */
+/** The DSL function an FnRef names: wrapped in dsl(...), else D301. */
 export function findEntry(sf: SourceFile, ref: FnRef): Entry {
+  const entry = findFunction(sf, ref)
+  requireWrapped(entry)
+  return entry
+}
+
+/** The function node an FnRef names (by export name, or by the position of its dsl( call). */
+export function findFunction(sf: SourceFile, ref: FnRef): Entry {
   if (ref.exportName) {
     const name = ref.exportName
     const found = functionOf(sf.getFunction(name) ?? sf.getVariableDeclaration(name)?.getInitializer())
@@ -145,7 +154,7 @@ export function listEntries(sf: SourceFile): string[] {
 }
 
 /** An entry point must be wrapped in dsl(...): a plain exported function is a helper. */
-export function requireWrapped(entry: Entry): void {
+function requireWrapped(entry: Entry): void {
   if (entry.wrapped) return
   const { fn, name } = entry
   fail(

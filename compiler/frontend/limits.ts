@@ -85,7 +85,7 @@ export class Work {
   private exceeded(what: string, node: Node, data = false): never {
     const outer = this.running[0] ?? node
     const inner = [...this.running].reverse().find(isLoop)
-    const kind = isLoop(outer) ? 'this static loop' : this.running.length ? 'this call' : 'this function'
+    const subject = isLoop(outer) ? 'of this static loop ' : this.running.length ? 'of this call ' : ''
     const innerAt =
       inner && inner !== outer ? `; the innermost loop running is at line ${inner.getStartLineNumber()}` : ''
     const fix = data
@@ -93,6 +93,6 @@ export class Work {
       : isLoop(outer)
         ? 'a static loop is unrolled at compile time: compute the repetition with tensor operations (map, generate, reduce, a sum over a stacked axis) instead'
         : 'every call is inlined at compile time: compute with tensor operations rather than with many or repeated calls'
-    return fail('D111', outer, `partial evaluation of ${kind} exceeds the budget of ${what}${innerAt}`, fix)
+    return fail('D111', outer, `partial evaluation ${subject}exceeds the budget of ${what}${innerAt}`, fix)
   }
 }

@@ -6,7 +6,7 @@ import { Node } from 'ts-morph'
 import * as E from 'fp-ts/lib/Either.js'
 import type { AVal, Atom, Graph, TreeDef } from '../ir/types.js'
 import { DiagnosticError, fail, locOf, shorten, type Diagnostic } from './diagnostics.js'
-import { findEntry, requireWrapped } from './entries.js'
+import { findFunction } from './entries.js'
 import { Evaluator } from './evaluate.js'
 import { simplify } from '../transforms/simplify.js'
 import { AD_OPS } from './adOps.js'
@@ -79,7 +79,7 @@ function bindArg(ev: Evaluator, spec: ArgSpec, path: string): Value {
     case 'default':
       return undefined
     case 'fn': {
-      const { fn, name } = findEntry(loadSourceFile(spec.ref.file), spec.ref)
+      const { fn, name } = findFunction(loadSourceFile(spec.ref.file), spec.ref)
       return new Closure(fn, ev.moduleEnv(fn.getSourceFile()).scope, name)
     }
     case 'array':
@@ -138,9 +138,8 @@ export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], 
   try {
     const sf = loadSourceFile(ref.file)
     checkSource(sf)
-    const entry = findEntry(sf, ref)
-    requireWrapped(entry)
-    const { fn, name } = entry
+    // a DSL function, or an exported helper compiled alone (host code can only name dsl(...) ones)
+    const { fn, name } = findFunction(sf, ref)
     const names = paramNames(fn)
     const values = args.map((a, i) => bindArg(ev, a, names[i] ?? `arg${i}`))
     // parameters left out at the end are not passed at all (a rest parameter then binds [])

@@ -1,13 +1,5 @@
-/** Rejected: functions that are not DSL entry points, or that return nothing. */
+/** Rejected: entry points that return nothing or wrap something that is not a function. */
 import { dsl, type Mat } from '../../../dsl/index.js'
-
-/** A plain exported function is a helper to inline, not an entry point. */
-export function plainFunction(x: Mat): Mat {
-  return x.exp()
-}
-
-/** A plain exported arrow function neither. */
-export const plainArrow = (x: Mat): Mat => x.exp()
 
 /** The body computes a value but never returns it. */
 export const noReturn = dsl((x: Mat) => {
