@@ -4,7 +4,7 @@
  * The budget cases (huge loops, doubling arrays, exponential calls) are in test/corpus/rejected/limits.ts.
  */
 import { afterAll, describe, expect, test } from 'vitest'
-import { T } from './helpers.js'
+import { T, lower } from './helpers.js'
 import { HEAD, diagnosticsOf, position, sourceDir } from './sources.js'
 
 const dir = sourceDir()
@@ -71,5 +71,39 @@ describe('deep nesting is a located D111', { timeout: 120_000 }, () => {
     // the entry's call g0(x) is level 1; helper i's return is level 2 + 14i and its j-th parenthesis
     // 2 + 14i + j: level 513 is the 7th parenthesis of helper 36
     expect(d.at).toEqual(position(text, `return ${'('.repeat(6)}⟨${'('.repeat(6)}g37(x)`))
+  })
+})
+
+describe('DRIFT_EVAL_BUDGET multiplies the budget', () => {
+  const text = `${HEAD}export const f = dsl((x: Mat) => {\n  let total = 0\n  for (let i = 0; i < 5000; i++) total = total + i\n  return x.add(total)\n})\n`
+  const withBudget = <T>(value: string, body: () => T): T => {
+    const saved = process.env.DRIFT_EVAL_BUDGET
+    process.env.DRIFT_EVAL_BUDGET = value
+    try {
+      return body()
+    } finally {
+      if (saved === undefined) delete process.env.DRIFT_EVAL_BUDGET
+      else process.env.DRIFT_EVAL_BUDGET = saved
+    }
+  }
+
+  test('a loop of 5000 iterations fits the default budget, not a hundredth of it', () => {
+    const file = dir.write('budget.ts', text)
+    expect(lower(file, 'f', M).graph.eqns.length).toBeGreaterThan(0)
+    const d = withBudget('0.01', () => diagnosticsOf(file, 'f', M)[0])
+    expect(d.code).toBe('D111')
+    expect([d.loc.line, d.loc.col]).toEqual(position(text, 'for (let i = 0; i < 5000'))
+    expect(d.message).toMatch(/budget of 10,000 steps/)
+    expect(d.fix).toMatch(/DRIFT_EVAL_BUDGET=4/)
+  })
+
+  test('a value that is not a positive number is refused, not ignored', () => {
+    const file = dir.write('budget.ts', text)
+    for (const bad of ['lots', '0', '-2']) {
+      const d = withBudget(bad, () => diagnosticsOf(file, 'f', M)[0])
+      expect(d.code).toBe('D111')
+      expect(d.message).toBe(`DRIFT_EVAL_BUDGET='${bad}' is not a positive number`)
+      expect([d.loc.line, d.loc.col]).toEqual(position(text, 'dsl(⟨(x: Mat)'))
+    }
   })
 })

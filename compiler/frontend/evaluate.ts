@@ -57,13 +57,18 @@ export class Evaluator {
   /** customVjp calls traced so far: autodiff uses their user-supplied adjoints. */
   readonly customRegions: CustomRegion[] = []
   /** Work done so far against the budget of one specialization. */
-  readonly work = new Work(() => this.builder.eqns.length)
+  readonly work: Work
   private readonly modules = new Map<string, ModuleEnv>()
   /** The operation being applied: its location (an operation's name) and the whole expression. */
   private site: { node: Node; expr: Node } | undefined
   private depth = 0
   private frames = 0
   private lambda: LambdaFrame | undefined
+
+  /** `budgetFactor` multiplies the partial-evaluation budget (limits.ts). */
+  constructor(budgetFactor = 1) {
+    this.work = new Work(() => this.builder.eqns.length, budgetFactor)
+  }
 
   moduleEnv(file: string | SourceFile): ModuleEnv {
     const sf = typeof file === 'string' ? loadSourceFile(file) : file

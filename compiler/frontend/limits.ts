@@ -17,8 +17,9 @@ export const MAX_CALL_DEPTH = 64
 export const MAX_UNROLL = 100_000
 
 /**
- * The budget of one specialization, over all its loops, calls and lambdas together. The largest
- * programs of the stdlib and the tests use under 5,000 steps, 2,000 elements and 1,200 equations.
+ * The default budget of one specialization, over all its loops, calls and lambdas together. The
+ * largest programs of the stdlib and the tests use under 5,000 steps, 2,000 elements and 1,200
+ * equations. DRIFT_EVAL_BUDGET multiplies all three.
  */
 export const BUDGET = {
   /** Expressions and statements evaluated. */
@@ -27,6 +28,13 @@ export const BUDGET = {
   equations: 100_000,
   /** Elements of static arrays and characters of strings created. */
   elements: 1_000_000,
+}
+
+/** The factor DRIFT_EVAL_BUDGET sets (default 1); undefined when it is not a positive number. */
+export function budgetFactor(value = process.env.DRIFT_EVAL_BUDGET): number | undefined {
+  if (value === undefined || value.trim() === '') return 1
+  const k = Number(value)
+  return Number.isFinite(k) && k > 0 ? k : undefined
 }
 
 /** A count as messages show it: 2,000,000. */
@@ -42,8 +50,18 @@ export class Work {
   private readonly running: Node[] = []
   /** The node entered last: where a stack overflow is reported. */
   last: Node | undefined
+  private readonly budget: typeof BUDGET
 
-  constructor(private readonly equations: () => number) {}
+  constructor(
+    private readonly equations: () => number,
+    factor = 1,
+  ) {
+    this.budget = {
+      steps: Math.round(BUDGET.steps * factor),
+      equations: Math.round(BUDGET.equations * factor),
+      elements: Math.round(BUDGET.elements * factor),
+    }
+  }
 
   /** Start evaluating an expression or statement (one step); `leave` when it is done. */
   enter(node: Node): void {
@@ -55,9 +73,9 @@ export class Work {
         `evaluation nests more than ${count(MAX_EVAL_DEPTH)} expressions and statements deep, across inlined calls`,
         'split deeply nested expressions into const bindings, and long call chains into a static loop',
       )
-    if (++this.steps > BUDGET.steps)
-      this.exceeded(`${count(BUDGET.steps)} steps (expressions and statements evaluated)`, node)
-    if (this.equations() > BUDGET.equations) this.exceeded(`${count(BUDGET.equations)} equations`, node)
+    if (++this.steps > this.budget.steps)
+      this.exceeded(`${count(this.budget.steps)} steps (expressions and statements evaluated)`, node)
+    if (this.equations() > this.budget.equations) this.exceeded(`${count(this.budget.equations)} equations`, node)
   }
 
   leave(): void {
@@ -67,8 +85,8 @@ export class Work {
   /** `n` static array elements or string characters were created at `node`. */
   created(n: number, node: Node): void {
     this.elements += n
-    if (this.elements > BUDGET.elements)
-      this.exceeded(`${count(BUDGET.elements)} static array elements and string characters`, node, true)
+    if (this.elements > this.budget.elements)
+      this.exceeded(`${count(this.budget.elements)} static array elements and string characters`, node, true)
   }
 
   /** Run a static loop or an inlined call: the construct a budget diagnostic names. */
@@ -93,6 +111,11 @@ export class Work {
       : isLoop(outer)
         ? 'a static loop is unrolled at compile time: compute the repetition with tensor operations (map, generate, reduce, a sum over a stacked axis) instead'
         : 'every call is inlined at compile time: compute with tensor operations rather than with many or repeated calls'
-    return fail('D111', outer, `partial evaluation ${subject}exceeds the budget of ${what}${innerAt}`, fix)
+    return fail(
+      'D111',
+      outer,
+      `partial evaluation ${subject}exceeds the budget of ${what}${innerAt}`,
+      `${fix}; a program meant to be this large can multiply the budget: DRIFT_EVAL_BUDGET=4`,
+    )
   }
 }

@@ -7,6 +7,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { AVal, Atom, Graph, TreeDef } from '../ir/types.js'
 import { DiagnosticError, fail, locOf, shorten, type Diagnostic } from './diagnostics.js'
 import { findFunction } from './entries.js'
+import { budgetFactor } from './limits.js'
 import { Evaluator } from './evaluate.js'
 import { simplify } from '../transforms/simplify.js'
 import { AD_OPS } from './adOps.js'
@@ -134,12 +135,20 @@ function defaultInputs(ev: Evaluator, args: ArgSpec[], names: string[]) {
 }
 
 export function specialize(ref: FnRef, args: ArgSpec[]): E.Either<Diagnostic[], Specialized> {
-  const ev = new Evaluator()
+  const factor = budgetFactor()
+  const ev = new Evaluator(factor)
   try {
     const sf = loadSourceFile(ref.file)
     checkSource(sf)
     // a DSL function, or an exported helper compiled alone (host code can only name dsl(...) ones)
     const { fn, name } = findFunction(sf, ref)
+    if (factor === undefined)
+      fail(
+        'D111',
+        fn,
+        `DRIFT_EVAL_BUDGET='${process.env.DRIFT_EVAL_BUDGET}' is not a positive number`,
+        'set it to the factor that multiplies the partial-evaluation budget (such as 4), or unset it',
+      )
     const names = paramNames(fn)
     const values = args.map((a, i) => bindArg(ev, a, names[i] ?? `arg${i}`))
     // parameters left out at the end are not passed at all (a rest parameter then binds [])
