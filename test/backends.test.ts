@@ -5,7 +5,7 @@
  * reference interpreter on fresh random inputs; and drift's own WebAssembly kernels (`wasm`) the same way. Float outputs agree within 1e-5 · L relative to
  * max(1, max |want|), L the longest reduction or contraction in the graph (float32 kernels
  * accumulate rounding along it); i32 and bool outputs agree exactly.
- * Set CORPUS_SEED=<n> to replay a failure; every message carries the seed it ran with.
+ * Every failure names its seed and the command that replays it.
  */
 import { describe, expect, test } from 'vitest'
 import { GpujsRuntime, limitsFor } from '../compiler/backend/gpujs/run.js'
@@ -17,9 +17,8 @@ import { interpret } from '../compiler/ir/interpret.js'
 import type { Atom, Graph } from '../compiler/ir/types.js'
 import type { Plan } from '../compiler/kernel/types.js'
 import { CASES } from './corpus/accepted-cases.js'
-import { ROOT, expectClose, freshSeed, lower, randn, rng, rootPath, T } from './helpers.js'
+import { ROOT, expectClose, lower, randn, rng, rootPath, seeded, T } from './helpers.js'
 
-const SEED = process.env.CORPUS_SEED ? Number(process.env.CORPUS_SEED) : undefined
 const adapter = probeWebGPU(ROOT)
 if (!adapter)
   console.warn(
@@ -100,11 +99,9 @@ describe.each(MODES)('the %s backend', (mode) => {
       expect(runtime.lastKernelClass).toBe(KERNEL_CLASS[mode])
     })
 
-  test.each(CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    const seed = SEED ?? freshSeed()
-    const r = rng(seed)
-    const where = `${c.name} on ${mode} (seed ${seed}; replay with CORPUS_SEED=${seed})`
-    try {
+  test.each(CASES.map((c) => [c.name, c] as const))('%s', (_, c) =>
+    seeded(async (r) => {
+      const where = `${c.name} on ${mode}`
       const args = typeof c.args === 'function' ? c.args(r) : c.args
       const spec = lower(rootPath(c.file), c.fn, args)
       const ins = c.inputs(r)
@@ -124,9 +121,6 @@ describe.each(MODES)('the %s backend', (mode) => {
         if (w.dtype === 'f32') expectClose(g.data, w.data, 1e-5 * L, `${where}: output ${i} (L = ${L})`)
         else expect(Array.from(g.data), `${where}: output ${i} (${w.dtype}, exact)`).toEqual(Array.from(w.data))
       })
-    } catch (e) {
-      if (e instanceof Error && !e.message.includes(`seed ${seed}`)) e.message = `${where}: ${e.message}`
-      throw e
-    }
-  })
+    }),
+  )
 })

@@ -9,7 +9,7 @@ import { emitKernel } from '../compiler/backend/gpujs/emit.js'
 import type { Plan } from '../compiler/kernel/types.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import { specialize } from '../compiler/frontend/specialize.js'
-import { expectClose, freshSeed, lower, randn, rng, rootPath, scalar, T } from './helpers.js'
+import { expectClose, lower, randn, rng, rootPath, scalar, seeded, T } from './helpers.js'
 
 const FUSION = rootPath('test/fixtures/fusion.ts')
 const PAPER = rootPath('stdlib/fields/paper.ts')
@@ -73,15 +73,15 @@ describe('kernel counts', () => {
 describe('the compiled path', () => {
   const runtimes = { cpu: new GpujsRuntime('cpu'), webasm: new GpujsRuntime('webasm') }
 
-  test.each([['cpu'], ['webasm']] as const)('paperField on %s equals the float64 interpreter', (mode) => {
-    const seed = freshSeed()
-    const r = rng(seed)
-    const spec = lower(PAPER, 'paperField', [T([96, 2]), T([80, 2]), T([96, 2]), T([])])
-    const inputs = [randn([96, 2], r), randn([80, 2], r), randn([96, 2], r), scalar(0.3 + r())]
-    const [got] = runtimes[mode].run(lowerGraph(spec.graph).plan, inputs)
-    const [want] = interpret(spec.graph, inputs, 'f64')
-    expectClose(got.data, want.data, 1e-5 * 176, `seed ${seed}`)
-  })
+  test.each([['cpu'], ['webasm']] as const)('paperField on %s equals the float64 interpreter', (mode) =>
+    seeded((r) => {
+      const spec = lower(PAPER, 'paperField', [T([96, 2]), T([80, 2]), T([96, 2]), T([])])
+      const inputs = [randn([96, 2], r), randn([80, 2], r), randn([96, 2], r), scalar(0.3 + r())]
+      const [got] = runtimes[mode].run(lowerGraph(spec.graph).plan, inputs)
+      const [want] = interpret(spec.graph, inputs, 'f64')
+      expectClose(got.data, want.data, 1e-5 * 176, 'V')
+    }),
+  )
 
   test('the kernels are source strings with constant loop bounds; scalars are arguments', () => {
     const spec = lower(PAPER, 'paperField', [T([8, 2]), T([8, 2]), T([8, 2]), T([])])
@@ -92,18 +92,18 @@ describe('the compiled path', () => {
     }
   })
 
-  test('a second run of the same plan builds no kernel; a new scalar value neither', () => {
-    const rt = new GpujsRuntime('cpu')
-    const spec = lower(PAPER, 'paperField', [T([16, 2]), T([16, 2]), T([16, 2]), T([])])
-    const plan = lowerGraph(spec.graph).plan
-    const r = rng(freshSeed())
-    const ins = [randn([16, 2], r), randn([16, 2], r), randn([16, 2], r), scalar(0.5)]
-    rt.run(plan, ins)
-    const built = rt.builds
-    expect(built).toBe(kernels(plan).length)
-    rt.run(plan, [...ins.slice(0, 3), scalar(0.7)])
-    expect(rt.builds).toBe(built)
-  })
+  test('a second run of the same plan builds no kernel; a new scalar value neither', () =>
+    seeded((r) => {
+      const rt = new GpujsRuntime('cpu')
+      const spec = lower(PAPER, 'paperField', [T([16, 2]), T([16, 2]), T([16, 2]), T([])])
+      const plan = lowerGraph(spec.graph).plan
+      const ins = [randn([16, 2], r), randn([16, 2], r), randn([16, 2], r), scalar(0.5)]
+      rt.run(plan, ins)
+      const built = rt.builds
+      expect(built).toBe(kernels(plan).length)
+      rt.run(plan, [...ins.slice(0, 3), scalar(0.7)])
+      expect(rt.builds).toBe(built)
+    }))
 
   test('inputs of the wrong size are refused before anything launches', () => {
     const spec = lower(FUSION, 'chain', [T([8]), T([8])])
@@ -125,18 +125,18 @@ describe('the compiled path', () => {
 })
 
 describe('the threaded webasm backend', () => {
-  test('runs through gpu.js async mode and equals the synchronous webasm result', async () => {
-    const threads = new GpujsRuntime('webasm-threads')
-    const spec = lower(PAPER, 'paperField', [T([128, 2]), T([96, 2]), T([128, 2]), T([])])
-    const plan = lowerGraph(spec.graph).plan
-    const r = rng(freshSeed())
-    const ins = [randn([128, 2], r), randn([96, 2], r), randn([128, 2], r), scalar(0.4)]
-    const [a] = await threads.runAsync(plan, ins)
-    expect(threads.lastKernelClass).toBe('WebAssemblyKernel')
-    const [b] = new GpujsRuntime('webasm').run(plan, ins)
-    expect(Array.from(a.data)).toEqual(Array.from(b.data))
-    expect(() => threads.run(plan, ins)).toThrow(/asynchronous: use runAsync/)
-  })
+  test('runs through gpu.js async mode and equals the synchronous webasm result', async () =>
+    seeded(async (r) => {
+      const threads = new GpujsRuntime('webasm-threads')
+      const spec = lower(PAPER, 'paperField', [T([128, 2]), T([96, 2]), T([128, 2]), T([])])
+      const plan = lowerGraph(spec.graph).plan
+      const ins = [randn([128, 2], r), randn([96, 2], r), randn([128, 2], r), scalar(0.4)]
+      const [a] = await threads.runAsync(plan, ins)
+      expect(threads.lastKernelClass).toBe('WebAssemblyKernel')
+      const [b] = new GpujsRuntime('webasm').run(plan, ins)
+      expect(Array.from(a.data)).toEqual(Array.from(b.data))
+      expect(() => threads.run(plan, ins)).toThrow(/asynchronous: use runAsync/)
+    }))
 })
 
 describe('compiled gradients', () => {
@@ -190,12 +190,12 @@ describe('compiled gradients', () => {
         c.specs,
       )
       if (r._tag === 'Left') throw new Error(r.left.map((d) => d.message).join('\n'))
-      const seed = freshSeed()
-      const rand = rng(seed)
-      const inputs = c.shapes.map((s) => (s.length === 0 ? scalar(0.5 + rand()) : randn(s, rand, 0.5)))
-      const got = new GpujsRuntime('webasm').run(lowerGraph(r.right.graph).plan, inputs)
-      const want = interpret(r.right.graph, inputs, 'f64')
-      got.forEach((g, i) => expectClose(g.data, want[i].data, 1e-4, `${c.fn} output ${i} (seed ${seed})`))
+      seeded((rand) => {
+        const inputs = c.shapes.map((s) => (s.length === 0 ? scalar(0.5 + rand()) : randn(s, rand, 0.5)))
+        const got = new GpujsRuntime('webasm').run(lowerGraph(r.right.graph).plan, inputs)
+        const want = interpret(r.right.graph, inputs, 'f64')
+        got.forEach((g, i) => expectClose(g.data, want[i].data, 1e-4, `${c.fn} output ${i}`))
+      })
     },
   )
 })
@@ -216,20 +216,20 @@ describe('fusion hints', () => {
 })
 
 describe('backend limits', () => {
-  test('under a 7-buffer limit the array arguments are packed into one buffer, with the same results', () => {
-    const spec = lower(
-      FUSION,
-      'nineInputs',
-      Array.from({ length: 9 }, () => T([32])),
-    )
-    const free = lowerGraph(spec.graph).plan
-    const limited = lowerGraph(spec.graph, {}, { maxBuffers: 7 }).plan
-    expect(kernels(free)[0].buffers).toHaveLength(9)
-    expect(kernels(limited)[0].buffers).toEqual(['args'])
-    expect(limited.buffers.find((b) => b.name === 'args')!.packs).toHaveLength(9)
-    const r = rng(freshSeed())
-    const ins = Array.from({ length: 9 }, () => randn([32], r))
-    const rt = new GpujsRuntime('cpu')
-    expect(Array.from(rt.run(limited, ins)[0].data)).toEqual(Array.from(rt.run(free, ins)[0].data))
-  })
+  test('under a 7-buffer limit the array arguments are packed into one buffer, with the same results', () =>
+    seeded((r) => {
+      const spec = lower(
+        FUSION,
+        'nineInputs',
+        Array.from({ length: 9 }, () => T([32])),
+      )
+      const free = lowerGraph(spec.graph).plan
+      const limited = lowerGraph(spec.graph, {}, { maxBuffers: 7 }).plan
+      expect(kernels(free)[0].buffers).toHaveLength(9)
+      expect(kernels(limited)[0].buffers).toEqual(['args'])
+      expect(limited.buffers.find((b) => b.name === 'args')!.packs).toHaveLength(9)
+      const ins = Array.from({ length: 9 }, () => randn([32], r))
+      const rt = new GpujsRuntime('cpu')
+      expect(Array.from(rt.run(limited, ins)[0].data)).toEqual(Array.from(rt.run(free, ins)[0].data))
+    }))
 })

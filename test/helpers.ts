@@ -1,4 +1,4 @@
-/** Shared test helpers: compile a DSL export to L1, random inputs, float64 comparisons. */
+/** Shared test helpers: compile a DSL export to L1, seeded random inputs, per-element float comparisons. */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
@@ -28,7 +28,12 @@ export function reject(file: string, name: string, args: ArgSpec[]): Diagnostic 
   return r.left[0]
 }
 
-/** A seeded PRNG (mulberry32) so failures reproduce; each test draws fresh values per seed. */
+// ---- seeds ----
+
+/** Setting this variable reruns every test of a file with that seed: DRIFT_TEST_SEED=123 npx vitest run test/x.test.ts. */
+export const SEED_VARIABLE = 'DRIFT_TEST_SEED'
+
+/** A seeded PRNG (mulberry32): the same seed gives the same stream on every machine. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0
   return () => {
@@ -40,7 +45,70 @@ export function rng(seed: number): () => number {
   }
 }
 
-export const freshSeed = () => (Math.random() * 2 ** 31) | 0
+/** FNV-1a hash of a string, 31 bits: the fixed seed of a test, from its full name. */
+function nameSeed(name: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193)
+  return (h >>> 0) & 0x7fffffff
+}
+
+/** The seed each running test drew (by full test name), for the failure messages. */
+const drawn = new Map<string, number>()
+const testName = () => expect.getState().currentTestName ?? ''
+
+/**
+ * The seed of the running test: DRIFT_TEST_SEED when it is set (a replay), otherwise fixed for the
+ * test (a hash of its full name), so every run draws the same inputs.
+ */
+export function testSeed(): number {
+  const set = process.env[SEED_VARIABLE]
+  let seed = nameSeed(testName())
+  if (set !== undefined && set !== '') {
+    if (!/^\d+$/.test(set) || Number(set) >= 2 ** 31)
+      throw new Error(`${SEED_VARIABLE} must be an integer in [0, 2^31), got '${set}'`)
+    seed = Number(set)
+  }
+  drawn.set(testName(), seed)
+  return seed
+}
+
+/** "seed N; replay: DRIFT_TEST_SEED=N npx vitest run test/x.test.ts" for a seed of the running test file. */
+export function replayNote(seed: number): string {
+  const file = expect.getState().testPath
+  const where = file ? ` npx vitest run ${path.relative(ROOT, file)}` : ''
+  return `seed ${seed}; replay: ${SEED_VARIABLE}=${seed}${where}`
+}
+
+/** The replay note of the running test when it drew a seed, else ''. */
+const seedNote = (): string => {
+  const seed = drawn.get(testName())
+  return seed === undefined ? '' : ` (${replayNote(seed)})`
+}
+
+/**
+ * Run `body` with the test's seed (testSeed) and a generator drawn from it; any failure inside it,
+ * assertion or exception, is reported with the seed and the command that replays it.
+ */
+export function seeded<R>(body: (r: () => number, seed: number) => R): R {
+  const seed = testSeed()
+  const note = (e: unknown) => {
+    if (e instanceof Error && !e.message.includes(`seed ${seed};`)) e.message = `(${replayNote(seed)}) ${e.message}`
+    return e
+  }
+  let out: R
+  try {
+    out = body(rng(seed), seed)
+  } catch (e) {
+    throw note(e)
+  }
+  if (out instanceof Promise)
+    return out.catch((e: unknown) => {
+      throw note(e)
+    }) as R
+  return out
+}
+
+// ---- inputs ----
 
 /** Standard-normal float64 array (values rounded to float32 so every precision sees the same input). */
 export function randn(shape: number[], r: () => number, scale = 1): NDArray {
@@ -61,6 +129,8 @@ export const scalar = (v: number): NDArray => ({ shape: [], dtype: 'f32', data: 
 export function run(s: Specialized, inputs: NDArray[], precision: Precision = 'f64'): NDArray[] {
   return interpret(s.graph, inputs, precision)
 }
+
+// ---- comparisons ----
 
 /** max |got − want| / max(1, max |want|) below tol, elementwise shapes equal. */
 export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol = 1e-9, what = ''): void {

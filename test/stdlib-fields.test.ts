@@ -20,22 +20,11 @@ import { formatDiagnostic } from '../compiler/frontend/diagnostics.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import { FIELDS, LANDMARKS, type FieldEntry } from '../stdlib/fields/catalog.js'
 import { BEGIN, DOC, END, fieldTable } from '../stdlib/fields/table.js'
-import { expectClose, freshSeed, lower, randn, rng, rootPath, run, S, scalar, T } from './helpers.js'
+import { expectClose, lower, randn, rootPath, run, S, scalar, seeded, T } from './helpers.js'
 
 const fieldFile = (f: { file: string }) => rootPath('stdlib/fields', f.file)
 const LOSS = rootPath('stdlib/fields/driftLoss.ts')
 const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0)
-
-/** Run `body` with a fresh seed; the seed is in the failure message. */
-function seeded(body: (r: () => number, seed: number) => void): void {
-  const seed = freshSeed()
-  try {
-    body(rng(seed), seed)
-  } catch (e) {
-    if (e instanceof Error) e.message = `(seed ${seed}) ${e.message}`
-    throw e
-  }
-}
 
 const rowsOf = (...parts: NDArray[]): NDArray => ({
   shape: [parts.reduce((n, p) => n + p.shape[0], 0), parts[0].shape[1]],

@@ -1,14 +1,14 @@
 /**
  * stdlib/metrics: each distribution metric against an independent float64 reference written with
  * plain loops (no compiler code), metric properties, closed forms, and the compiled (gpu.js cpu)
- * path against the interpreter. Every test draws fresh inputs; the seed is in each failure message.
+ * path against the interpreter. Every test draws seeded inputs; the seed is in each failure message.
  */
 import { describe, expect, test } from 'vitest'
 import { GpujsRuntime } from '../compiler/backend/gpujs/run.js'
 import type { ArgSpec, Specialized } from '../compiler/frontend/specialize.js'
 import { lowerGraph } from '../compiler/fusion/lower.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
-import { expectClose, freshSeed, lower, randn, rng, rootPath, run, S, scalar, T } from './helpers.js'
+import { expectClose, lower, randn, rootPath, run, S, scalar, seeded, T } from './helpers.js'
 
 type Rows = number[][]
 const METRIC_FILES = {
@@ -51,17 +51,6 @@ const keyOf = (seed: number): NDArray => ({ shape: [], dtype: 'i32', data: Int32
 const rowsOf = (a: NDArray): Rows =>
   Array.from({ length: a.shape[0] }, (_, i) => Array.from(a.data.slice(i * a.shape[1], (i + 1) * a.shape[1])))
 const shifted = (a: NDArray, by: number[]): NDArray => matrix(rowsOf(a).map((r) => r.map((v, j) => v + by[j])))
-
-/** Fresh seed per test, named in the failure message; METRICS_SEED=… replays one. */
-function seeded(body: (r: () => number) => void): void {
-  const seed = process.env.METRICS_SEED ? Number(process.env.METRICS_SEED) : freshSeed()
-  try {
-    body(rng(seed))
-  } catch (e) {
-    if (e instanceof Error) e.message = `(seed ${seed}; replay with METRICS_SEED=${seed}) ${e.message}`
-    throw e
-  }
-}
 
 // ——— float64 references: plain loops ———
 

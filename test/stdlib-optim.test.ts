@@ -8,7 +8,7 @@ import type { ArgSpec } from '../compiler/frontend/specialize.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import { lowerGraph } from '../compiler/fusion/lower.js'
 import { GpujsRuntime } from '../compiler/backend/gpujs/run.js'
-import { expectClose, freshSeed, lower, randn, reject, rng, rootPath, run, S, scalar, T } from './helpers.js'
+import { expectClose, lower, randn, reject, rng, rootPath, run, S, scalar, seeded, T } from './helpers.js'
 
 const OPT = (f: string) => rootPath(`stdlib/optim/${f}.ts`)
 const obj = (fields: [string, ArgSpec][]): ArgSpec => ({ tag: 'object', fields })
@@ -43,23 +43,24 @@ const expectTree = (got: NDArray[], want: NDArray[], what: string, tol = 1e-12) 
 describe('SGD', () => {
   const hyper = (momentum: boolean) =>
     obj([['lr', T([])], ...(momentum ? ([['momentum', T([])]] as [string, ArgSpec][]) : [])])
-  test.each([false, true])('4 steps with momentum %s (v ← μv + g, p ← p − lr·v)', (momentum) => {
-    const r = rng(freshSeed())
-    const step = lower(OPT('sgd'), 'sgd', [TREE, TREE, obj([['velocity', TREE]]), hyper(momentum)])
-    let [p, v] = [draw(r), zerosTree()]
-    let [pRef, vRef] = [p, v]
-    const mu = momentum ? 0.9 : 0
-    for (let t = 0; t < 4; t++) {
-      const g = draw(r)
-      const lr = 0.1 / (t + 1) // a new traced value each step, same graph
-      const out = run(step, [...p, ...g, ...v, scalar(lr), ...(momentum ? [scalar(mu)] : [])])
-      ;[p, v] = [out.slice(0, L), out.slice(L)]
-      vRef = leafwise(vRef, (x, i, k) => Math.fround(mu) * x + g[i].data[k])
-      pRef = leafwise(pRef, (x, i, k) => x - Math.fround(lr) * vRef[i].data[k])
-      expectTree(p, pRef, `sgd params step ${t}`)
-      expectTree(v, vRef, `sgd velocity step ${t}`)
-    }
-  })
+  test.each([false, true])('4 steps with momentum %s (v ← μv + g, p ← p − lr·v)', (momentum) =>
+    seeded((r) => {
+      const step = lower(OPT('sgd'), 'sgd', [TREE, TREE, obj([['velocity', TREE]]), hyper(momentum)])
+      let [p, v] = [draw(r), zerosTree()]
+      let [pRef, vRef] = [p, v]
+      const mu = momentum ? 0.9 : 0
+      for (let t = 0; t < 4; t++) {
+        const g = draw(r)
+        const lr = 0.1 / (t + 1) // a new traced value each step, same graph
+        const out = run(step, [...p, ...g, ...v, scalar(lr), ...(momentum ? [scalar(mu)] : [])])
+        ;[p, v] = [out.slice(0, L), out.slice(L)]
+        vRef = leafwise(vRef, (x, i, k) => Math.fround(mu) * x + g[i].data[k])
+        pRef = leafwise(pRef, (x, i, k) => x - Math.fround(lr) * vRef[i].data[k])
+        expectTree(p, pRef, `sgd params step ${t}`)
+        expectTree(v, vRef, `sgd velocity step ${t}`)
+      }
+    }),
+  )
 
   test('sgdInit gives zero velocity', () => {
     const out = run(lower(OPT('sgd'), 'sgdInit', [TREE]), draw(rng(1)))
@@ -105,102 +106,106 @@ describe('Adam and AdamW', () => {
     ['Adam, β = (0.9, 0.95), 6 steps', 'adam', 0.9, 0.95, undefined, 6],
     ['AdamW, β = (0.9, 0.95), λ = 0.01, 1 step', 'adamw', 0.9, 0.95, 0.01, 1],
     ['AdamW, β = (0.8, 0.95), λ = 0.1, 6 steps', 'adamw', 0.8, 0.95, 0.1, 6],
-  ] as const)('%s (bias-corrected, decoupled decay)', (_name, fn, b1, b2, wd, steps) => {
-    const r = rng(freshSeed())
-    const fields: [string, ArgSpec][] = [['lr', T([])]]
-    if (b1 !== undefined) fields.push(['beta1', S(b1)]) // static
-    if (b2 !== undefined) fields.push(['beta2', T([])]) // traced
-    if (wd !== undefined) fields.push(['weightDecay', T([])])
-    const spec = lower(OPT(fn), fn, [TREE, TREE, stateSpec, obj(fields)])
-    let params = draw(r)
-    let state = [scalar(0), ...zerosTree(), ...zerosTree()]
-    let ref = { params, state: { t: 0, m: zerosTree(), v: zerosTree() } }
-    for (let t = 0; t < steps; t++) {
-      const g = draw(r, 0.5 + t)
-      const lr = 1e-2 * (t + 1)
-      const extra = [scalar(lr), ...(b2 !== undefined ? [scalar(b2)] : []), ...(wd !== undefined ? [scalar(wd)] : [])]
-      const out = run(spec, [...params, ...g, ...state, ...extra])
-      ;[params, state] = [out.slice(0, L), out.slice(L)]
-      ref = refAdam(ref.params, g, ref.state, {
-        lr: Math.fround(lr),
-        b1: b1 ?? 0.9,
-        b2: Math.fround(b2 ?? 0.999),
-        eps: 1e-8,
-        wd: fn === 'adamw' ? Math.fround(wd ?? 0) : 0,
-      })
-      expect(state[0].data[0]).toBe(t + 1)
-      // static β and (1 − β) are float32 literals in the graph: agreement to 1e-7, not 1e-12
-      expectTree(params, ref.params, `params step ${t}`, 1e-7)
-      expectTree(state.slice(1, 1 + L), ref.state.m, `m step ${t}`, 1e-7)
-      expectTree(state.slice(1 + L), ref.state.v, `v step ${t}`, 1e-7)
-    }
-  })
+  ] as const)('%s (bias-corrected, decoupled decay)', (_name, fn, b1, b2, wd, steps) =>
+    seeded((r) => {
+      const fields: [string, ArgSpec][] = [['lr', T([])]]
+      if (b1 !== undefined) fields.push(['beta1', S(b1)]) // static
+      if (b2 !== undefined) fields.push(['beta2', T([])]) // traced
+      if (wd !== undefined) fields.push(['weightDecay', T([])])
+      const spec = lower(OPT(fn), fn, [TREE, TREE, stateSpec, obj(fields)])
+      let params = draw(r)
+      let state = [scalar(0), ...zerosTree(), ...zerosTree()]
+      let ref = { params, state: { t: 0, m: zerosTree(), v: zerosTree() } }
+      for (let t = 0; t < steps; t++) {
+        const g = draw(r, 0.5 + t)
+        const lr = 1e-2 * (t + 1)
+        const extra = [scalar(lr), ...(b2 !== undefined ? [scalar(b2)] : []), ...(wd !== undefined ? [scalar(wd)] : [])]
+        const out = run(spec, [...params, ...g, ...state, ...extra])
+        ;[params, state] = [out.slice(0, L), out.slice(L)]
+        ref = refAdam(ref.params, g, ref.state, {
+          lr: Math.fround(lr),
+          b1: b1 ?? 0.9,
+          b2: Math.fround(b2 ?? 0.999),
+          eps: 1e-8,
+          wd: fn === 'adamw' ? Math.fround(wd ?? 0) : 0,
+        })
+        expect(state[0].data[0]).toBe(t + 1)
+        // static β and (1 − β) are float32 literals in the graph: agreement to 1e-7, not 1e-12
+        expectTree(params, ref.params, `params step ${t}`, 1e-7)
+        expectTree(state.slice(1, 1 + L), ref.state.m, `m step ${t}`, 1e-7)
+        expectTree(state.slice(1 + L), ref.state.v, `v step ${t}`, 1e-7)
+      }
+    }),
+  )
 
-  test('adam ignores weightDecay; adamw with λ = 0 equals adam', () => {
-    const r = rng(freshSeed())
-    const hyper = obj([
-      ['lr', T([])],
-      ['weightDecay', T([])],
-    ])
-    const ins = [
-      ...draw(r),
-      ...draw(r),
-      scalar(2),
-      ...draw(r),
-      ...draw(r).map((x) => leafwise([x], (v) => v * v)[0]),
-      scalar(0.05),
-    ]
-    const a = run(
-      lower(OPT('adam'), 'adam', [
-        TREE,
-        TREE,
-        obj([
-          ['step', T([])],
-          ['m', TREE],
-          ['v', TREE],
+  test('adam ignores weightDecay; adamw with λ = 0 equals adam', () =>
+    seeded((r) => {
+      const hyper = obj([
+        ['lr', T([])],
+        ['weightDecay', T([])],
+      ])
+      const ins = [
+        ...draw(r),
+        ...draw(r),
+        scalar(2),
+        ...draw(r),
+        ...draw(r).map((x) => leafwise([x], (v) => v * v)[0]),
+        scalar(0.05),
+      ]
+      const a = run(
+        lower(OPT('adam'), 'adam', [
+          TREE,
+          TREE,
+          obj([
+            ['step', T([])],
+            ['m', TREE],
+            ['v', TREE],
+          ]),
+          hyper,
         ]),
-        hyper,
-      ]),
-      [...ins, scalar(0.3)],
-    )
-    const w = run(
-      lower(OPT('adamw'), 'adamw', [
-        TREE,
-        TREE,
-        obj([
-          ['step', T([])],
-          ['m', TREE],
-          ['v', TREE],
+        [...ins, scalar(0.3)],
+      )
+      const w = run(
+        lower(OPT('adamw'), 'adamw', [
+          TREE,
+          TREE,
+          obj([
+            ['step', T([])],
+            ['m', TREE],
+            ['v', TREE],
+          ]),
+          hyper,
         ]),
-        hyper,
-      ]),
-      [...ins, scalar(0)],
-    )
-    a.forEach((x, i) => expectClose(x.data, w[i].data, 0, `leaf ${i}`))
-  })
+        [...ins, scalar(0)],
+      )
+      a.forEach((x, i) => expectClose(x.data, w[i].data, 0, `leaf ${i}`))
+    }))
 })
 
 describe('clipping, warmup, EMA', () => {
   const norm = (xs: NDArray[]) =>
     Math.sqrt(xs.reduce((s, x) => s + Array.from(x.data).reduce((a, v) => a + v * v, 0), 0))
 
-  test('globalNorm = √(Σ x²) over every leaf', () => {
-    const g = draw(rng(freshSeed()))
-    const [n] = run(lower(OPT('clip'), 'globalNorm', [TREE]), g)
-    expect(n.data[0]).toBeCloseTo(norm(g), 12)
-  })
+  test('globalNorm = √(Σ x²) over every leaf', () =>
+    seeded((r) => {
+      const g = draw(r)
+      const [n] = run(lower(OPT('clip'), 'globalNorm', [TREE]), g)
+      expect(n.data[0]).toBeCloseTo(norm(g), 12)
+    }))
 
-  test.each([0.5, 2, 100])('clipByGlobalNorm to c = %f: g·c / max(‖g‖, c)', (c) => {
-    const g = draw(rng(freshSeed()))
-    const out = run(lower(OPT('clip'), 'clipByGlobalNorm', [TREE, T([])]), [...g, scalar(c)])
-    const n = norm(g)
-    expectTree(
-      out,
-      leafwise(g, (v) => (v * c) / Math.max(n, c)),
-      'clipped',
-    )
-    expect(norm(out)).toBeCloseTo(Math.min(n, c), 10)
-  })
+  test.each([0.5, 2, 100])('clipByGlobalNorm to c = %f: g·c / max(‖g‖, c)', (c) =>
+    seeded((r) => {
+      const g = draw(r)
+      const out = run(lower(OPT('clip'), 'clipByGlobalNorm', [TREE, T([])]), [...g, scalar(c)])
+      const n = norm(g)
+      expectTree(
+        out,
+        leafwise(g, (v) => (v * c) / Math.max(n, c)),
+        'clipped',
+      )
+      expect(norm(out)).toBeCloseTo(Math.min(n, c), 10)
+    }),
+  )
 
   test('linear warmup from 1e-6 to the peak over W steps, then constant (traced step)', () => {
     const s = lower(OPT('warmup'), 'linearWarmup', [T([]), T([]), T([])])
@@ -214,57 +219,57 @@ describe('clipping, warmup, EMA', () => {
     }
   })
 
-  test('EMA over 5 steps: ā ← d·ā + (1 − d)·p (traced decay)', () => {
-    const r = rng(freshSeed())
-    const s = lower(OPT('ema'), 'ema', [TREE, TREE, T([])])
-    let avg = draw(r)
-    let ref = avg
-    const d = Math.fround(0.9)
-    for (let t = 0; t < 5; t++) {
-      const p = draw(r)
-      avg = run(s, [...avg, ...p, scalar(0.9)])
-      ref = leafwise(ref, (a, i, k) => d * a + (1 - d) * p[i].data[k])
-      expectTree(avg, ref, `ema step ${t}`)
-    }
-  })
+  test('EMA over 5 steps: ā ← d·ā + (1 − d)·p (traced decay)', () =>
+    seeded((r) => {
+      const s = lower(OPT('ema'), 'ema', [TREE, TREE, T([])])
+      let avg = draw(r)
+      let ref = avg
+      const d = Math.fround(0.9)
+      for (let t = 0; t < 5; t++) {
+        const p = draw(r)
+        avg = run(s, [...avg, ...p, scalar(0.9)])
+        ref = leafwise(ref, (a, i, k) => d * a + (1 - d) * p[i].data[k])
+        expectTree(avg, ref, `ema step ${t}`)
+      }
+    }))
 })
 
-test('the paper recipe in one program (clip 2 → warmup → AdamW (0.9, 0.95, λ 0.01) → EMA 0.999), 4 steps', () => {
-  const r = rng(freshSeed())
-  const spec = lower(rootPath('test/fixtures/nn.ts'), 'paperOptimizerStep', [
-    TREE,
-    TREE,
-    obj([
-      ['step', T([])],
-      ['m', TREE],
-      ['v', TREE],
-    ]),
-    TREE,
-    T([]),
-    T([]),
-  ])
-  let params = draw(r)
-  let state = [scalar(0), ...zerosTree(), ...zerosTree()]
-  let average = params
-  let ref = { params, state: { t: 0, m: zerosTree(), v: zerosTree() } }
-  let refAvg = params
-  for (let t = 0; t < 4; t++) {
-    const g = draw(r, t === 0 ? 0.1 : 3) // the first step is under the clip norm, the others over it
-    const out = run(spec, [...params, ...g, ...state, ...average, scalar(1e-2), scalar(3)])
-    ;[params, state, average] = [out.slice(0, L), out.slice(L, 1 + 3 * L), out.slice(1 + 3 * L)]
-    const n = Math.sqrt(g.reduce((s, x) => s + Array.from(x.data).reduce((a, v) => a + v * v, 0), 0))
-    const lr = 1e-6 + (Math.fround(1e-2) - 1e-6) * Math.min(1, (t + 1) / 3)
-    ref = refAdam(
-      ref.params,
-      leafwise(g, (v) => (v * 2) / Math.max(n, 2)),
-      ref.state,
-      { lr, b1: 0.9, b2: 0.95, eps: 1e-8, wd: 0.01 },
-    )
-    refAvg = leafwise(refAvg, (a, i, k) => 0.999 * a + 0.001 * ref.params[i].data[k])
-    expectTree(params, ref.params, `params step ${t}`, 1e-7)
-    expectTree(average, refAvg, `average step ${t}`, 1e-7)
-  }
-})
+test('the paper recipe in one program (clip 2 → warmup → AdamW (0.9, 0.95, λ 0.01) → EMA 0.999), 4 steps', () =>
+  seeded((r) => {
+    const spec = lower(rootPath('test/fixtures/nn.ts'), 'paperOptimizerStep', [
+      TREE,
+      TREE,
+      obj([
+        ['step', T([])],
+        ['m', TREE],
+        ['v', TREE],
+      ]),
+      TREE,
+      T([]),
+      T([]),
+    ])
+    let params = draw(r)
+    let state = [scalar(0), ...zerosTree(), ...zerosTree()]
+    let average = params
+    let ref = { params, state: { t: 0, m: zerosTree(), v: zerosTree() } }
+    let refAvg = params
+    for (let t = 0; t < 4; t++) {
+      const g = draw(r, t === 0 ? 0.1 : 3) // the first step is under the clip norm, the others over it
+      const out = run(spec, [...params, ...g, ...state, ...average, scalar(1e-2), scalar(3)])
+      ;[params, state, average] = [out.slice(0, L), out.slice(L, 1 + 3 * L), out.slice(1 + 3 * L)]
+      const n = Math.sqrt(g.reduce((s, x) => s + Array.from(x.data).reduce((a, v) => a + v * v, 0), 0))
+      const lr = 1e-6 + (Math.fround(1e-2) - 1e-6) * Math.min(1, (t + 1) / 3)
+      ref = refAdam(
+        ref.params,
+        leafwise(g, (v) => (v * 2) / Math.max(n, 2)),
+        ref.state,
+        { lr, b1: 0.9, b2: 0.95, eps: 1e-8, wd: 0.01 },
+      )
+      refAvg = leafwise(refAvg, (a, i, k) => 0.999 * a + 0.001 * ref.params[i].data[k])
+      expectTree(params, ref.params, `params step ${t}`, 1e-7)
+      expectTree(average, refAvg, `average step ${t}`, 1e-7)
+    }
+  }))
 
 test('treeMap over trees of different structure is rejected with D109', () => {
   const d = reject(OPT('ema'), 'ema', [TREE, arr([linSpec(3, 4)]), T([])])
