@@ -6,6 +6,7 @@
  */
 import { expect, test } from 'vitest'
 import { expectClose, lower, rootPath, run, seeded } from './helpers.js'
+import { accumulationLengths, float32Tolerance, float64Tolerance } from './tolerance.js'
 import { CASES } from './corpus/accepted-cases.js'
 import { arr } from './corpus/reference.js'
 
@@ -23,11 +24,14 @@ test.each(CASES.map((c) => [c.name, c] as const))('%s', (_, c) =>
     const want = c.ref(ins.map(arr), args)
     const got64 = run(spec, ins, 'f64')
     const got32 = run(spec, ins, 'f32')
+    const lengths = accumulationLengths(spec.graph)
     expect(got64.length, `${where}: number of outputs`).toBe(want.length)
     want.forEach((w, i) => {
       expect(got64[i].shape, `${where}: shape of output ${i}`).toEqual(w.shape)
-      expectClose(got64[i].data, w.data, 1e-9, `${where}: output ${i} (f64)`)
-      expectClose(got32[i].data, w.data, c.tol32 ?? 1e-4, `${where}: output ${i} (f32)`)
+      // bounds per element above a floor of L roundings of the output's largest (test/tolerance.ts)
+      expectClose(got64[i].data, w.data, float64Tolerance(lengths[i], w.data), `${where}: output ${i} (f64)`)
+      const tol32 = c.tol32?.[i] ?? float32Tolerance(lengths[i], w.data)
+      expectClose(got32[i].data, w.data, tol32, `${where}: output ${i} (f32)`)
     })
     c.check?.(got64, args)
   }),

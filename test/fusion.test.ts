@@ -9,7 +9,8 @@ import { emitKernel } from '../compiler/backend/gpujs/emit.js'
 import type { Plan } from '../compiler/kernel/types.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import { specialize } from '../compiler/frontend/specialize.js'
-import { expectClose, lower, randn, rng, rootPath, scalar, seeded, T } from './helpers.js'
+import { lower, randn, rng, rootPath, scalar, seeded, T } from './helpers.js'
+import { expectFloat32Run } from './tolerance.js'
 
 const FUSION = rootPath('test/fixtures/fusion.ts')
 const PAPER = rootPath('stdlib/fields/paper.ts')
@@ -77,9 +78,9 @@ describe('the compiled path', () => {
     seeded((r) => {
       const spec = lower(PAPER, 'paperField', [T([96, 2]), T([80, 2]), T([96, 2]), T([])])
       const inputs = [randn([96, 2], r), randn([80, 2], r), randn([96, 2], r), scalar(0.3 + r())]
-      const [got] = runtimes[mode].run(lowerGraph(spec.graph).plan, inputs)
-      const [want] = interpret(spec.graph, inputs, 'f64')
-      expectClose(got.data, want.data, 1e-5 * 176, 'V')
+      const got = runtimes[mode].run(lowerGraph(spec.graph).plan, inputs)
+      // float32 kernels against the float64 interpreter, output by output (test/tolerance.ts)
+      expectFloat32Run(spec.graph, got, interpret(spec.graph, inputs, 'f64'), 'paperField')
     }),
   )
 
@@ -194,7 +195,8 @@ describe('compiled gradients', () => {
         const inputs = c.shapes.map((s) => (s.length === 0 ? scalar(0.5 + rand()) : randn(s, rand, 0.5)))
         const got = new GpujsRuntime('webasm').run(lowerGraph(r.right.graph).plan, inputs)
         const want = interpret(r.right.graph, inputs, 'f64')
-        got.forEach((g, i) => expectClose(g.data, want[i].data, 1e-4, `${c.fn} output ${i}`))
+        // float32 kernels against the float64 interpreter, output by output (test/tolerance.ts)
+        expectFloat32Run(r.right.graph, got, want, c.fn)
       })
     },
   )

@@ -132,20 +132,56 @@ export function run(s: Specialized, inputs: NDArray[], precision: Precision = 'f
 
 // ---- comparisons ----
 
-/** max |got − want| / max(1, max |want|) below tol, elementwise shapes equal. */
-export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol = 1e-9, what = ''): void {
-  expect(got.length, `${what} length`).toBe(want.length)
-  let scale = 1
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]))
-  let worst = 0
-  let at = -1
+/** float32 machine epsilon, 2^−23: one ulp of a float32 number in [1, 2), so rtol = k·EPS32 is a bound of about k ulps. */
+export const EPS32 = 2 ** -23
+/** float64 machine epsilon, 2^−52. */
+export const EPS64 = 2 ** -52
+
+/**
+ * A per-element bound |got − want| ≤ rtol·|want| + atol. atol is the magnitude below which a value is
+ * numerically zero for the computation compared (rounding alone can move it that far), chosen per
+ * quantity; rtol bounds every other element relative to itself, so a 1 % error fails wherever
+ * |want| > atol / (0.01 − rtol).
+ */
+export interface Tolerance {
+  rtol: number
+  atol: number
+}
+
+/** Absolute value of the largest finite element: the scale of an output, for an atol proportional to it. */
+export const maxAbs = (a: ArrayLike<number>): number => {
+  let m = 0
+  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i])) m = Math.max(m, Math.abs(a[i]))
+  return m
+}
+
+/**
+ * Every element within its bound |got − want| ≤ rtol·|want| + atol; a non-finite `want` must be
+ * matched exactly. A failure names the worst element (index, got, want, bound), how many
+ * elements are off, and the seed of the running test.
+ */
+export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance, what = ''): void {
+  const { rtol, atol } = tol
+  if (!(rtol >= 0 && rtol < 0.01 && atol >= 0 && Number.isFinite(atol)))
+    throw new Error(
+      `expectClose: rtol must lie in [0, 0.01) and atol be finite and ≥ 0, got rtol ${rtol}, atol ${atol}`,
+    )
+  const label = what ? `${what}: ` : ''
+  if (got.length !== want.length)
+    throw new Error(`${label}got ${got.length} elements, want ${want.length}${seedNote()}`)
+  let [worst, worstRatio, off] = [-1, 0, 0]
   for (let i = 0; i < want.length; i++) {
-    const d = Math.abs(got[i] - want[i])
-    if (!(d <= worst)) {
-      worst = d
-      at = i
-    }
+    const [g, w] = [got[i], want[i]]
+    const ok = Number.isFinite(w) ? Math.abs(g - w) <= rtol * Math.abs(w) + atol : Object.is(g, w)
+    if (ok) continue
+    off++
+    const ratio = Number.isFinite(w) ? Math.abs(g - w) / (rtol * Math.abs(w) + atol) : Infinity
+    if (worst < 0 || !(ratio <= worstRatio)) [worst, worstRatio] = [i, ratio]
   }
-  if (!(worst / scale <= tol))
-    throw new Error(`${what} mismatch at ${at}: got ${got[at]}, want ${want[at]} (rel ${worst / scale} > ${tol})`)
+  if (off === 0) return
+  const [g, w] = [got[worst], want[worst]]
+  throw new Error(
+    `${label}${off} of ${want.length} elements off; worst at index ${worst}: got ${g}, want ${w}, ` +
+      `|got − want| = ${Math.abs(g - w)} > bound ${rtol * Math.abs(w) + atol} (rtol ${rtol}·|want| + atol ${atol})${seedNote()}`,
+  )
 }

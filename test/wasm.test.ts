@@ -11,13 +11,15 @@ import { lowerGraph, type BackendLimits } from '../compiler/fusion/lower.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import { limitsFor } from '../compiler/backend/gpujs/run.js'
-import { expectClose, lower, randn, rng, rootPath, scalar, T, testSeed } from './helpers.js'
+import { EPS32, expectClose, lower, randn, rng, rootPath, scalar, T, testSeed } from './helpers.js'
+import { expectFloat32Run } from './tolerance.js'
 
 const FIXTURE = rootPath('test/fixtures/wasm.ts')
 const single = new WasmRuntime(1)
 const threaded = new WasmRuntime(2)
 
-function check(fn: string, shapes: number[][], runtime: WasmRuntime, tol: number, limits: BackendLimits = WASM_LIMITS) {
+/** Run a fixture export on random inputs and compare every output with the float64 interpreter (test/tolerance.ts). */
+function check(fn: string, shapes: number[][], runtime: WasmRuntime, limits: BackendLimits = WASM_LIMITS) {
   const r = rng(testSeed())
   const spec = lower(
     FIXTURE,
@@ -26,9 +28,8 @@ function check(fn: string, shapes: number[][], runtime: WasmRuntime, tol: number
   )
   const ins: NDArray[] = shapes.map((s) => randn(s, r))
   const { plan } = lowerGraph(spec.graph, {}, limits)
-  const got = runtime.run(plan, ins)
-  const want = interpret(spec.graph, ins, 'f64')
-  want.forEach((w, i) => expectClose(got[i].data, w.data, tol, `${fn} output ${i}`))
+  // float32 kernels against the float64 interpreter, output by output (test/tolerance.ts)
+  expectFloat32Run(spec.graph, runtime.run(plan, ins), interpret(spec.graph, ins, 'f64'), fn)
   return plan
 }
 
@@ -45,7 +46,6 @@ describe('tiles', () => {
         [29, 3],
       ],
       runtime,
-      1e-5 * 37,
     )
     const tiles = plan.steps.flatMap((s) => (s.k === 'launch' ? [tileFor(s.kernel)] : []))
     // register-blocked rows along x, and a narrow output (3 columns) vectorized along y
@@ -64,7 +64,6 @@ describe('tiles', () => {
         [67, 3],
       ],
       runtime,
-      1e-5 * 200,
     )
   })
 
@@ -77,7 +76,6 @@ describe('tiles', () => {
         [37, 43],
       ],
       threaded,
-      1e-5 * 29,
     )
     const [k] = plan.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
     expect(tileFor(k)).toEqual({ axis: 'x', vec: true, cols: 2, rows: 4 })
@@ -92,14 +90,13 @@ describe('tiles', () => {
         [70, 24],
       ],
       threaded,
-      1e-5 * 70,
     )
     const last = plan.steps.filter((s) => s.k === 'launch').pop()!
     expect(last.k === 'launch' && tileFor(last.kernel)).toEqual({ axis: 'x', vec: true, cols: 6, rows: 1 })
   })
 
   test('divergent column ranges (concat along x at odd widths)', () => {
-    check('columns', [[19, 7]], single, 1e-6)
+    check('columns', [[19, 7]], single)
   })
 
   test('the stacked kernels of gpu.js plans run too (slots and flat heterogeneous groups)', () => {
@@ -110,7 +107,6 @@ describe('tiles', () => {
         [67, 3],
       ],
       single,
-      1e-5 * 200,
       limitsFor('webasm'),
     )
     expect(plan.steps.some((s) => s.k === 'launch' && s.kernel.name.split('_').length > 2)).toBe(true)
@@ -125,7 +121,6 @@ test('distances in 64 dimensions read their second operand through a stored tran
       [70, 64],
     ],
     threaded,
-    1e-5 * 10,
   )
   const kernels = plan.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
   // yᵀ [64, 70] first: the distance loop then loads 4 consecutive columns with one vector load
@@ -184,7 +179,7 @@ test('DRIFT_MEMORY_BUDGET sets the budget in MiB; a bad value is an error naming
 })
 
 test('a long reduction over a whole matrix runs row by row first (two kernels, the first a thread per row)', () => {
-  const plan = check('meanAll', [[300, 517]], threaded, 1e-5)
+  const plan = check('meanAll', [[300, 517]], threaded)
   const kernels = plan.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
   expect(kernels.map((k) => k.out.shape)).toEqual([[300], []])
 })
@@ -259,9 +254,15 @@ describe('math inside wasm', () => {
   test('functions without a wasm instruction call Math one lane at a time', () => {
     const want = interpret(spec.graph, [x], 'f64')
     const got = single.run(plan, [x])
-    // on the finite part of the inputs (the dense grid)
+    // on the finite part of the inputs (the dense grid): Math's float64 value rounded once to
+    // float32 is within half an ulp, 2^−24 of itself, however small (sin near its zeros)
     for (const i of [4, 5])
-      expectClose(got[i].data.slice(values.length), want[i].data.slice(values.length), 1e-6, `output ${i}`)
+      expectClose(
+        got[i].data.slice(values.length),
+        want[i].data.slice(values.length),
+        { rtol: EPS32 / 2, atol: 0 },
+        `output ${i}`,
+      )
   })
 })
 
@@ -276,7 +277,8 @@ describe('runs', () => {
     const { plan } = lowerGraph(spec.graph, {}, WASM_LIMITS)
     const r = rng(3)
     const ins = [randn([9, 2], r), randn([11, 2], r), randn([11, 1], r), scalar(0.7)]
-    expectClose(single.run(plan, ins)[0].data, interpret(spec.graph, ins, 'f64')[0].data, 1e-5)
+    // float32 kernels against the float64 interpreter, output by output (test/tolerance.ts)
+    expectFloat32Run(spec.graph, single.run(plan, ins), interpret(spec.graph, ins, 'f64'), 'kernelRegression')
     expect(() => single.run(plan, [randn([9, 3], r), ...ins.slice(1)])).toThrow(/expected f32\[9,2\]/)
   })
 })
