@@ -186,6 +186,12 @@ test('the drifting loss has gradient −2V/(N·D): the field is a constant targe
     expectClose(gx.data, want, float64Tolerance(accumulationLengths(field.graph)[0], want), '∂loss/∂x')
   }))
 
+test('the checker fails a wrong gradient: frozenLoss’s adjoint is deliberately 0 where the derivative is 3', () =>
+  seeded((r, seed) => {
+    // ∂/∂x of 3x.sum() + x.sum() is 4 per element; the adjoint gives 1, so every element is 75 % off
+    expect(checkGradient('frozenLoss', [T([3, 4])], [randn([3, 4], r)], [0], seed)).toBeGreaterThan(0.5)
+  }))
+
 describe('customVjp and vjp', () => {
   test('a customVjp adjoint replaces the derivative of its forward computation', () =>
     seeded((r) => {
