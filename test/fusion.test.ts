@@ -86,7 +86,9 @@ describe('the compiled path', () => {
 
   test('the kernels are source strings with constant loop bounds; scalars are arguments', () => {
     const spec = lower(PAPER, 'paperField', [T([8, 2]), T([8, 2]), T([8, 2]), T([])])
-    for (const k of kernels(lowerGraph(spec.graph).plan)) {
+    const ks = kernels(lowerGraph(spec.graph).plan)
+    expect(ks.filter((k) => k.scalars.includes('s_tau')).length, 'kernels that read τ').toBeGreaterThan(0)
+    for (const k of ks) {
       const src = emitKernel(k)
       expect(src).not.toMatch(/for \(let \w+ = 0; \w+ < [A-Za-z_]/) // bounds are literals
       if (k.scalars.includes('s_tau')) expect(src).toMatch(/^function\(.*s_tau\)/)
@@ -132,10 +134,12 @@ describe('the threaded webasm backend', () => {
       const spec = lower(PAPER, 'paperField', [T([128, 2]), T([96, 2]), T([128, 2]), T([])])
       const plan = lowerGraph(spec.graph).plan
       const ins = [randn([128, 2], r), randn([96, 2], r), randn([128, 2], r), scalar(0.4)]
-      const [a] = await threads.runAsync(plan, ins)
+      const got = await threads.runAsync(plan, ins)
       expect(threads.lastKernelClass).toBe('WebAssemblyKernel')
+      // float32 kernels against the float64 interpreter (test/tolerance.ts), and bit for bit the synchronous run
+      expectFloat32Run(spec.graph, got, interpret(spec.graph, ins, 'f64'), 'paperField')
       const [b] = new GpujsRuntime('webasm').run(plan, ins)
-      expect(Array.from(a.data)).toEqual(Array.from(b.data))
+      expect(Array.from(got[0].data)).toEqual(Array.from(b.data))
       expect(() => threads.run(plan, ins)).toThrow(/asynchronous: use runAsync/)
     }))
 })
@@ -232,6 +236,9 @@ describe('backend limits', () => {
       expect(limited.buffers.find((b) => b.name === 'args')!.packs).toHaveLength(9)
       const ins = Array.from({ length: 9 }, () => randn([32], r))
       const rt = new GpujsRuntime('cpu')
-      expect(Array.from(rt.run(limited, ins)[0].data)).toEqual(Array.from(rt.run(free, ins)[0].data))
+      const packed = rt.run(limited, ins)
+      // float32 kernels against the float64 interpreter (test/tolerance.ts), and bit for bit the unpacked plan
+      expectFloat32Run(spec.graph, packed, interpret(spec.graph, ins, 'f64'), 'nineInputs')
+      expect(Array.from(packed[0].data)).toEqual(Array.from(rt.run(free, ins)[0].data))
     }))
 })

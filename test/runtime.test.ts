@@ -60,7 +60,7 @@ describe('the jit cache', () => {
     const key = cacheKey({ test: 'stale', dir })
     store(key, spec)
     clearMemoryCache()
-    expect(lookup(key)).toBeDefined()
+    expect(lookup(key)?.graph, 'the stored graph comes back').toEqual(spec.graph)
     clearMemoryCache()
     fs.writeFileSync(src, 'export const a = 2\n')
     expect(lookup(key)).toBeUndefined()
