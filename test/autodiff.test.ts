@@ -6,7 +6,8 @@ import { describe, expect, test } from 'vitest'
 import type { ArgSpec, Specialized } from '../compiler/frontend/specialize.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
-import { expectClose, lower, randint, randn, rootPath, scalar, seeded, T } from './helpers.js'
+import { printGraph } from '../compiler/ir/print.js'
+import { ROOT, expectClose, lower, randint, randn, rootPath, scalar, seeded, T } from './helpers.js'
 import { gradientError, lowerGrad as lowerGradOf } from './gradcheck.js'
 import { accumulationLengths, float64Tolerance } from './tolerance.js'
 
@@ -218,6 +219,27 @@ describe('customVjp and vjp', () => {
 })
 
 describe('structure of gradient programs', () => {
+  test('a matmul and its gradient, as printed IR', () => {
+    const specs = [T([2, 3]), T([3, 4])]
+    expect(printGraph(lower(FILE, 'matmulLoss', specs).graph, { relativeTo: ROOT })).toMatchInlineSnapshot(`
+      "{ lambda a:f32[2,3] b:f32[3,4] .
+        let c:f32[2,4] = matmul a b             # test/fixtures/grads.ts:153:56
+            d:f32[] = reduce_sum[axes=[0,1]] c  # test/fixtures/grads.ts:153:66
+        in (d) }"
+    `)
+    expect(printGraph(lowerGrad('matmulLoss', specs, [0, 1]).graph, { relativeTo: ROOT })).toMatchInlineSnapshot(`
+      "{ lambda a:f32[2,3] b:f32[3,4] .
+        let c:f32[2,4] = matmul a b                             # test/fixtures/grads.ts:153:56
+            d:f32[] = reduce_sum[axes=[0,1]] c                  # test/fixtures/grads.ts:153:66
+            e:f32[2,4] = full[shape=[2,4], value=1, dtype=f32]  # test/fixtures/grads.ts:153:66
+            f:f32[4,3] = transpose[perm=[1,0]] b                # test/fixtures/grads.ts:153:56
+            g:f32[2,3] = matmul e f                             # test/fixtures/grads.ts:153:56
+            h:f32[3,2] = transpose[perm=[1,0]] a                # test/fixtures/grads.ts:153:56
+            i:f32[3,4] = matmul h e                             # test/fixtures/grads.ts:153:56
+        in (d, g, i) }"
+    `)
+  })
+
   const shapesOf = (s: Specialized) => s.graph.eqns.flatMap((e) => e.outputs.map((o) => o.shape))
 
   test('the gradient of a matmul is two matmuls of the operand sizes, with no M×K×N intermediate', () => {

@@ -9,7 +9,8 @@ import { emitKernel } from '../compiler/backend/gpujs/emit.js'
 import type { Plan } from '../compiler/kernel/types.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import { specialize } from '../compiler/frontend/specialize.js'
-import { lower, randn, rng, rootPath, scalar, seeded, T } from './helpers.js'
+import { printGraph } from '../compiler/ir/print.js'
+import { ROOT, lower, randn, rng, rootPath, scalar, seeded, T } from './helpers.js'
 import { expectFloat32Run } from './tolerance.js'
 
 const FUSION = rootPath('test/fixtures/fusion.ts')
@@ -17,6 +18,46 @@ const PAPER = rootPath('stdlib/fields/paper.ts')
 const kernels = (p: Plan) => p.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
 const intermediates = (p: Plan) => p.buffers.filter((b) => b.role === 'intermediate')
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1)
+
+describe('the L1 programs fusion starts from', () => {
+  const ir = (fn: string, shapes: number[][]) => {
+    const specs = shapes.map((s) => T(s))
+    return printGraph(lower(FUSION, fn, specs).graph, { relativeTo: ROOT })
+  }
+
+  test('the five-op chain: one equation per operation, each pointing at its source', () => {
+    expect(ir('chain', [[4], [4]])).toMatchInlineSnapshot(`
+      "{ lambda a:f32[4] b:f32[4] .
+        let c:f32[4] = mul a 1.5:f32  # test/fixtures/fusion.ts:5:16
+            d:f32[4] = add c b        # test/fixtures/fusion.ts:5:25
+            e:f32[4] = mul d d        # test/fixtures/fusion.ts:6:17
+            f:f32[4] = sub e a        # test/fixtures/fusion.ts:7:17
+            g:f32[4] = abs f          # test/fixtures/fusion.ts:8:17
+            h:f32[4] = sqrt g         # test/fixtures/fusion.ts:8:23
+            i:f32[4] = mul h b        # test/fixtures/fusion.ts:9:13
+            j:f32[4] = add i 0.5:f32  # test/fixtures/fusion.ts:9:20
+        in (j) }"
+    `)
+  })
+
+  test('a row softmax: the max is subtracted before exp, the sum divides by one reciprocal per row', () => {
+    expect(ir('softmaxRows', [[2, 3]])).toMatchInlineSnapshot(`
+      "{ lambda x:f32[2,3] .
+        let a:f32[2] = reduce_max[axes=[1]] x      # test/fixtures/fusion.ts:12:49
+            b:f32[2,1] = reshape[shape=[2,1]] a    # test/fixtures/fusion.ts:12:49
+            c:f32[2,1] = stop_gradient b           # test/fixtures/fusion.ts:12:49
+            d:f32[2,3] = broadcast[shape=[2,3]] c  # test/fixtures/fusion.ts:12:49
+            e:f32[2,3] = sub x d                   # test/fixtures/fusion.ts:12:49
+            f:f32[2,3] = exp e                     # test/fixtures/fusion.ts:12:49
+            g:f32[2] = reduce_sum[axes=[1]] f      # test/fixtures/fusion.ts:12:49
+            h:f32[2,1] = reshape[shape=[2,1]] g    # test/fixtures/fusion.ts:12:49
+            i:f32[2,1] = div 1:f32 h               # test/fixtures/fusion.ts:12:49
+            j:f32[2,3] = broadcast[shape=[2,3]] i  # test/fixtures/fusion.ts:12:49
+            k:f32[2,3] = mul f j                   # test/fixtures/fusion.ts:12:49
+        in (k) }"
+    `)
+  })
+})
 
 describe('kernel counts', () => {
   test('a five-op elementwise chain is one kernel with no intermediate buffer', () => {
