@@ -3,7 +3,7 @@
  * plan of kernels and run by gpu.js on the `cpu`, `webasm` and (where Dawn finds an adapter)
  * `webgpu` backends, against the float64
  * reference interpreter on seeded random inputs; and drift's own WebAssembly kernels (`wasm`) the same way. Float
- * outputs agree element by element within 32 float32 ulps, above a floor of L roundings of the
+ * outputs agree element by element within 32 float32 ulps, above a floor of 16·√L roundings of the
  * output's largest element (test/tolerance.ts), L the longest reduction or contraction
  * behind the output; i32 and bool outputs agree exactly.
  * Every failure names its seed and the command that replays it.
@@ -78,7 +78,7 @@ describe.each(MODES)('the %s backend', (mode) => {
         expect(g.shape, `${where}: shape of output ${i}`).toEqual(w.shape)
         expect(g.dtype, `${where}: dtype of output ${i}`).toBe(w.dtype)
         expect(g.data.length, `${where}: length of output ${i}`).toBe(w.data.length)
-        // float32 kernels: the case's bound for the output, or L roundings of its largest element as the floor
+        // float32 kernels: the case's bound for the output, or 16·√L roundings of its largest element as the floor
         if (w.dtype === 'f32')
           expectClose(g.data, w.data, c.tol32?.[i] ?? float32Tolerance(lengths[i], w.data), `${where}: output ${i}`)
         else expect(Array.from(g.data), `${where}: output ${i} (${w.dtype}, exact)`).toEqual(Array.from(w.data))

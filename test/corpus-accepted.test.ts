@@ -28,7 +28,7 @@ test.each(CASES.map((c) => [c.name, c] as const))('%s', (_, c) =>
     expect(got64.length, `${where}: number of outputs`).toBe(want.length)
     want.forEach((w, i) => {
       expect(got64[i].shape, `${where}: shape of output ${i}`).toEqual(w.shape)
-      // bounds per element above a floor of L roundings of the output's largest (test/tolerance.ts)
+      // bounds per element above a floor of 16·√L roundings of the output's largest (test/tolerance.ts)
       expectClose(got64[i].data, w.data, float64Tolerance(lengths[i], w.data), `${where}: output ${i} (f64)`)
       const tol32 = c.tol32?.[i] ?? float32Tolerance(lengths[i], w.data)
       expectClose(got32[i].data, w.data, tol32, `${where}: output ${i} (f32)`)

@@ -91,7 +91,8 @@ describe('calling DSL functions from host code', () => {
       [0, 1, 2].map((c) => x.data[2 * r] * w.data[c] + x.data[2 * r + 1] * w.data[3 + c] + b.data[c]),
     )
     const scale = 2 / 12
-    // reference() runs in float64, like the loops here: sums of at most 4 products, a float64 floor where they cancel
+    // reference() runs in float64, like the loops here: the loss is a mean of squares (nothing cancels), the
+    // gradients sums of at most 4 products (a floor of float64 roundings of the largest, where they cancel)
     expectClose([loss.item()], [y.flat().reduce((a, v) => a + v * v, 0) / 12], { rtol: 1e-12, atol: 0 }, 'loss')
     const dW = [0, 1].flatMap((k) =>
       [0, 1, 2].map((c) => scale * y.reduce((a, row, r) => a + x.data[2 * r + k] * row[c], 0)),
@@ -106,6 +107,7 @@ describe('calling DSL functions from host code', () => {
 
   test('numeric literals in exponent form keep their value (1e-8 is not 1)', async () => {
     const r = await tinyLiteral.reference(mat(1, 1))
+    // two literals added in float64: one rounding (1e-8 read as 1 would be off by a factor of 4e6)
     expectClose(r.data, [1e-8 + 2.5e-7], { rtol: 1e-15, atol: 0 }, '1e-8 + 2.5e-7')
   })
 

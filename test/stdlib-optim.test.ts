@@ -207,6 +207,7 @@ describe('clipping, warmup, EMA', () => {
         leafwise(g, (v) => (v * c) / Math.max(n, c)),
         'clipped',
       )
+      // the norm of the clipped tree: again a root of a sum of squares
       expectClose([norm(out)], [Math.min(n, c)], { rtol: 1e-12, atol: 0 }, '‖clipped‖')
     }),
   )
