@@ -1,12 +1,12 @@
 /**
  * How close a run of a program must come to the float64 reference, output by output, when nothing
  * more specific is known about the output: each element within rtol of itself, above an absolute
- * floor of √L roundings of the output's largest element, L the longest chain of terms any of its
- * elements sums or folds over. Rounding errors of L terms add up like a random walk (√L of them); a
- * sum that cancels to less than that floor is numerically zero, its error being the rounding of its
- * terms, not of itself. Measured on every backend here (the corpus, fields, metrics, training
- * steps; four seeds), the worst error used 6.4 of the 16 roundings the floor allows, and 3.3 of 32
- * ulps above it.
+ * floor of 16·√L roundings of the output's largest element, L the longest chain of terms any of its
+ * elements sums or folds over. Rounding errors of L terms add up like a random walk, to about √L
+ * roundings; a sum that cancels to less than the floor is numerically zero, its error being the
+ * rounding of its terms, not of itself. Measured on every backend here (the corpus, fields,
+ * metrics, training steps; four seeds), the worst error used 6.4 of the 16·√L roundings the floor
+ * allows, and 3.3 of the 32 ulps above it.
  */
 import { expect } from 'vitest'
 import type { NDArray } from '../compiler/ir/ndarray.js'
