@@ -240,5 +240,7 @@ describe('toy plots', () => {
     expect(at(2.25, 10 ** -2.25), 'no line into the NaN at step 3').toEqual(WHITE)
     expect(at(3.5, 10 ** -2.5), 'nor out of it').toEqual(WHITE)
     expect(at(4, 0.001), 'the loss after the NaN is drawn').not.toEqual(WHITE)
+    // with 5 losses the running mean's window is 1 step: it is the loss itself, dark on top of the light line
+    expect(at(4, 0.001), 'the running mean after the NaN').toEqual(dark)
   })
 })
