@@ -9,6 +9,7 @@ import type { ScalarExpr } from '../ir/scalar.js'
 import { UNARY } from '../ir/ops.js'
 import type { KExpr } from '../kernel/types.js'
 import { BodyBuilder, add, flatIndex, idiv, imod, mulN, num, print, ref, sub, unflatten } from '../kernel/build.js'
+import { reshapeIndex } from '../kernel/reshapeIndex.js'
 
 export type Source =
   { kind: 'buffer'; buf: string; offset: number } | { kind: 'scalar'; name: string } | { kind: 'inline' }
@@ -96,7 +97,7 @@ function compute(env: ElementEnv, e: Eqn, _o: number, idx: KExpr[]): KExpr {
           s.map((d) => (d === 1 ? num(0) : kept[k++])),
         )
       }
-      return at(0, unflatten(flatIndex(idx, outShape), s))
+      return at(0, reshapeIndex(idx, outShape, s))
     }
     case 'transpose': {
       const src = new Array<KExpr>(idx.length)
