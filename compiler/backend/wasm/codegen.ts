@@ -2,7 +2,8 @@
  * A kernel as a WebAssembly module. The exported `run(out, buffers…, scalars…, x0, x1, y0, y1)`
  * computes the output cells with tx in [x0, x1) and ty in [y0, y1) for every tz (so a caller can
  * split the grid between threads). Rows go R at a time, columns 4·C at a time (C SIMD groups),
- * with scalar code for the remainders; each combination is one instantiation of the body.
+ * then one SIMD group at a time, with scalar code for the remainders; each combination is one
+ * instantiation of the body.
  */
 import type { Kernel } from '../../kernel/types.js'
 import { encodeModule, FnBuilder, OP, SIMD, uleb, type ValType } from './encode.js'
@@ -111,6 +112,8 @@ export function compileKernel(k: Kernel, sizes: Map<string, number>): WasmKernel
     const shape = (cols: number, vec: boolean): TileShape => ({ rows, cols, vec, axis: vec ? tile.axis : 'x' })
     if (tile.cols * (vx ? 4 : 1) > 1)
       strided(env.tx0, x1, tile.cols * (vx ? 4 : 1), () => body(shape(tile.cols, vx || vecY)))
+    // then single vector groups, so at most 3 columns run as scalars (14 = 8 + 4 + 2)
+    if (vx && tile.cols > 1) strided(env.tx0, x1, 4, () => body(shape(1, true)))
     strided(env.tx0, x1, 1, () => body(shape(1, vecY)))
   }
   f.i32(0).set(env.tz)
