@@ -9,7 +9,9 @@ import type { ScalarExpr } from '../ir/scalar.js'
 import { UNARY } from '../ir/ops.js'
 import type { KExpr } from '../kernel/types.js'
 import { BodyBuilder, add, flatIndex, idiv, imod, mulN, num, print, ref, sub, unflatten } from '../kernel/build.js'
+import { col2imElement, patchElement } from './patchElements.js'
 import { reshapeIndex } from '../kernel/reshapeIndex.js'
+import type { Col2imParams, PatchParams } from '../ir/prims/patches.js'
 
 export type Source =
   { kind: 'buffer'; buf: string; offset: number } | { kind: 'scalar'; name: string } | { kind: 'inline' }
@@ -201,6 +203,10 @@ function compute(env: ElementEnv, e: Eqn, _o: number, idx: KExpr[]): KExpr {
       return convGradInput(env, e, idx)
     case 'conv2d_grad_filter':
       return convGradFilter(env, e, idx)
+    case 'patches':
+      return patchElement(b, (ix) => at(0, ix), inShape(0), p as PatchParams, idx)
+    case 'col2im':
+      return col2imElement(b, (ix) => at(0, ix), inShape(0), p as Col2imParams, idx)
     case 'scatter_add': {
       const idxShape = inShape(0)
       const n = idxShape.reduce((x, y) => x * y, 1)

@@ -15,6 +15,7 @@ import type { BufferInfo, HostInput, Kernel, Plan, Step } from '../kernel/types.
 import { kernelCost, type CostModel } from './cost.js'
 import { splitReductions } from '../transforms/splitReductions.js'
 import { transposedOperands } from '../transforms/transposedOperands.js'
+import { convMatmuls, type ConvDesign, type ConvShape } from '../transforms/convMatmuls.js'
 import { buildKernel, slotOffsets, type Placement } from './kernels.js'
 import { producersOf } from '../transforms/rewrite.js'
 import { StoredSet, descendantsOf, salt } from './storedSet.js'
@@ -32,8 +33,11 @@ const LOOPING = new Set([
   'conv2d',
   'conv2d_grad_input',
   'conv2d_grad_filter',
+  'col2im',
   'scatter_add',
 ])
+/** Convolutions: always stored (recomputed inside a reader's loop, a whole convolution would run per element). */
+const CONVOLUTIONS = new Set(['conv2d', 'conv2d_grad_input', 'conv2d_grad_filter'])
 
 /** Primitives that only re-index their input, and ones that compute nothing from inputs. */
 const VIEWS = new Set(['reshape', 'stop_gradient', 'copy', 'hint'])
@@ -63,6 +67,10 @@ export interface BackendLimits extends CostModel {
   splitReductions?: boolean
   /** Offer distance operands in transposed layout (transforms/transposedOperands.ts)? Default false. */
   transposeOperands?: boolean
+  /** Compute convolutions as matrix products (transforms/convMatmuls.ts)? Default false. */
+  convMatmuls?: boolean
+  /** How each of those convolutions reads its input's patches (default: transforms/convMatmuls.ts). */
+  convDesign?: (c: ConvShape) => ConvDesign
   /** At most this many elements of buffers (all of a plan's, added up) may the search choose to store (default: no limit). */
   memoryBudget?: number
 }
@@ -103,11 +111,14 @@ function hintsIn(graph: Graph, given: FusionHints): FusionHints {
 }
 
 export function lowerGraph(original: Graph, given: FusionHints = {}, limits: BackendLimits = {}): Lowered {
-  const split = limits.splitReductions ? splitReductions(original) : original
+  const conv = limits.convMatmuls
+    ? convMatmuls(original, limits.convDesign)
+    : { graph: original, stored: new Map<number, string>(), inline: new Set<number>() }
+  const split = limits.splitReductions ? splitReductions(conv.graph) : conv.graph
   const { graph, layouts } = limits.transposeOperands
     ? transposedOperands(split)
     : { graph: split, layouts: new Set<number>() }
-  const hints = hintsIn(graph, given)
+  const hints = hintsIn(graph, { ...given, inline: new Set([...(given.inline ?? []), ...conv.inline]) })
   const maxBuffers = limits.maxBuffers ?? Infinity
   const names = varNamer(graph)
   const nameOf = (v: Var) => names.name(v.id).replace(/[^A-Za-z0-9_]/g, '_')
@@ -175,6 +186,10 @@ export function lowerGraph(original: Graph, given: FusionHints = {}, limits: Bac
         if (a.kind === 'var' && !isInput(a.id) && !why.has(a.id)) why.set(a.id, 'read by a host step')
     }
   for (const id of hints.materialize ?? []) if (!why.has(id)) why.set(id, 'hint: materialize')
+  for (const [id, reason] of conv.stored) if (!why.has(id)) why.set(id, reason)
+  for (const e of graph.eqns)
+    if (CONVOLUTIONS.has(e.prim) && !why.has(e.outputs[0].id))
+      why.set(e.outputs[0].id, 'a convolution: stored, never recomputed inside the loop of a reader')
 
   const bufferSize = (b: string) => sizes.get(b) ?? 1
   const placementFor = (ids: Iterable<number>): Placement => {

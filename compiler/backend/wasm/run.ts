@@ -55,6 +55,7 @@ export const WASM_LIMITS = {
   gatherWeight: 4,
   splitReductions: true,
   transposeOperands: true,
+  convMatmuls: true,
   parallelism: 4 * os.availableParallelism(),
   transcendental: 24,
   slowOp: 6,

@@ -1,0 +1,151 @@
+/**
+ * Convolutions as matrix products, for backends whose matmul kernels are register-blocked tiles
+ * (wasm). With K = C·KH·KW taps and P = OH·OW output pixels, the patches of x are a [N, K, P]
+ * matrix (`patches`, compiler/ir/prims/patches.ts) and
+ *   conv2d(x, w)              = w [O, K] · patches(x)[n]               → [N, O, P]
+ *   conv2d_grad_filter(x, ct) = Σₙ patches(x)[n] · ct[n]ᵀ [P, O]        → [K, O], transposed
+ *   conv2d_grad_input(ct, w)  = col2im(wᵀ [K, O] · ct[n] [O, P])       → [N, C, H, W]
+ * The patches of an input are built once and shared by its convolution and filter gradient; ct
+ * is transposed once into [N, P, O], so the filter gradient's loads are contiguous along O.
+ * col2im groups its pixels by phase at strides above 1 (each phase sums its own taps with vector
+ * loads); views put them back in place, read by whatever consumes the gradient.
+ *
+ * Every product is stored (the returned `stored`, with the reason): inlined, a whole convolution
+ * would be recomputed inside the loop of whatever reads it. The patches are stored too (im2col),
+ * or recomputed inside the product's loop (`direct`: a register-blocked direct convolution, each
+ * tile gathering its inputs through the padding tests); `design` picks per convolution.
+ */
+import type { Atom, Eqn, Graph, Var } from '../ir/types.js'
+import type { Conv2dParams } from '../ir/prims/linalg.js'
+import { phasesShape, unphaseSteps, windows } from '../ir/prims/patches.js'
+import { rewriteEach, type Rewriter } from './rewrite.js'
+
+export type ConvDesign = 'im2col' | 'direct'
+
+/** What a design choice sees: the convolution's input [N, C, H, W], filter [O, C, KH, KW] and parameters. */
+export interface ConvShape {
+  x: number[]
+  w: number[]
+  params: Conv2dParams
+}
+
+export interface ConvLowering {
+  graph: Graph
+  /** Variables fusion must store, with why. */
+  stored: Map<number, string>
+  /** Variables fusion must recompute where they are read (the patches of a direct convolution). */
+  inline: Set<number>
+}
+
+const PRODUCT = 'a convolution as a matrix product: stored, never recomputed inside the loop of a reader'
+const PATCHES = "im2col: the input's patches, stored once for the products that read them"
+const TRANSPOSED = "the convolution's cotangent, transposed [N, P, O] for the filter gradient's contiguous loads"
+
+/** im2col everywhere: measured faster than the direct design at every shape tried (docs/compiler.md). */
+export const im2colEverywhere = (): ConvDesign => 'im2col'
+
+export function convMatmuls(g: Graph, design: (c: ConvShape) => ConvDesign = im2colEverywhere): ConvLowering {
+  const stored = new Map<number, string>()
+  const inline = new Set<number>()
+  const patchesOf = new Map<string, Var>()
+
+  /** The [N, K, P] patches of x (an identity reshape for a 1×1 filter at stride 1 without padding). */
+  const patches = (r: Rewriter, x: Var, filter: number[], p: Conv2dParams): Var => {
+    const kernel: [number, number] = [filter[2], filter[3]]
+    const key = `${x.id}|${kernel}|${p.stride}|${p.padding}`
+    const known = patchesOf.get(key)
+    if (known) return known
+    const [n, c, h, w] = x.shape
+    const [oh, ow] = [
+      windows(h, kernel[0], p.stride[0], p.padding[0]),
+      windows(w, kernel[1], p.stride[1], p.padding[1]),
+    ]
+    const k = c * kernel[0] * kernel[1]
+    let cols: Var
+    if (kernel[0] * kernel[1] === 1 && p.stride.every((s) => s === 1) && p.padding.every((q) => q === 0))
+      cols = r.emit('reshape', [x], [n, c, h * w], { shape: [n, c, h * w] })
+    else {
+      const planes = r.emit('reshape', [x], [n * c, h, w], { shape: [n * c, h, w] })
+      const params = { kernel, stride: p.stride, padding: p.padding }
+      const flat = r.emit('patches', [planes], [n * k, oh, ow], params)
+      if (design({ x: x.shape, w: filter, params: p }) === 'im2col') stored.set(flat.id, PATCHES)
+      else inline.add(flat.id)
+      cols = r.emit('reshape', [flat], [n, k, oh * ow], { shape: [n, k, oh * ow] })
+    }
+    patchesOf.set(key, cols)
+    return cols
+  }
+
+  /** A product of the rewrite, stored. */
+  const product = (r: Rewriter, a: Atom, b: Atom, shape: number[]): Var => {
+    const v = r.emit('matmul', [a, b], shape)
+    stored.set(v.id, PRODUCT)
+    return v
+  }
+
+  const rule = (e: Eqn, r: Rewriter): boolean => {
+    const p = e.params as unknown as Conv2dParams
+    const out = e.outputs[0]
+    const [a, b] = e.inputs
+    if (a?.kind !== 'var' || b?.kind !== 'var') return false
+    switch (e.prim) {
+      case 'conv2d': {
+        const [n, o, oh, ow] = out.shape
+        const [, c, kh, kw] = b.shape
+        const k = c * kh * kw
+        const cols = patches(r, a, b.shape, p)
+        const wm = r.emit('broadcast', [r.emit('reshape', [b], [o, k], { shape: [o, k] })], [n, o, k], {
+          shape: [n, o, k],
+        })
+        r.emitInto(out, 'reshape', [product(r, wm, cols, [n, o, oh * ow])], { shape: out.shape })
+        return true
+      }
+      case 'conv2d_grad_filter': {
+        const [o, c, kh, kw] = out.shape
+        const [n, , oh, ow] = b.shape
+        const k = c * kh * kw
+        const cols = patches(r, a, out.shape, p)
+        const ctT = r.emit(
+          'transpose',
+          [r.emit('reshape', [b], [n, o, oh * ow], { shape: [n, o, oh * ow] })],
+          [n, oh * ow, o],
+          {
+            perm: [0, 2, 1],
+          },
+        )
+        stored.set(ctT.id, TRANSPOSED)
+        const perSample = product(r, cols, ctT, [n, k, o])
+        const summed = r.emit('reduce_sum', [perSample], [k, o], { axes: [0] })
+        const wT = r.emit('transpose', [summed], [o, k], { perm: [1, 0] })
+        r.emitInto(out, 'reshape', [wT], { shape: out.shape })
+        return true
+      }
+      case 'conv2d_grad_input': {
+        const [n, c, h, w] = out.shape
+        const [o, , kh, kw] = b.shape
+        const [, , oh, ow] = a.shape
+        const k = c * kh * kw
+        const wT = r.emit('transpose', [r.emit('reshape', [b], [o, k], { shape: [o, k] })], [k, o], { perm: [1, 0] })
+        const wb = r.emit('broadcast', [wT], [n, k, o], { shape: [n, k, o] })
+        const ct = r.emit('reshape', [a], [n, o, oh * ow], { shape: [n, o, oh * ow] })
+        const cols = product(r, wb, ct, [n, k, oh * ow])
+        if (kh * kw === 1 && p.stride.every((s) => s === 1) && p.padding.every((q) => q === 0)) {
+          r.emitInto(out, 'reshape', [cols], { shape: out.shape })
+          return true
+        }
+        const flat = r.emit('reshape', [cols], [n * k, oh, ow], { shape: [n * k, oh, ow] })
+        const params = { kernel: [kh, kw], stride: p.stride, padding: p.padding, size: [h, w] }
+        const phases = r.emit('col2im', [flat], phasesShape(n * c, [h, w], p.stride), params)
+        const planes = unphaseSteps(n * c, [h, w], p.stride).reduce<Var>(
+          (v, [prim, q, shape]) => r.emit(prim, [v], shape, q),
+          phases,
+        )
+        r.emitInto(out, 'reshape', [planes], { shape: out.shape })
+        return true
+      }
+    }
+    return false
+  }
+  const { graph } = rewriteEach(g, rule)
+  return { graph, stored, inline }
+}
