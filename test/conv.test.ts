@@ -17,32 +17,13 @@ import type { NDArray } from '../compiler/ir/ndarray.js'
 import type { Graph } from '../compiler/ir/types.js'
 import { convMatmuls } from '../compiler/transforms/convMatmuls.js'
 import { windows, unphaseSteps } from '../compiler/ir/prims/patches.js'
-import { expectClose, freshSeed, lower, randn, rng, rootPath, S, T } from './helpers.js'
+import { expectClose, expectElementwise, freshSeed, lower, randn, rng, rootPath, S, T } from './helpers.js'
 import { gradientError } from './gradcheck.js'
 import type { ArgSpec } from '../compiler/frontend/specialize.js'
 
 const FIXTURE = rootPath('test/fixtures/conv.ts')
 const SEED = process.env.CONV_SEED ? Number(process.env.CONV_SEED) : undefined
 const runtimes = { 'one thread': new WasmRuntime(1), 'two threads': new WasmRuntime(2) }
-
-/**
- * Every element within rtol of the reference, relative to its own size, with an absolute floor of
- * `floor`·max|want| (elements that cancel to near 0 carry the rounding of their large terms). The
- * checks below use rtol 1e-4 and floor 1e-2: over 60 seeds the two-convolution gradients stay
- * within 2.2e-5 (a fifth of the bound), and a 1% error fails on every element above 1e-4·max.
- */
-function expectElementwise(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, floor: number, what: string) {
-  expect(got.length, `${what}: length`).toBe(want.length)
-  let scale = 0
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]))
-  for (let i = 0; i < want.length; i++) {
-    const bound = rtol * (Math.abs(want[i]) + floor * scale)
-    if (!(Math.abs(got[i] - want[i]) <= bound))
-      throw new Error(
-        `${what}: element ${i} is ${got[i]}, the reference ${want[i]} (allowed ±${bound.toExponential(2)})`,
-      )
-  }
-}
 
 interface Case {
   name: string
