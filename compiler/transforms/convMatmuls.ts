@@ -68,9 +68,9 @@ export function convMatmuls(g: Graph, design: (c: ConvShape) => ConvDesign = im2
       const planes = r.emit('reshape', [x], [n * c, h, w], { shape: [n * c, h, w] })
       const params = { kernel, stride: p.stride, padding: p.padding }
       const flat = r.emit('patches', [planes], [n * k, oh, ow], params)
-      if (design({ x: x.shape, w: filter, params: p }) === 'im2col') stored.set(flat.id, PATCHES)
-      else inline.add(flat.id)
       cols = r.emit('reshape', [flat], [n, k, oh * ow], { shape: [n, k, oh * ow] })
+      if (design({ x: x.shape, w: filter, params: p }) === 'im2col') stored.set(flat.id, PATCHES)
+      else for (const v of [flat, cols]) inline.add(v.id)
     }
     patchesOf.set(key, cols)
     return cols
