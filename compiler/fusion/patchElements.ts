@@ -6,7 +6,7 @@
  */
 import type { KExpr } from '../kernel/types.js'
 import { BodyBuilder, add, idiv, imod, mulN, num, ref, sub, unflatten } from '../kernel/build.js'
-import type { Col2imParams, PatchParams } from '../ir/prims/patches.js'
+import { windows, type Col2imParams, type PatchParams } from '../ir/prims/patches.js'
 
 const bin = (op: string, a: KExpr, b: KExpr): KExpr => ({ k: 'bin', op, a, b })
 const all = (cs: KExpr[]): KExpr | undefined =>
@@ -34,8 +34,7 @@ export function patchElement(
   const [kh, kw] = p.kernel
   const [z, oy, ox] = idx
   const [plane, dy, dx] = unflatten(z, [planes, kh, kw])
-  const oh = Math.floor((h + 2 * p.padding[0] - kh) / p.stride[0]) + 1
-  const ow = Math.floor((w + 2 * p.padding[1] - kw) / p.stride[1]) + 1
+  const [oh, ow] = [windows(h, kh, p.stride[0], p.padding[0]), windows(w, kw, p.stride[1], p.padding[1])]
   const iy = b.bind(add(mulN(oy, p.stride[0]), sub(dy, num(p.padding[0]))))
   const ix = b.bind(add(mulN(ox, p.stride[1]), sub(dx, num(p.padding[1]))))
   const rowInside = all(bounds(iy, h, p.padding[0], (oh - 1) * p.stride[0] + kh - 1 - p.padding[0]))

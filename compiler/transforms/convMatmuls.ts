@@ -15,7 +15,7 @@
  * or recomputed inside the product's loop (`direct`: a register-blocked direct convolution, each
  * tile gathering its inputs through the padding tests); `design` picks per convolution.
  */
-import type { Atom, Eqn, Graph, Var } from '../ir/types.js'
+import type { Atom, Graph, Var } from '../ir/types.js'
 import type { Conv2dParams } from '../ir/prims/linalg.js'
 import { phasesShape, unphaseSteps, windows } from '../ir/prims/patches.js'
 import { rewriteEach, type Rewriter } from './rewrite.js'
@@ -44,31 +44,33 @@ const TRANSPOSED = "the convolution's cotangent, transposed [N, P, O] for the fi
 /** im2col everywhere: measured faster than the direct design at every shape tried (docs/compiler.md). */
 export const im2colEverywhere = (): ConvDesign => 'im2col'
 
+/** A 1×1 filter at stride 1 without padding: its patches are the input itself. */
+const pointwise = (kh: number, kw: number, p: Conv2dParams) =>
+  kh * kw === 1 && p.stride.every((s) => s === 1) && p.padding.every((q) => q === 0)
+
+/** `v` read as `shape` (a view). */
+const view = (r: Rewriter, v: Var, shape: number[]): Var => r.emit('reshape', [v], shape, { shape })
+
 export function convMatmuls(g: Graph, design: (c: ConvShape) => ConvDesign = im2colEverywhere): ConvLowering {
   const stored = new Map<number, string>()
   const inline = new Set<number>()
   const patchesOf = new Map<string, Var>()
 
-  /** The [N, K, P] patches of x (an identity reshape for a 1×1 filter at stride 1 without padding). */
+  /** The [N, K, P] patches of x for a filter of this shape, built once per input and parameters. */
   const patches = (r: Rewriter, x: Var, filter: number[], p: Conv2dParams): Var => {
-    const kernel: [number, number] = [filter[2], filter[3]]
-    const key = `${x.id}|${kernel}|${p.stride}|${p.padding}`
+    const [kh, kw] = [filter[2], filter[3]]
+    const key = `${x.id}|${kh},${kw}|${p.stride}|${p.padding}`
     const known = patchesOf.get(key)
     if (known) return known
     const [n, c, h, w] = x.shape
-    const [oh, ow] = [
-      windows(h, kernel[0], p.stride[0], p.padding[0]),
-      windows(w, kernel[1], p.stride[1], p.padding[1]),
-    ]
-    const k = c * kernel[0] * kernel[1]
+    const [oh, ow] = [windows(h, kh, p.stride[0], p.padding[0]), windows(w, kw, p.stride[1], p.padding[1])]
+    const k = c * kh * kw
     let cols: Var
-    if (kernel[0] * kernel[1] === 1 && p.stride.every((s) => s === 1) && p.padding.every((q) => q === 0))
-      cols = r.emit('reshape', [x], [n, c, h * w], { shape: [n, c, h * w] })
+    if (pointwise(kh, kw, p)) cols = view(r, x, [n, c, h * w])
     else {
-      const planes = r.emit('reshape', [x], [n * c, h, w], { shape: [n * c, h, w] })
-      const params = { kernel, stride: p.stride, padding: p.padding }
-      const flat = r.emit('patches', [planes], [n * k, oh, ow], params)
-      cols = r.emit('reshape', [flat], [n, k, oh * ow], { shape: [n, k, oh * ow] })
+      const params = { kernel: [kh, kw], stride: p.stride, padding: p.padding }
+      const flat = r.emit('patches', [view(r, x, [n * c, h, w])], [n * k, oh, ow], params)
+      cols = view(r, flat, [n, k, oh * ow])
       if (design({ x: x.shape, w: filter, params: p }) === 'im2col') stored.set(flat.id, PATCHES)
       else for (const v of [flat, cols]) inline.add(v.id)
     }
@@ -83,69 +85,54 @@ export function convMatmuls(g: Graph, design: (c: ConvShape) => ConvDesign = im2
     return v
   }
 
-  const rule = (e: Eqn, r: Rewriter): boolean => {
+  /** conv2d(x, w) = w [O, K] · patches(x)[n]. */
+  const convolution = (r: Rewriter, x: Var, w: Var, out: Var, p: Conv2dParams) => {
+    const [n, o, oh, ow] = out.shape
+    const k = w.shape[1] * w.shape[2] * w.shape[3]
+    const wm = r.emit('broadcast', [view(r, w, [o, k])], [n, o, k], { shape: [n, o, k] })
+    r.emitInto(out, 'reshape', [product(r, wm, patches(r, x, w.shape, p), [n, o, oh * ow])], { shape: out.shape })
+  }
+
+  /** conv2d_grad_filter(x, ct) = (Σₙ patches(x)[n] · ct[n]ᵀ)ᵀ, ct stored as [N, P, O]. */
+  const filterGradient = (r: Rewriter, x: Var, ct: Var, out: Var, p: Conv2dParams) => {
+    const [o, c, kh, kw] = out.shape
+    const [n, , oh, ow] = ct.shape
+    const k = c * kh * kw
+    const ctT = r.emit('transpose', [view(r, ct, [n, o, oh * ow])], [n, oh * ow, o], { perm: [0, 2, 1] })
+    stored.set(ctT.id, TRANSPOSED)
+    const perSample = product(r, patches(r, x, out.shape, p), ctT, [n, k, o])
+    const summed = r.emit('reduce_sum', [perSample], [k, o], { axes: [0] })
+    r.emitInto(out, 'reshape', [r.emit('transpose', [summed], [o, k], { perm: [1, 0] })], { shape: out.shape })
+  }
+
+  /** conv2d_grad_input(ct, w) = col2im(wᵀ · ct[n]), col2im's phases put back in place by views. */
+  const inputGradient = (r: Rewriter, ct: Var, w: Var, out: Var, p: Conv2dParams) => {
+    const [n, c, h, wd] = out.shape
+    const [o, , kh, kw] = w.shape
+    const [, , oh, ow] = ct.shape
+    const k = c * kh * kw
+    const wT = r.emit('transpose', [view(r, w, [o, k])], [k, o], { perm: [1, 0] })
+    const wb = r.emit('broadcast', [wT], [n, k, o], { shape: [n, k, o] })
+    const cols = product(r, wb, view(r, ct, [n, o, oh * ow]), [n, k, oh * ow])
+    if (pointwise(kh, kw, p)) return r.emitInto(out, 'reshape', [cols], { shape: out.shape })
+    const params = { kernel: [kh, kw], stride: p.stride, padding: p.padding, size: [h, wd] }
+    const phases = r.emit('col2im', [view(r, cols, [n * k, oh, ow])], phasesShape(n * c, [h, wd], p.stride), params)
+    const planes = unphaseSteps(n * c, [h, wd], p.stride).reduce<Var>(
+      (v, [prim, q, shape]) => r.emit(prim, [v], shape, q),
+      phases,
+    )
+    r.emitInto(out, 'reshape', [planes], { shape: out.shape })
+  }
+
+  const { graph } = rewriteEach(g, (e, r) => {
     const p = e.params as unknown as Conv2dParams
-    const out = e.outputs[0]
     const [a, b] = e.inputs
     if (a?.kind !== 'var' || b?.kind !== 'var') return false
-    switch (e.prim) {
-      case 'conv2d': {
-        const [n, o, oh, ow] = out.shape
-        const [, c, kh, kw] = b.shape
-        const k = c * kh * kw
-        const cols = patches(r, a, b.shape, p)
-        const wm = r.emit('broadcast', [r.emit('reshape', [b], [o, k], { shape: [o, k] })], [n, o, k], {
-          shape: [n, o, k],
-        })
-        r.emitInto(out, 'reshape', [product(r, wm, cols, [n, o, oh * ow])], { shape: out.shape })
-        return true
-      }
-      case 'conv2d_grad_filter': {
-        const [o, c, kh, kw] = out.shape
-        const [n, , oh, ow] = b.shape
-        const k = c * kh * kw
-        const cols = patches(r, a, out.shape, p)
-        const ctT = r.emit(
-          'transpose',
-          [r.emit('reshape', [b], [n, o, oh * ow], { shape: [n, o, oh * ow] })],
-          [n, oh * ow, o],
-          {
-            perm: [0, 2, 1],
-          },
-        )
-        stored.set(ctT.id, TRANSPOSED)
-        const perSample = product(r, cols, ctT, [n, k, o])
-        const summed = r.emit('reduce_sum', [perSample], [k, o], { axes: [0] })
-        const wT = r.emit('transpose', [summed], [o, k], { perm: [1, 0] })
-        r.emitInto(out, 'reshape', [wT], { shape: out.shape })
-        return true
-      }
-      case 'conv2d_grad_input': {
-        const [n, c, h, w] = out.shape
-        const [o, , kh, kw] = b.shape
-        const [, , oh, ow] = a.shape
-        const k = c * kh * kw
-        const wT = r.emit('transpose', [r.emit('reshape', [b], [o, k], { shape: [o, k] })], [k, o], { perm: [1, 0] })
-        const wb = r.emit('broadcast', [wT], [n, k, o], { shape: [n, k, o] })
-        const ct = r.emit('reshape', [a], [n, o, oh * ow], { shape: [n, o, oh * ow] })
-        const cols = product(r, wb, ct, [n, k, oh * ow])
-        if (kh * kw === 1 && p.stride.every((s) => s === 1) && p.padding.every((q) => q === 0)) {
-          r.emitInto(out, 'reshape', [cols], { shape: out.shape })
-          return true
-        }
-        const flat = r.emit('reshape', [cols], [n * k, oh, ow], { shape: [n * k, oh, ow] })
-        const params = { kernel: [kh, kw], stride: p.stride, padding: p.padding, size: [h, w] }
-        const phases = r.emit('col2im', [flat], phasesShape(n * c, [h, w], p.stride), params)
-        const planes = unphaseSteps(n * c, [h, w], p.stride).reduce<Var>(
-          (v, [prim, q, shape]) => r.emit(prim, [v], shape, q),
-          phases,
-        )
-        r.emitInto(out, 'reshape', [planes], { shape: out.shape })
-        return true
-      }
-    }
-    return false
-  }
-  const { graph } = rewriteEach(g, rule)
+    if (e.prim === 'conv2d') convolution(r, a, b, e.outputs[0], p)
+    else if (e.prim === 'conv2d_grad_filter') filterGradient(r, a, b, e.outputs[0], p)
+    else if (e.prim === 'conv2d_grad_input') inputGradient(r, a, b, e.outputs[0], p)
+    else return false
+    return true
+  })
   return { graph, stored, inline }
 }
