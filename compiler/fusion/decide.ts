@@ -9,7 +9,7 @@
  * backend's memory budget.
  */
 import type { Var } from '../ir/types.js'
-import { fusionClass } from '../ir/primitive.js'
+import { fusionClass, primitive } from '../ir/primitive.js'
 import { sizeOf } from '../ir/shape.js'
 import type { Kernel } from '../kernel/types.js'
 import { kernelCost } from './cost.js'
@@ -41,6 +41,11 @@ function forcedDecisions(ctx: FusionContext): Map<number, string> {
         if (a.kind === 'var' && !isInput(a.id) && !why.has(a.id)) why.set(a.id, 'read by a host step')
     }
   for (const id of hints.materialize ?? []) if (!why.has(id)) why.set(id, 'hint: materialize')
+  for (const [id, reason] of ctx.required) if (!why.has(id)) why.set(id, reason)
+  for (const e of graph.eqns) {
+    const always = primitive(e.prim).alwaysStored
+    if (always && !why.has(e.outputs[0].id)) why.set(e.outputs[0].id, always)
+  }
   return why
 }
 
