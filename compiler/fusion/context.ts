@@ -35,11 +35,11 @@ export interface FusionContext {
   inputBuffers: BufferInfo[]
   scalars: Plan['scalars']
   nameOf(v: Var): string
-  /** Is this variable computed by a host step (a random draw)? */
+  /** Is this variable computed by a host step (a random draw, or what the backend computes on the host)? */
   isHost(id: number): boolean
+  /** Is this equation a host step here? */
+  isHostEqn(e: Eqn): boolean
 }
-
-export const isHostEqn = (e: Eqn) => fusionClass(e.prim) === 'host'
 /** Element code with a loop: the candidates for materialization. */
 export const isLoopEqn = (e: Eqn) => fusionClass(e.prim) === 'loop'
 
@@ -85,6 +85,8 @@ export function fusionContext(
   const varOf = new Map<number, Var>()
   for (const e of graph.eqns) for (const o of e.outputs) varOf.set(o.id, o)
   const isInput = (id: number) => graph.inputs.some((v) => v.id === id)
+  const hostPrims = new Set(limits.hostPrimitives ?? [])
+  const isHostEqn = (e: Eqn) => fusionClass(e.prim) === 'host' || hostPrims.has(e.prim)
   const ctx: FusionContext = {
     graph,
     limits,
@@ -102,6 +104,7 @@ export function fusionContext(
     scalars: [],
     nameOf,
     isHost: (id) => isHostEqn(producer.get(id)!),
+    isHostEqn,
   }
   placeInputs(ctx)
   for (const v of varOf.values()) ctx.sizes.set(nameOf(v), sizeOf(v.shape))
