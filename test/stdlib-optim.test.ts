@@ -3,6 +3,8 @@
  * of its update rule (traced lr and step: the same compiled graph serves every step); a short Adam
  * training run of an MLP through `grad`; the training step on the compiled (fused gpu.js) path.
  */
+import { wasmRuntime } from '../compiler/backend/wasm/index.js'
+import { WASM_LIMITS } from '../compiler/backend/wasm/run.js'
 import { describe, expect, test } from 'vitest'
 import type { ArgSpec } from '../compiler/frontend/specialize.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
@@ -195,6 +197,15 @@ describe('clipping, warmup, EMA', () => {
       const [n] = run(lower(OPT('clip'), 'globalNorm', [TREE]), g)
       // a square root of a sum of squares: nothing cancels
       expectClose(n.data, [norm(g)], { rtol: 1e-12, atol: 0 }, '‖g‖')
+    }))
+
+  test('globalNorm of float32 gradients near 1e20 (a GroupNorm backward on identical images): finite, exact to float32 rounding', () =>
+    seeded(async (r) => {
+      const g = draw(r).map((x) => ({ ...x, data: Float64Array.from(x.data, (v) => Math.fround(v * 3e20)) }))
+      const spec = lower(OPT('clip'), 'globalNorm', [TREE])
+      const [got] = wasmRuntime().run(lowerGraph(spec.graph, {}, WASM_LIMITS).plan, g)
+      // the sum of squares alone (1e41) would overflow float32 to ∞; 64 ulps of float32 cover the scaled sum
+      expectClose(got.data, [norm(g)], { rtol: 64 * 2 ** -23, atol: 0 }, '‖g‖ in float32')
     }))
 
   test.each([0.5, 2, 100])('clipByGlobalNorm to c = %f: g·c / max(‖g‖, c)', (c) =>
