@@ -214,6 +214,26 @@ describe('clipping, warmup, EMA', () => {
     }
   })
 
+  test('warmup then cosine decay: linear to the peak over W steps, then peak·½(1 + cos(π·progress)) down to 0 at T', () => {
+    const s = lower(OPT('warmup'), 'warmupCosine', [T([]), T([]), T([]), T([])])
+    const peak = Math.fround(4e-3)
+    const start = Math.fround(1e-6)
+    for (const t of [0, 1, 5, 10, 11, 30, 55, 99, 100, 150]) {
+      const [lr] = run(s, [scalar(t), scalar(peak), scalar(10), scalar(100)])
+      const warm = start + (peak - start) * Math.min(1, t / 10)
+      const progress = Math.min(1, Math.max(0, (t - 10) / 90))
+      expect(lr.data[0], `step ${t}`).toBeCloseTo((warm * (1 + Math.cos(Math.PI * progress))) / 2, 14)
+    }
+  })
+
+  test('EMA warm-up: the decay is min(d, (1 + t)/(10 + t)) after t updates (traced)', () => {
+    const s = lower(OPT('ema'), 'emaWarmupDecay', [T([]), T([])])
+    for (const t of [0, 1, 10, 100, 8990, 9000, 1e5]) {
+      const [d] = run(s, [scalar(t), scalar(0.999)])
+      expect(d.data[0], `after ${t} updates`).toBeCloseTo(Math.min(Math.fround(0.999), (1 + t) / (10 + t)), 14)
+    }
+  })
+
   test('EMA over 5 steps: ā ← d·ā + (1 − d)·p (traced decay)', () => {
     const r = rng(freshSeed())
     const s = lower(OPT('ema'), 'ema', [TREE, TREE, T([])])
