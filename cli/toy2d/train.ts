@@ -10,8 +10,8 @@ import { UsageError } from '../../compiler/cli/shapes.js'
 import { BACKENDS, currentBackend } from '../../compiler/runtime/backend.js'
 import { CONFIG_KEYS, RESUMABLE_KEYS, resolveConfig, type Toy2dConfig } from '../../stdlib/toy2d/config.js'
 import { findCheckpoint, loadCheckpoint, type RunState } from '../../stdlib/toy2d/checkpoint.js'
-import { NonFiniteLossError, Toy2dError } from '../../stdlib/toy2d/errors.js'
-import { makeProgress } from '../../stdlib/toy2d/progress.js'
+import { NonFiniteLossError, RunError } from '../../stdlib/train/errors.js'
+import { makeProgress } from '../../stdlib/train/progress.js'
 import { TRAIN_USAGE } from './usage.js'
 import { summarize } from '../../stdlib/toy2d/summary.js'
 
@@ -97,7 +97,7 @@ const asUsage = <T>(f: () => T): T => {
   try {
     return f()
   } catch (e) {
-    if (e instanceof Toy2dError) throw new UsageError(e.message)
+    if (e instanceof RunError) throw new UsageError(e.message)
     throw e
   }
 }
@@ -188,7 +188,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         makeProgress({
           start,
           total: config.steps,
-          tau: config.tau,
+          labels: ['loss', `‖V‖²(τ=${config.tau})`],
           logEvery: config.logEvery,
           tty,
           out: process.stdout,
@@ -201,7 +201,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       console.error(`drift: ${e.message}`)
       return 3
     }
-    if (e instanceof Toy2dError) throw new UsageError(e.message)
+    if (e instanceof RunError) throw new UsageError(e.message)
     throw e
   }
 }
