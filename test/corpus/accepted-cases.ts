@@ -744,6 +744,31 @@ export const CASES: Case[] = [
       return [scale(h, s.data[0]), sumR(map1(w0, (v) => v * v)), b2]
     },
   },
+  // ---- entry points wrapping a named function ----
+  {
+    name: 'entries/dsl(g) of a function declaration',
+    file: C('entries'),
+    fn: 'logCoshDsl',
+    args: [T([3, 4])],
+    inputs: (r) => [randn([3, 4], r)],
+    ref: ([x]) => [map1(x, (v) => Math.log(Math.cosh(v)))],
+  },
+  {
+    name: 'entries/dsl(g) of a const arrow function',
+    file: C('entries'),
+    fn: 'halfSquareDsl',
+    args: [T([3, 4])],
+    inputs: (r) => [randn([3, 4], r)],
+    ref: ([x]) => [map1(x, (v) => 0.5 * v * v)],
+  },
+  {
+    name: 'entries/dsl(g) of an arrow function imported from another module',
+    file: C('entries'),
+    fn: 'laplaceDsl',
+    args: [T([5, 2]), T([7, 2]), T([])],
+    inputs: (r) => [randn([5, 2], r), randn([7, 2], r), scalar(uniform(r, 0.5, 1.5))],
+    ref: ([x, y, h]) => [laplaceK(x, y, h.data[0])],
+  },
   // ---- modules and function-valued arguments ----
   {
     name: 'modules/DSL function from another module (attention)',

@@ -52,7 +52,7 @@ definePrimitive({
     if (k !== k2)
       throw new ShapeError(
         `matmul of ${showShape(a.shape)} and ${showShape(b.shape)}: inner dimensions ${k} and ${k2} differ`,
-        'transpose an operand (.T()) or check which axis holds the features',
+        'transpose an operand (x.T, a property: no parentheses) or check which axis holds the features',
       )
     expectDType('matmul', a, ['f32'])
     expectDType('matmul', b, ['f32'])
