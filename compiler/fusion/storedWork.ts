@@ -38,7 +38,13 @@ export class StoredWork implements Iterable<number> {
     private readonly g: SearchGraph,
     start: Iterable<number> = [],
   ) {
-    for (const id of start) this.add(id)
+    // all members first: a kernel built before a forced member (a host draw) joined would recompute it
+    for (const id of start)
+      if (!this.members.has(id)) {
+        this.members.add(id)
+        this.elementCount += g.elements(id)
+      }
+    for (const id of this.members) if (!g.isHost(id)) this.own.set(id, this.kernelCost(id))
   }
 
   has(id: number): boolean {
