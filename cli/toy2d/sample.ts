@@ -6,7 +6,7 @@ import { UsageError } from '../../compiler/cli/shapes.js'
 import { loadCheckpoint } from '../../stdlib/toy2d/checkpoint.js'
 import { RunError } from '../../stdlib/train/errors.js'
 import { formatPoints, samplePoints, SAMPLE_FORMATS } from '../../stdlib/toy2d/sample.js'
-import { SAMPLE_USAGE } from './usage.js'
+import { SAMPLE_USAGE } from '../usage.js'
 import { writeAtomic } from '../../compiler/runtime/atomicWrite.js'
 
 export async function sampleCommand(args: string[]): Promise<number> {

@@ -28,8 +28,8 @@ export interface MaeParams {
   decoder: DecoderParams
 }
 
-/** The streams of foldIn(randomKey(seed), stream): the initial weights, the masks of the training steps, the figure's masks. */
-export const STREAMS = { init: 0, mask: 1, figure: 2 } as const
+/** The streams of foldIn(randomKey(seed), stream): the initial weights, the masks of the training steps, of the evaluation batches. */
+export const STREAMS = { init: 0, mask: 1, eval: 2 } as const
 
 /** An integer scalar (a step number) as a DSL value. */
 export type Index = Tensor<[], 'i32'>
@@ -51,6 +51,15 @@ export const patchMask = (key: Key, shape: number[], ratio: f32): T4 => {
     .broadcastTo([n, 1, ph, MASK_PATCH, pw, MASK_PATCH])
     .reshape([n, 1, h, w]) as T4
 }
+
+/** The mask of batch i of a stream (a training step, an evaluation batch): a pure function of (key, stream, i). */
+export const streamMask = (key: Key, stream: number, i: Index, x: T4): T4 =>
+  patchMask(foldIn(foldIn(key, stream), i), x.shape, MASK_RATIO)
+
+/** streamMask as an entry point. */
+export const maskOf = dsl((key: Key, stream: number, i: Index, x: T4): T4 => streamMask(key, stream, i, x), {
+  static: ['stream'],
+})
 
 /** The reconstruction of the images x with the masked pixels zeroed. */
 export const reconstruct = dsl((p: MaeParams, x: T4, mask: T4): T4 => {
@@ -87,7 +96,7 @@ export const maeStep = dsl(
     step: Index,
     hyper: MaeHyper,
   ) => {
-    const mask = patchMask(foldIn(foldIn(key, STREAMS.mask), step), x.shape, MASK_RATIO)
+    const mask = streamMask(key, STREAMS.mask, step, x)
     const [loss, grads] = valueAndGrad((p: MaeParams) => maeLoss(p, x, mask))(params)
     const lr = linearWarmup(state.step.add(1), hyper.lr, hyper.warmupSteps)
     const { beta1, beta2, weightDecay } = hyper
