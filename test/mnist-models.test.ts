@@ -12,7 +12,7 @@ import { argSpec, flattenInputs } from '../compiler/runtime/signature.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import { encode, groupsFor, initEncoder } from '../stdlib/mnist/encoder.js'
 import { decode, initDecoder } from '../stdlib/mnist/decoder.js'
-import { maeStep, reconstruct, type MaeParams } from '../stdlib/mnist/mae.js'
+import { maeStep, maskOf, reconstruct, STREAMS, type MaeParams } from '../stdlib/mnist/mae.js'
 import {
   classify,
   classifierStep,
@@ -22,7 +22,7 @@ import {
   type ClassifierParams,
 } from '../stdlib/mnist/classifier.js'
 import { adamInit, type AdamState } from '../stdlib/optim/adam.js'
-import { classifierGrads, maeGrads, maskAt } from './fixtures/mnist.js'
+import { classifierGrads, maeGrads } from './fixtures/mnist.js'
 import { randn, rng, rootPath } from './helpers.js'
 import { gradientError } from './gradcheck.js'
 import { expectElementwise, maxAbs } from './elementwise.js'
@@ -116,9 +116,9 @@ describe('masked autoencoder', () => {
   test('the mask: whole 2×2 patches, half of them, a function of (key, step)', async () => {
     const big = tensor4([64, 1, 32, 32], 0)
     const [m, again, next] = [
-      await maskAt.run(randomKey(SEED), index(3), big),
-      await maskAt.run(randomKey(SEED), index(3), big),
-      await maskAt.run(randomKey(SEED), index(4), big),
+      await maskOf.run(randomKey(SEED), STREAMS.mask, index(3), big),
+      await maskOf.run(randomKey(SEED), STREAMS.mask, index(3), big),
+      await maskOf.run(randomKey(SEED), STREAMS.mask, index(4), big),
     ]
     const v = values(m)
     expect(v.every((u) => u === 0 || u === 1)).toBe(true)
@@ -135,7 +135,7 @@ describe('masked autoencoder', () => {
   })
 
   test('the loss is the squared error per masked pixel, and the encoder sees the masked pixels as 0', async () => {
-    const mask = await maskAt.run(randomKey(SEED), index(0), x)
+    const mask = await maskOf.run(randomKey(SEED), STREAMS.mask, index(0), x)
     const [loss] = (await maeGrads.reference(params, x, mask)) as unknown as [Tensor]
     const recon = await reconstruct.reference(params, x, mask)
     const m = values(mask)
@@ -152,7 +152,7 @@ describe('masked autoencoder', () => {
   })
 
   test('gradients match central finite differences (float64)', async () => {
-    const mask = await maskAt.run(randomKey(SEED), index(1), x)
+    const mask = await maskOf.run(randomKey(SEED), STREAMS.mask, index(1), x)
     const args = [params, x, mask]
     const specs = args.map((a, i) => argSpec(a, false, `arg${i}`))
     const inputs = args.flatMap(leaves)
@@ -164,7 +164,7 @@ describe('masked autoencoder', () => {
   })
 
   test('compiled for wasm, the loss and every gradient match the float64 interpreter per element', async () => {
-    const mask = await maskAt.run(randomKey(SEED), index(2), x)
+    const mask = await maskOf.run(randomKey(SEED), STREAMS.mask, index(2), x)
     const [got, want] = [await maeGrads.run(params, x, mask), await maeGrads.reference(params, x, mask)]
     expectValueAndGrads(got, want, 1e-4, 1e-2, `maeGrads (seed ${SEED})`)
   })
@@ -174,10 +174,11 @@ describe('masked autoencoder', () => {
     const adam = (await adamInit.run(params)) as AdamState<MaeParams>
     const average = adam.m // zeros: the EMA's update is visible in full
     const out = await maeStep.reference(params, adam, average, x, randomKey(SEED), index(7), hyper)
-    const [loss, grads] = (await maeGrads.reference(params, x, await maskAt.run(randomKey(SEED), index(7), x))) as [
-      Tensor,
-      MaeParams,
-    ]
+    const [loss, grads] = (await maeGrads.reference(
+      params,
+      x,
+      await maskOf.run(randomKey(SEED), STREAMS.mask, index(7), x),
+    )) as [Tensor, MaeParams]
     expect(out.loss.item()).toBe(loss.item())
     // step 1 of Adam: m̂ = g, v̂ = g², so the direction is g/(|g| + ε); lr = 1e-6 + (0.01 − 1e-6)·1/4
     const lr = 1e-6 + (0.01 - 1e-6) / 4
