@@ -3,21 +3,30 @@
  * statistic of one feature map against a plain float64 computation, the keys and layouts of the
  * whole feature set of a small encoder with each of its maps' statistics recomputed from the
  * encoder's blocks, `global` and `norm_x` from the pixels, and the whole set compiled for wasm
- * against the float64 interpreter per element. Seeds are fixed; every failure names its seed.
+ * against the float64 interpreter per element (test/tolerance.ts). Seeds are fixed per test
+ * (DRIFT_TEST_SEED replays another); every failure names its seed.
  */
 import { beforeAll, describe, expect, test } from 'vitest'
 import { randomKey, setBackend, Tensor, type T4 } from '../dsl/index.js'
 import { initEncoder, type EncoderParams } from '../stdlib/mnist/encoder.js'
 import { multiScaleFeatures, STD_EPS } from '../stdlib/mnist/features.js'
+import { argSpec, flattenInputs } from '../compiler/runtime/signature.js'
+import type { NDArray } from '../compiler/ir/ndarray.js'
 import { blocksOf, mapFeaturesOf } from './fixtures/mnist.js'
-import { randn, rng } from './helpers.js'
-import { expectElementwise } from './elementwise.js'
+import { expectClose, randn, rng, seeded } from './helpers.js'
+import { expectFloat32Run, float64Tolerance } from './tolerance.js'
 
 beforeAll(() => setBackend('wasm'))
 
-const tensor4 = (shape: number[], seed: number, scale = 1): T4 =>
-  new Tensor(Float32Array.from(randn(shape, rng(seed), scale).data), shape as [number, number, number, number], 'f32')
+const tensor4 = (shape: number[], r: () => number, scale = 1): T4 =>
+  new Tensor(Float32Array.from(randn(shape, r, scale).data), shape as [number, number, number, number], 'f32')
 const values = (t: { data: ArrayLike<number> }) => Array.from(t.data)
+/** The tensors of a pytree in the compiler's flattening order (the order of a graph's outputs). */
+const leaves = (tree: unknown): NDArray[] => {
+  const out: NDArray[] = []
+  flattenInputs(tree, argSpec(tree, false, 'tree'), out)
+  return out
+}
 
 /** Plain float64 statistics of h [n, C, H, W] over ph×pw patches, laid out [patches, n, C] (row-major patches). */
 function refPatchStats(h: T4, ph: number, pw: number): { mean: number[]; std: number[] } {
@@ -62,80 +71,72 @@ function refMapFeatures(name: string, h: T4): Record<string, { shape: number[]; 
   return out
 }
 
+/** Every key's shape and values; a statistic sums at most `terms` values (float64 both ways). */
 function expectFeatures(
   got: Record<string, Tensor>,
   want: Record<string, { shape: number[]; data: number[] }>,
-  what: string,
+  terms: number,
 ) {
-  expect(Object.keys(got).sort(), what).toEqual(Object.keys(want).sort())
+  expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort())
   for (const [k, w] of Object.entries(want)) {
-    expect(got[k].shape, `${what} ${k}`).toEqual(w.shape)
-    expectElementwise(values(got[k]), w.data, 1e-12, 1e-9, `${what} ${k}`)
+    expect(got[k].shape, k).toEqual(w.shape)
+    expectClose(values(got[k]), w.data, float64Tolerance(terms, w.data), k)
   }
 }
 
 describe('the statistics of one feature map', () => {
   test.each([
-    ['an 8×8 map: locations, global, 2×2 and 4×4 patches', [2, 3, 8, 8], 11],
-    ['a 4×4 map: the 4×4 patch is the whole map and is left out', [3, 2, 4, 4], 12],
-    ['a 2×2 map: no patch statistics', [2, 2, 2, 2], 13],
-  ])('%s (float64 interpreter against plain loops)', async (_name, shape, seed) => {
-    // an offset per channel makes the means differ from 0 and the deviations from the raw values
-    const h = tensor4(shape, seed, 2)
-    const got = (await mapFeaturesOf.reference(h)) as Record<string, Tensor>
-    expectFeatures(got, refMapFeatures('m', h), `seed ${seed}`)
-  })
+    ['an 8×8 map: locations, global, 2×2 and 4×4 patches', [2, 3, 8, 8]],
+    ['a 4×4 map: the 4×4 patch is the whole map and is left out', [3, 2, 4, 4]],
+    ['a 2×2 map: no patch statistics', [2, 2, 2, 2]],
+  ])('%s (float64 interpreter against plain loops)', (_name, shape) =>
+    seeded(async (r) => {
+      const h = tensor4(shape, r, 2)
+      const got = (await mapFeaturesOf.reference(h)) as Record<string, Tensor>
+      expectFeatures(got, refMapFeatures('m', h), shape[2] * shape[3])
+    }),
+  )
 
   test('a constant patch has standard deviation √1e−6, not 0', async () => {
     const h: T4 = new Tensor(new Float32Array(2 * 1 * 4 * 4).fill(0.5), [2, 1, 4, 4], 'f32')
     const got = (await mapFeaturesOf.reference(h)) as Record<string, Tensor>
     for (const k of ['m_std', 'm_std2'])
-      expect(
-        values(got[k]).every((v) => Math.abs(v - 1e-3) < 1e-12),
-        k,
-      ).toBe(true)
+      expectClose(values(got[k]), new Array(got[k].size).fill(1e-3), { rtol: 1e-12, atol: 0 }, k)
   })
 })
 
 describe('the feature set of an encoder', () => {
-  // width 4, 3 stages of 3 blocks on 16×16 images: maps 16², 8², 4², and a second block in each stage
-  const SEED = 21
-  let params: EncoderParams
-  let x: T4
-  beforeAll(async () => {
-    params = await initEncoder.run(randomKey(SEED), 1, 4, 3, 3)
-    x = tensor4([3, 1, 16, 16], SEED)
+  /** Width 4, 3 stages of 3 blocks on 16×16 images: maps 16², 8², 4², and a second block in each stage. */
+  const fixture = async (seed: number): Promise<{ params: EncoderParams; x: T4 }> => ({
+    params: await initEncoder.run(randomKey(seed), 1, 4, 3, 3),
+    x: tensor4([3, 1, 16, 16], rng(seed)),
   })
 
-  test('keys, layouts and every statistic recomputed from the encoder blocks (float64)', async () => {
-    const got = (await multiScaleFeatures.reference(params, x)) as Record<string, Tensor>
-    const blocks = (await blocksOf.reference(params, x)) as T4[][]
-    const want: Record<string, { shape: number[]; data: number[] }> = {}
-    blocks.forEach((stage, s) => {
-      Object.assign(want, refMapFeatures(`stage${s + 1}_block2`, stage[1]), refMapFeatures(`stage${s + 1}`, stage[2]))
-    })
-    want.global = { shape: [1, 3, 256], data: values(x) }
-    const rms = [0, 1, 2].map((s) =>
-      Math.sqrt(
-        values(x)
-          .slice(s * 256, (s + 1) * 256)
-          .reduce((a, v) => a + v * v, 0) /
-          256 +
-          STD_EPS,
-      ),
-    )
-    want.norm_x = { shape: [1, 3, 1], data: rms }
-    expect(Object.keys(got)).toContain('stage3_std2')
-    expect(Object.keys(got)).not.toContain('stage3_std4')
-    expectFeatures(got, want, `seed ${SEED}`)
-  })
+  test('keys, layouts and every statistic recomputed from the encoder blocks (float64)', () =>
+    seeded(async (_r, seed) => {
+      const { params, x } = await fixture(seed)
+      const got = (await multiScaleFeatures.reference(params, x)) as Record<string, Tensor>
+      const blocks = (await blocksOf.reference(params, x)) as T4[][]
+      const want: Record<string, { shape: number[]; data: number[] }> = {}
+      blocks.forEach((stage, s) => {
+        Object.assign(want, refMapFeatures(`stage${s + 1}_block2`, stage[1]), refMapFeatures(`stage${s + 1}`, stage[2]))
+      })
+      const pixels = values(x)
+      want.global = { shape: [1, 3, 256], data: pixels }
+      const rms = [0, 1, 2].map((n) =>
+        Math.sqrt(pixels.slice(n * 256, (n + 1) * 256).reduce((a, v) => a + v * v, 0) / 256 + STD_EPS),
+      )
+      want.norm_x = { shape: [1, 3, 1], data: rms }
+      expect(Object.keys(got)).toContain('stage3_std2')
+      expect(Object.keys(got)).not.toContain('stage3_std4')
+      expectFeatures(got, want, 256)
+    }))
 
-  test('compiled for wasm, every key matches the float64 interpreter per element', async () => {
-    const [got, want] = [
-      (await multiScaleFeatures.run(params, x)) as Record<string, Tensor>,
-      (await multiScaleFeatures.reference(params, x)) as Record<string, Tensor>,
-    ]
-    for (const k of Object.keys(want))
-      expectElementwise(values(got[k]), values(want[k]), 1e-4, 1e-2, `${k} (seed ${SEED})`)
-  })
+  test('compiled for wasm, every key matches the float64 interpreter per element', () =>
+    seeded(async (_r, seed) => {
+      const { params, x } = await fixture(seed)
+      const { graph } = await multiScaleFeatures.lower(params, x)
+      const [got, want] = [await multiScaleFeatures.run(params, x), await multiScaleFeatures.reference(params, x)]
+      expectFloat32Run(graph, leaves(got), leaves(want), 'multiScaleFeatures')
+    }))
 })

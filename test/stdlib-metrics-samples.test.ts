@@ -2,14 +2,14 @@
  * The sample-quality metrics of stdlib/metrics: improved precision and recall (Kynkäänniemi et al.
  * 2019) on cases with known answers and against a plain float64 computation over more rows than one
  * block, its DSL parts (k-th nearest neighbour with duplicates, inside-a-ball) compiled for wasm
- * against plain loops, and the class accuracy of labelled samples with ties. Seeds are fixed; every
- * failure names its seed.
+ * against plain loops, and the class accuracy of labelled samples with ties. Seeds are fixed per
+ * test (DRIFT_TEST_SEED replays another); every failure names its seed.
  */
 import { beforeAll, describe, expect, test } from 'vitest'
 import { setBackend, Tensor, type Mat, type Vec } from '../dsl/index.js'
 import { BLOCK_ROWS, inBalls, kthNearest, precisionRecall } from '../stdlib/metrics/precisionRecall.js'
 import { classAccuracy } from '../stdlib/metrics/classAccuracy.js'
-import { randn, rng } from './helpers.js'
+import { randn, seeded } from './helpers.js'
 
 beforeAll(() => setBackend('wasm'))
 
@@ -17,10 +17,10 @@ type Rows = number[][]
 const mat = (rows: Rows): Mat => new Tensor(Float32Array.from(rows.flat()), [rows.length, rows[0].length], 'f32')
 const rowsOf = (m: Mat): Rows =>
   Array.from({ length: m.shape[0] }, (_, i) => Array.from(m.data.slice(i * m.shape[1], (i + 1) * m.shape[1])))
-const gaussian = (n: number, d: number, seed: number, centre: number[] = new Array(d).fill(0)): Mat => {
-  const r = randn([n, d], rng(seed))
+const gaussian = (n: number, d: number, r: () => number, centre: number[] = new Array(d).fill(0)): Mat => {
+  const draw = randn([n, d], r)
   return mat(
-    rowsOf(new Tensor(Float32Array.from(r.data), [n, d], 'f32')).map((row) => row.map((v, j) => v + centre[j])),
+    rowsOf(new Tensor(Float32Array.from(draw.data), [n, d], 'f32')).map((row) => row.map((v, j) => v + centre[j])),
   )
 }
 const sq = (a: number[], b: number[]) => a.reduce((s, v, k) => s + (v - b[k]) ** 2, 0)
@@ -35,15 +35,15 @@ function refPrecisionRecall(real: Rows, gen: Rows, k: number) {
 }
 
 describe('k-NN precision and recall', () => {
-  test('k-th nearest neighbour with duplicates and ties, compiled for wasm, against plain loops', async () => {
-    // integer points: distances are exact in float32, and ties are many
-    const r = rng(51)
-    const pts = Array.from({ length: 40 }, () => [Math.floor(r() * 4), Math.floor(r() * 4)])
-    for (const k of [1, 2, 4, 7]) {
-      const got = await kthNearest.run(mat(pts.slice(0, 13)), mat(pts), k)
-      expect(Array.from(got.data), `k = ${k} (seed 51)`).toEqual(refKth(pts.slice(0, 13), pts, k))
-    }
-  })
+  test('k-th nearest neighbour with duplicates and ties, compiled for wasm, against plain loops', () =>
+    seeded(async (r) => {
+      // integer points: distances are exact in float32, and ties are many
+      const pts = Array.from({ length: 40 }, () => [Math.floor(r() * 4), Math.floor(r() * 4)])
+      for (const k of [1, 2, 4, 7]) {
+        const got = await kthNearest.run(mat(pts.slice(0, 13)), mat(pts), k)
+        expect(Array.from(got.data), `k = ${k}`).toEqual(refKth(pts.slice(0, 13), pts, k))
+      }
+    }))
 
   test('inside a ball: the ball is closed, and one ball is enough', async () => {
     const centres = mat([
@@ -61,15 +61,17 @@ describe('k-NN precision and recall', () => {
     expect(Array.from((await inBalls.run(q, centres, radii2)).data)).toEqual([1, 0, 1, 0, 0])
   })
 
-  test('a set against itself: precision and recall 1', async () => {
-    const x = gaussian(300, 5, 52)
-    expect(await precisionRecall(x, x)).toEqual({ precision: 1, recall: 1 })
-  })
+  test('a set against itself: precision and recall 1', () =>
+    seeded(async (r) => {
+      const x = gaussian(300, 5, r)
+      expect(await precisionRecall(x, x)).toEqual({ precision: 1, recall: 1 })
+    }))
 
-  test('far apart: precision and recall 0', async () => {
-    const [real, gen] = [gaussian(200, 4, 53), gaussian(150, 4, 54, [100, 0, 0, 0])]
-    expect(await precisionRecall(real, gen)).toEqual({ precision: 0, recall: 0 })
-  })
+  test('far apart: precision and recall 0', () =>
+    seeded(async (r) => {
+      const [real, gen] = [gaussian(200, 4, r), gaussian(150, 4, r, [100, 0, 0, 0])]
+      expect(await precisionRecall(real, gen)).toEqual({ precision: 0, recall: 0 })
+    }))
 
   test('one generated point far away halves the precision; two generated points spanning the data give recall 1', async () => {
     // real points 0, 1, …, 9 on a line: with k = 1 every ball has radius 1. Generated: 0.5 (inside) and
@@ -78,22 +80,24 @@ describe('k-NN precision and recall', () => {
     expect(await precisionRecall(real, mat([[0.5], [20]]), 1)).toEqual({ precision: 0.5, recall: 1 })
   })
 
-  test('a generator that drops one of two equal modes: precision 1, recall 1/2', async () => {
-    const [a, b] = [gaussian(250, 3, 55), gaussian(250, 3, 56, [50, 50, 50])]
-    const real = mat([...rowsOf(a), ...rowsOf(b)])
-    expect(await precisionRecall(real, a)).toEqual({ precision: 1, recall: 0.5 })
-  })
+  test('a generator that drops one of two equal modes: precision 1, recall 1/2', () =>
+    seeded(async (r) => {
+      const [a, b] = [gaussian(250, 3, r), gaussian(250, 3, r, [50, 50, 50])]
+      const real = mat([...rowsOf(a), ...rowsOf(b)])
+      expect(await precisionRecall(real, a)).toEqual({ precision: 1, recall: 0.5 })
+    }))
 
-  test(`more rows than one block (${BLOCK_ROWS}): the same as plain float64 loops`, async () => {
-    const [real, gen] = [gaussian(1100, 3, 57), gaussian(700, 3, 58, [2, 0, 0])]
-    const got = await precisionRecall(real, gen, 3)
-    const want = refPrecisionRecall(rowsOf(real), rowsOf(gen), 3)
-    // each fraction is a count over the rows: equal counts, or at most one point on a ball's edge flipped by float32 rounding
-    expect(Math.abs(got.precision - want.precision) * 700, `precision (seeds 57, 58)`).toBeLessThanOrEqual(1)
-    expect(Math.abs(got.recall - want.recall) * 1100, `recall (seeds 57, 58)`).toBeLessThanOrEqual(1)
-    // neither answer is trivial
-    for (const v of [want.precision, want.recall]) expect(v > 0.2 && v < 0.95, `${v}`).toBe(true)
-  })
+  test(`more rows than one block (${BLOCK_ROWS}): the same as plain float64 loops`, () =>
+    seeded(async (r) => {
+      const [real, gen] = [gaussian(1100, 3, r), gaussian(700, 3, r, [2, 0, 0])]
+      const got = await precisionRecall(real, gen, 3)
+      const want = refPrecisionRecall(rowsOf(real), rowsOf(gen), 3)
+      // each fraction is a count over the rows: equal counts, or at most one point on a ball's edge flipped by float32 rounding
+      expect(Math.abs(got.precision - want.precision) * 700, 'precision').toBeLessThanOrEqual(1)
+      expect(Math.abs(got.recall - want.recall) * 1100, 'recall').toBeLessThanOrEqual(1)
+      // neither answer is trivial
+      for (const v of [want.precision, want.recall]) expect(v > 0.2 && v < 0.95, `${v}`).toBe(true)
+    }))
 
   test('bad input is refused: k out of range, different feature dimensions', async () => {
     await expect(precisionRecall(mat([[0], [1]]), mat([[0], [1]]), 2)).rejects.toThrow(
