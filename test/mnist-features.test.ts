@@ -13,7 +13,8 @@ import { multiScaleFeatures, STD_EPS } from '../stdlib/mnist/features.js'
 import { argSpec, flattenInputs } from '../compiler/runtime/signature.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import { blocksOf, mapFeaturesOf } from './fixtures/mnist.js'
-import { expectClose, randn, rng, seeded } from './helpers.js'
+import { expectClose, randn, rng, rootPath, seeded } from './helpers.js'
+import { gradientError } from './gradcheck.js'
 import { expectFloat32Run, float64Tolerance } from './tolerance.js'
 
 beforeAll(() => setBackend('wasm'))
@@ -130,6 +131,25 @@ describe('the feature set of an encoder', () => {
       expect(Object.keys(got)).toContain('stage3_std2')
       expect(Object.keys(got)).not.toContain('stage3_std4')
       expectFeatures(got, want, 256)
+    }))
+
+  test('the gradient with respect to the images matches central finite differences (float64)', () =>
+    seeded(async (r, seed) => {
+      // what a generator trained through the features needs; a 2-stage encoder on 8×8 images keeps it short
+      const params = await initEncoder.run(randomKey(seed), 1, 4, 2, 1)
+      const x = tensor4([2, 1, 8, 8], r)
+      const shapes = await multiScaleFeatures.reference(params, x)
+      const weights = Object.fromEntries(
+        Object.entries(shapes).map(([k, f]) => [
+          k,
+          new Tensor(Float32Array.from(randn([...f.shape], r).data), f.shape, 'f32'),
+        ]),
+      )
+      const args = [params, x, weights]
+      const specs = args.map((a, i) => argSpec(a, false, `arg${i}`))
+      const file = rootPath('test/fixtures/mnist.ts')
+      const err = gradientError(file, 'featuresWeighted', specs, args.flatMap(leaves), [1], seed, { all: 128 })
+      expect(err).toBeLessThan(1e-6)
     }))
 
   test('compiled for wasm, every key matches the float64 interpreter per element', () =>
