@@ -22,22 +22,22 @@ const intermediates = (p: Plan) => p.buffers.filter((b) => b.role === 'intermedi
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1)
 
 describe('the L1 programs fusion starts from', () => {
-  const ir = (fn: string, shapes: number[][]) => {
+  const ir = (fn: string, shapes: number[][], file = FUSION) => {
     const specs = shapes.map((s) => T(s))
-    return printGraph(lower(FUSION, fn, specs).graph, { relativeTo: ROOT })
+    return printGraph(lower(file, fn, specs).graph, { relativeTo: ROOT })
   }
 
   test('the five-op chain: one equation per operation, each pointing at its source', () => {
-    expect(ir('chain', [[4], [4]])).toMatchInlineSnapshot(`
+    expect(ir('chain', [[4], [4]], CHAIN)).toMatchInlineSnapshot(`
       "{ lambda a:f32[4] b:f32[4] .
-        let c:f32[4] = mul a 1.5:f32  # test/fixtures/fusion.ts:5:16
-            d:f32[4] = add c b        # test/fixtures/fusion.ts:5:25
-            e:f32[4] = mul d d        # test/fixtures/fusion.ts:6:17
-            f:f32[4] = sub e a        # test/fixtures/fusion.ts:7:17
-            g:f32[4] = abs f          # test/fixtures/fusion.ts:8:17
-            h:f32[4] = sqrt g         # test/fixtures/fusion.ts:8:23
-            i:f32[4] = mul h b        # test/fixtures/fusion.ts:9:13
-            j:f32[4] = add i 0.5:f32  # test/fixtures/fusion.ts:9:20
+        let c:f32[4] = mul a 1.5:f32  # bench/workloads/programs.ts:9:16
+            d:f32[4] = add c b        # bench/workloads/programs.ts:9:25
+            e:f32[4] = mul d d        # bench/workloads/programs.ts:10:17
+            f:f32[4] = sub e a        # bench/workloads/programs.ts:11:17
+            g:f32[4] = abs f          # bench/workloads/programs.ts:12:17
+            h:f32[4] = sqrt g         # bench/workloads/programs.ts:12:23
+            i:f32[4] = mul h b        # bench/workloads/programs.ts:13:13
+            j:f32[4] = add i 0.5:f32  # bench/workloads/programs.ts:13:20
         in (j) }"
     `)
   })
@@ -45,17 +45,17 @@ describe('the L1 programs fusion starts from', () => {
   test('a row softmax: the max is subtracted before exp, the sum divides by one reciprocal per row', () => {
     expect(ir('softmaxRows', [[2, 3]])).toMatchInlineSnapshot(`
       "{ lambda x:f32[2,3] .
-        let a:f32[2] = reduce_max[axes=[1]] x      # test/fixtures/fusion.ts:12:49
-            b:f32[2,1] = reshape[shape=[2,1]] a    # test/fixtures/fusion.ts:12:49
-            c:f32[2,1] = stop_gradient b           # test/fixtures/fusion.ts:12:49
-            d:f32[2,3] = broadcast[shape=[2,3]] c  # test/fixtures/fusion.ts:12:49
-            e:f32[2,3] = sub x d                   # test/fixtures/fusion.ts:12:49
-            f:f32[2,3] = exp e                     # test/fixtures/fusion.ts:12:49
-            g:f32[2] = reduce_sum[axes=[1]] f      # test/fixtures/fusion.ts:12:49
-            h:f32[2,1] = reshape[shape=[2,1]] g    # test/fixtures/fusion.ts:12:49
-            i:f32[2,1] = div 1:f32 h               # test/fixtures/fusion.ts:12:49
-            j:f32[2,3] = broadcast[shape=[2,3]] i  # test/fixtures/fusion.ts:12:49
-            k:f32[2,3] = mul f j                   # test/fixtures/fusion.ts:12:49
+        let a:f32[2] = reduce_max[axes=[1]] x      # test/fixtures/fusion.ts:3:49
+            b:f32[2,1] = reshape[shape=[2,1]] a    # test/fixtures/fusion.ts:3:49
+            c:f32[2,1] = stop_gradient b           # test/fixtures/fusion.ts:3:49
+            d:f32[2,3] = broadcast[shape=[2,3]] c  # test/fixtures/fusion.ts:3:49
+            e:f32[2,3] = sub x d                   # test/fixtures/fusion.ts:3:49
+            f:f32[2,3] = exp e                     # test/fixtures/fusion.ts:3:49
+            g:f32[2] = reduce_sum[axes=[1]] f      # test/fixtures/fusion.ts:3:49
+            h:f32[2,1] = reshape[shape=[2,1]] g    # test/fixtures/fusion.ts:3:49
+            i:f32[2,1] = div 1:f32 h               # test/fixtures/fusion.ts:3:49
+            j:f32[2,3] = broadcast[shape=[2,3]] i  # test/fixtures/fusion.ts:3:49
+            k:f32[2,3] = mul f j                   # test/fixtures/fusion.ts:3:49
         in (k) }"
     `)
   })

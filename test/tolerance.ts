@@ -11,37 +11,14 @@
 import { expect } from 'vitest'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import type { Atom, Eqn, Graph } from '../compiler/ir/types.js'
+import { avalOf } from '../compiler/ir/types.js'
+import { primitive } from '../compiler/ir/primitive.js'
+import '../compiler/ir/prims/index.js'
 import { EPS32, EPS64, expectClose, maxAbs, type Tolerance } from './helpers.js'
 
-const shapeOf = (a: Atom) => (a.kind === 'var' ? a.shape : [])
-const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1)
-
-/** How many terms one output element of an equation sums or folds over (1 for elementwise). */
+/** How many terms one output element of an equation sums or folds over (its registry entry says; 1 for elementwise). */
 function termsPerElement(e: Eqn): number {
-  const [a, b] = e.inputs.map(shapeOf)
-  const p = e.params as { axes?: number[]; axis?: number }
-  switch (e.prim) {
-    case 'reduce_sum':
-    case 'reduce_max':
-    case 'reduce_min':
-      return prod(p.axes!.map((ax) => a[ax]))
-    case 'reduce':
-    case 'scan':
-      return a[p.axis!]
-    case 'matmul': // [.., M, K] @ [.., K, N]
-    case 'cdist': // [.., N, D] against [.., M, D]
-      return a[a.length - 1]
-    case 'conv2d': // x [N,C,H,W], w [O,C,KH,KW]: C·KH·KW taps
-      return b[1] * b[2] * b[3]
-    case 'conv2d_grad_input': // ct [N,O,OH,OW], w [O,C,KH,KW]: at most O·KH·KW taps per input
-      return b[0] * b[2] * b[3]
-    case 'conv2d_grad_filter': // x, ct [N,O,OH,OW]: N·OH·OW taps per filter weight
-      return b[0] * b[2] * b[3]
-    case 'scatter_add': // idx, values: every index may hit one row
-      return prod(a)
-    default:
-      return 1
-  }
+  return primitive(e.prim).terms?.(e.inputs.map(avalOf), e.params) ?? 1
 }
 
 /** Per graph output, the longest chain of terms any of its elements accumulates over its inputs: max(1, …). */

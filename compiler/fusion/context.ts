@@ -11,6 +11,7 @@ import type { BufferInfo, Plan } from '../kernel/types.js'
 import { buildKernel, slotOffsets, type Placement } from './buildKernel.js'
 import { producersOf } from '../transforms/rewrite.js'
 import type { BackendLimits, FusionHints } from './limits.js'
+import type { Rewritten } from './rewrites.js'
 
 export interface FusionContext {
   graph: Graph
@@ -18,6 +19,8 @@ export interface FusionContext {
   hints: FusionHints
   /** Variables offered in another memory layout by a backend rewrite. */
   layouts: Set<number>
+  /** Variables a backend rewrite requires stored, with why. */
+  required: Map<number, string>
   producer: Map<number, Eqn>
   varOf: Map<number, Var>
   /** Variables the graph returns (not its inputs): always stored. */
@@ -32,11 +35,11 @@ export interface FusionContext {
   inputBuffers: BufferInfo[]
   scalars: Plan['scalars']
   nameOf(v: Var): string
-  /** Is this variable computed by a host step (a random draw)? */
+  /** Is this variable computed by a host step (a random draw, or what the backend computes on the host)? */
   isHost(id: number): boolean
+  /** Is this equation a host step here? */
+  isHostEqn(e: Eqn): boolean
 }
-
-export const isHostEqn = (e: Eqn) => fusionClass(e.prim) === 'host'
 /** Element code with a loop: the candidates for materialization. */
 export const isLoopEqn = (e: Eqn) => fusionClass(e.prim) === 'loop'
 
@@ -72,10 +75,9 @@ function hintsIn(graph: Graph, given: FusionHints): FusionHints {
 }
 
 export function fusionContext(
-  graph: Graph,
+  { graph, layouts, stored, inline }: Rewritten,
   given: FusionHints,
   limits: BackendLimits,
-  layouts: Set<number>,
 ): FusionContext {
   const names = varNamer(graph)
   const nameOf = (v: Var) => names.name(v.id).replace(/[^A-Za-z0-9_]/g, '_')
@@ -83,11 +85,14 @@ export function fusionContext(
   const varOf = new Map<number, Var>()
   for (const e of graph.eqns) for (const o of e.outputs) varOf.set(o.id, o)
   const isInput = (id: number) => graph.inputs.some((v) => v.id === id)
+  const hostPrims = new Set(limits.hostPrimitives ?? [])
+  const isHostEqn = (e: Eqn) => fusionClass(e.prim) === 'host' || hostPrims.has(e.prim)
   const ctx: FusionContext = {
     graph,
     limits,
-    hints: hintsIn(graph, given),
+    hints: hintsIn(graph, { ...given, inline: new Set([...(given.inline ?? []), ...inline]) }),
     layouts,
+    required: stored,
     producer,
     varOf,
     outputVars: new Set(graph.outputs.flatMap((a) => (a.kind === 'var' && !isInput(a.id) ? [a.id] : []))),
@@ -99,6 +104,7 @@ export function fusionContext(
     scalars: [],
     nameOf,
     isHost: (id) => isHostEqn(producer.get(id)!),
+    isHostEqn,
   }
   placeInputs(ctx)
   for (const v of varOf.values()) ctx.sizes.set(nameOf(v), sizeOf(v.shape))

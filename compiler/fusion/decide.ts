@@ -9,11 +9,11 @@
  * backend's memory budget.
  */
 import type { Var } from '../ir/types.js'
-import { fusionClass } from '../ir/primitive.js'
+import { fusionClass, primitive } from '../ir/primitive.js'
 import { sizeOf } from '../ir/shape.js'
 import type { Kernel } from '../kernel/types.js'
 import { kernelCost } from './cost.js'
-import { isHostEqn, isLoopEqn, placementFor, groupKernel, type FusionContext } from './context.js'
+import { isLoopEqn, placementFor, groupKernel, type FusionContext } from './context.js'
 import { StoredWork, type SearchGraph } from './storedWork.js'
 
 export interface Decision {
@@ -35,12 +35,20 @@ function forcedDecisions(ctx: FusionContext): Map<number, string> {
   const why = new Map<number, string>()
   for (const id of outputVars) why.set(id, 'output')
   for (const e of graph.eqns)
-    if (isHostEqn(e)) {
-      why.set(e.outputs[0].id, 'random draw, computed on the host')
+    if (ctx.isHostEqn(e)) {
+      why.set(
+        e.outputs[0].id,
+        fusionClass(e.prim) === 'host' ? 'random draw, computed on the host' : `${e.prim}, computed on the host here`,
+      )
       for (const a of e.inputs)
         if (a.kind === 'var' && !isInput(a.id) && !why.has(a.id)) why.set(a.id, 'read by a host step')
     }
   for (const id of hints.materialize ?? []) if (!why.has(id)) why.set(id, 'hint: materialize')
+  for (const [id, reason] of ctx.required) if (!why.has(id)) why.set(id, reason)
+  for (const e of graph.eqns) {
+    const always = primitive(e.prim).alwaysStored
+    if (always && !why.has(e.outputs[0].id)) why.set(e.outputs[0].id, always)
+  }
   return why
 }
 
