@@ -22,6 +22,7 @@ import { relu } from '../nn/activations.js'
 import { convLayer, type ConvParams } from '../nn/conv.js'
 import { linear, type LinearParams } from '../nn/linear.js'
 import { initConv, initLinear } from '../nn/init.js'
+import { avgPool2d } from '../nn/pool.js'
 import { adamw } from '../optim/adamw.js'
 import type { AdamState } from '../optim/adam.js'
 import { warmupCosine } from '../optim/warmup.js'
@@ -35,12 +36,6 @@ export interface ClassifierParams {
 
 /** The side of the convolutions' kernels. */
 export const KERNEL = 5
-
-/** 2×2 average pooling of [N, C, H, W] (H, W even). */
-const pool2 = (x: T4): T4 => {
-  const [n, c, h, w] = x.shape
-  return x.reshape([n, c, h / 2, 2, w / 2, 2]).mean([3, 5]) as T4
-}
 
 /** The side of the maps after both convolutions and poolings, for images of side `side`. */
 export const finalSide = (side: number): number => ((side - KERNEL + 1) / 2 - KERNEL + 1) / 2
@@ -66,8 +61,8 @@ export const initClassifier = dsl(
 
 /** The penultimate activations [N, hidden] (the metrics' feature space) and the logits [N, classes]. */
 export const classify = dsl((p: ClassifierParams, x: T4): { features: Mat; logits: Mat } => {
-  const h1 = pool2(relu(convLayer(p.conv1, x)) as T4)
-  const h2 = pool2(relu(convLayer(p.conv2, h1)) as T4)
+  const h1 = avgPool2d(relu(convLayer(p.conv1, x)) as T4, 2)
+  const h2 = avgPool2d(relu(convLayer(p.conv2, h1)) as T4, 2)
   const features = relu(linear(p.hidden, h2.reshape([h2.shape[0], -1]))) as Mat
   return { features, logits: linear(p.out, features) as Mat }
 })

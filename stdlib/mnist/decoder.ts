@@ -10,6 +10,7 @@ import { relu } from '../nn/activations.js'
 import { convLayer, type ConvParams } from '../nn/conv.js'
 import { groupNorm, type NormParams } from '../nn/groupNorm.js'
 import { initConv, initNorm } from '../nn/init.js'
+import { upsampleNearest } from '../nn/upsample.js'
 import { groupsFor, stageWidth } from './encoder.js'
 
 export interface DecoderParams {
@@ -17,15 +18,6 @@ export interface DecoderParams {
   ups: { conv: ConvParams; norm: NormParams }[]
   /** the 1×1 convolution to the image's channels */
   out: ConvParams
-}
-
-/** Nearest-neighbour upsampling by 2: every pixel becomes a 2×2 block. */
-const upsample2 = (x: T4): T4 => {
-  const [n, c, h, w] = x.shape
-  return x
-    .reshape([n, c, h, 1, w, 1])
-    .broadcastTo([n, c, h, 2, w, 2])
-    .reshape([n, c, 2 * h, 2 * w]) as T4
 }
 
 /** The decoder of an encoder of base width `width` with `stages` stages, for images of `channels` channels. */
@@ -45,7 +37,7 @@ export const initDecoder = dsl(
 export const decode = dsl((p: DecoderParams, h: T4): T4 => {
   let y = h
   for (const up of p.ups) {
-    const z = convLayer(up.conv, upsample2(y), 1, 1)
+    const z = convLayer(up.conv, upsampleNearest(y, 2), 1, 1)
     y = relu(groupNorm(up.norm, z, groupsFor(z.shape[1]))) as T4
   }
   return convLayer(p.out, y, 1, 0)
