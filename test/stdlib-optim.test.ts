@@ -236,6 +236,29 @@ describe('clipping, warmup, EMA', () => {
     }
   })
 
+  test('warmup then cosine decay: linear to the peak over W steps, then peak·½(1 + cos(π·progress)) down to 0 at T', () => {
+    const s = lower(OPT('warmup'), 'warmupCosine', [T([]), T([]), T([]), T([])])
+    const peak = Math.fround(4e-3)
+    for (const t of [0, 1, 5, 10, 11, 30, 55, 99, 100, 150]) {
+      const [lr] = run(s, [scalar(t), scalar(peak), scalar(10), scalar(100)])
+      // 1e-6 and π are literals, exact in float64; peak, W and T arrive as float32 inputs
+      const warm = 1e-6 + (peak - 1e-6) * Math.min(1, t / 10)
+      const progress = Math.min(1, Math.max(0, (t - 10) / 90))
+      // at T the cosine factor is 1 + cos π: a few float64 roundings of 1 around 0
+      const want = (warm * (1 + Math.cos(Math.PI * progress))) / 2
+      expectClose(lr.data, [want], { rtol: 1e-12, atol: 1e-15 * peak }, `lr at ${t}`)
+    }
+  })
+
+  test('EMA warm-up: the decay is min(d, (1 + t)/(10 + t)) after t updates (traced)', () => {
+    const s = lower(OPT('ema'), 'emaWarmupDecay', [T([]), T([])])
+    for (const t of [0, 1, 10, 100, 8990, 9000, 1e5]) {
+      const [d] = run(s, [scalar(t), scalar(0.999)])
+      const want = Math.min(Math.fround(0.999), (1 + t) / (10 + t))
+      expectClose(d.data, [want], { rtol: 1e-12, atol: 0 }, `decay after ${t} updates`)
+    }
+  })
+
   test('EMA over 5 steps: ā ← d·ā + (1 − d)·p (traced decay)', () =>
     seeded((r) => {
       const s = lower(OPT('ema'), 'ema', [TREE, TREE, T([])])
