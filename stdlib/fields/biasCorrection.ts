@@ -1,5 +1,5 @@
 import { cdist, dsl, softmax, type Mat, type f32 } from '../../dsl/index.js'
-import { laplaceLog } from '../kernels/laplace.js'
+import { laplaceLogits } from '../similarity/laplace.js'
 import { maskedDist } from './parts.js'
 
 /**
@@ -10,7 +10,7 @@ import { maskedDist } from './parts.js'
  */
 export const biasCorrectedField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat => {
   const centroid = (d: Mat, y: Mat) => {
-    const pi = softmax(laplaceLog(d, tau), 1)
+    const pi = softmax(laplaceLogits(d, tau), 1)
     const m = pi.matmul(y)
     return m.add(pi.square().matmul(y)).sub(pi.square().sum(1, true).mul(m))
   }

@@ -1,5 +1,5 @@
 import { cdist, dsl, softmax, type Mat, type f32 } from '../../dsl/index.js'
-import { gaussianLog } from '../kernels/gaussian.js'
+import { gaussianLogits } from '../similarity/gaussian.js'
 import { maskedDist } from './parts.js'
 
 /**
@@ -8,6 +8,6 @@ import { maskedDist } from './parts.js'
  * the exact score difference of the Gaussian-smoothed distributions. `sigma` is the bandwidth σ.
  */
 export const gaussianField = dsl((x: Mat, pos: Mat, neg: Mat, sigma: f32): Mat => {
-  const centroid = (d: Mat, y: Mat) => softmax(gaussianLog(d, sigma), 1).matmul(y)
+  const centroid = (d: Mat, y: Mat) => softmax(gaussianLogits(d, sigma), 1).matmul(y)
   return centroid(cdist(x, pos), pos).sub(centroid(maskedDist(x, neg), neg))
 })

@@ -1,5 +1,5 @@
 import { cdist, dsl, softmax, type Mat, type f32 } from '../../dsl/index.js'
-import { laplaceLog } from '../kernels/laplace.js'
+import { laplaceLogits } from '../similarity/laplace.js'
 import { displacement, maskedDist } from './parts.js'
 
 /**
@@ -9,7 +9,7 @@ import { displacement, maskedDist } from './parts.js'
  * uᵢⱼ = (yⱼ − xᵢ)/‖yⱼ − xᵢ‖, written as Σⱼ (wᵢⱼ/rᵢⱼ)(yⱼ − xᵢ).
  */
 export const kernelGradientField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat => {
-  const scoreOf = (d: Mat, y: Mat) => displacement(softmax(laplaceLog(d, tau), 1).div(d), y, x)
+  const scoreOf = (d: Mat, y: Mat) => displacement(softmax(laplaceLogits(d, tau), 1).div(d), y, x)
   return scoreOf(cdist(x, pos), pos)
     .sub(scoreOf(maskedDist(x, neg), neg))
     .div(tau)

@@ -1,5 +1,5 @@
 import { cdist, dsl, type Mat, type f32 } from '../../dsl/index.js'
-import { gaussian } from '../kernels/gaussian.js'
+import { gaussian } from '../similarity/gaussian.js'
 import { displacement } from './parts.js'
 
 /**

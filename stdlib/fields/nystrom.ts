@@ -1,5 +1,5 @@
 import { cdist, dsl, eye, softmax, type Mat, type f32 } from '../../dsl/index.js'
-import { laplace } from '../kernels/laplace.js'
+import { laplace } from '../similarity/laplace.js'
 import { inverseSqrt } from './inverseSqrt.js'
 import { maskedDist } from './parts.js'
 

@@ -1,5 +1,5 @@
 import { dsl, type Mat, type f32 } from '../../dsl/index.js'
-import { laplaceLog } from '../kernels/laplace.js'
+import { laplaceLogits } from '../similarity/laplace.js'
 import { biSoftmax, displacement, jointLogits, jointWeights } from './parts.js'
 
 /**
@@ -9,7 +9,7 @@ import { biSoftmax, displacement, jointLogits, jointWeights } from './parts.js'
  * anti-symmetry, so V_{p,p} ≠ 0. `a`, `b` are traced scalars here.
  */
 const attractRepel = (x: Mat, pos: Mat, neg: Mat, tau: f32, a: number, b: number): Mat => {
-  const [wPos, wNeg] = jointWeights(biSoftmax(jointLogits(laplaceLog, x, pos, neg, tau)), pos.shape[0])
+  const [wPos, wNeg] = jointWeights(biSoftmax(jointLogits(laplaceLogits, x, pos, neg, tau)), pos.shape[0])
   return displacement(wPos, pos, x)
     .mul(a)
     .sub(displacement(wNeg, neg, x).mul(b))

@@ -1,6 +1,6 @@
 import { cdist, dsl, softmax, type Mat, type f32 } from '../../dsl/index.js'
-import { laplaceLog } from '../kernels/laplace.js'
-import { laplaceSharpRatio } from '../kernels/sharp.js'
+import { laplaceLogits } from '../similarity/laplace.js'
+import { laplaceSharpRatio } from '../similarity/sharp.js'
 import { displacement, maskedDist } from './parts.js'
 
 /**
@@ -11,7 +11,7 @@ import { displacement, maskedDist } from './parts.js'
  */
 export const sharpField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat => {
   const term = (d: Mat, y: Mat) => {
-    const pi = softmax(laplaceLog(d, tau), 1)
+    const pi = softmax(laplaceLogits(d, tau), 1)
     return displacement(pi, y, x).div(pi.mul(laplaceSharpRatio(d, tau)).sum(1, true))
   }
   return term(cdist(x, pos), pos).sub(term(maskedDist(x, neg), neg))

@@ -1,5 +1,5 @@
 import { cdist, dsl, logsumexp, softmax, zeros, type Mat, type f32 } from '../../dsl/index.js'
-import { laplaceLog } from '../kernels/laplace.js'
+import { laplaceLogits } from '../similarity/laplace.js'
 
 /**
  * Barycentric (row-normalized) entropic plan: log-domain Sinkhorn on the log-kernel logK with uniform
@@ -25,7 +25,7 @@ export const barycentricPlan = (logK: Mat, iters: number): Mat => {
  */
 export const sinkhornField = dsl(
   (x: Mat, pos: Mat, neg: Mat, tau: f32, iters: number): Mat => {
-    const toward = (y: Mat) => barycentricPlan(laplaceLog(cdist(x, y), tau), iters).matmul(y)
+    const toward = (y: Mat) => barycentricPlan(laplaceLogits(cdist(x, y), tau), iters).matmul(y)
     return toward(pos).sub(toward(neg))
   },
   { static: ['iters'] },
