@@ -19,7 +19,7 @@ export const jointLogits = (logK: (r: Mat, tau: f32) => Mat, x: Mat, pos: Mat, n
  * the same value, and a finite gradient where an entry underflows to 0 (the masked diagonal, where
  * √ has an infinite slope).
  */
-export const biSoftmax = (logits: Mat): Mat => logSoftmax(logits, 1).add(logSoftmax(logits, 0)).div(2).exp()
+export const biSoftmax = (logits: Mat): Mat => logSoftmax(logits, 1).add(logSoftmax(logits, 0)).mul(0.5).exp()
 
 /** Algorithm 2's weights from a joint affinity [A⁺ | A⁻]: W⁺ = A⁺ ⊙ rowsum(A⁻), W⁻ = A⁻ ⊙ rowsum(A⁺). */
 export const jointWeights = (a: Mat, nPos: number): Mat[] => {
