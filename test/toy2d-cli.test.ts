@@ -225,7 +225,7 @@ describe('drift train toy2d', () => {
     )
     expect(r.code).toBe(3)
     expect(r.err).toMatch(
-      /^drift: the loss of step 0 is NaN: the first NaN comes from \w+ at stdlib\/fields\/paper\.ts:\d+:\d+ .*-Infinity from div at stdlib\/fields\/paper\.ts:\d+:\d+/,
+      /^drift: the loss of step 0 is NaN: the first NaN comes from \w+ at stdlib\/fields\/parts\.ts:\d+:\d+ .*-Infinity from div at stdlib\/fields\/paper\.ts:\d+:\d+/,
     )
     expect(fs.readdirSync(at('nan')).filter((f) => f.startsWith('checkpoint'))).toEqual([])
   })
