@@ -202,7 +202,7 @@ describe('drift train toy2d', () => {
         .readFileSync(at('legacy', 'checkpoint.safetensors'))
         .equals(fs.readFileSync(at('half', 'checkpoint.safetensors'))),
     ).toBe(true)
-  })
+  }, 180_000) // four training runs and two samplings: over a minute on a loaded 2-core machine
 
   test('a NaN loss stops the run with the source line that made it, and a non-zero exit', () => {
     const r = drift(
