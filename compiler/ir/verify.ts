@@ -17,8 +17,26 @@ export class IRError extends Error {
 
 /** Throws an IRError naming the first problem (and the pass that made the graph, when given). */
 export function verifyGraph(g: Graph, after = 'a pass'): void {
+  const problem = graphProblem(g)
+  if (problem) throw new IRError(`internal: the IR after ${after} is malformed: ${problem}`)
+}
+
+class Malformed extends Error {}
+
+/** The first problem of a graph, or undefined when it is well formed. */
+export function graphProblem(g: Graph): string | undefined {
+  try {
+    check(g)
+    return undefined
+  } catch (e) {
+    if (e instanceof Malformed) return e.message
+    throw e
+  }
+}
+
+function check(g: Graph): void {
   const fail = (msg: string): never => {
-    throw new IRError(`internal: the IR after ${after} is malformed: ${msg}`)
+    throw new Malformed(msg)
   }
   const defined = new Set<number>()
   const define = (id: number, what: string) => {

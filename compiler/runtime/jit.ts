@@ -3,7 +3,7 @@ import type { ArgSpec, FnRef, Specialized } from '../frontend/specialize.js'
 import type { NDArray, Precision } from '../ir/ndarray.js'
 import { interpret } from '../ir/interpret.js'
 import { cacheKey, lookup, store } from './cache.js'
-import { argSpec, flattenInputs } from './signature.js'
+import { argSpec, flattenInputs, signatureProblem } from './signature.js'
 import { activeBackend } from './backend.js'
 import { lowerGraph } from '../fusion/lower.js'
 import type { Plan } from '../kernel/types.js'
@@ -33,7 +33,7 @@ export async function prepare(
     return isStatic(i) ? { tag: 'static', value: undefined } : { tag: 'default' }
   })
   const key = cacheKey({ ref, specs })
-  const hit = lookup(key)
+  const hit = lookup(key, (s) => signatureProblem(s, specs))
   if (hit) return { specialized: hit, specs }
   // The frontend (ts-morph) loads only when something must be compiled.
   const { specialize } = await import('../frontend/specialize.js')

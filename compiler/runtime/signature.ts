@@ -1,7 +1,8 @@
 /** From host arguments to the compiler's argument specs, the cache key, and flat input arrays. */
 import type { NDArray } from '../ir/ndarray.js'
-import type { DType } from '../ir/types.js'
-import type { ArgSpec, FnRef } from '../frontend/specialize.js'
+import type { AVal, DType } from '../ir/types.js'
+import { sameShape, showAVal } from '../ir/shape.js'
+import type { ArgSpec, FnRef, Specialized } from '../frontend/specialize.js'
 import { HostTensor } from './hostTensor.js'
 
 /** What the compiler needs to know about a DSL function object passed as an argument. */
@@ -41,6 +42,37 @@ export function flattenInputs(v: unknown, spec: ArgSpec, out: NDArray[]): void {
       spec.fields.forEach(([k, s]) => flattenInputs((v as Record<string, unknown>)[k], s, out))
       return
   }
+}
+
+/** The graph inputs that arguments of these specs bind, in the order the frontend binds them. */
+function specAvals(specs: readonly ArgSpec[], out: AVal[] = []): AVal[] {
+  for (const s of specs) {
+    if (s.tag === 'tensor') out.push(s.aval)
+    else if (s.tag === 'array') specAvals(s.items, out)
+    else if (s.tag === 'object')
+      specAvals(
+        s.fields.map(([, f]) => f),
+        out,
+      )
+  }
+  return out
+}
+
+const countDefaults = (specs: readonly ArgSpec[]): number => specs.filter((s) => s.tag === 'default').length
+
+/**
+ * Why a specialization (one read back from the disk cache) cannot serve a call with these specs,
+ * or undefined: its graph must take exactly the caller's leaves, then one f32 scalar per number
+ * default of a parameter the caller left out.
+ */
+export function signatureProblem(s: Specialized, specs: readonly ArgSpec[]): string | undefined {
+  if (s.defaults.length > countDefaults(specs))
+    return `it supplies ${s.defaults.length} defaults, the call leaves out ${countDefaults(specs)} parameters`
+  const want = [...specAvals(specs), ...s.defaults.map((): AVal => ({ shape: [], dtype: 'f32' }))]
+  const got = s.graph.inputs
+  if (got.length !== want.length) return `its graph takes ${got.length} inputs, the call binds ${want.length}`
+  const i = got.findIndex((v, k) => !sameShape(v.shape, want[k].shape) || v.dtype !== want[k].dtype)
+  return i < 0 ? undefined : `its graph input ${i} is ${showAVal(got[i])}, the call binds ${showAVal(want[i])}`
 }
 
 /** Parameter names of a JS function, read from its source text (used for `static` by name). */
