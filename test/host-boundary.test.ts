@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, test } from 'vitest'
 import { Tensor, tensor, setBackend, type Mat, type Vec } from '../dsl/index.js'
 import { probeWebGPU } from '../compiler/backend/gpujs/webgpu.js'
-import { angle, double, rows } from './fixtures/boundary.js'
+import { angle, double, emptyBatch, pairwise, rows } from './fixtures/boundary.js'
 import { ROOT } from './helpers.js'
 
 describe('a tensor is checked when it is made', () => {
@@ -105,6 +105,36 @@ describe.each(BACKENDS)('on the %s backend', (backend) => {
     const want = [1, 2, 1, 2, 1, 2, 5, 6, 5, 6, 5, 6]
     expect(Array.from((await rows.reference(table, idx)).data)).toEqual(want)
     expect(Array.from((await rows.run(table, idx)).data)).toEqual(want)
+  })
+
+  test('an empty batch (N = 0) gives empty results, and sums of nothing are 0, as in the reference', async () => {
+    setBackend(backend)
+    const x = new Tensor(new Float32Array(0), [0, 3], 'f32') as Mat
+    const y = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]) as Mat
+    const w = tensor([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]) as Mat
+    const want = await emptyBatch.reference(x, y, w)
+    const got = await emptyBatch.run(x, y, w)
+    const shapes = (r: typeof got) => Object.fromEntries(Object.entries(r).map(([k, t]) => [k, [...t.shape]]))
+    expect(shapes(got)).toEqual({ scaled: [0, 3], colSums: [3], projected: [0, 2], distances: [0, 2], weights: [2, 0] })
+    expect(shapes(got)).toEqual(shapes(want))
+    expect(Array.from(got.colSums.data)).toEqual([0, 0, 0])
+  })
+
+  test('a 200 000 × 200 000 cdist is refused before anything is allocated, naming the largest buffer', async () => {
+    setBackend(backend)
+    const points = new Tensor(new Float32Array(400_000), [200_000, 2], 'f32') as Mat
+    const message = new RegExp(
+      `^this run needs 149\\.0 GiB of buffers at once on the ${backend === 'interpreter' ? 'f32 interpreter' : backend} ` +
+        'backend, more than its limit of \\d+\\.\\d GiB; the largest is .*f32\\[200000,200000\\] \\(149\\.0 GiB\\): run smaller batches or shapes$',
+    )
+    await expect(pairwise.run(points, points)).rejects.toThrow(message)
   })
 
   test('atan2 of signed zeros is what Math.atan2 gives', async () => {
