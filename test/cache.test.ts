@@ -2,13 +2,14 @@
  * The compile cache read back from a disk someone else can write: a damaged, edited or crafted
  * entry is never run as code and never served. Each is ignored with one line on stderr, compiled
  * again, and the result is right. The entries are edited the way a hostile or careless user would:
- * a lambda constant replaced by JavaScript, a literal or an operation changed, the SHA-256
- * recomputed after the edit, an entry copied under another key, a nesting too deep to walk.
+ * a lambda constant replaced by JavaScript, a literal or an operation changed, the HMAC
+ * re-signed after the edit (by one who has read the secret), an entry copied under another key or
+ * from another user's cache, a nesting too deep to walk.
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { createHash } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { tensor, type Mat } from '../dsl/index.js'
@@ -21,6 +22,7 @@ import { shiftedExp } from './fixtures/cache.js'
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-cache-tamper-'))
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }))
 const marker = path.join(work, 'marker')
+process.env.DRIFT_CACHE_KEY_FILE = path.join(work, 'secret', 'cache-key')
 
 const x = tensor([[-1.5, 0, 0.25, 2]]) as Mat
 /** exp(v) + 1 in float64, the reference's own arithmetic. */
@@ -47,15 +49,18 @@ async function entryFile(): Promise<string> {
   return path.join(dir, files[0])
 }
 
-/** Edit an entry's text; with `rehash`, write the SHA-256 of the edited body into its header, as an attacker would. */
-function tamper(file: string, edit: (text: string) => string, rehash = false): void {
+/**
+ * Edit an entry's text; with `resign`, write the HMAC of the edited body under this user's secret
+ * into its header, as an attacker who has read the secret would: then only the schema stands.
+ */
+function tamper(file: string, edit: (text: string) => string, resign = false): void {
   const text = fs.readFileSync(file, 'utf8')
   const edited = edit(text)
   expect(edited, 'the edit changes the entry').not.toBe(text)
-  const m = /^drift-cache 1 [0-9a-f]{64}\n/.exec(edited)
+  const m = /^drift-cache 2 [0-9a-f]{64}\n/.exec(edited)
   const body = m ? edited.slice(m[0].length) : edited
-  const sha = createHash('sha256').update(body).digest('hex')
-  fs.writeFileSync(file, rehash && m ? `drift-cache 1 ${sha}\n${body}` : edited)
+  const mac = createHmac('sha256', fs.readFileSync(process.env.DRIFT_CACHE_KEY_FILE!)).update(body).digest('hex')
+  fs.writeFileSync(file, resign && m ? `drift-cache 2 ${mac}\n${body}` : edited)
 }
 
 /** The entry is ignored with one warning naming it and why, compiled again, and the result is exp(x) + 1. */
@@ -89,14 +94,17 @@ describe('a tampered compile-cache entry', () => {
     expect(warnings).toEqual([])
   })
 
-  test('JavaScript in a lambda constant does not run: the SHA-256 catches the edit', async () => {
+  test('JavaScript in a lambda constant does not run: the HMAC catches the edit', async () => {
     const file = await entryFile()
     tamper(file, injectCode)
-    await refusedAndRecompiled(file, /SHA-256 does not match/)
+    await refusedAndRecompiled(
+      file,
+      /HMAC does not match its contents \(damaged, edited, or not written by this user\)/,
+    )
     expect(fs.existsSync(marker), 'the injected code ran').toBe(false)
   })
 
-  test('JavaScript in a lambda constant with a recomputed SHA-256 does not run: the schema refuses it', async () => {
+  test('JavaScript in a lambda constant with a re-signed HMAC does not run: the schema refuses it', async () => {
     const file = await entryFile()
     tamper(file, injectCode, true)
     await refusedAndRecompiled(file, /value\.graph\.eqns\[0\]\.params\.body\.b\.v is "0\+\(process.*expected a number/)
@@ -106,22 +114,28 @@ describe('a tampered compile-cache entry', () => {
   test('a changed literal (1 → 1000) is caught', async () => {
     const file = await entryFile()
     tamper(file, (t) => t.replace('"v":1,', '"v":1000,'))
-    await refusedAndRecompiled(file, /SHA-256 does not match/)
+    await refusedAndRecompiled(
+      file,
+      /HMAC does not match its contents \(damaged, edited, or not written by this user\)/,
+    )
   })
 
   test('a changed operation (exp → log) is caught', async () => {
     const file = await entryFile()
     tamper(file, (t) => t.replace('"op":"exp"', '"op":"log"'))
-    await refusedAndRecompiled(file, /SHA-256 does not match/)
+    await refusedAndRecompiled(
+      file,
+      /HMAC does not match its contents \(damaged, edited, or not written by this user\)/,
+    )
   })
 
-  test('an operation that is no operation, with a recomputed SHA-256, is refused by name', async () => {
+  test('an operation that is no operation, with a re-signed HMAC, is refused by name', async () => {
     const file = await entryFile()
     tamper(file, (t) => t.replace('"op":"exp"', '"op":"exp\\"); require(\\"fs\\")//"'), true)
     await refusedAndRecompiled(file, /\.op is "exp\\"\); require.* not a unary operation/)
   })
 
-  test('an entry for other shapes, rewritten consistently with a recomputed SHA-256, does not fit the call', async () => {
+  test('an entry for other shapes, rewritten consistently with a re-signed HMAC, does not fit the call', async () => {
     const file = await entryFile()
     tamper(file, (t) => t.replaceAll('"shape":[1,4]', '"shape":[1,5]'), true)
     await refusedAndRecompiled(file, /graph input 0 is f32\[1,5\], the call binds f32\[1,4\]/)
@@ -141,7 +155,40 @@ describe('a tampered compile-cache entry', () => {
     expect(warnings[0]).toMatch(/the entry belongs to key [0-9a-f]{32}; compiling again/)
   })
 
-  test('a lambda nested 200 000 deep, with a recomputed SHA-256, is refused before it is walked', async () => {
+  test('an entry signed with another secret (a cache from elsewhere) is refused', async () => {
+    const file = await entryFile()
+    const own = process.env.DRIFT_CACHE_KEY_FILE
+    process.env.DRIFT_CACHE_KEY_FILE = path.join(work, 'other-secret', 'cache-key')
+    try {
+      await refusedAndRecompiled(
+        file,
+        /HMAC does not match its contents \(damaged, edited, or not written by this user\)/,
+      )
+    } finally {
+      process.env.DRIFT_CACHE_KEY_FILE = own
+    }
+  })
+
+  test('a secret others can read is not used: compiled functions stay in memory, said once', async () => {
+    const own = process.env.DRIFT_CACHE_KEY_FILE
+    const open = path.join(work, 'open-secret')
+    fs.writeFileSync(open, Buffer.alloc(32, 7), { mode: 0o644 })
+    fs.chmodSync(open, 0o644)
+    process.env.DRIFT_CACHE_KEY_FILE = open
+    try {
+      expect(Array.from((await shiftedExp.reference(x)).data)).toEqual(want)
+      clearMemoryCache()
+      expect(Array.from((await shiftedExp.reference(x)).data)).toEqual(want)
+      expect(warnings).toEqual([
+        `drift: compile cache: no signing key (${open} can be read or written by others (make it private: chmod 600)); compiled functions stay in memory\n`,
+      ])
+      expect(fs.existsSync(process.env.DRIFT_CACHE_DIR!), 'an entry was written').toBe(false)
+    } finally {
+      process.env.DRIFT_CACHE_KEY_FILE = own
+    }
+  })
+
+  test('a lambda nested 200 000 deep, with a re-signed HMAC, is refused before it is walked', async () => {
     const file = await entryFile()
     const deep =
       '{"k":"un","op":"neg","a":'.repeat(200_000) + '{"k":"in","i":0,"dtype":"f32"}' + ',"dtype":"f32"}'.repeat(200_000)

@@ -1,8 +1,8 @@
 /**
  * The jit cache: specializations keyed by (compiler, function, argument signature), in memory
  * and on disk (`.drift-cache/`, or DRIFT_CACHE_DIR; DRIFT_CACHE=off disables the disk). A disk
- * entry is valid while every source file it was compiled from is unchanged, and is checked
- * completely before use (cacheEntry.ts).
+ * entry is valid while every source file it was compiled from is unchanged; it is signed with
+ * this user's secret (cacheSecret.ts) and checked completely before use (cacheEntry.ts).
  */
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import type { Specialized } from '../frontend/specialize.js'
 import { writeAtomic } from './atomicWrite.js'
 import { CacheEntryError, decodeEntry, encodeEntry, sha256, type DiskEntry } from './cacheEntry.js'
+import { cacheSecret, secretFile } from './cacheSecret.js'
 
 const COMPILER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -36,7 +37,23 @@ function compilerFingerprint(): string {
 export const cacheKey = (parts: unknown): string => sha256(JSON.stringify([compilerFingerprint(), parts])).slice(0, 32)
 
 const cacheDir = () => process.env.DRIFT_CACHE_DIR ?? path.join(process.cwd(), '.drift-cache')
-const diskEnabled = () => process.env.DRIFT_CACHE !== 'off'
+
+const secrets = new Map<string, Buffer | string>()
+/**
+ * The secret that signs entries, or undefined when the disk cache is off: by DRIFT_CACHE=off, or
+ * for want of a usable secret (said once per key file, on stderr).
+ */
+function diskSecret(): Buffer | undefined {
+  if (process.env.DRIFT_CACHE === 'off') return undefined
+  const file = secretFile()
+  let s = secrets.get(file)
+  if (s === undefined) {
+    secrets.set(file, (s = cacheSecret()))
+    if (typeof s === 'string')
+      process.stderr.write(`drift: compile cache: no signing key (${s}); compiled functions stay in memory\n`)
+  }
+  return typeof s === 'string' ? undefined : s
+}
 
 /** The largest entry read (the stdlib's largest programs write a few MB) and the largest source file hashed. */
 export const MAX_ENTRY_BYTES = 256 * 2 ** 20
@@ -72,7 +89,7 @@ function discard(file: string, why: string): undefined {
 
 /**
  * The specialization stored under `key`, from memory or from disk. A disk entry is used only when
- * it is intact (its SHA-256), every field passes the schema, its graph verifies, every source file
+ * it is intact (its HMAC under this user's secret), every field passes the schema, its graph verifies, every source file
  * it was compiled from is unchanged, and `check` (the caller's test against the signature it asked
  * for) finds no problem. A damaged, tampered or mismatched entry is ignored with a one-line warning
  * and compiled again; a stale one (a source changed) silently.
@@ -83,14 +100,15 @@ export function lookup(key: string, check?: (s: Specialized) => string | undefin
     cacheStats.memoryHits++
     return m
   }
-  if (!diskEnabled()) return undefined
+  const secret = diskSecret()
+  if (!secret) return undefined
   const file = path.join(cacheDir(), `${key}.json`)
   const bytes = readRegular(file, MAX_ENTRY_BYTES)
   if (bytes === undefined) return undefined // absent: compile (and write it)
   if (typeof bytes === 'string') return discard(file, bytes)
   let entry: DiskEntry
   try {
-    entry = decodeEntry(bytes.toString('utf8'), key)
+    entry = decodeEntry(bytes.toString('utf8'), key, secret)
   } catch (e) {
     if (e instanceof CacheEntryError) return discard(file, e.message)
     throw e
@@ -110,11 +128,12 @@ export function lookup(key: string, check?: (s: Specialized) => string | undefin
 export function store(key: string, value: Specialized): void {
   cacheStats.compiles++
   memory.set(key, value)
-  if (!diskEnabled()) return
+  const secret = diskSecret()
+  if (!secret) return
   const files = value.files.map((p) => ({ path: p, sha: sha256(fs.readFileSync(p)) }))
   const dir = cacheDir()
   fs.mkdirSync(dir, { recursive: true })
-  writeAtomic(path.join(dir, `${key}.json`), encodeEntry({ key, files, value }))
+  writeAtomic(path.join(dir, `${key}.json`), encodeEntry({ key, files, value }, secret))
 }
 
 /** Forget the in-memory entries (tests use this to exercise the disk cache). */

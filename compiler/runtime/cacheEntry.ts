@@ -1,12 +1,12 @@
 /**
- * The file format of a compile-cache entry: one header line `drift-cache 1 <sha256>`, then the
- * entry as tagged JSON (json.ts): { key, files: [{ path, sha }], value: Specialized }. The SHA-256
- * covers everything after the header line, so a damaged or edited entry is caught before it is
- * parsed; then every field is checked (ir/schema.ts) and the graph verified (ir/verify.ts). Nothing
+ * The file format of a compile-cache entry: one header line `drift-cache 2 <hmac>`, then the
+ * entry as tagged JSON (json.ts): { key, files: [{ path, sha }], value: Specialized }. The
+ * HMAC-SHA256 under this user's secret (cacheSecret.ts) covers everything after the header line,
+ * so a damaged, edited or foreign entry is caught before it is parsed; then every field is checked (ir/schema.ts) and the graph verified (ir/verify.ts). Nothing
  * in an entry is ever turned into code: a graph is data that the interpreter evaluates and the
  * backends compile from checked fields only.
  */
-import { createHash } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import path from 'node:path'
 import type { Specialized } from '../frontend/specialize.js'
 import { graphProblem } from '../ir/verify.js'
@@ -14,7 +14,7 @@ import { SCHEMA_LIMITS, SchemaError, leafCount, readGraph, readNumber, readStrin
 import { JsonError, fromTaggedJson, toTaggedJson } from './json.js'
 import '../ir/prims/index.js'
 
-const MAGIC = 'drift-cache 1'
+const MAGIC = 'drift-cache 2'
 /** Nesting of an entry's JSON: a scalar-lambda body at its deepest, plus the levels around it. */
 const MAX_DEPTH = SCHEMA_LIMITS.scalarDepth + 64
 
@@ -32,19 +32,23 @@ export class CacheEntryError extends Error {
 
 export const sha256 = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex')
 
-export function encodeEntry(entry: DiskEntry): string {
+export const hmac = (secret: Uint8Array, body: string): string =>
+  createHmac('sha256', secret).update(body).digest('hex')
+
+export function encodeEntry(entry: DiskEntry, secret: Uint8Array): string {
   const body = toTaggedJson(entry)
-  return `${MAGIC} ${sha256(body)}\n${body}`
+  return `${MAGIC} ${hmac(secret, body)}\n${body}`
 }
 
 /** The entry in `text`, stored under `key`, checked completely; a CacheEntryError says why it is refused. */
-export function decodeEntry(text: string, key: string): DiskEntry {
+export function decodeEntry(text: string, key: string, secret: Uint8Array): DiskEntry {
   const newline = text.indexOf('\n')
   const header = newline < 0 ? text : text.slice(0, newline)
-  const m = /^drift-cache 1 ([0-9a-f]{64})$/.exec(header)
-  if (!m) throw new CacheEntryError(`it does not start with '${MAGIC} <sha256>'`)
+  const m = /^drift-cache 2 ([0-9a-f]{64})$/.exec(header)
+  if (!m) throw new CacheEntryError(`it does not start with '${MAGIC} <hmac>'`)
   const body = text.slice(newline + 1)
-  if (sha256(body) !== m[1]) throw new CacheEntryError('its SHA-256 does not match its contents (damaged or edited)')
+  if (!timingSafeEqual(Buffer.from(hmac(secret, body), 'hex'), Buffer.from(m[1], 'hex')))
+    throw new CacheEntryError('its HMAC does not match its contents (damaged, edited, or not written by this user)')
   try {
     return readEntry(fromTaggedJson(body, MAX_DEPTH), key)
   } catch (e) {
