@@ -1,5 +1,4 @@
 /** `drift sample --checkpoint DIR [--n 4096] [--seed S] --out FILE.json|FILE.csv`: points from a trained toy generator. */
-import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { UsageError } from '../../compiler/cli/shapes.js'
@@ -8,10 +7,13 @@ import { Toy2dError } from '../../stdlib/toy2d/errors.js'
 import { formatPoints, samplePoints, SAMPLE_FORMATS } from '../../stdlib/toy2d/sample.js'
 import { SAMPLE_USAGE } from './usage.js'
 import { writeAtomic } from '../../compiler/runtime/atomicWrite.js'
+import { checkOutputFile } from '../../compiler/runtime/outputPath.js'
+import { joinNegativeValues } from '../../compiler/cli/args.js'
+import { sampleSizeProblem } from '../../stdlib/toy2d/config.js'
 
 export async function sampleCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args,
+    args: joinNegativeValues(args, ['checkpoint', 'n', 'seed', 'out']),
     strict: true,
     allowPositionals: true,
     options: {
@@ -30,20 +32,14 @@ export async function sampleCommand(args: string[]): Promise<number> {
   const out = values.out
   if (!(SAMPLE_FORMATS as readonly string[]).includes(path.extname(out).toLowerCase()))
     throw new UsageError(`cannot tell the format of ${out}: name it .json or .csv`)
-  const dir = path.dirname(path.resolve(out))
-  try {
-    if (!fs.statSync(dir).isDirectory()) throw new Error('ENOTDIR')
-    fs.accessSync(dir, fs.constants.W_OK)
-  } catch (e) {
-    throw new UsageError(
-      `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (${path.dirname(out)})`,
-    )
-  }
+  checkOutputFile(out)
   try {
     const ck = loadCheckpoint(values.checkpoint)
     const seed = values.seed === undefined ? ck.config.seed : Number(values.seed)
     if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 31)
       throw new UsageError(`--seed expects an integer in [0, 2^31), got '${values.seed}'`)
+    const tooMany = sampleSizeProblem(n, ck.config)
+    if (tooMany) throw new UsageError(tooMany)
     const points = await samplePoints(ck, n, seed)
     writeAtomic(
       out,

@@ -1,16 +1,21 @@
 /**
  * `drift train toy2d [flags] --out DIR` and `drift train toy2d --resume DIR`: the flags and a JSON
- * config file become a Toy2dConfig (flags win), everything is checked before a file is written,
- * and the run itself is stdlib/toy2d/train.ts.
+ * config file become a Toy2dConfig (flags win), everything is checked before a file is written
+ * (the settings and their sizes, the output folder, a field of the user's own compiled once), and
+ * the run itself is stdlib/toy2d/train.ts.
  */
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { UsageError } from '../../compiler/cli/shapes.js'
+import { joinNegativeValues } from '../../compiler/cli/args.js'
+import { checkOutputFolder } from '../../compiler/runtime/outputPath.js'
 import { BACKENDS, currentBackend } from '../../compiler/runtime/backend.js'
 import { CONFIG_KEYS, RESUMABLE_KEYS, resolveConfig, type Toy2dConfig } from '../../stdlib/toy2d/config.js'
 import { findCheckpoint, loadCheckpoint, type RunState } from '../../stdlib/toy2d/checkpoint.js'
 import { NonFiniteLossError, Toy2dError } from '../../stdlib/toy2d/errors.js'
+import { checkField, fieldOf } from '../../stdlib/toy2d/fields.js'
+import { settingFrom, settingLabel } from '../../stdlib/train/functionSetting.js'
 import { makeProgress } from '../../stdlib/toy2d/progress.js'
 import { TRAIN_USAGE } from './usage.js'
 import { summarize } from '../../stdlib/toy2d/summary.js'
@@ -42,6 +47,7 @@ function number(flag: string, text: string): number {
   return v
 }
 
+/** The settings the flags give; a field of the user's own is a path from the working folder. */
 function flagSettings(values: Record<string, string | undefined>): Partial<Toy2dConfig> {
   const out: Record<string, unknown> = {}
   for (const [flag, { key, kind }] of Object.entries(FLAGS)) {
@@ -56,6 +62,7 @@ function flagSettings(values: Record<string, string | undefined>): Partial<Toy2d
             ? []
             : text.split(',').map((t) => number(flag, t))
   }
+  if (typeof out.field === 'string') out.field = settingFrom(out.field, process.cwd())
   return out as Partial<Toy2dConfig>
 }
 
@@ -76,21 +83,39 @@ function readConfigFile(file: string): Record<string, unknown> {
   }
   if (!v || typeof v !== 'object' || Array.isArray(v))
     throw new UsageError(`config file ${file} should hold one JSON object of settings (${CONFIG_KEYS.join(', ')})`)
-  return v as Record<string, unknown>
+  const settings = v as Record<string, unknown>
+  // a field of the user's own is a path from the config file's folder
+  if (typeof settings.field === 'string') settings.field = settingFrom(settings.field, path.dirname(path.resolve(file)))
+  return settings
 }
 
-/** Create DIR if needed and prove it writable with a probe file; nothing else is touched. */
-function prepareOutDir(dir: string): void {
+/**
+ * Create DIR if needed (after checking where it is) and prove it writable with a probe file;
+ * nothing else is touched. Returns the folders it created, deepest first, for removeIfEmpty.
+ */
+function prepareOutDir(dir: string): string[] {
+  checkOutputFolder(dir, `output folder ${dir}`)
+  const created: string[] = []
+  for (let d = path.resolve(dir); !fs.existsSync(d); d = path.dirname(d)) created.push(d)
   try {
     fs.mkdirSync(dir, { recursive: true })
     const probe = path.join(dir, `.drift-write-probe.${process.pid}`)
     fs.writeFileSync(probe, '')
     fs.rmSync(probe)
   } catch (e) {
+    removeIfEmpty(created)
     throw new UsageError(
       `cannot write to output folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     )
   }
+  return created
+}
+
+/** Remove the folders a run created, when it failed before writing into them. */
+function removeIfEmpty(created: string[]): void {
+  for (const d of created)
+    if (fs.existsSync(d) && fs.readdirSync(d).length === 0) fs.rmdirSync(d)
+    else return
 }
 
 const asUsage = <T>(f: () => T): T => {
@@ -104,16 +129,16 @@ const asUsage = <T>(f: () => T): T => {
 
 /** Without --out: out/toy2d/<data>-<field>, or -2, -3, … when that one already holds a run. */
 function freshRunDir(c: Toy2dConfig): string {
-  const base = path.join('out', 'toy2d', `${c.data}-${c.field}`)
+  const base = path.join('out', 'toy2d', `${c.data}-${settingLabel(c.field)}`)
   let dir = base
   for (let k = 2; findCheckpoint(dir); k++) dir = `${base}-${k}`
-  process.stderr.write(`drift: writing the run into ${dir}\n`)
   return dir
 }
 
 export async function trainCommand(args: string[]): Promise<number> {
+  const valued = [...Object.keys(FLAGS), 'config', 'resume', 'out', 'backend']
   const { values, positionals } = parseArgs({
-    args,
+    args: joinNegativeValues(args, valued),
     allowPositionals: true,
     strict: true,
     options: {
@@ -163,7 +188,6 @@ export async function trainCommand(args: string[]): Promise<number> {
         `drift: note: the checkpoint was computed on ${ck.backend}, this run uses ${currentBackend()}: it continues, but not bit for bit\n`,
       )
     resume = ck.state
-    prepareOutDir(out)
   } else {
     const file = v.config === undefined ? {} : readConfigFile(v.config)
     config = asUsage(() => resolveConfig(file, flags))
@@ -173,8 +197,16 @@ export async function trainCommand(args: string[]): Promise<number> {
       throw new UsageError(
         `${out} already holds a run (${path.basename(existing)}): continue it with --resume ${out}, or choose another --out`,
       )
-    prepareOutDir(out)
   }
+  checkOutputFolder(out, `output folder ${out}`)
+  // the field: a catalog name, or the user's own (its file unchanged since the run started, and compiled once)
+  const field = asUsage(() => fieldOf(config))
+  if (field.sha256) {
+    config = { ...config, fieldSha256: field.sha256 }
+    await checkField(field.fn, config.field)
+  }
+  const created = prepareOutDir(out)
+  if (v.out === undefined && v.resume === undefined) process.stderr.write(`drift: writing the run into ${out}\n`)
 
   const { trainToy2d } = await import('../../stdlib/toy2d/train.js')
   const tty = Boolean(process.stdout.isTTY)
@@ -197,6 +229,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     console.log(summarize(config, state, out))
     return 0
   } catch (e) {
+    removeIfEmpty(created)
     if (e instanceof NonFiniteLossError) {
       console.error(`drift: ${e.message}`)
       return 3

@@ -6,12 +6,18 @@
 import { DATASET_NAMES, INIT_NAMES, startPoint, type DatasetName, type InitName } from './registry.js'
 import { FIELD_NAMES, fieldByName } from './fields.js'
 import { Toy2dError } from './errors.js'
+import { isFileReference, shaProblem } from '../train/functionSetting.js'
 
 export interface Toy2dConfig {
   /** data set name (registry.ts) */
   data: DatasetName
-  /** drifting field name (stdlib/fields/catalog.ts, one taking (x, pos, neg, tau) only) */
+  /**
+   * the drifting field: a name from stdlib/fields/catalog.ts (one taking (x, pos, neg, tau) only), or
+   * the user's own as `path/to/file.ts:exportName` (stdlib/train/functionSetting.ts)
+   */
   field: string
+  /** for a field of the user's own: its file's SHA-256, recorded when the run starts and checked when it resumes */
+  fieldSha256?: string
   /** the field's fourth argument: τ, or σ / ℓ for the Gaussian, MMD and Matérn fields */
   tau: number
   steps: number
@@ -40,6 +46,7 @@ export interface Toy2dConfig {
 export const DEFAULTS: Toy2dConfig = {
   data: 'swiss',
   field: 'paperField',
+  fieldSha256: undefined,
   tau: 0.05,
   steps: 2000,
   batch: 2048,
@@ -82,7 +89,11 @@ function check(key: keyof Toy2dConfig, v: unknown): string | undefined {
         ? undefined
         : `unknown data set '${v}': choose one of ${DATASET_NAMES.join(', ')}`
     case 'field':
-      return FIELD_NAMES.includes(v as string) ? undefined : fieldProblem(v)
+      return FIELD_NAMES.includes(v as string) || (typeof v === 'string' && isFileReference(v))
+        ? undefined
+        : fieldProblem(v)
+    case 'fieldSha256':
+      return undefined
     case 'init':
       return (INIT_NAMES as readonly unknown[]).includes(v)
         ? undefined
@@ -118,6 +129,38 @@ function check(key: keyof Toy2dConfig, v: unknown): string | undefined {
   }
 }
 
+/** The most points a batch, a data batch, an evaluation or a sample may hold: the field and the metrics compare every pair. */
+export const MAX_POINTS = 2 ** 20
+/** The most elements any one tensor of a run may hold: 2^28, 1 GiB of float32 (the wasm backend's memory holds 2 GiB in all). */
+export const MAX_ELEMENTS = 2 ** 28
+
+/** The problem with the sizes of a run (each setting already valid on its own), or undefined. */
+function sizeProblem(c: Toy2dConfig): string | undefined {
+  for (const key of ['batch', 'dataBatch', 'evalSamples'] as const)
+    if (c[key] > MAX_POINTS) return `${key} ${c[key]} is over the limit of ${MAX_POINTS} (2^20) points`
+  const sizes = layerSizes(c)
+  const widest = Math.max(...sizes)
+  const big = (what: string, n: number) =>
+    `${what} would hold ${n.toExponential(2)} elements, over the limit of ${MAX_ELEMENTS} (2^28, 1 GiB of float32)`
+  for (let i = 0; i + 1 < sizes.length; i++)
+    if (sizes[i] * sizes[i + 1] > MAX_ELEMENTS)
+      return `${big(`layer ${i + 1}'s weights (${sizes[i]} × ${sizes[i + 1]})`, sizes[i] * sizes[i + 1])}: use narrower layers`
+  const points = Math.max(c.batch, c.evalSamples)
+  if (points * widest > MAX_ELEMENTS)
+    return `${big(`the activations of ${points} points in a layer of width ${widest}`, points * widest)}: use a smaller batch or narrower layers`
+  return undefined
+}
+
+/** The problem with drawing `n` points from a generator of config `c`, or undefined. */
+export function sampleSizeProblem(n: number, c: Toy2dConfig): string | undefined {
+  if (n > MAX_POINTS)
+    return `--n ${n} is over the limit of ${MAX_POINTS} (2^20) points per call: draw several files with different --seed`
+  const widest = Math.max(...layerSizes(c))
+  if (n * widest > MAX_ELEMENTS)
+    return `--n ${n} points in a layer of width ${widest} would hold ${(n * widest).toExponential(2)} elements, over the limit of ${MAX_ELEMENTS} (2^28): draw fewer points per call`
+  return undefined
+}
+
 /** Defaults, then a config file's settings, then the flags: each checked; an unknown key is an error. */
 export function resolveConfig(...layers: object[]): Toy2dConfig {
   const out: Record<string, unknown> = { ...DEFAULTS }
@@ -127,12 +170,16 @@ export function resolveConfig(...layers: object[]): Toy2dConfig {
       if (!(CONFIG_KEYS as string[]).includes(key))
         throw new Toy2dError(`unknown setting '${key}': the settings are ${CONFIG_KEYS.join(', ')}`)
       out[key] = v
+      // a field set anew drops the SHA-256 recorded for an earlier one
+      if (key === 'field' && !('fieldSha256' in layer)) out.fieldSha256 = undefined
     }
   for (const key of CONFIG_KEYS) {
     const problem = check(key, out[key])
     if (problem) throw new Toy2dError(problem)
   }
   const config = out as unknown as Toy2dConfig
+  const problem = shaProblem('field', 'fieldSha256', config.field, config.fieldSha256) ?? sizeProblem(config)
+  if (problem) throw new Toy2dError(problem)
   startPoint(config.data, config.init)
   return config
 }
