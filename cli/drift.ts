@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { UsageError } from '../compiler/cli/shapes.js'
 import { DUMPS } from '../compiler/cli/inspect.js'
 import { BACKEND_NAMES } from '../compiler/backend/names.js'
-import { SAMPLE_USAGE, TRAIN_USAGE } from './toy2d/usage.js'
+import { SAMPLE_USAGE, TRAIN_USAGE } from './usage.js'
 
 const BACKENDS = ['auto', ...BACKEND_NAMES].join('|')
 
@@ -27,13 +27,13 @@ const USAGE = `usage:
       kernels, plans, manifest, IR, a README and runtime bundles (Node and browser); another shape of the
       same function (or another function) compiled into the same folder is added beside the others
   drift run [--backend ${BACKENDS}] <file.ts> [args...]   run a program that calls DSL functions
-  ${TRAIN_USAGE}
+  ${Object.values(TRAIN_USAGE).join('\n  ')}
   ${SAMPLE_USAGE}
   drift fields [--write]   the table of stdlib fields with their kernel counts (--write: into docs/fields.md)
   drift --help`
 
 /** Errors that report a problem with what the user asked (by name: the command line loads their modules only when used). */
-const USER_ERRORS = new Set(['UsageError', 'DataError', 'SettingError', 'FileReferenceError', 'OutputPathError'])
+const USER_ERRORS = new Set(['UsageError', 'DataError', 'RunError', 'FileReferenceError', 'OutputPathError'])
 
 /** The message and exit code of an error the user should see as one line (or a diagnostic); undefined for a bug. */
 export function reportOf(e: unknown): { message: string; code: number } | undefined {
@@ -166,7 +166,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'run':
         return await runCommand(rest)
       case 'train':
-        return await (await import('./toy2d/train.js')).trainCommand(rest)
+        return await (await import('./train.js')).trainCommand(rest)
       case 'sample':
         return await (await import('./toy2d/sample.js')).sampleCommand(rest)
       case 'fields':

@@ -5,7 +5,7 @@
  */
 import { FIELDS } from '../fields/catalog.js'
 import { tensor, type DslFunction, type Mat } from '../../dsl/index.js'
-import { OWN_FUNCTION, SettingError, functionFromFile, isFileReference } from '../train/functionSetting.js'
+import { OWN_FUNCTION, functionFromFile, isFileReference } from '../train/functionSetting.js'
 import type { Field } from './step.js'
 import * as paper from '../fields/paper.js'
 import * as normalization from '../fields/normalization.js'
@@ -17,7 +17,7 @@ import * as sharp from '../fields/sharp.js'
 import * as matern from '../fields/matern.js'
 import * as mmd from '../fields/mmd.js'
 import * as biasCorrection from '../fields/biasCorrection.js'
-import { Toy2dError } from './errors.js'
+import { RunError } from '../train/errors.js'
 
 const MODULES: Record<string, Record<string, unknown>> = {
   'paper.ts': paper,
@@ -38,9 +38,9 @@ export const FIELD_NAMES: string[] = FIELDS.filter((f) => f.extra(2).length === 
 /** The DSL function of a field by catalog name. */
 export function fieldByName(name: string): DslFunction<Field> {
   const entry = FIELDS.find((f) => f.name === name)
-  if (!entry) throw new Toy2dError(`unknown field '${name}': choose one of ${FIELD_NAMES.join(', ')}, ${OWN_FUNCTION}`)
+  if (!entry) throw new RunError(`unknown field '${name}': choose one of ${FIELD_NAMES.join(', ')}, ${OWN_FUNCTION}`)
   if (!FIELD_NAMES.includes(name))
-    throw new Toy2dError(
+    throw new RunError(
       `field '${name}' takes arguments after (x, pos, neg, tau), which the toy trainer does not set: choose one of ${FIELD_NAMES.join(', ')}`,
     )
   const fn = MODULES[entry.file]?.[name]
@@ -54,12 +54,7 @@ export function fieldByName(name: string): DslFunction<Field> {
 /** The field a config names: a catalog field, or the user's own, whose file must still have the SHA-256 the run recorded. */
 export function fieldOf(c: { field: string; fieldSha256?: string }): { fn: DslFunction<Field>; sha256?: string } {
   if (!isFileReference(c.field)) return { fn: fieldByName(c.field) }
-  try {
-    return functionFromFile<Field>('field', c.field, c.fieldSha256)
-  } catch (e) {
-    if (e instanceof SettingError) throw new Toy2dError(e.message)
-    throw e
-  }
+  return functionFromFile<Field>('field', c.field, c.fieldSha256)
 }
 
 /**
@@ -71,7 +66,7 @@ export async function checkField(fn: DslFunction<Field>, name: string): Promise<
   const { graph } = await fn.lower(points(4), points(5), points(4), 0.1)
   const shapes = graph.outputs.map((o) => `${o.dtype}[${o.kind === 'var' ? o.shape.join(',') : ''}]`)
   if (shapes.join(' ') !== 'f32[4,2]')
-    throw new Toy2dError(
+    throw new RunError(
       `field ${name} returns ${shapes.join(', ') || 'nothing'} for x f32[4,2]: a field gives every point of x its drift, f32[n,2] for x f32[n,2]`,
     )
 }

@@ -8,6 +8,7 @@
  * where it is defined.
  */
 import { dslAt, type DslFunction } from '../../dsl/index.js'
+import { RunError } from './errors.js'
 import {
   absoluteReference,
   fileSha256,
@@ -15,11 +16,6 @@ import {
   isFileReference,
   parseFileReference,
 } from '../../compiler/runtime/fileReference.js'
-
-/** A setting that names no usable function: the command line prints the message as one line. */
-export class SettingError extends Error {
-  override name = 'SettingError'
-}
 
 type AnyFn = (...args: never[]) => unknown
 
@@ -55,11 +51,11 @@ export function functionFromFile<F extends AnyFn>(
   try {
     ref = parseFileReference(reference, process.cwd(), key)
   } catch (e) {
-    throw new SettingError((e as Error).message)
+    throw new RunError((e as Error).message)
   }
   const sha256 = fileSha256(ref.file)
   if (recorded !== undefined && recorded !== sha256)
-    throw new SettingError(
+    throw new RunError(
       `the ${key} file ${ref.file} changed since the run started (SHA-256 ${recorded.slice(0, 12)}… recorded, ${sha256.slice(0, 12)}… now): ` +
         `a resumed run computes with the ${key} it started with; restore the file, or start a new run with --out`,
     )
@@ -70,7 +66,7 @@ export function functionFromFile<F extends AnyFn>(
 export function recordOf(key: string, fn: DslFunction<AnyFn>): { reference: string; sha256: string } {
   const { ref } = fn
   if (ref.transform)
-    throw new SettingError(
+    throw new RunError(
       `the ${key} is a transformed function (${ref.transform.kind}): pass the dsl(...) function itself`,
     )
   return { reference: formatFileReference(ref), sha256: fileSha256(ref.file) }
