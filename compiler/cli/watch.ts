@@ -57,7 +57,10 @@ export async function watchRuns(
       watch(watched)
     }
   }
-  await run()
+  // the file named on the command line is watched before the first run, so a save during it is seen
+  watch([])
+  running = run()
+  await running
   await new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve()
     signal?.addEventListener('abort', () => resolve())
