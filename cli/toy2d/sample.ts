@@ -9,7 +9,7 @@ import { SAMPLE_USAGE } from '../usage.js'
 import { writeAtomic } from '../../compiler/runtime/atomicWrite.js'
 import { checkOutputFile } from '../../compiler/runtime/outputPath.js'
 import { joinNegativeValues } from '../../compiler/cli/args.js'
-import { sampleSizeProblem } from '../../stdlib/toy2d/config.js'
+import { sampleCountProblem, sampleSizeProblem } from '../../stdlib/toy2d/config.js'
 
 export async function sampleCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -29,6 +29,8 @@ export async function sampleCommand(args: string[]): Promise<number> {
   if (!values.out) throw new UsageError(`missing --out FILE: ${SAMPLE_USAGE}`)
   const n = Number(values.n)
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--n expects a positive integer, got '${values.n}'`)
+  const tooMany = sampleCountProblem(n)
+  if (tooMany) throw new UsageError(tooMany)
   const out = values.out
   if (!(SAMPLE_FORMATS as readonly string[]).includes(path.extname(out).toLowerCase()))
     throw new UsageError(`cannot tell the format of ${out}: name it .json or .csv`)
@@ -38,8 +40,8 @@ export async function sampleCommand(args: string[]): Promise<number> {
     const seed = values.seed === undefined ? ck.config.seed : Number(values.seed)
     if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 31)
       throw new UsageError(`--seed expects an integer in [0, 2^31), got '${values.seed}'`)
-    const tooMany = sampleSizeProblem(n, ck.config)
-    if (tooMany) throw new UsageError(tooMany)
+    const tooWide = sampleSizeProblem(n, ck.config)
+    if (tooWide) throw new UsageError(tooWide)
     const points = await samplePoints(ck, n, seed)
     writeAtomic(
       out,

@@ -40,7 +40,9 @@ function nearestExisting(p: string): { at: string; stat: fs.Stats } {
     try {
       return { at, stat: fs.lstatSync(at) }
     } catch (e) {
-      if (code(e) !== 'ENOENT' || path.dirname(at) === at) throw new OutputPathError(`cannot use ${p}: ${code(e)}`)
+      // ENOTDIR: an ancestor is a file, which the climb reaches and the caller refuses
+      if ((code(e) !== 'ENOENT' && code(e) !== 'ENOTDIR') || path.dirname(at) === at)
+        throw new OutputPathError(`cannot write to ${p}: ${code(e)}`)
     }
   }
 }

@@ -143,10 +143,16 @@ function sizeProblem(c: Toy2dConfig): string | undefined {
   return undefined
 }
 
+/** The problem with drawing `n` points from any generator, or undefined. */
+export const sampleCountProblem = (n: number): string | undefined =>
+  n > MAX_POINTS
+    ? `--n ${n} is over the limit of ${MAX_POINTS} (2^20) points per call: draw several files with different --seed`
+    : undefined
+
 /** The problem with drawing `n` points from a generator of config `c`, or undefined. */
 export function sampleSizeProblem(n: number, c: Toy2dConfig): string | undefined {
-  if (n > MAX_POINTS)
-    return `--n ${n} is over the limit of ${MAX_POINTS} (2^20) points per call: draw several files with different --seed`
+  const count = sampleCountProblem(n)
+  if (count) return count
   const widest = Math.max(...layerSizes(c))
   if (n * widest > MAX_ELEMENTS)
     return `--n ${n} points in a layer of width ${widest} would hold ${(n * widest).toExponential(2)} elements, over the limit of ${MAX_ELEMENTS} (2^28): draw fewer points per call`
