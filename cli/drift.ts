@@ -33,7 +33,14 @@ const USAGE = `usage:
   drift --help`
 
 /** Errors that report a problem with what the user asked (by name: the command line loads their modules only when used). */
-const USER_ERRORS = new Set(['UsageError', 'DataError', 'RunError', 'FileReferenceError', 'OutputPathError'])
+const USER_ERRORS = new Set([
+  'UsageError',
+  'DataError',
+  'RunError',
+  'FileReferenceError',
+  'OutputPathError',
+  'ArtifactError',
+])
 
 /** The message and exit code of an error the user should see as one line (or a diagnostic); undefined for a bug. */
 export function reportOf(e: unknown): { message: string; code: number } | undefined {
@@ -121,7 +128,7 @@ async function compileCommand(rest: string[]): Promise<number> {
   const { resolveEntry } = await import('../compiler/cli/inspect.js')
   const { specialize } = await import('../compiler/frontend/specialize.js')
   const { DiagnosticError } = await import('../compiler/frontend/diagnostics.js')
-  const { compileToDir } = await import('../compiler/aot/compile.js')
+  const { compileToDir, usageLines } = await import('../compiler/aot/compile.js')
   const entry = await resolveEntry({
     file: positionals[0],
     fn: values.fn,
@@ -133,6 +140,7 @@ async function compileCommand(rest: string[]): Promise<number> {
   if (r._tag === 'Left') throw new DiagnosticError(r.left[0], ...r.left.slice(1))
   const files = await compileToDir(r.right, entry.specs, entry.names, entry.file, path.resolve(values.out))
   console.log(`compiled ${values.fn} into ${values.out}: ${files.join(', ')}`)
+  for (const line of usageLines(values.out)) console.log(line)
   return 0
 }
 
