@@ -23,6 +23,7 @@ import {
   type f32,
   type Key,
   type Mat,
+  type Scalar,
   type T3,
   type T4,
   type Vec,
@@ -115,7 +116,13 @@ function block(p: GeneratorBlock, x: T3, cond: Mat, heads: number): T3 {
 }
 
 /** The condition [B, D]: class + Σ styles + alphaScale · RMSNorm(MLP(features(α))). */
-function condition(p: GeneratorParams, labels: Vec<'i32'>, styles: Mat<'i32'>, alpha: Vec, alphaScale: f32): Mat {
+function condition(
+  p: GeneratorParams,
+  labels: Vec<'i32'>,
+  styles: Mat<'i32'>,
+  alpha: Vec,
+  alphaScale: f32 | Scalar,
+): Mat {
   const [b, n] = styles.shape
   const d = p.classEmbed.shape[1]
   // style i reads row i·codebook + index of the stacked codebooks
@@ -132,7 +139,14 @@ function condition(p: GeneratorParams, labels: Vec<'i32'>, styles: Mat<'i32'>, a
  * heads follow from the parameters' shapes; `alphaScale` weighs the α embedding in the condition.
  */
 export const generate = dsl(
-  (p: GeneratorParams, noise: T4, labels: Vec<'i32'>, styles: Mat<'i32'>, alpha: Vec, alphaScale: f32 = 1): T4 => {
+  (
+    p: GeneratorParams,
+    noise: T4,
+    labels: Vec<'i32'>,
+    styles: Mat<'i32'>,
+    alpha: Vec,
+    alphaScale: f32 | Scalar = 1,
+  ): T4 => {
     const [, c, h, w] = noise.shape
     const patch = Math.round(Math.sqrt(p.patchEmbed.w.shape[0] / c))
     const cond = condition(p, labels, styles, alpha, alphaScale)
