@@ -211,8 +211,8 @@ describe('bad input: one line on stderr, a non-zero exit, nothing written', () =
     )
 
   test.each([
-    [['train'], /^drift: train needs a target \(toy2d, mae, classifier\)/],
-    [['train', 'mnist'], /^drift: unknown training target 'mnist': the targets are toy2d, mae, classifier$/],
+    [['train'], /^drift: train needs a target \(toy2d, mae, classifier, mnist\)/],
+    [['train', 'cifar'], /^drift: unknown training target 'cifar': the targets are toy2d, mae, classifier, mnist$/],
     [['train', 'mae', '--width', '0', '--out', '@/fresh'], /^drift: width must be a positive integer ≤ 256, got 0$/],
     [['train', 'mae', '--stages', '6', '--out', '@/fresh'], /^drift: stages must be a positive integer ≤ 5, got 6$/],
     [

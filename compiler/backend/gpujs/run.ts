@@ -8,6 +8,7 @@ import type { NDArray } from '../../ir/ndarray.js'
 import { sizeOf } from '../../ir/shape.js'
 import type { Kernel, Plan } from '../../kernel/types.js'
 import { emitKernel } from './emit.js'
+import { checkPlanMemory } from '../../kernel/memory.js'
 import { initWebGPU, type WebGPUInfo } from './webgpu.js'
 import '../../ir/prims/index.js'
 import { BackendError, describeKernel, placeInputs, planOutputs, runHostStep, scalarInputs } from '../planIO.js'
@@ -152,10 +153,11 @@ export class GpujsRuntime {
     }
     try {
       for (const step of plan.steps) {
-        if (step.k === 'launch') {
+        if (step.k === 'launch' && isEmpty(step.kernel)) state.env.set(step.kernel.out.buf, new Float32Array(0))
+        else if (step.k === 'launch') {
           const kernel = this.kernelFor(step.kernel, state.info)
           const args = [
-            ...step.kernel.buffers.map((b) => device.get(b) ?? state.env.get(b)!),
+            ...step.kernel.buffers.map((b) => device.get(b) ?? nonEmpty(state.env.get(b)!)),
             ...step.kernel.scalars.map((n) => state.scalars.get(n)!),
           ]
           const result = (await kernel(...args)) as DeviceBuffer
@@ -179,6 +181,7 @@ export class GpujsRuntime {
   }
 
   private start(plan: Plan, inputs: NDArray[]): RunState {
+    checkPlanMemory(plan, this.mode)
     const env = new Map<string, Float32Array>()
     const ints = placeInputs(plan, inputs, (b, offset, a) => {
       if (!b.packs) return void env.set(b.name, a.data instanceof Float32Array ? a.data : Float32Array.from(a.data))
@@ -201,8 +204,9 @@ export class GpujsRuntime {
 
   /** Launch a kernel; the result is a value, or a promise of one in the threaded mode. */
   private launch(k: Kernel, { env, scalars, info }: RunState): unknown {
+    if (isEmpty(k)) return new Float32Array(0)
     const kernel = this.kernelFor(k, info)
-    const args = [...k.buffers.map((b) => env.get(b)!), ...k.scalars.map((s) => scalars.get(s)!)]
+    const args = [...k.buffers.map((b) => nonEmpty(env.get(b)!)), ...k.scalars.map((s) => scalars.get(s)!)]
     const raw = kernel(...args)
     this.checkClass(k, kernel)
     return raw
@@ -225,6 +229,19 @@ export class GpujsRuntime {
     return out
   }
 }
+
+/**
+ * A kernel with no threads is not launched: gpu.js refuses an output of size 0 (and its WebGPU
+ * mode ends the process on the WGSL it would write).
+ */
+const isEmpty = (k: Kernel): boolean => sizeOf(k.grid) === 0 || sizeOf(k.out.shape) === 0
+
+/**
+ * An empty buffer goes to gpu.js as one element (it refuses empty arrays): a kernel that has
+ * threads reads an empty buffer only in loops of no iterations, so the element is never read.
+ */
+const ONE = new Float32Array(1)
+const nonEmpty = (a: Float32Array): Float32Array => (a.length ? a : ONE)
 
 /** gpu.js returns a typed array for 1-D outputs and nested arrays of rows for 2-D and 3-D ones. */
 function flatten(raw: unknown, n: number): Float32Array {
