@@ -65,9 +65,10 @@ export function dsl<F extends AnyFn>(fn: F, options: DslOptions = {}): DslFuncti
 /**
  * The DSL function at `ref` (a file and an export name, or the position of a `dsl(` call), read
  * by the compiler without running its file: what a command line's `path/to/file.ts:name` becomes.
+ * `names` are its parameters' names, as the compiler reads them.
  */
-export function dslAt<F extends AnyFn>(ref: FnRef): DslFunction<F> {
-  return makeDslFunction<F>(ref, [], () => false)
+export function dslAt<F extends AnyFn>(ref: FnRef, names: string[]): DslFunction<F> {
+  return makeDslFunction<F>(ref, names, () => false)
 }
 
 interface Internals {

@@ -43,7 +43,7 @@ test('trainToy2d takes the field as a DSL function and records its file, positio
   expect(recorded.field).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+$`))
   expect(recorded.fieldSha256).toBe(createHash('sha256').update(fs.readFileSync(file)).digest('hex'))
   // the recorded setting names the same function: it gives the same drift as paperField itself
-  const again = fieldOf(resolveConfig(recorded))
+  const again = await fieldOf(resolveConfig(recorded))
   const x = tensor(
     Float32Array.from({ length: 16 }, (_, i) => Math.sin(i)),
     [8, 2],

@@ -39,7 +39,7 @@ export const TOY2D: TrainTarget<Toy2dConfig, Run> = {
   defaultOut: (c) => path.join('out', 'toy2d', `${c.data}-${settingLabel(c.field)}`),
   // a field of the user's own: its file unchanged since the run started, and compiled once
   prepare: async (c) => {
-    const field = fieldOf(c)
+    const field = await fieldOf(c)
     if (!field.sha256) return c
     await checkField(field.fn, c.field)
     return { ...c, fieldSha256: field.sha256 }

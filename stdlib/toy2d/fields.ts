@@ -52,7 +52,10 @@ export function fieldByName(name: string): DslFunction<Field> {
 }
 
 /** The field a config names: a catalog field, or the user's own, whose file must still have the SHA-256 the run recorded. */
-export function fieldOf(c: { field: string; fieldSha256?: string }): { fn: DslFunction<Field>; sha256?: string } {
+export async function fieldOf(c: {
+  field: string
+  fieldSha256?: string
+}): Promise<{ fn: DslFunction<Field>; sha256?: string }> {
   if (!isFileReference(c.field)) return { fn: fieldByName(c.field) }
   return functionFromFile<Field>('field', c.field, c.fieldSha256)
 }

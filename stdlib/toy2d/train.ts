@@ -48,15 +48,15 @@ const index = (i: number): Index => new Tensor(Int32Array.of(i), [] as [], 'i32'
 type Adam = AdamState<LinearParams[]>
 
 /** The config with the field it runs: a script's DSL function recorded in it, or the one it names. */
-function withField(o: TrainOptions): { c: Toy2dConfig; field: DslFunction<Field> } {
-  if (!o.field) return { c: o.config, field: fieldOf(o.config).fn }
+async function withField(o: TrainOptions): Promise<{ c: Toy2dConfig; field: DslFunction<Field> }> {
+  if (!o.field) return { c: o.config, field: (await fieldOf(o.config)).fn }
   const { reference, sha256 } = recordOf('field', o.field)
   return { c: { ...o.config, field: reference, fieldSha256: sha256 }, field: o.field }
 }
 
 export async function trainToy2d(o: TrainOptions): Promise<RunState> {
   const { out } = o
-  const { c, field } = withField(o)
+  const { c, field } = await withField(o)
   const dataset = DATASETS[c.data]
   const key = randomKey(c.seed)
   const start = startPoint(c.data, c.init)

@@ -9,6 +9,7 @@
  */
 import { dslAt, type DslFunction } from '../../dsl/index.js'
 import { RunError } from './errors.js'
+import type { FnRef } from '../../compiler/frontend/specialize.js'
 import {
   absoluteReference,
   fileSha256,
@@ -42,11 +43,11 @@ export function shaProblem(key: string, shaKey: string, setting: unknown, sha: u
  * The user's DSL function a file reference names (relative paths from the working folder), with
  * its file's SHA-256; when the run recorded one (`recorded`), the file must still have it.
  */
-export function functionFromFile<F extends AnyFn>(
+export async function functionFromFile<F extends AnyFn>(
   key: string,
   reference: string,
   recorded?: string,
-): { fn: DslFunction<F>; reference: string; sha256: string } {
+): Promise<{ fn: DslFunction<F>; reference: string; sha256: string }> {
   let ref
   try {
     ref = parseFileReference(reference, process.cwd(), key)
@@ -59,7 +60,15 @@ export function functionFromFile<F extends AnyFn>(
       `the ${key} file ${ref.file} changed since the run started (SHA-256 ${recorded.slice(0, 12)}… recorded, ${sha256.slice(0, 12)}… now): ` +
         `a resumed run computes with the ${key} it started with; restore the file, or start a new run with --out`,
     )
-  return { fn: dslAt<F>(ref), reference: formatFileReference(ref), sha256 }
+  return { fn: dslAt<F>(ref, await parameterNames(ref)), reference: formatFileReference(ref), sha256 }
+}
+
+/** The parameter names of the DSL function at `ref`, as the compiler reads them (a missing one is its diagnostic, D301). */
+async function parameterNames(ref: FnRef): Promise<string[]> {
+  const { loadSourceFile } = await import('../../compiler/frontend/project.js')
+  const { findEntry } = await import('../../compiler/frontend/specialize.js')
+  const { fn } = findEntry(loadSourceFile(ref.file), ref)
+  return (fn as unknown as { getParameters(): { getName(): string }[] }).getParameters().map((p) => p.getName())
 }
 
 /** What a run records for a DSL function a script passed: where it is defined, and its file's SHA-256. */
