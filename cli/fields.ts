@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Project } from 'ts-morph'
+import { Project } from '../compiler/frontend/tsMorph.js'
 import { specialize, type ArgSpec } from '../compiler/frontend/specialize.js'
 import { formatDiagnostic } from '../compiler/frontend/diagnostics.js'
 import { lowerGraph } from '../compiler/fusion/lower.js'

@@ -9,6 +9,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { UsageError } from '../compiler/cli/shapes.js'
+import { joinNegativeValues } from '../compiler/cli/args.js'
+import { checkOutputFolder } from '../compiler/runtime/outputPath.js'
+import { settingFrom } from '../stdlib/train/functionSetting.js'
 import { BACKENDS, currentBackend } from '../compiler/runtime/backend.js'
 import { NonFiniteLossError, RunError } from '../stdlib/train/errors.js'
 import { makeProgress, type Progress } from '../stdlib/train/progress.js'
@@ -29,6 +32,17 @@ export interface TrainTarget<C extends object, R extends Resumable<C>> {
   flags: Record<string, { key: keyof C & string; kind: FlagKind }>
   /** the settings a resumed run may change */
   resumable: (keyof C & string)[]
+  /**
+   * the settings that take a DSL function: a catalog name, or `path/to/file.ts:exportName`
+   * (stdlib/train/functionSetting.ts), its path read from the working folder for a flag and from
+   * the config file's folder for a config key
+   */
+  functionSettings?: (keyof C & string)[]
+  /**
+   * what the target checks (and records) before anything is written, beyond each setting on its
+   * own: a user's function compiled once, its file's SHA-256 (a RunError for a problem)
+   */
+  prepare?(config: C): Promise<C>
   /** defaults, then each layer: checked (a RunError otherwise) */
   resolve(...layers: object[]): C
   /** where a run goes without --out (the first of DIR, DIR-2, … that holds no run) */
@@ -77,6 +91,13 @@ function flagSettings<C extends object>(
   return out as Partial<C>
 }
 
+/** The settings with each function setting's file reference made absolute from `base`. */
+function withAbsoluteReferences<T extends object>(settings: T, keys: string[] | undefined, base: string): T {
+  const out = { ...settings } as Record<string, unknown>
+  for (const key of keys ?? []) if (typeof out[key] === 'string') out[key] = settingFrom(out[key] as string, base)
+  return out as unknown as T
+}
+
 function readConfigFile(file: string, keys: string[]): Record<string, unknown> {
   let text: string
   try {
@@ -97,18 +118,33 @@ function readConfigFile(file: string, keys: string[]): Record<string, unknown> {
   return v as Record<string, unknown>
 }
 
-/** Create DIR if needed and prove it writable with a probe file; nothing else is touched. */
-function prepareOutDir(dir: string): void {
+/**
+ * Create DIR if needed (after checking where it is) and prove it writable with a probe file;
+ * nothing else is touched. Returns the folders it created, deepest first, for removeIfEmpty.
+ */
+function prepareOutDir(dir: string): string[] {
+  checkOutputFolder(dir, `output folder ${dir}`)
+  const created: string[] = []
+  for (let d = path.resolve(dir); !fs.existsSync(d); d = path.dirname(d)) created.push(d)
   try {
     fs.mkdirSync(dir, { recursive: true })
     const probe = path.join(dir, `.drift-write-probe.${process.pid}`)
     fs.writeFileSync(probe, '')
     fs.rmSync(probe)
   } catch (e) {
+    removeIfEmpty(created)
     throw new UsageError(
       `cannot write to output folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     )
   }
+  return created
+}
+
+/** Remove the folders a run created, when it failed before writing into them. */
+function removeIfEmpty(created: string[]): void {
+  for (const d of created)
+    if (fs.existsSync(d) && fs.readdirSync(d).length === 0) fs.rmdirSync(d)
+    else return
 }
 
 const usageOf = (e: unknown): unknown => (e instanceof RunError ? new UsageError(e.message) : e)
@@ -130,8 +166,9 @@ export async function runTrainCommand<C extends object, R extends Resumable<C>>(
   args: string[],
   usage: string,
 ): Promise<number> {
+  const valued = [...Object.keys(target.flags), 'config', 'resume', 'out', 'backend']
   const { values, positionals } = parseArgs({
-    args,
+    args: joinNegativeValues(args, valued),
     allowPositionals: true,
     strict: true,
     options: {
@@ -149,7 +186,7 @@ export async function runTrainCommand<C extends object, R extends Resumable<C>>(
       throw new UsageError(`unknown backend '${v.backend}': choose one of ${BACKENDS.join(', ')}`)
     process.env.DRIFT_BACKEND = v.backend
   }
-  const flags = flagSettings(v, target.flags)
+  const flags = withAbsoluteReferences(flagSettings(v, target.flags), target.functionSettings, process.cwd())
   const keys = Object.values(target.flags).map((f) => f.key)
 
   let config: C
@@ -177,24 +214,33 @@ export async function runTrainCommand<C extends object, R extends Resumable<C>>(
         `drift: note: the checkpoint was computed on ${ck.backend}, this run uses ${currentBackend()}: it continues, but not bit for bit\n`,
       )
     resume = ck
-    prepareOutDir(out)
   } else {
-    const file = v.config === undefined ? {} : readConfigFile(v.config, keys)
+    const file =
+      v.config === undefined
+        ? {}
+        : withAbsoluteReferences(
+            readConfigFile(v.config, keys),
+            target.functionSettings,
+            path.dirname(path.resolve(v.config)),
+          )
     config = asUsage(() => target.resolve(file, flags))
     if (v.out !== undefined) out = v.out
     else {
       const base = target.defaultOut(config)
       out = base
       for (let k = 2; target.findRun(out); k++) out = `${base}-${k}`
-      process.stderr.write(`drift: writing the run into ${out}\n`)
     }
     const existing = target.findRun(out)
     if (existing)
       throw new UsageError(
         `${out} already holds a run (${path.basename(existing)}): continue it with --resume ${out}, or choose another --out`,
       )
-    prepareOutDir(out)
   }
+  checkOutputFolder(out, `output folder ${out}`)
+  const prepare = target.prepare
+  if (prepare) config = await asUsage(() => prepare(config))
+  const created = prepareOutDir(out)
+  if (v.out === undefined && v.resume === undefined) process.stderr.write(`drift: writing the run into ${out}\n`)
 
   const tty = Boolean(process.stdout.isTTY)
   try {
@@ -216,6 +262,7 @@ export async function runTrainCommand<C extends object, R extends Resumable<C>>(
     console.log(summary)
     return 0
   } catch (e) {
+    removeIfEmpty(created)
     if (e instanceof NonFiniteLossError) {
       console.error(`drift: ${e.message}`)
       return 3

@@ -62,6 +62,15 @@ export function dsl<F extends AnyFn>(fn: F, options: DslOptions = {}): DslFuncti
   return makeDslFunction<F>(ref, names, isStatic)
 }
 
+/**
+ * The DSL function at `ref` (a file and an export name, or the position of a `dsl(` call), read
+ * by the compiler without running its file: what a command line's `path/to/file.ts:name` becomes.
+ * `names` are its parameters' names, as the compiler reads them.
+ */
+export function dslAt<F extends AnyFn>(ref: FnRef, names: string[]): DslFunction<F> {
+  return makeDslFunction<F>(ref, names, () => false)
+}
+
 interface Internals {
   names: string[]
   isStatic: (i: number) => boolean
@@ -76,7 +85,7 @@ function makeDslFunction<F extends AnyFn>(
   const prep = (args: unknown[]) => prepare(ref, args, isStatic, names)
   const f = (() => {
     throw new Error(
-      `this is a DSL function (defined at ${path.relative(process.cwd(), ref.file)}:${ref.line}): ` +
+      `this is a DSL function (defined at ${path.relative(process.cwd(), ref.file)}:${ref.line ?? ref.exportName}): ` +
         'host code calls it with `await f.run(...args)`; direct calls are for use inside other dsl(...) functions',
     )
   }) as unknown as DslFunction<F>

@@ -2,22 +2,32 @@
  * DSL operations as free functions. The compiler reads calls to these inside dsl(...)
  * functions; in host code they throw (except randomKey, which makes a host key too).
  */
-import type { DType, Drop1, Shape, ShapeOf } from './types.js'
+import type { Broadcast, DType, Drop1, Shape, ShapeOf } from './types.js'
 import { Tensor, outsideDsl, type Key, type Mat } from './tensor.js'
 import { differentiate, isDslFunction, type DslFunction } from './function.js'
 
 type T<S extends Shape = Shape, D extends DType = DType> = Tensor<S, D>
 type Num = T | number
 type Axes = number | readonly number[]
-type Bin = <S extends Shape, D extends DType>(a: T<S, D> | number, b: Num) => T<S, D>
+/**
+ * A binary elementwise operation whose result has dtype R (or the first tensor operand's, for
+ * 'same'): the tensor operand's shape with a number, the broadcast shape of two tensors.
+ */
+type Result<R, D extends DType> = R extends DType ? R : D
+interface BinaryOp<R extends DType | 'same'> {
+  <S extends Shape, D extends DType>(a: T<S, D>, b: number): T<S, Result<R, D>>
+  <S extends Shape, D extends DType>(a: number, b: T<S, D>): T<S, Result<R, D>>
+  <S extends Shape, D extends DType>(a: T<S, D>, b: T<S, DType>): T<S, Result<R, D>>
+  <A extends Shape, B extends Shape, D extends DType>(a: T<A, D>, b: T<B, DType>): T<Broadcast<A, B>, Result<R, D>>
+  <S extends Shape, D extends DType>(a: T<S, D> | number, b: Num): T<S, Result<R, D>>
+}
+type Bin = BinaryOp<'same'>
 type Un = <S extends Shape, D extends DType>(a: T<S, D>) => T<S, D>
 type FloatUn = <S extends Shape>(a: T<S, DType>) => T<S, 'f32'>
-type Cmp = <S extends Shape>(a: T<S, DType> | number, b: Num) => T<S, 'bool'>
+type Cmp = BinaryOp<'bool'>
 
-const bin =
-  (name: string): Bin =>
-  () =>
-    outsideDsl(name)
+const op = <R extends DType | 'same'>(name: string) => (() => outsideDsl(name)) as BinaryOp<R>
+const bin = (name: string): Bin => op<'same'>(name)
 const un =
   (name: string): Un =>
   () =>
@@ -26,20 +36,17 @@ const fun =
   (name: string): FloatUn =>
   () =>
     outsideDsl(name)
-const cmp =
-  (name: string): Cmp =>
-  () =>
-    outsideDsl(name)
+const cmp = (name: string): Cmp => op<'bool'>(name)
 
 export const add = bin('add')
 export const sub = bin('sub')
 export const mul = bin('mul')
-export const div = bin('div') as <S extends Shape>(a: T<S> | number, b: Num) => T<S, 'f32'>
-export const pow = bin('pow') as <S extends Shape>(a: T<S> | number, b: Num) => T<S, 'f32'>
+export const div = op<'f32'>('div')
+export const pow = op<'f32'>('pow')
 export const mod = bin('mod')
 export const maximum = bin('maximum')
 export const minimum = bin('minimum')
-export const atan2 = bin('atan2') as <S extends Shape>(a: T<S> | number, b: Num) => T<S, 'f32'>
+export const atan2 = op<'f32'>('atan2')
 export const less = cmp('less')
 export const lessEqual = cmp('lessEqual')
 export const greater = cmp('greater')

@@ -3,7 +3,7 @@
  * methods are read by the compiler, never run; in host code a Tensor holds data
  * (inputs you pass to a compiled function, results you get back).
  */
-import type { DType, Drop1, Shape, ShapeOf } from './types.js'
+import type { Broadcast, DType, Drop1, Shape, ShapeOf } from './types.js'
 
 import { HostTensor, type Data } from '../compiler/runtime/hostTensor.js'
 
@@ -27,55 +27,123 @@ export class Tensor<S extends Shape = Shape, D extends DType = 'f32'> extends Ho
   }
 
   // ---- DSL methods: read by the compiler inside dsl(...) functions ----
-  add(_o: Num<DType>): Tensor<S, D> {
+  add(o: number): Tensor<S, D>
+  add(o: Tensor<S, DType>): Tensor<S, D>
+  add<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, D>
+  add(o: Num<DType>): Tensor<S, D>
+  add(_o: Num<DType>): unknown {
     return outsideDsl('add')
   }
-  sub(_o: Num<DType>): Tensor<S, D> {
+  sub(o: number): Tensor<S, D>
+  sub(o: Tensor<S, DType>): Tensor<S, D>
+  sub<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, D>
+  sub(o: Num<DType>): Tensor<S, D>
+  sub(_o: Num<DType>): unknown {
     return outsideDsl('sub')
   }
-  mul(_o: Num<DType>): Tensor<S, D> {
+  mul(o: number): Tensor<S, D>
+  mul(o: Tensor<S, DType>): Tensor<S, D>
+  mul<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, D>
+  mul(o: Num<DType>): Tensor<S, D>
+  mul(_o: Num<DType>): unknown {
     return outsideDsl('mul')
   }
-  div(_o: Num<DType>): Tensor<S, 'f32'> {
+  div(o: number): Tensor<S, 'f32'>
+  div(o: Tensor<S, DType>): Tensor<S, 'f32'>
+  div<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, 'f32'>
+  div(o: Num<DType>): Tensor<S, 'f32'>
+  div(_o: Num<DType>): unknown {
     return outsideDsl('div')
   }
-  pow(_o: Num<DType>): Tensor<S, 'f32'> {
+  pow(o: number): Tensor<S, 'f32'>
+  pow(o: Tensor<S, DType>): Tensor<S, 'f32'>
+  pow<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, 'f32'>
+  pow(o: Num<DType>): Tensor<S, 'f32'>
+  pow(_o: Num<DType>): unknown {
     return outsideDsl('pow')
   }
-  mod(_o: Num<DType>): Tensor<S, D> {
+  mod(o: number): Tensor<S, D>
+  mod(o: Tensor<S, DType>): Tensor<S, D>
+  mod<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, D>
+  mod(o: Num<DType>): Tensor<S, D>
+  mod(_o: Num<DType>): unknown {
     return outsideDsl('mod')
   }
-  maximum(_o: Num<DType>): Tensor<S, D> {
+  maximum(o: number): Tensor<S, D>
+  maximum(o: Tensor<S, DType>): Tensor<S, D>
+  maximum<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, D>
+  maximum(o: Num<DType>): Tensor<S, D>
+  maximum(_o: Num<DType>): unknown {
     return outsideDsl('maximum')
   }
-  minimum(_o: Num<DType>): Tensor<S, D> {
+  minimum(o: number): Tensor<S, D>
+  minimum(o: Tensor<S, DType>): Tensor<S, D>
+  minimum<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, D>
+  minimum(o: Num<DType>): Tensor<S, D>
+  minimum(_o: Num<DType>): unknown {
     return outsideDsl('minimum')
   }
-  atan2(_o: Num<DType>): Tensor<S, 'f32'> {
+  atan2(o: number): Tensor<S, 'f32'>
+  atan2(o: Tensor<S, DType>): Tensor<S, 'f32'>
+  atan2<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, 'f32'>
+  atan2(o: Num<DType>): Tensor<S, 'f32'>
+  atan2(_o: Num<DType>): unknown {
     return outsideDsl('atan2')
   }
-  lt(_o: Num<DType>): Tensor<S, 'bool'> {
+  lt(o: number): Tensor<S, 'bool'>
+  lt(o: Tensor<S, DType>): Tensor<S, 'bool'>
+  lt<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, 'bool'>
+  lt(o: Num<DType>): Tensor<S, 'bool'>
+  lt(_o: Num<DType>): unknown {
     return outsideDsl('lt')
   }
-  le(_o: Num<DType>): Tensor<S, 'bool'> {
+  le(o: number): Tensor<S, 'bool'>
+  le(o: Tensor<S, DType>): Tensor<S, 'bool'>
+  le<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, 'bool'>
+  le(o: Num<DType>): Tensor<S, 'bool'>
+  le(_o: Num<DType>): unknown {
     return outsideDsl('le')
   }
-  gt(_o: Num<DType>): Tensor<S, 'bool'> {
+  gt(o: number): Tensor<S, 'bool'>
+  gt(o: Tensor<S, DType>): Tensor<S, 'bool'>
+  gt<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, 'bool'>
+  gt(o: Num<DType>): Tensor<S, 'bool'>
+  gt(_o: Num<DType>): unknown {
     return outsideDsl('gt')
   }
-  ge(_o: Num<DType>): Tensor<S, 'bool'> {
+  ge(o: number): Tensor<S, 'bool'>
+  ge(o: Tensor<S, DType>): Tensor<S, 'bool'>
+  ge<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, 'bool'>
+  ge(o: Num<DType>): Tensor<S, 'bool'>
+  ge(_o: Num<DType>): unknown {
     return outsideDsl('ge')
   }
-  eq(_o: Num<DType>): Tensor<S, 'bool'> {
+  eq(o: number): Tensor<S, 'bool'>
+  eq(o: Tensor<S, DType>): Tensor<S, 'bool'>
+  eq<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, 'bool'>
+  eq(o: Num<DType>): Tensor<S, 'bool'>
+  eq(_o: Num<DType>): unknown {
     return outsideDsl('eq')
   }
-  ne(_o: Num<DType>): Tensor<S, 'bool'> {
+  ne(o: number): Tensor<S, 'bool'>
+  ne(o: Tensor<S, DType>): Tensor<S, 'bool'>
+  ne<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, 'bool'>
+  ne(o: Num<DType>): Tensor<S, 'bool'>
+  ne(_o: Num<DType>): unknown {
     return outsideDsl('ne')
   }
-  logicalAnd(_o: Num<DType>): Tensor<S, 'bool'> {
+  logicalAnd(o: number): Tensor<S, 'bool'>
+  logicalAnd(o: Tensor<S, DType>): Tensor<S, 'bool'>
+  logicalAnd<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, 'bool'>
+  logicalAnd(o: Num<DType>): Tensor<S, 'bool'>
+  logicalAnd(_o: Num<DType>): unknown {
     return outsideDsl('logicalAnd')
   }
-  logicalOr(_o: Num<DType>): Tensor<S, 'bool'> {
+  logicalOr(o: number): Tensor<S, 'bool'>
+  logicalOr(o: Tensor<S, DType>): Tensor<S, 'bool'>
+  logicalOr<B extends Shape>(o: Tensor<B, DType>): Tensor<Broadcast<S, B>, 'bool'>
+  logicalOr(o: Num<DType>): Tensor<S, 'bool'>
+  logicalOr(_o: Num<DType>): unknown {
     return outsideDsl('logicalOr')
   }
   logicalNot(): Tensor<S, 'bool'> {

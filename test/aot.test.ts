@@ -1,6 +1,7 @@
 /** Ahead-of-time artifacts: drift compile writes kernels, plan, manifest, IR and a runtime bundle without the compiler. */
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { expect, test } from 'vitest'
@@ -12,46 +13,55 @@ import { expectFloat32Run } from './tolerance.js'
 
 const OUT = path.join(ROOT, '.drift-cache', `aot-test-${process.pid}`)
 
-test('drift compile writes an artifact whose bundle runs without ts-morph and matches the JIT', async () => {
-  fs.rmSync(OUT, { recursive: true, force: true })
-  const r = spawnSync(
+const compile = (shapes: string, out = OUT) =>
+  spawnSync(
     process.execPath,
-    [
-      'bin/drift.mjs',
-      'compile',
-      'stdlib/fields/paper.ts',
-      '--fn',
-      'paperField',
-      '--shapes',
-      'x=32x2,pos=48x2,neg=32x2',
-      '-o',
-      OUT,
-    ],
+    ['bin/drift.mjs', 'compile', 'stdlib/fields/paper.ts', '--fn', 'paperField', '--shapes', shapes, '-o', out],
     { cwd: ROOT, encoding: 'utf8' },
   )
+const t = (n: number, phase: number) =>
+  tensor(
+    Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(i + phase)),
+    [n, 2],
+  ) as Mat
+const manifestOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'))
+
+test('drift compile writes an artifact whose bundle runs without ts-morph and matches the JIT', async () => {
+  fs.rmSync(OUT, { recursive: true, force: true })
+  const r = compile('x=32x2,pos=48x2,neg=32x2')
   expect(r.status, r.stderr).toBe(0)
+  const lines = r.stdout.trim().split('\n')
+  expect(lines).toHaveLength(3)
+  expect(lines[1]).toBe(
+    `use it in Node: import { load } from '${path.join(OUT, 'drift-runtime.mjs')}'; const f = load('${OUT}'); await f.NAME(...args)`,
+  )
+  expect(lines[2]).toBe('its README.md lists the compiled signatures and backends')
+  const manifest = manifestOf(OUT)
+  expect(manifest.format).toBe('drift-aot-2')
+  const [entry] = manifest.functions.paperField.entries
+  expect(entry.signature).toBe('x=f32[32,2], pos=f32[48,2], neg=f32[32,2], tau=f32')
+  expect(entry.inputs.map((i: { path: string }) => i.path)).toEqual(['x', 'pos', 'neg', 'tau'])
+  const base = entry.plans.wasm.replace(/\.wasm\.plan\.json$/, '')
   for (const f of [
     'manifest.json',
-    'paperField.plan.json',
-    'paperField.ir.txt',
-    'paperField.kernels.txt',
-    'paperField.kernels.js',
+    'README.md',
+    entry.plans.gpujs,
+    entry.plans.wasm,
+    `${base}.ir.txt`,
+    `${base}.kernels.txt`,
+    `${base}.kernels.js`,
     'drift-runtime.mjs',
   ])
     expect(fs.existsSync(path.join(OUT, f)), f).toBe(true)
+  expect(fs.readFileSync(path.join(OUT, 'README.md'), 'utf8')).toContain(
+    '`(x=f32[32,2], pos=f32[48,2], neg=f32[32,2], tau=f32)`: plans for gpujs, wasm',
+  )
   const bundle = fs.readFileSync(path.join(OUT, 'drift-runtime.mjs'), 'utf8')
   expect(bundle).not.toMatch(/ts-morph|typescript/i)
-  const manifest = JSON.parse(fs.readFileSync(path.join(OUT, 'manifest.json'), 'utf8'))
-  expect(manifest.entries.paperField.inputs.map((i: { path: string }) => i.path)).toEqual(['x', 'pos', 'neg', 'tau'])
-  expect(fs.readFileSync(path.join(OUT, 'paperField.ir.txt'), 'utf8')).toMatch(/# paper\.ts:\d+:\d+/)
+  expect(fs.readFileSync(path.join(OUT, `${base}.ir.txt`), 'utf8')).toMatch(/# paper\.ts:\d+:\d+/)
 
   const { load } = await import(pathToFileURL(path.join(OUT, 'drift-runtime.mjs')).href)
   const compiled = load(OUT, 'cpu')
-  const t = (n: number, phase: number) =>
-    tensor(
-      Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(i + phase)),
-      [n, 2],
-    ) as Mat
   const [x, pos] = [t(32, 0), t(48, 1)]
   const aot = await compiled.paperField(x, pos, x, 0.4)
   setBackend('cpu')
@@ -67,21 +77,119 @@ test('drift compile writes an artifact whose bundle runs without ts-morph and ma
     'paperField (compiled ahead of time)',
   )
   // the wasm kernels: written as .wasm binaries, run by the bundle like the JIT runs them
-  const wasmPlan = JSON.parse(fs.readFileSync(path.join(OUT, 'paperField.wasm-plan.json'), 'utf8')) as {
-    steps: { k: string; kernel: { name: string } }[]
-  }
-  for (const st of wasmPlan.steps.filter((s) => s.k === 'launch'))
-    expect(
-      WebAssembly.validate(fs.readFileSync(path.join(OUT, `paperField.${st.kernel.name}.wasm`))),
-      st.kernel.name,
-    ).toBe(true)
+  for (const file of Object.values(entry.wasmKernels) as string[])
+    expect(WebAssembly.validate(fs.readFileSync(path.join(OUT, file))), file).toBe(true)
   const viaWasm = await load(OUT).paperField(x, pos, x, 0.4)
   setBackend('wasm')
   expect(Array.from(viaWasm.data)).toEqual(Array.from((await paperField.run(x, pos, x, 0.4)).data))
   await expect(compiled.paperField(t(31, 0), pos, x, 0.4)).rejects.toThrow(
-    /argument x was compiled for f32\[32,2\], got f32\[31,2\]/,
+    /^paperField was not compiled for \(x=f32\[31,2\], pos=f32\[48,2\], neg=f32\[32,2\], tau=f32\); its compiled signatures are: \(x=f32\[32,2\], pos=f32\[48,2\], neg=f32\[32,2\], tau=f32\)/,
   )
   fs.rmSync(OUT, { recursive: true, force: true })
+}, 240_000)
+
+test('one artifact holds several shapes of a function, each chosen by the call; copied elsewhere it runs without the repository', async () => {
+  const dir = path.join(ROOT, '.drift-cache', `aot-shapes-${process.pid}`)
+  fs.rmSync(dir, { recursive: true, force: true })
+  for (const shapes of ['x=8x2,pos=12x2,neg=8x2', 'x=16x2,pos=4x2,neg=16x2', 'x=8x2,pos=12x2,neg=8x2']) {
+    const r = compile(shapes, dir)
+    expect(r.status, r.stderr).toBe(0)
+  }
+  // the same shape compiled again replaces its entry
+  expect(manifestOf(dir).functions.paperField.entries.map((e: { signature: string }) => e.signature)).toEqual([
+    'x=f32[16,2], pos=f32[4,2], neg=f32[16,2], tau=f32',
+    'x=f32[8,2], pos=f32[12,2], neg=f32[8,2], tau=f32',
+  ])
+  // outside the repository: no gpu.js to find, the wasm mode needs nothing
+  const away = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-aot-'))
+  fs.cpSync(dir, away, { recursive: true })
+  const { load } = await import(pathToFileURL(path.join(away, 'drift-runtime.mjs')).href)
+  const f = load(away)
+  setBackend('wasm')
+  for (const [n, m] of [
+    [8, 12],
+    [16, 4],
+  ]) {
+    const [x, pos] = [t(n, 2), t(m, 3)]
+    const got = await f.paperField(x, pos, x, 0.3)
+    expect(got.shape).toEqual([n, 2])
+    expect(Array.from(got.data)).toEqual(Array.from((await paperField.run(x, pos, x, 0.3)).data))
+  }
+  expect(() => load(away, 'cpu')).toThrow(
+    'the cpu mode runs gpu.js, which is not installed here: npm install gpu.js (the default wasm mode needs nothing)',
+  )
+  fs.rmSync(away, { recursive: true, force: true })
+  fs.rmSync(dir, { recursive: true, force: true })
+}, 240_000)
+
+test('a manifest is validated before use: paths stay in the folder, plans belong to their entry, old formats are refused', async () => {
+  const dir = path.join(ROOT, '.drift-cache', `aot-checks-${process.pid}`)
+  fs.rmSync(dir, { recursive: true, force: true })
+  expect(compile('x=4x2,pos=4x2,neg=4x2', dir).status).toBe(0)
+  expect(compile('x=6x2,pos=4x2,neg=6x2', dir).status).toBe(0)
+  const { load } = await import(pathToFileURL(path.join(dir, 'drift-runtime.mjs')).href)
+  const original = fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')
+  const withManifest = (
+    edit: (m: { functions: { paperField: { entries: { plans: Record<string, string> }[] } } }) => void,
+  ) => {
+    const m = JSON.parse(original)
+    edit(m)
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m))
+    return () => load(dir)
+  }
+  const entries = JSON.parse(original).functions.paperField.entries
+  expect(
+    withManifest((m) => {
+      m.functions.paperField.entries[0].plans.wasm = '../../../../etc/passwd'
+    }),
+  ).toThrow(
+    /plans\.wasm: "\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" is not a file name in the artifact folder \(no folders, no '\.\.'\)$/,
+  )
+  expect(
+    withManifest((m) => {
+      m.functions.paperField.entries[0].plans.wasm = entries[1].plans.wasm
+    }),
+  ).toThrow(
+    /is the wasm plan of paperField\(x=f32\[6,2\], .*\), not the wasm plan of paperField\(x=f32\[4,2\], .*\) that the manifest names it for$/,
+  )
+  expect(
+    withManifest((m) => {
+      m.functions.paperField.entries[0].plans.wasm = entries[0].plans.gpujs
+    }),
+  ).toThrow(/is the gpujs plan of paperField\(x=f32\[4,2\].*\), not the wasm plan/)
+  expect(
+    withManifest((m) => {
+      Object.assign(m, { format: 'drift-aot-1' })
+    }),
+  ).toThrow(
+    /manifest\.json is in the older format drift-aot-1, which this runtime does not load \(the kernel IR changed\): compile it again with drift compile$/,
+  )
+  expect(
+    withManifest((m) => {
+      ;(m.functions.paperField.entries[0] as unknown as { inputs: { shape: unknown }[] }).inputs[0].shape = [1e20, 2]
+    }),
+  ).toThrow(/a shape is a list of at most 8 non-negative integers/)
+  fs.writeFileSync(path.join(dir, 'manifest.json'), original)
+  const plan = JSON.parse(fs.readFileSync(path.join(dir, entries[0].plans.wasm), 'utf8'))
+  plan.plan.buffers[0].name = 'x; process.exit(1)'
+  fs.writeFileSync(path.join(dir, entries[0].plans.wasm), JSON.stringify(plan))
+  expect(() => load(dir)).toThrow(/name "x; process\.exit\(1\)" is not an identifier$/)
+  // compiling into a folder of another format replaces nothing
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ format: 'drift-aot-1', entries: {} }))
+  const refused = compile('x=4x2,pos=4x2,neg=4x2', dir)
+  expect(refused.status).toBe(2)
+  expect(refused.stderr.trim()).toMatch(
+    /^drift: .*manifest\.json is in the older format drift-aot-1.*: choose another -o folder$/,
+  )
+  fs.rmSync(dir, { recursive: true, force: true })
+}, 240_000)
+
+test('drift compile refuses a kernel pseudo-filesystem before touching it', () => {
+  const r = compile('x=4x2,pos=4x2,neg=4x2', '/proc/x')
+  expect(r.status).toBe(2)
+  expect(r.stderr.trim()).toBe(
+    "drift: cannot write to /proc/x: it is on the kernel's proc filesystem, not on disk; choose a folder on disk",
+  )
 })
 
 test('drift compile refuses an unwritable output directory with one line', () => {

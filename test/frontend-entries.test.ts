@@ -48,9 +48,9 @@ describe('dsl(g) entry points', () => {
     expectClose((await laplaceDsl.reference(a, b, 2)).data, want, { rtol: 1e-12, atol: 0 }, 'laplace')
   })
 
-  test('drift inspect prints the IR of dsl(g)', () => {
+  test('drift inspect prints the IR of dsl(g)', async () => {
     const lines: string[] = []
-    inspect({ file: 'test/corpus/accepted/entries.ts', fn: 'logCoshDsl', shapes: 'x=2x3', dump: 'ir' }, (s) =>
+    await inspect({ file: 'test/corpus/accepted/entries.ts', fn: 'logCoshDsl', shapes: 'x=2x3', dump: 'ir' }, (s) =>
       lines.push(s),
     )
     expect(lines[0]).toMatch(/^\{ lambda x:f32\[2,3\] \./)
@@ -82,10 +82,10 @@ describe('plain exported functions', () => {
     expect(arrow.fix).toMatch(/wrap it: export const plainArrow = dsl\(/)
   })
 
-  test('drift inspect refuses it; specialize still compiles it alone as a helper', () => {
-    expect(() => inspect({ file: PLAIN, fn: 'plainFunction', shapes: 'x=2x3', dump: 'ir' }, () => {})).toThrow(
-      /has no DSL function 'plainFunction'/,
-    )
+  test("drift inspect refuses it with the frontend's D301; specialize still compiles it alone as a helper", async () => {
+    const refused = inspect({ file: PLAIN, fn: 'plainFunction', shapes: 'x=2x3', dump: 'ir' }, () => {})
+    await expect(refused).rejects.toBeInstanceOf(DiagnosticError)
+    await expect(refused).rejects.toThrow(/'plainFunction' is a plain function, not a DSL function/)
     expect(lower(PLAIN, 'plainFunction', [T([2, 3])]).graph.eqns.map((e) => e.prim)).toEqual(['exp'])
   })
 })

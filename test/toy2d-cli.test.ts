@@ -4,6 +4,7 @@
  * stops the run, and bad input gets one clear line and a non-zero exit without touching files.
  */
 import { spawn, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -71,6 +72,31 @@ describe('drift train toy2d', () => {
     for (const dir of ['swiss-paperField', 'swiss-paperField-2'])
       expect(fs.existsSync(path.join(home, 'out/toy2d', dir, 'checkpoint.safetensors')), dir).toBe(true)
   })
+
+  test("a field of the user's own, named in a config file relative to it: the run records its file and SHA-256, and --resume refuses a changed file", () => {
+    const own = at('own')
+    fs.mkdirSync(own, { recursive: true })
+    const file = path.join(own, 'fields.ts')
+    fs.copyFileSync(path.join(ROOT, 'test/fixtures/own/fields.ts'), file)
+    const settings = { field: 'fields.ts:cauchyField', tau: 0.5, steps: 2, batch: 16, dataBatch: 16, hidden: [8] }
+    fs.writeFileSync(path.join(own, 'config.json'), JSON.stringify({ ...settings, plotAt: [], evalSamples: 64 }))
+    const run = at('own-run')
+    const r = drift('train', 'toy2d', '--config', path.join(own, 'config.json'), '--out', run)
+    expect(r.code, r.err).toBe(0)
+    expect(r.out).toMatch(/^trained swiss with cauchyField \(τ 0\.5\) for 2 steps/m)
+    const recorded = JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'))
+    expect(recorded.field).toBe(`${file}:cauchyField`)
+    expect(recorded.fieldSha256).toBe(createHash('sha256').update(fs.readFileSync(file)).digest('hex'))
+    const before = fs.readFileSync(path.join(run, 'checkpoint.safetensors'))
+    fs.appendFileSync(file, '// edited\n')
+    const resumed = drift('train', 'toy2d', '--resume', run, '--steps', '4')
+    expect(resumed.code).toBe(2)
+    expect(resumed.err).toMatch(
+      /^drift: the field file .*own\/fields\.ts changed since the run started \(SHA-256 [0-9a-f]{12}… recorded, [0-9a-f]{12}… now\): a resumed run computes with the field it started with/,
+    )
+    expect(resumed.err.split('\n')).toHaveLength(1)
+    expect(fs.readFileSync(path.join(run, 'checkpoint.safetensors')).equals(before)).toBe(true)
+  }, 240_000)
 
   test('a short run learns the swiss roll: MMD² below 0.1 (the untrained point mass is far above), and drift sample draws from it', () => {
     const r = drift(
@@ -247,6 +273,12 @@ describe('bad input: one line on stderr, a non-zero exit, no file touched', () =
     fs.writeFileSync(at('existing', 'notes.txt'), 'keep me')
     fs.writeFileSync(at('a-file'), 'not a folder')
     fs.mkdirSync(at('empty'), { recursive: true })
+    fs.mkdirSync(at('folder.csv'), { recursive: true })
+    fs.mkdirSync(at('fields'), { recursive: true })
+    fs.writeFileSync(
+      at('fields', 'own.ts'),
+      "import { dsl, type Mat, type f32 } from 'drift-dsl'\nexport const wrongShape = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32) => x.sum(1).mul(tau))\n",
+    )
   })
 
   test.each([
@@ -276,7 +308,7 @@ describe('bad input: one line on stderr, a non-zero exit, no file touched', () =
     ],
     [
       ['train', 'toy2d', '--out', '@/a-file/run'],
-      /^drift: cannot write to output folder .*a-file\/run: (ENOTDIR|EEXIST)$/,
+      /^drift: cannot write to output folder .*a-file\/run: .*a-file is not a folder \(ENOTDIR\)$/,
     ],
     [
       ['train', 'toy2d', '--out', '@/existing'],
@@ -303,6 +335,51 @@ describe('bad input: one line on stderr, a non-zero exit, no file touched', () =
       ['sample', '--checkpoint', '@/existing', '--out', '@/a-file/points.csv'],
       /^drift: cannot write .*points\.csv: ENOTDIR/,
     ],
+    [
+      ['train', 'toy2d', '--field', 'cauchyField', '--out', '@/fresh'],
+      /^drift: unknown field 'cauchyField': choose one of paperField, .*, or your own as path\/to\/file\.ts:exportName$/,
+    ],
+    [
+      ['train', 'toy2d', '--field', '@/nothere.ts:cauchyField', '--out', '@/fresh'],
+      /^drift: field .*nothere\.ts:cauchyField: no such file .*nothere\.ts$/,
+    ],
+    [
+      ['train', 'toy2d', '--field', '@/fields/own.ts:wrongShape', '--out', '@/fresh'],
+      /^drift: field .*own\.ts:wrongShape returns f32\[4\] for x f32\[4,2\]: a field gives every point of x its drift/,
+    ],
+    [
+      ['train', 'toy2d', '--batch', '100000000', '--out', '@/fresh'],
+      /^drift: batch 100000000 is over the limit of 1048576 \(2\^20\) points$/,
+    ],
+    [
+      ['train', 'toy2d', '--data-batch', '100000000', '--out', '@/fresh'],
+      /^drift: dataBatch 100000000 is over the limit of 1048576 \(2\^20\) points$/,
+    ],
+    [
+      ['train', 'toy2d', '--eval-samples', '100000000', '--out', '@/fresh'],
+      /^drift: evalSamples 100000000 is over the limit of 1048576 \(2\^20\) points$/,
+    ],
+    [
+      ['train', 'toy2d', '--hidden', '100000,100000', '--out', '@/fresh'],
+      /^drift: layer 2's weights \(100000 × 100000\) would hold 1\.00e\+10 elements, over the limit of 268435456 .*: use narrower layers$/,
+    ],
+    [['train', 'toy2d', '--steps', '-5', '--out', '@/fresh'], /^drift: steps must be a non-negative integer, got -5$/],
+    [
+      ['train', 'toy2d', '--out', '/proc/x'],
+      /^drift: cannot write to output folder \/proc\/x: it is on the kernel's proc filesystem/,
+    ],
+    [
+      ['sample', '--checkpoint', '@/existing', '--n', '1e9', '--out', '@/points.csv'],
+      /^drift: --n 1000000000 is over the limit of 1048576 \(2\^20\) points per call/,
+    ],
+    [
+      ['sample', '--checkpoint', '@/existing', '--out', '@/folder.csv'],
+      /^drift: cannot write .*folder\.csv: it is a folder; name a file$/,
+    ],
+    [
+      ['sample', '--checkpoint', '@/existing', '--out', '/proc/s.csv'],
+      /^drift: cannot write to \/proc\/s\.csv: it is on the kernel's proc filesystem/,
+    ],
   ])('%j', (args, message) => {
     const before = untouched()
     const r = drift(...args.map((a) => a.replace('@', work)))
@@ -314,5 +391,16 @@ describe('bad input: one line on stderr, a non-zero exit, no file touched', () =
     expect(untouched()).toEqual(before)
     expect(fs.existsSync(at('fresh'))).toBe(false)
     expect(fs.readFileSync(at('a-file'), 'utf8')).toBe('not a folder')
+    expect(fs.readdirSync(at('folder.csv'))).toEqual([])
+  })
+
+  test("a name the field file does not export gets the compiler's diagnostic, and nothing is written", () => {
+    const r = drift('train', 'toy2d', '--field', at('fields', 'own.ts:noSuchField'), '--out', at('fresh'))
+    expect(r.code).toBe(1)
+    expect(r.err).toBe(
+      `${at('fields', 'own.ts')}:1:1: error D301 (entry point): no DSL function named 'noSuchField' in own.ts\n  fix:   use one of: wrongShape`,
+    )
+    expect(r.out).toBe('')
+    expect(fs.existsSync(at('fresh'))).toBe(false)
   })
 })

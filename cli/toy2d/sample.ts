@@ -1,5 +1,4 @@
 /** `drift sample --checkpoint DIR [--n 4096] [--seed S] --out FILE.json|FILE.csv`: points from a trained toy generator. */
-import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { UsageError } from '../../compiler/cli/shapes.js'
@@ -8,10 +7,13 @@ import { RunError } from '../../stdlib/train/errors.js'
 import { formatPoints, samplePoints, SAMPLE_FORMATS } from '../../stdlib/toy2d/sample.js'
 import { SAMPLE_USAGE } from '../usage.js'
 import { writeAtomic } from '../../compiler/runtime/atomicWrite.js'
+import { checkOutputFile } from '../../compiler/runtime/outputPath.js'
+import { joinNegativeValues } from '../../compiler/cli/args.js'
+import { sampleCountProblem, sampleSizeProblem } from '../../stdlib/toy2d/config.js'
 
 export async function sampleCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args,
+    args: joinNegativeValues(args, ['checkpoint', 'n', 'seed', 'out']),
     strict: true,
     allowPositionals: true,
     options: {
@@ -27,23 +29,19 @@ export async function sampleCommand(args: string[]): Promise<number> {
   if (!values.out) throw new UsageError(`missing --out FILE: ${SAMPLE_USAGE}`)
   const n = Number(values.n)
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--n expects a positive integer, got '${values.n}'`)
+  const tooMany = sampleCountProblem(n)
+  if (tooMany) throw new UsageError(tooMany)
   const out = values.out
   if (!(SAMPLE_FORMATS as readonly string[]).includes(path.extname(out).toLowerCase()))
     throw new UsageError(`cannot tell the format of ${out}: name it .json or .csv`)
-  const dir = path.dirname(path.resolve(out))
-  try {
-    if (!fs.statSync(dir).isDirectory()) throw new Error('ENOTDIR')
-    fs.accessSync(dir, fs.constants.W_OK)
-  } catch (e) {
-    throw new UsageError(
-      `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (${path.dirname(out)})`,
-    )
-  }
+  checkOutputFile(out)
   try {
     const ck = loadCheckpoint(values.checkpoint)
     const seed = values.seed === undefined ? ck.config.seed : Number(values.seed)
     if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 31)
       throw new UsageError(`--seed expects an integer in [0, 2^31), got '${values.seed}'`)
+    const tooWide = sampleSizeProblem(n, ck.config)
+    if (tooWide) throw new UsageError(tooWide)
     const points = await samplePoints(ck, n, seed)
     writeAtomic(
       out,

@@ -6,6 +6,8 @@ import path from 'node:path'
 import { RESUMABLE_KEYS, resolveConfig, type Toy2dConfig } from '../../stdlib/toy2d/config.js'
 import { findCheckpoint, loadCheckpoint, type RunState } from '../../stdlib/toy2d/checkpoint.js'
 import { summarize } from '../../stdlib/toy2d/summary.js'
+import { checkField, fieldOf } from '../../stdlib/toy2d/fields.js'
+import { settingLabel } from '../../stdlib/train/functionSetting.js'
 import type { Resumable, TrainTarget } from '../trainCommand.js'
 
 type Run = Resumable<Toy2dConfig> & { state: RunState }
@@ -32,8 +34,16 @@ export const TOY2D: TrainTarget<Toy2dConfig, Run> = {
     'eval-samples': { key: 'evalSamples', kind: 'number' },
   },
   resumable: RESUMABLE_KEYS,
+  functionSettings: ['field'],
   resolve: resolveConfig,
-  defaultOut: (c) => path.join('out', 'toy2d', `${c.data}-${c.field}`),
+  defaultOut: (c) => path.join('out', 'toy2d', `${c.data}-${settingLabel(c.field)}`),
+  // a field of the user's own: its file unchanged since the run started, and compiled once
+  prepare: async (c) => {
+    const field = await fieldOf(c)
+    if (!field.sha256) return c
+    await checkField(field.fn, c.field)
+    return { ...c, fieldSha256: field.sha256 }
+  },
   findRun: findCheckpoint,
   load: (dir) => {
     const ck = loadCheckpoint(dir)

@@ -1,8 +1,11 @@
 /**
  * `drift compile`: a specialized function written to a directory as kernels, plans (one for the
- * gpu.js backends, one for wasm, with every wasm kernel also as a .wasm binary), manifest and IR
- * dumps, plus an esbuild bundle of the runtime that runs them without the compiler.
+ * gpu.js backends, one for wasm, with every wasm kernel also as a .wasm binary), manifest, README
+ * and IR dumps, plus an esbuild bundle of the runtime that runs them without the compiler. Each
+ * signature (the inputs' shapes and dtypes) of a function is an entry of its own: compiling another
+ * shape into the same folder adds it (format.ts).
  */
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,7 +17,16 @@ import { printGraph } from '../ir/print.js'
 import { printPlan } from '../kernel/print.js'
 import { planToJson } from '../kernel/serialize.js'
 import { emitKernel } from '../backend/gpujs/emit.js'
-import type { ArgInfo, EntryInfo, Manifest } from './runtime.js'
+import {
+  ArtifactError,
+  FORMAT,
+  parseManifest,
+  planFileText,
+  signatureOf,
+  type ArgInfo,
+  type EntryInfo,
+  type Manifest,
+} from './format.js'
 import { compileKernel } from '../backend/wasm/codegen.js'
 import { wasmLimits } from '../backend/wasm/run.js'
 import { sizeOf } from '../ir/shape.js'
@@ -41,6 +53,58 @@ function inputInfo(s: Specialized, specs: ArgSpec[], names: string[]): ArgInfo[]
   return out
 }
 
+/** A short, stable tag of a signature for file names. */
+const tagOf = (signature: string) => createHash('sha256').update(signature).digest('hex').slice(0, 10)
+
+/** The manifest already in `dir`, or a new one; an old or damaged one is refused (nothing is replaced). */
+function existingManifest(dir: string): Manifest {
+  const file = path.join(dir, 'manifest.json')
+  if (!fs.existsSync(file)) return { format: FORMAT, functions: {} }
+  try {
+    return parseManifest(fs.readFileSync(file, 'utf8'), file)
+  } catch (e) {
+    throw new ArtifactError(
+      `${(e as Error).message}; drift compile adds to an artifact folder of this version only: choose another -o folder`,
+    )
+  }
+}
+
+/** The artifact folder's README: how to load it, the signatures, the backends. */
+function readme(m: Manifest): string {
+  const lines = [
+    '# Compiled DSL functions',
+    '',
+    'Written by `drift compile`; runs without the compiler. In Node:',
+    '',
+    '```js',
+    "import { load } from './drift-runtime.mjs'",
+    "const f = load(new URL('.', import.meta.url).pathname) // or load(dir, 'cpu') with gpu.js installed",
+    'const result = await f.NAME(...args) // tensors as { shape, dtype, data } and numbers',
+    '```',
+    '',
+    'Each function runs the entry compiled for the shapes and dtypes of its arguments:',
+    '',
+  ]
+  for (const [name, fn] of Object.entries(m.functions)) {
+    lines.push(`- \`${name}\` (from ${fn.source}):`)
+    for (const e of fn.entries) lines.push(`  - \`(${e.signature})\`: plans for ${Object.keys(e.plans).join(', ')}`)
+  }
+  lines.push(
+    '',
+    "Backends: `wasm` (the default: drift's WebAssembly kernels, also as `.wasm` files) and the gpu.js",
+    'modes `cpu`, `webasm`, `webasm-threads`, `webgpu` (`npm install gpu.js`). `*.ir.txt` and',
+    "`*.kernels.txt` show each entry's program and kernels.",
+    '',
+  )
+  return lines.join('\n')
+}
+
+/** The two lines `drift compile` prints after writing an artifact: how to use it. */
+export const usageLines = (dir: string): string[] => [
+  `use it in Node: import { load } from '${path.resolve(dir, BUNDLE)}'; const f = load('${path.resolve(dir)}'); await f.NAME(...args)`,
+  `its README.md lists the compiled signatures and backends`,
+]
+
 export async function compileToDir(
   s: Specialized,
   specs: ArgSpec[],
@@ -49,15 +113,20 @@ export async function compileToDir(
   dir: string,
 ): Promise<string[]> {
   fs.mkdirSync(dir, { recursive: true })
+  const manifest = existingManifest(dir)
+  const inputs = inputInfo(s, specs, names)
+  const signature = signatureOf(inputs)
+  const base = `${s.name}.${tagOf(signature)}`
   const { plan } = lowerGraph(s.graph)
   const files: string[] = []
   const put = (name: string, text: string) => (writeAtomic(path.join(dir, name), text), files.push(name))
   const putBytes = (name: string, bytes: Uint8Array) => (writeAtomic(path.join(dir, name), bytes), files.push(name))
-  put(`${s.name}.plan.json`, planToJson(plan))
-  put(`${s.name}.ir.txt`, printGraph(s.graph, { relativeTo: path.dirname(source) }) + '\n')
-  put(`${s.name}.kernels.txt`, printPlan(plan, { code: true }) + '\n')
+  const plans = { gpujs: `${base}.gpujs.plan.json`, wasm: `${base}.wasm.plan.json` }
+  put(plans.gpujs, planFileText(s.name, signature, 'gpujs', planToJson(plan)))
+  put(`${base}.ir.txt`, printGraph(s.graph, { relativeTo: path.dirname(source) }) + '\n')
+  put(`${base}.kernels.txt`, printPlan(plan, { code: true }) + '\n')
   put(
-    `${s.name}.kernels.js`,
+    `${base}.kernels.js`,
     plan.steps
       .flatMap((st) =>
         st.k === 'launch' ? [`// ${st.kernel.name}\nexport const ${st.kernel.name} = ${emitKernel(st.kernel)}\n`] : [],
@@ -66,24 +135,22 @@ export async function compileToDir(
   )
   // the wasm backend's plan (no stacking, cheap launches) and its kernels as WebAssembly binaries
   const wasmPlan = lowerGraph(s.graph, {}, wasmLimits()).plan
-  put(`${s.name}.wasm-plan.json`, planToJson(wasmPlan))
+  put(plans.wasm, planFileText(s.name, signature, 'wasm', planToJson(wasmPlan)))
   const sizes = new Map(wasmPlan.buffers.map((b) => [b.name, sizeOf(b.shape)]))
+  const wasmKernels: Record<string, string> = {}
   for (const st of wasmPlan.steps)
-    if (st.k === 'launch') putBytes(`${s.name}.${st.kernel.name}.wasm`, compileKernel(st.kernel, sizes).bytes)
-  const manifestFile = path.join(dir, 'manifest.json')
-  const manifest: Manifest = fs.existsSync(manifestFile)
-    ? JSON.parse(fs.readFileSync(manifestFile, 'utf8'))
-    : { format: 'drift-aot-1', entries: {} }
-  const entry: EntryInfo = {
-    name: s.name,
-    source: path.relative(dir, source),
-    inputs: inputInfo(s, specs, names),
-    outputs: s.outTree,
-    plan: `${s.name}.plan.json`,
-    wasmPlan: `${s.name}.wasm-plan.json`,
-  }
-  manifest.entries[s.name] = entry
+    if (st.k === 'launch') {
+      wasmKernels[st.kernel.name] = `${base}.${st.kernel.name}.wasm`
+      putBytes(wasmKernels[st.kernel.name], compileKernel(st.kernel, sizes).bytes)
+    }
+  const entry: EntryInfo = { signature, inputs, outputs: s.outTree, plans, wasmKernels }
+  const fn = manifest.functions[s.name] ?? { source: path.relative(dir, source), entries: [] }
+  // the same signature compiled again replaces its entry; another one is added beside it
+  fn.entries = [...fn.entries.filter((e) => e.signature !== signature), entry]
+  fn.source = path.relative(dir, source)
+  manifest.functions[s.name] = fn
   put('manifest.json', JSON.stringify(manifest, null, 2) + '\n')
+  put('README.md', readme(manifest))
   const bundled = await build({
     entryPoints: [RUNTIME_ENTRY],
     bundle: true,

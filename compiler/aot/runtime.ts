@@ -4,36 +4,24 @@
  * neither ts-morph nor typescript.
  */
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { NDArray } from '../ir/ndarray.js'
 import type { DType, TreeDef } from '../ir/types.js'
-import { planFromJson } from '../kernel/serialize.js'
+import type { Plan } from '../kernel/types.js'
+import {
+  ArtifactError,
+  MAX_MANIFEST_BYTES,
+  MAX_PLAN_BYTES,
+  parseManifest,
+  parsePlanFile,
+  signatureOf,
+  type EntryInfo,
+} from './format.js'
 import { GpujsRuntime, type GpujsMode } from '../backend/gpujs/run.js'
 import { WasmRuntime } from '../backend/wasm/run.js'
 
-export interface ArgInfo {
-  path: string
-  shape: number[]
-  dtype: DType
-  /** 'scalar' arguments are plain numbers; 'static' ones were fixed at compile time. */
-  kind: 'tensor' | 'scalar'
-}
-
-export interface EntryInfo {
-  name: string
-  source: string
-  /** One per leaf input of the plan, in order. */
-  inputs: ArgInfo[]
-  outputs: TreeDef
-  plan: string
-  /** The plan lowered for the wasm backend. */
-  wasmPlan: string
-}
-
-export interface Manifest {
-  format: 'drift-aot-1'
-  entries: Record<string, EntryInfo>
-}
+export type { ArgInfo, EntryInfo, FunctionInfo, Manifest } from './format.js'
 
 /** A host array: anything with shape, dtype and data (drift's Tensor included). */
 export interface HostArray {
@@ -63,28 +51,76 @@ function unflatten(tree: TreeDef, outs: NDArray[]): unknown {
 
 export type Compiled = Record<string, (...args: unknown[]) => Promise<unknown>>
 
-/** Load every entry of an AOT directory; `mode`: drift's wasm kernels (default) or a gpu.js backend. */
+/** A file of the artifact folder, by a name the manifest checked to be plain; at most `max` bytes. */
+function readIn(dir: string, name: string, max: number): string {
+  const file = path.join(dir, name)
+  if (path.dirname(path.resolve(file)) !== path.resolve(dir))
+    throw new ArtifactError(`${name}: not a file in the artifact folder ${dir}`)
+  let stat: fs.Stats
+  try {
+    stat = fs.statSync(file)
+  } catch (e) {
+    throw new ArtifactError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }
+  if (!stat.isFile()) throw new ArtifactError(`${file} is not a regular file`)
+  if (stat.size > max) throw new ArtifactError(`${file} is ${stat.size} bytes, over the limit of ${max}`)
+  return fs.readFileSync(file, 'utf8')
+}
+
+/** The signature of a call's flattened arguments, as the manifest writes it. */
+function callSignature(entry: EntryInfo, flat: unknown[]): string {
+  return signatureOf(
+    flat.map((v, i) => {
+      const p = entry.inputs[i]?.path ?? `arg${i}`
+      if (typeof v === 'number') return { path: p, shape: [], dtype: 'f32', kind: 'scalar' }
+      const a = v as HostArray
+      return { path: p, shape: a.shape, dtype: a.dtype, kind: 'tensor' }
+    }),
+  )
+}
+
+/** The runtime of a mode: drift's wasm kernels, or a gpu.js backend (gpu.js must be installed). */
+function runtimeFor(mode: 'wasm' | GpujsMode): WasmRuntime | GpujsRuntime {
+  if (mode === 'wasm') return new WasmRuntime()
+  try {
+    createRequire(import.meta.url).resolve('gpu.js')
+  } catch {
+    throw new ArtifactError(
+      `the ${mode} mode runs gpu.js, which is not installed here: npm install gpu.js (the default wasm mode needs nothing)`,
+    )
+  }
+  return new GpujsRuntime(mode)
+}
+
+/**
+ * Load every function of an AOT directory; `mode`: drift's wasm kernels (default) or a gpu.js
+ * backend. A function runs the entry compiled for its arguments' shapes and dtypes.
+ */
 export function load(dir: string, mode: 'wasm' | GpujsMode = 'wasm'): Compiled {
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest
-  if (manifest.format !== 'drift-aot-1')
-    throw new Error(`${dir}: not a drift AOT directory (format ${manifest.format})`)
-  const runtime = mode === 'wasm' ? new WasmRuntime() : new GpujsRuntime(mode)
+  const manifest = parseManifest(readIn(dir, 'manifest.json', MAX_MANIFEST_BYTES), path.join(dir, 'manifest.json'))
+  const backend = mode === 'wasm' ? 'wasm' : 'gpujs'
+  const runtime = runtimeFor(mode)
   const out: Compiled = {}
-  for (const [name, entry] of Object.entries(manifest.entries)) {
-    const plan = planFromJson(fs.readFileSync(path.join(dir, mode === 'wasm' ? entry.wasmPlan : entry.plan), 'utf8'))
+  for (const [name, fn] of Object.entries(manifest.functions)) {
+    const plans = fn.entries.map((entry): Plan => {
+      const file = entry.plans[backend]
+      if (file === undefined)
+        throw new ArtifactError(`${name}(${entry.signature}) has no ${backend} plan in ${dir}: compile it again`)
+      return parsePlanFile(readIn(dir, file, MAX_PLAN_BYTES), path.join(dir, file), name, entry, backend)
+    })
     out[name] = async (...args: unknown[]) => {
       const flat: unknown[] = []
       args.forEach((a) => leaves(a, flat))
-      if (flat.length !== entry.inputs.length)
-        throw new Error(`${name}: expected ${entry.inputs.length} tensor/number arguments, got ${flat.length}`)
-      const inputs = flat.map((v, i): NDArray => {
-        const info = entry.inputs[i]
+      const i = fn.entries.findIndex((e) => e.inputs.length === flat.length && callSignature(e, flat) === e.signature)
+      if (i < 0)
+        throw new ArtifactError(
+          `${name} was not compiled for (${callSignature(fn.entries[0] ?? ({ inputs: [] } as unknown as EntryInfo), flat)}); ` +
+            `its compiled signatures are: ${fn.entries.map((e) => `(${e.signature})`).join('; ')} — compile this one too with drift compile --shapes`,
+        )
+      const entry = fn.entries[i]
+      const inputs = flat.map((v): NDArray => {
         if (typeof v === 'number') return { shape: [], dtype: 'f32', data: Float32Array.of(v) }
         const a = v as HostArray
-        if (a.shape.join() !== info.shape.join() || a.dtype !== info.dtype)
-          throw new Error(
-            `${name}: argument ${info.path} was compiled for ${info.dtype}[${info.shape}], got ${a.dtype}[${a.shape}]`,
-          )
         return {
           shape: [...a.shape],
           dtype: a.dtype,
@@ -93,7 +129,7 @@ export function load(dir: string, mode: 'wasm' | GpujsMode = 'wasm'): Compiled {
       })
       return unflatten(
         entry.outputs,
-        runtime instanceof WasmRuntime ? runtime.run(plan, inputs) : await runtime.runAsync(plan, inputs),
+        runtime instanceof WasmRuntime ? runtime.run(plans[i], inputs) : await runtime.runAsync(plans[i], inputs),
       )
     }
   }

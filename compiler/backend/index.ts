@@ -3,9 +3,9 @@ import type { Backend } from './backend.js'
 import { interpreterBackend } from './interpreter/index.js'
 import { wasmBackend } from './wasm/index.js'
 import { gpujsBackend } from './gpujs/index.js'
+import { BACKEND_NAMES, type BackendName } from './names.js'
 
-export const BACKEND_NAMES = ['interpreter', 'wasm', 'cpu', 'webasm', 'webasm-threads', 'webgpu'] as const
-export type BackendName = (typeof BACKEND_NAMES)[number]
+export { BACKEND_NAMES, type BackendName }
 
 const made = new Map<BackendName, Backend>()
 
@@ -18,4 +18,4 @@ export function backendNamed(name: BackendName): Backend {
   return b
 }
 
-export const isBackendName = (s: string): s is BackendName => (BACKEND_NAMES as readonly string[]).includes(s)
+export { isBackendName } from './names.js'

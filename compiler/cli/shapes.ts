@@ -2,23 +2,37 @@
 import type { DType } from '../ir/types.js'
 import type { ArgSpec } from '../frontend/specialize.js'
 
-export class UsageError extends Error {}
+/** A flag or argument the command cannot use: the command line prints its message as one `drift:` line. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
 
 export interface ParsedShape {
   shape: number[]
   dtype: DType
 }
 
+/** The most elements a tensor may have: kernels index buffers with 32-bit integers. */
+export const MAX_ELEMENTS = 2 ** 31 - 1
+
 /** `64x2`, `64x2:i32`, `scalar`, `[]` (a scalar). */
 export function parseShape(text: string, name: string): ParsedShape {
   const [dims, dtypeText = 'f32'] = text.split(':')
   if (dtypeText !== 'f32' && dtypeText !== 'i32' && dtypeText !== 'bool')
     throw new UsageError(`bad dtype '${dtypeText}' for '${name}': use f32, i32 or bool, e.g. ${name}=64x2:i32`)
-  if (dims === '' || dims === 'scalar' || dims === '[]') return { shape: [], dtype: dtypeText }
-  const shape = dims.split('x').map(Number)
-  if (shape.some((d) => !Number.isInteger(d) || d <= 0))
+  if (dims === '')
+    throw new UsageError(
+      `no shape for '${name}': write its sizes, e.g. ${name}=64x2, or ${name}=scalar for a rank-0 tensor`,
+    )
+  if (dims === 'scalar' || dims === '[]') return { shape: [], dtype: dtypeText }
+  const shape = dims.split('x').map((d) => (/^\d+$/.test(d) ? Number(d) : NaN))
+  if (shape.some((d) => !Number.isSafeInteger(d) || d <= 0))
     throw new UsageError(
       `bad shape '${text}' for '${name}': sizes are positive integers joined by x, e.g. ${name}=64x2`,
+    )
+  if (shape.reduce((a, b) => a * b, 1) > MAX_ELEMENTS)
+    throw new UsageError(
+      `shape '${text}' for '${name}' has ${shape.reduce((a, b) => a * b, 1).toExponential(2)} elements, over the limit of 2^31 − 1 (kernels index with 32-bit integers)`,
     )
   return { shape, dtype: dtypeText }
 }

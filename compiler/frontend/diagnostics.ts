@@ -69,7 +69,10 @@ export function fail(code: Code, node: Node, message: string, fix: string, found
   throw new DiagnosticError({ code, loc: locOf(node), message, found: shorten(found.getText()), fix })
 }
 
+/** A diagnostic as text: the file relative to `relativeTo` when it lies below it (else absolute), what was found (when there is source to show) and the fix. */
 export function formatDiagnostic(d: Diagnostic, relativeTo = process.cwd()): string {
-  const file = path.relative(relativeTo, d.loc.file) || d.loc.file
-  return `${file}:${d.loc.line}:${d.loc.col}: error ${d.code} (${CODES[d.code]}): ${d.message}\n  found: ${d.found}\n  fix:   ${d.fix}`
+  const rel = path.relative(relativeTo, d.loc.file)
+  const file = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : d.loc.file
+  const found = d.found ? `\n  found: ${d.found}` : ''
+  return `${file}:${d.loc.line}:${d.loc.col}: error ${d.code} (${CODES[d.code]}): ${d.message}${found}\n  fix:   ${d.fix}`
 }

@@ -12,7 +12,7 @@ import {
   type FunctionDeclaration,
   type FunctionExpression,
   type SourceFile,
-} from 'ts-morph'
+} from './tsMorph.js'
 import { DiagnosticError, fail } from './diagnostics.js'
 import { loadSourceFile, resolveImport } from './project.js'
 import type { FnRef } from './specialize.js'

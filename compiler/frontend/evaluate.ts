@@ -10,7 +10,7 @@ import {
   type FunctionDeclaration,
   type FunctionExpression,
   type SourceFile,
-} from 'ts-morph'
+} from './tsMorph.js'
 import type { PrimName, SourceLoc } from '../ir/types.js'
 import { GraphBuilder } from '../ir/builder.js'
 import { ShapeError } from '../ir/shape.js'

@@ -4,7 +4,7 @@
  * doubled forty times, an expression nested thousands deep) stop within seconds with a D111
  * diagnostic naming the construct, instead of running for minutes, exhausting memory or the stack.
  */
-import { Node } from 'ts-morph'
+import { Node } from './tsMorph.js'
 import { fail } from './diagnostics.js'
 
 /** Nesting of brackets and of syntax-tree levels in one source file (real code stays under 40). */

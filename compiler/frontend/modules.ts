@@ -2,7 +2,7 @@
  * Module-level names: top-level `const`s (evaluated on first use), function declarations,
  * imports (resolved across files, DSL package imports become builtins) and globals.
  */
-import { Node, SyntaxKind, type SourceFile, VariableDeclarationKind } from 'ts-morph'
+import { Node, SyntaxKind, type SourceFile, VariableDeclarationKind } from './tsMorph.js'
 import { fail } from './diagnostics.js'
 import { loadSourceFile, resolveImport } from './project.js'
 import { Scope } from './scope.js'

@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Project, type SourceFile } from 'ts-morph'
+import { Project, type SourceFile } from './tsMorph.js'
 import { DiagnosticError } from './diagnostics.js'
 import { checkNesting } from './sourceChecks.js'
 

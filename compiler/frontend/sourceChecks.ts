@@ -3,7 +3,8 @@
  * (D100: a file that does not parse is never half-compiled) and nesting the compiler's recursive
  * walks could not survive (D111). Type errors are not checked: the frontend reads syntax only.
  */
-import { ts, type SourceFile } from 'ts-morph'
+import { ts, type SourceFile } from './tsMorph.js'
+import type { ts as TS } from 'ts-morph'
 import { DiagnosticError, shorten, type Diagnostic } from './diagnostics.js'
 import { MAX_NESTING, count } from './limits.js'
 
@@ -89,7 +90,7 @@ export function checkSource(sf: SourceFile): void {
 }
 
 function syntaxErrors(sf: SourceFile): Diagnostic[] {
-  const parsed = (sf.compilerNode as { parseDiagnostics?: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics
+  const parsed = (sf.compilerNode as { parseDiagnostics?: readonly TS.DiagnosticWithLocation[] }).parseDiagnostics
   if (!Array.isArray(parsed))
     throw new Error('internal: this TypeScript version does not expose parseDiagnostics on a SourceFile')
   const text = sf.getFullText()
@@ -105,12 +106,12 @@ function syntaxErrors(sf: SourceFile): Diagnostic[] {
 /** The first node (in source order) nested deeper than MAX_NESTING syntax-tree levels. */
 function checkDepth(sf: SourceFile): void {
   const root = sf.compilerNode
-  const stack: [ts.Node, number][] = [[root, 0]]
+  const stack: [TS.Node, number][] = [[root, 0]]
   while (stack.length) {
     const [node, depth] = stack.pop()!
     if (depth > MAX_NESTING)
       throw tooDeep(sf.getFilePath(), sf.getFullText(), node.getStart(root), 'expressions and statements')
-    const children: ts.Node[] = []
+    const children: TS.Node[] = []
     ts.forEachChild(node, (c) => {
       children.push(c)
     })

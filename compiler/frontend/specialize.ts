@@ -2,7 +2,7 @@
  * Specialization: a DSL function plus concrete argument shapes becomes an L1 graph.
  * Tensor arguments become graph inputs, static values fold, function arguments inline.
  */
-import { Node } from 'ts-morph'
+import { Node } from './tsMorph.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { AVal, Atom, Graph, TreeDef } from '../ir/types.js'
 import { DiagnosticError, fail, locOf, shorten, type Diagnostic } from './diagnostics.js'

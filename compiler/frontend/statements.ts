@@ -3,7 +3,7 @@
  * values, static `for` loops (unrolled), return, break/continue, and re-assignment of a
  * function's own `let` locals (single assignment after renaming: still pure).
  */
-import { Node, SyntaxKind, VariableDeclarationKind } from 'ts-morph'
+import { Node, SyntaxKind, VariableDeclarationKind } from './tsMorph.js'
 import { fail } from './diagnostics.js'
 import type { Scope } from './scope.js'
 import { Closure, Record_, ScalarSym, Tracer, describe, type Value } from './values.js'

@@ -6,12 +6,19 @@
 import { DATASET_NAMES, INIT_NAMES, startPoint, type DatasetName, type InitName } from './registry.js'
 import { FIELD_NAMES, fieldByName } from './fields.js'
 import { isCount, isCountList, isPositive, isRate, isSeed, resolveSettings } from '../train/settings.js'
+import { RunError } from '../train/errors.js'
+import { isFileReference, shaProblem } from '../train/functionSetting.js'
 
 export interface Toy2dConfig {
   /** data set name (registry.ts) */
   data: DatasetName
-  /** drifting field name (stdlib/fields/catalog.ts, one taking (x, pos, neg, tau) only) */
+  /**
+   * the drifting field: a name from stdlib/fields/catalog.ts (one taking (x, pos, neg, tau) only), or
+   * the user's own as `path/to/file.ts:exportName` (stdlib/train/functionSetting.ts)
+   */
   field: string
+  /** for a field of the user's own: its file's SHA-256, recorded when the run starts and checked when it resumes */
+  fieldSha256?: string
   /** the field's fourth argument: τ, or σ / ℓ for the Gaussian, MMD and Matérn fields */
   tau: number
   steps: number
@@ -40,6 +47,7 @@ export interface Toy2dConfig {
 export const DEFAULTS: Toy2dConfig = {
   data: 'swiss',
   field: 'paperField',
+  fieldSha256: undefined,
   tau: 0.05,
   steps: 2000,
   batch: 2048,
@@ -79,7 +87,11 @@ function check(key: keyof Toy2dConfig, v: unknown): string | undefined {
         ? undefined
         : `unknown data set '${v}': choose one of ${DATASET_NAMES.join(', ')}`
     case 'field':
-      return FIELD_NAMES.includes(v as string) ? undefined : fieldProblem(v)
+      return FIELD_NAMES.includes(v as string) || (typeof v === 'string' && isFileReference(v))
+        ? undefined
+        : fieldProblem(v)
+    case 'fieldSha256':
+      return undefined
     case 'init':
       return (INIT_NAMES as readonly unknown[]).includes(v)
         ? undefined
@@ -109,9 +121,53 @@ function check(key: keyof Toy2dConfig, v: unknown): string | undefined {
   }
 }
 
+/** The most points a batch, a data batch, an evaluation or a sample may hold: the field and the metrics compare every pair. */
+export const MAX_POINTS = 2 ** 20
+/** The most elements any one tensor of a run may hold: 2^28, 1 GiB of float32 (the wasm backend's memory holds 2 GiB in all). */
+export const MAX_ELEMENTS = 2 ** 28
+
+/** The problem with the sizes of a run (each setting already valid on its own), or undefined. */
+function sizeProblem(c: Toy2dConfig): string | undefined {
+  for (const key of ['batch', 'dataBatch', 'evalSamples'] as const)
+    if (c[key] > MAX_POINTS) return `${key} ${c[key]} is over the limit of ${MAX_POINTS} (2^20) points`
+  const sizes = layerSizes(c)
+  const widest = Math.max(...sizes)
+  const big = (what: string, n: number) =>
+    `${what} would hold ${n.toExponential(2)} elements, over the limit of ${MAX_ELEMENTS} (2^28, 1 GiB of float32)`
+  for (let i = 0; i + 1 < sizes.length; i++)
+    if (sizes[i] * sizes[i + 1] > MAX_ELEMENTS)
+      return `${big(`layer ${i + 1}'s weights (${sizes[i]} × ${sizes[i + 1]})`, sizes[i] * sizes[i + 1])}: use narrower layers`
+  const points = Math.max(c.batch, c.evalSamples)
+  if (points * widest > MAX_ELEMENTS)
+    return `${big(`the activations of ${points} points in a layer of width ${widest}`, points * widest)}: use a smaller batch or narrower layers`
+  return undefined
+}
+
+/** The problem with drawing `n` points from any generator, or undefined. */
+export const sampleCountProblem = (n: number): string | undefined =>
+  n > MAX_POINTS
+    ? `--n ${n} is over the limit of ${MAX_POINTS} (2^20) points per call: draw several files with different --seed`
+    : undefined
+
+/** The problem with drawing `n` points from a generator of config `c`, or undefined. */
+export function sampleSizeProblem(n: number, c: Toy2dConfig): string | undefined {
+  const count = sampleCountProblem(n)
+  if (count) return count
+  const widest = Math.max(...layerSizes(c))
+  if (n * widest > MAX_ELEMENTS)
+    return `--n ${n} points in a layer of width ${widest} would hold ${(n * widest).toExponential(2)} elements, over the limit of ${MAX_ELEMENTS} (2^28): draw fewer points per call`
+  return undefined
+}
+
 /** Defaults, then a config file's settings, then the flags: each checked; an unknown key is an error. */
 export function resolveConfig(...layers: object[]): Toy2dConfig {
   const config = resolveSettings(DEFAULTS, check, layers)
+  // a field set anew drops the SHA-256 recorded for an earlier one
+  const setsField = layers.filter((l) => (l as Partial<Toy2dConfig>).field !== undefined)
+  const last = setsField[setsField.length - 1] as Partial<Toy2dConfig> | undefined
+  if (last && last.fieldSha256 === undefined) config.fieldSha256 = undefined
+  const problem = shaProblem('field', 'fieldSha256', config.field, config.fieldSha256) ?? sizeProblem(config)
+  if (problem) throw new RunError(problem)
   startPoint(config.data, config.init)
   return config
 }

@@ -3,6 +3,7 @@ import type { Toy2dConfig } from './config.js'
 import { CHECKPOINT_FILE, type RunState } from './checkpoint.js'
 import type { Metrics } from './metrics.js'
 import { formatLoss } from '../train/progress.js'
+import { settingLabel } from '../train/functionSetting.js'
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`
 
@@ -16,7 +17,7 @@ export function describeMetrics(m: Metrics): string {
 export function summarize(c: Toy2dConfig, s: RunState, out: string): string {
   const final = s.evals.find((e) => e.step === s.step)
   return [
-    `trained ${c.data} with ${c.field} (τ ${c.tau}) for ${s.step} steps: final loss ${s.losses.length ? formatLoss(s.losses[s.losses.length - 1]) : '-'}`,
+    `trained ${c.data} with ${settingLabel(c.field)} (τ ${c.tau}) for ${s.step} steps: final loss ${s.losses.length ? formatLoss(s.losses[s.losses.length - 1]) : '-'}`,
     final ? `metrics at step ${s.step} on ${final.metrics.samples} samples: ${describeMetrics(final.metrics)}` : '',
     `outputs in ${out}: ${CHECKPOINT_FILE}, config.json, metrics.json, loss.png, samples-step{N}.png`,
   ]

@@ -3,17 +3,20 @@
  * (stdlib/toy2d/step.ts), stop on a non-finite loss, and write plots, metrics and atomic
  * checkpoints into the run's folder. Every step's randomness is a pure function of (seed, step),
  * so a run resumed from a checkpoint ends with the same parameters, bit for bit, as one that was
- * never interrupted (on the same backend).
+ * never interrupted (on the same backend). Nothing is written before the first step has been
+ * computed: a run that cannot run here (too little memory, a backend error) leaves its folder as
+ * it found it.
  */
 import path from 'node:path'
-import { randomKey, tensor, Tensor, type Vec } from '../../dsl/index.js'
+import { randomKey, tensor, Tensor, type DslFunction, type Vec } from '../../dsl/index.js'
 import { adamInit, type AdamState } from '../optim/adam.js'
 import type { LinearParams } from '../nn/linear.js'
-import { generate, trainStep } from './step.js'
+import { generate, trainStep, type Field } from './step.js'
 import { drawBatch, drawEval, type Index } from './batch.js'
 import { initGenerator } from './init.js'
 import { DATASETS, startPoint } from './registry.js'
-import { fieldByName } from './fields.js'
+import { fieldOf } from './fields.js'
+import { recordOf, settingLabel } from '../train/functionSetting.js'
 import { layerSizes, plotSteps, type Toy2dConfig } from './config.js'
 import { checkpointPath, findCheckpoint, saveCheckpoint, type RunState } from './checkpoint.js'
 import { evaluate } from './metrics.js'
@@ -25,7 +28,13 @@ import { stopIfNonFinite, trainLoop } from '../train/loop.js'
 import type { Progress } from '../train/progress.js'
 
 export interface TrainOptions {
+  /** the settings; `field` names the drifting field unless `field` below is given */
   config: Toy2dConfig
+  /**
+   * the drifting field as a DSL function (for scripts): it replaces config.field, and the run records
+   * where it is defined (file and export, or the position of its dsl( call) and its file's SHA-256
+   */
+  field?: DslFunction<Field>
   /** the run's folder: plots, metrics, config and the checkpoint */
   out: string
   /** the state to continue from (a loaded checkpoint); a fresh run when absent */
@@ -38,16 +47,31 @@ export interface TrainOptions {
 const index = (i: number): Index => new Tensor(Int32Array.of(i), [] as [], 'i32')
 type Adam = AdamState<LinearParams[]>
 
+/** The config with the field it runs: a script's DSL function recorded in it, or the one it names. */
+async function withField(o: TrainOptions): Promise<{ c: Toy2dConfig; field: DslFunction<Field> }> {
+  if (!o.field) return { c: o.config, field: (await fieldOf(o.config)).fn }
+  const { reference, sha256 } = recordOf('field', o.field)
+  return { c: { ...o.config, field: reference, fieldSha256: sha256 }, field: o.field }
+}
+
 export async function trainToy2d(o: TrainOptions): Promise<RunState> {
-  const { config: c, out } = o
-  const field = fieldByName(c.field)
+  const { out } = o
+  const { c, field } = await withField(o)
   const dataset = DATASETS[c.data]
   const key = randomKey(c.seed)
   const start = startPoint(c.data, c.init)
   const frame = frameFor(start)
   const toPlot = new Set(plotSteps(c))
-  const write = (name: string, data: string | Uint8Array) => writeAtomic(path.join(out, name), data)
-  const title = `${c.data} ${c.field} tau ${c.tau}${c.init === 'zero' ? '' : ` init ${c.init}`}`
+  // files wait here until the first step has been computed
+  let pending: [string, string | Uint8Array][] | undefined = []
+  const write = (name: string, data: string | Uint8Array) =>
+    pending ? pending.push([name, data]) : writeAtomic(path.join(out, name), data)
+  const flush = () => {
+    const files = pending ?? []
+    pending = undefined
+    for (const [name, data] of files) write(name, data)
+  }
+  const title = `${c.data} ${settingLabel(c.field)} tau ${c.tau}${c.init === 'zero' ? '' : ` init ${c.init}`}`
 
   let state: RunState
   if (o.resume) state = o.resume
@@ -84,6 +108,7 @@ export async function trainToy2d(o: TrainOptions): Promise<RunState> {
     writeMetrics()
   }
   const checkpoint = () => {
+    flush()
     saveCheckpoint(out, { config: c, backend: o.backend, state })
     write('loss.png', lossPlot(state.losses, `${title} loss`))
     return checkpointPath(out)
@@ -105,6 +130,8 @@ export async function trainToy2d(o: TrainOptions): Promise<RunState> {
       const r = await trainStep.run(...args)
       const loss = r.loss.item()
       const params = r.params as LinearParams[]
+      // the step has been computed: the run can write (a non-finite loss keeps what it wrote)
+      flush()
       await stopIfNonFinite({
         step: s,
         loss,
@@ -118,5 +145,6 @@ export async function trainToy2d(o: TrainOptions): Promise<RunState> {
     },
   })
   writeMetrics()
+  flush()
   return state
 }

@@ -13,7 +13,7 @@ import { BodyGen, type BodyEnv } from './body.js'
 import { Tile, type TileShape } from './tile.js'
 
 export interface WasmKernel {
-  bytes: Uint8Array
+  bytes: Uint8Array<ArrayBuffer>
   /** The tile the full-size cells use. */
   tile: TileShape
   /** Import fields in order (module 'math'). */

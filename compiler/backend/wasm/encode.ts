@@ -207,7 +207,7 @@ export interface ImportFn {
 export const MAX_PAGES = 32768
 
 /** A module importing `env.memory` (shared, up to MAX_PAGES) and `imports`, exporting `fn` as `run`. */
-export function encodeModule(fn: FnBuilder, imports: ImportFn[]): Uint8Array {
+export function encodeModule(fn: FnBuilder, imports: ImportFn[]): Uint8Array<ArrayBuffer> {
   const types = [...imports.map((i) => [i.params, i.results]), [fn.params, []]] as ValType[][][]
   const typeSec = vec(
     types.map(([p, r]) => [0x60, ...vec(p.map((t) => [VALTYPE[t]])), ...vec(r.map((t) => [VALTYPE[t]]))]),

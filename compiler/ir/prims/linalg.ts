@@ -96,6 +96,8 @@ definePrimitive({
   arity: 2,
   params: { squared: 'boolean', eps: 'number' },
   fusion: 'loop',
+  // eps only enters the square root: a squared distance does not use it
+  printParams: (p) => (p.squared ? 'squared=true' : `squared=false, eps=${p.eps}`),
   terms: ([a]) => a.shape[a.shape.length - 1],
   element: (env, e, idx) => {
     const [x, y] = e.inputs as Var[]
