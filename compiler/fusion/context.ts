@@ -7,9 +7,10 @@ import type { Eqn, Graph, Var } from '../ir/types.js'
 import { varNamer } from '../ir/print.js'
 import { fusionClass } from '../ir/primitive.js'
 import { sizeOf } from '../ir/shape.js'
-import type { BufferInfo, Plan } from '../kernel/types.js'
+import type { BufferInfo, Kernel, Plan } from '../kernel/types.js'
 import { buildKernel, slotOffsets, type Placement } from './buildKernel.js'
 import { producersOf } from '../transforms/rewrite.js'
+import { loopTrips } from '../kernel/analyze.js'
 import type { BackendLimits, FusionHints } from './limits.js'
 
 export interface FusionContext {
@@ -37,6 +38,11 @@ export interface FusionContext {
 }
 
 export const isHostEqn = (e: Eqn) => fusionClass(e.prim) === 'host'
+/** Does a kernel stay within what the backend binds and runs (buffers read, elements written, loop iterations per thread)? */
+export const withinLimits = (ctx: FusionContext, k: Kernel) =>
+  k.buffers.length <= ctx.maxBuffers &&
+  sizeOf(k.out.shape) <= (ctx.limits.maxBufferElements ?? Infinity) &&
+  loopTrips(k.body) <= (ctx.limits.maxThreadIterations ?? Infinity)
 /** Element code with a loop: the candidates for materialization. */
 export const isLoopEqn = (e: Eqn) => fusionClass(e.prim) === 'loop'
 

@@ -13,7 +13,7 @@ import { fusionClass } from '../ir/primitive.js'
 import { sizeOf } from '../ir/shape.js'
 import type { Kernel } from '../kernel/types.js'
 import { kernelCost } from './cost.js'
-import { isHostEqn, isLoopEqn, placementFor, groupKernel, type FusionContext } from './context.js'
+import { isHostEqn, isLoopEqn, placementFor, groupKernel, withinLimits, type FusionContext } from './context.js'
 import { StoredSet, descendantsOf, salt } from './storedSet.js'
 
 export interface Decision {
@@ -81,12 +81,12 @@ function candidatesOf(ctx: FusionContext, forced: Set<number>): Var[] {
 }
 
 export function decideStorage(ctx: FusionContext): Decision {
-  const { varOf, limits, maxBuffers } = ctx
+  const { varOf, limits } = ctx
   const why = forcedDecisions(ctx)
   const forced = new Set(why.keys())
   const candidates = candidatesOf(ctx, forced)
   const bufferSize = (b: string) => ctx.sizes.get(b) ?? 1
-  const bounded = (k: Kernel) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, bufferSize, limits))
+  const bounded = (k: Kernel) => (withinLimits(ctx, k) ? kernelCost(k, bufferSize, limits) : Infinity)
   // A kernel's code depends only on which of its ancestors are stored: cache its cost on that.
   const descendants = descendantsOf(ctx.ancestors)
   const stored = (ids: Iterable<number>) => new StoredSet(descendants, salt, ids)

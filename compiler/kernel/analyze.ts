@@ -171,3 +171,20 @@ export function affine(e: KExpr, a: Analysis): { cx: number; cy: number } | null
       return null
   }
 }
+
+/**
+ * The loop iterations one thread runs for one output element, all loops counted (a loop of n trips
+ * is n iterations plus n times its body's); a branch counts as its longer side.
+ */
+export function loopTrips(ss: KStmt[]): number {
+  return ss.reduce(
+    (acc, s) =>
+      acc +
+      (s.k === 'for'
+        ? s.n * (1 + loopTrips(s.body))
+        : s.k === 'if'
+          ? Math.max(loopTrips(s.then), s.else ? loopTrips(s.else) : 0)
+          : 0),
+    0,
+  )
+}
