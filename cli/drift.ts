@@ -14,7 +14,8 @@ const USAGE = `usage:
       ir: the L1 program; grad: [value, gradient] with respect to --wrt (default: the first parameter)
       kernels: the fused plan and each kernel's code (--explain says why each buffer exists)
       wasm: the plan for the wasm backend and how each kernel is tiled
-      js: the gpu.js kernel sources; wgsl, glsl: gpu.js's WGSL and GLSL (WebGL2) translations of them
+      js: the gpu.js kernel sources; glsl: gpu.js's GLSL (WebGL2) translation of them;
+      wgsl: the plan for the webgpu backend and the WGSL of each kernel
   drift run [--backend auto|interpreter|wasm|cpu|webasm|webasm-threads|webgpu] <file.ts> [args...]
   drift compile <file.ts> --fn <name> [--shapes …] [--static …] -o <dir>   kernels, plan, manifest, IR and a runtime bundle
   drift run [--backend auto|interpreter|wasm|cpu|webasm|webasm-threads|webgpu] <file.ts> [args...]   run a program that calls DSL functions

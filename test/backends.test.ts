@@ -1,33 +1,26 @@
 /**
  * Differential tests of the compiled path: every program of the accepted corpus, fused into a
- * plan of kernels and run by gpu.js on the `cpu`, `webasm` and (where Dawn finds an adapter)
- * `webgpu` backends, against the float64
- * reference interpreter on fresh random inputs; and drift's own WebAssembly kernels (`wasm`) the same way. Float outputs agree within 1e-5 · L relative to
- * max(1, max |want|), L the longest reduction or contraction in the graph (float32 kernels
- * accumulate rounding along it); i32 and bool outputs agree exactly.
+ * plan of kernels and run by gpu.js on the `cpu` and `webasm` backends, against the float64
+ * reference interpreter on fresh random inputs; and drift's own WebAssembly kernels (`wasm`) the
+ * same way (drift's webgpu kernels: webgpu.test.ts). Float outputs agree within
+ * 1e-5 · L relative to max(1, max |want|), L the longest reduction or contraction in the graph
+ * (float32 kernels accumulate rounding along it); i32 and bool outputs agree exactly.
  * Set CORPUS_SEED=<n> to replay a failure; every message carries the seed it ran with.
  */
 import { describe, expect, test } from 'vitest'
 import { GpujsRuntime, limitsFor } from '../compiler/backend/gpujs/run.js'
-import { probeWebGPU } from '../compiler/backend/gpujs/webgpu.js'
 import { WasmRuntime, WASM_LIMITS } from '../compiler/backend/wasm/run.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import { lowerGraph } from '../compiler/fusion/lower.js'
 import { interpret } from '../compiler/ir/interpret.js'
-import type { Atom, Graph } from '../compiler/ir/types.js'
 import type { Plan } from '../compiler/kernel/types.js'
 import { CASES } from './corpus/accepted-cases.js'
-import { ROOT, expectClose, freshSeed, lower, randn, rng, rootPath, T } from './helpers.js'
+import { accumulationLength, expectClose, freshSeed, lower, randn, rng, rootPath, T } from './helpers.js'
 
 const SEED = process.env.CORPUS_SEED ? Number(process.env.CORPUS_SEED) : undefined
-const adapter = probeWebGPU(ROOT)
-if (!adapter)
-  console.warn(
-    'the webgpu backend is not tested here: Dawn found no WebGPU adapter (neither Vulkan nor OpenGL through EGL)',
-  )
-type Mode = 'wasm' | 'cpu' | 'webasm' | 'webgpu'
-const MODES: Mode[] = adapter ? ['wasm', 'cpu', 'webasm', 'webgpu'] : ['wasm', 'cpu', 'webasm']
-const KERNEL_CLASS = { wasm: undefined, cpu: 'CPUKernel', webasm: 'WebAssemblyKernel', webgpu: 'WebGPUKernel' } as const
+type Mode = 'wasm' | 'cpu' | 'webasm'
+const MODES: Mode[] = ['wasm', 'cpu', 'webasm']
+const KERNEL_CLASS = { wasm: undefined, cpu: 'CPUKernel', webasm: 'WebAssemblyKernel' } as const
 /** One runtime per backend for the whole file: kernels of equal source are built once. */
 const wasm = new WasmRuntime()
 const runtimes: Record<
@@ -37,51 +30,8 @@ const runtimes: Record<
   wasm: { runAsync: async (p, ins) => wasm.run(p, ins) },
   cpu: new GpujsRuntime('cpu'),
   webasm: new GpujsRuntime('webasm'),
-  webgpu: new GpujsRuntime('webgpu'),
 }
 const limits = (mode: Mode) => (mode === 'wasm' ? WASM_LIMITS : limitsFor(mode))
-
-const shapeOf = (a: Atom) => (a.kind === 'var' ? a.shape : [])
-const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1)
-
-/** The longest chain of terms any one output element sums or folds over: max(1, …). */
-function accumulationLength(graph: Graph): number {
-  let longest = 1
-  for (const e of graph.eqns) {
-    const [a, b] = e.inputs.map(shapeOf)
-    const p = e.params as { axes?: number[]; axis?: number }
-    let n = 1
-    switch (e.prim) {
-      case 'reduce_sum':
-      case 'reduce_max':
-      case 'reduce_min':
-        n = prod(p.axes!.map((ax) => a[ax]))
-        break
-      case 'reduce':
-      case 'scan':
-        n = a[p.axis!]
-        break
-      case 'matmul': // [.., M, K] @ [.., K, N]
-      case 'cdist': // [.., N, D] against [.., M, D]
-        n = a[a.length - 1]
-        break
-      case 'conv2d': // x [N,C,H,W], w [O,C,KH,KW]: C·KH·KW taps
-        n = b[1] * b[2] * b[3]
-        break
-      case 'conv2d_grad_input': // ct [N,O,OH,OW], w [O,C,KH,KW]: at most O·KH·KW taps per input
-        n = b[0] * b[2] * b[3]
-        break
-      case 'conv2d_grad_filter': // x, ct [N,O,OH,OW]: N·OH·OW taps per filter weight
-        n = b[0] * b[2] * b[3]
-        break
-      case 'scatter_add': // idx, values: every index may hit one row
-        n = prod(a)
-        break
-    }
-    longest = Math.max(longest, n)
-  }
-  return longest
-}
 
 const launches = (p: Plan) => p.steps.filter((s) => s.k === 'launch').length
 

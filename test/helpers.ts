@@ -6,7 +6,7 @@ import { specialize, type ArgSpec, type Specialized } from '../compiler/frontend
 import { formatDiagnostic, type Diagnostic } from '../compiler/frontend/diagnostics.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import type { NDArray, Precision } from '../compiler/ir/ndarray.js'
-import type { DType } from '../compiler/ir/types.js'
+import type { Atom, DType, Graph } from '../compiler/ir/types.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const rootPath = (...p: string[]) => path.join(ROOT, ...p)
@@ -78,4 +78,46 @@ export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol
   }
   if (!(worst / scale <= tol))
     throw new Error(`${what} mismatch at ${at}: got ${got[at]}, want ${want[at]} (rel ${worst / scale} > ${tol})`)
+}
+
+const shapeOf = (a: Atom) => (a.kind === 'var' ? a.shape : [])
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1)
+
+/** The longest chain of terms any one output element sums or folds over: max(1, …). */
+export function accumulationLength(graph: Graph): number {
+  let longest = 1
+  for (const e of graph.eqns) {
+    const [a, b] = e.inputs.map(shapeOf)
+    const p = e.params as { axes?: number[]; axis?: number }
+    let n = 1
+    switch (e.prim) {
+      case 'reduce_sum':
+      case 'reduce_max':
+      case 'reduce_min':
+        n = prod(p.axes!.map((ax) => a[ax]))
+        break
+      case 'reduce':
+      case 'scan':
+        n = a[p.axis!]
+        break
+      case 'matmul': // [.., M, K] @ [.., K, N]
+      case 'cdist': // [.., N, D] against [.., M, D]
+        n = a[a.length - 1]
+        break
+      case 'conv2d': // x [N,C,H,W], w [O,C,KH,KW]: C·KH·KW taps
+        n = b[1] * b[2] * b[3]
+        break
+      case 'conv2d_grad_input': // ct [N,O,OH,OW], w [O,C,KH,KW]: at most O·KH·KW taps per input
+        n = b[0] * b[2] * b[3]
+        break
+      case 'conv2d_grad_filter': // x, ct [N,O,OH,OW]: N·OH·OW taps per filter weight
+        n = b[0] * b[2] * b[3]
+        break
+      case 'scatter_add': // idx, values: every index may hit one row
+        n = prod(a)
+        break
+    }
+    longest = Math.max(longest, n)
+  }
+  return longest
 }

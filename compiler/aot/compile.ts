@@ -1,7 +1,7 @@
 /**
  * `drift compile`: a specialized function written to a directory as kernels, plans (one for the
- * gpu.js backends, one for wasm, with every wasm kernel also as a .wasm binary), manifest and IR
- * dumps, plus an esbuild bundle of the runtime that runs them without the compiler.
+ * gpu.js backends, one for wasm, with every wasm kernel also as a .wasm binary, one for webgpu),
+ * manifest and IR dumps, plus an esbuild bundle of the runtime that runs them without the compiler.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -18,6 +18,7 @@ import type { ArgInfo, EntryInfo, Manifest } from './runtime.js'
 import { compileKernel } from '../backend/wasm/codegen.js'
 import { wasmLimits } from '../backend/wasm/run.js'
 import { sizeOf } from '../ir/shape.js'
+import { PORTABLE_LIMITS, webgpuLimits } from '../backend/webgpu/limits.js'
 
 const RUNTIME_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime.ts')
 export const BUNDLE = 'drift-runtime.mjs'
@@ -70,6 +71,8 @@ export async function compileToDir(
   const sizes = new Map(wasmPlan.buffers.map((b) => [b.name, sizeOf(b.shape)]))
   for (const st of wasmPlan.steps)
     if (st.k === 'launch') putBytes(`${s.name}.${st.kernel.name}.wasm`, compileKernel(st.kernel, sizes).bytes)
+  // the webgpu backend's plan, under WebGPU's default limits (every adapter has them); its WGSL is made on the device
+  put(`${s.name}.webgpu-plan.json`, planToJson(lowerGraph(s.graph, {}, webgpuLimits(PORTABLE_LIMITS)).plan))
   const manifestFile = path.join(dir, 'manifest.json')
   const manifest: Manifest = fs.existsSync(manifestFile)
     ? JSON.parse(fs.readFileSync(manifestFile, 'utf8'))
@@ -81,6 +84,7 @@ export async function compileToDir(
     outputs: s.outTree,
     plan: `${s.name}.plan.json`,
     wasmPlan: `${s.name}.wasm-plan.json`,
+    webgpuPlan: `${s.name}.webgpu-plan.json`,
   }
   manifest.entries[s.name] = entry
   put('manifest.json', JSON.stringify(manifest, null, 2) + '\n')
@@ -91,7 +95,7 @@ export async function compileToDir(
     format: 'esm',
     target: 'node20',
     write: false,
-    external: ['gpu.js'],
+    external: ['gpu.js', 'webgpu'],
   })
   put(BUNDLE, bundled.outputFiles[0].text)
   return files

@@ -10,6 +10,7 @@ import type { DType, TreeDef } from '../ir/types.js'
 import { planFromJson } from '../kernel/serialize.js'
 import { GpujsRuntime, type GpujsMode } from '../backend/gpujs/run.js'
 import { WasmRuntime } from '../backend/wasm/run.js'
+import { WebGPURuntime } from '../backend/webgpu/run.js'
 
 export interface ArgInfo {
   path: string
@@ -28,6 +29,8 @@ export interface EntryInfo {
   plan: string
   /** The plan lowered for the wasm backend. */
   wasmPlan: string
+  /** The plan lowered for the webgpu backend (WebGPU's default limits). */
+  webgpuPlan?: string
 }
 
 export interface Manifest {
@@ -63,15 +66,17 @@ function unflatten(tree: TreeDef, outs: NDArray[]): unknown {
 
 export type Compiled = Record<string, (...args: unknown[]) => Promise<unknown>>
 
-/** Load every entry of an AOT directory; `mode`: drift's wasm kernels (default) or a gpu.js backend. */
-export function load(dir: string, mode: 'wasm' | GpujsMode = 'wasm'): Compiled {
+/** Load every entry of an AOT directory; `mode`: drift's wasm kernels (default), its webgpu kernels or a gpu.js backend. */
+export function load(dir: string, mode: 'wasm' | 'webgpu' | GpujsMode = 'wasm'): Compiled {
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest
   if (manifest.format !== 'drift-aot-1')
     throw new Error(`${dir}: not a drift AOT directory (format ${manifest.format})`)
-  const runtime = mode === 'wasm' ? new WasmRuntime() : new GpujsRuntime(mode)
+  const runtime = mode === 'wasm' ? new WasmRuntime() : mode === 'webgpu' ? new WebGPURuntime() : new GpujsRuntime(mode)
   const out: Compiled = {}
   for (const [name, entry] of Object.entries(manifest.entries)) {
-    const plan = planFromJson(fs.readFileSync(path.join(dir, mode === 'wasm' ? entry.wasmPlan : entry.plan), 'utf8'))
+    const file = mode === 'wasm' ? entry.wasmPlan : mode === 'webgpu' ? entry.webgpuPlan : entry.plan
+    if (!file) throw new Error(`${dir}: ${name} has no ${mode} plan (compile it again with this drift)`)
+    const plan = planFromJson(fs.readFileSync(path.join(dir, file), 'utf8'))
     out[name] = async (...args: unknown[]) => {
       const flat: unknown[] = []
       args.forEach((a) => leaves(a, flat))
@@ -93,7 +98,11 @@ export function load(dir: string, mode: 'wasm' | GpujsMode = 'wasm'): Compiled {
       })
       return unflatten(
         entry.outputs,
-        runtime instanceof WasmRuntime ? runtime.run(plan, inputs) : await runtime.runAsync(plan, inputs),
+        runtime instanceof WasmRuntime
+          ? runtime.run(plan, inputs)
+          : runtime instanceof WebGPURuntime
+            ? await runtime.run(plan, inputs)
+            : await runtime.runAsync(plan, inputs),
       )
     }
   }

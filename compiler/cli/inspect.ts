@@ -13,7 +13,9 @@ import { compileKernel } from '../backend/wasm/codegen.js'
 import { wasmLimits } from '../backend/wasm/run.js'
 import { printPlan } from '../kernel/print.js'
 import { emitKernel } from '../backend/gpujs/emit.js'
-import { toGLSL, toWGSL } from '../backend/gpujs/translate.js'
+import { toGLSL } from '../backend/gpujs/translate.js'
+import { inspectLimits, planWGSL } from '../backend/webgpu/index.js'
+import { webgpuLimits } from '../backend/webgpu/limits.js'
 
 export const DUMPS = ['ir', 'grad', 'kernels', 'wasm', 'js', 'wgsl', 'glsl'] as const
 
@@ -105,6 +107,16 @@ export function inspect(a: InspectArgs, out: (s: string) => void): void {
     if (a.explain) out(['', 'why:', ...explain.map((l) => `  ${l}`)].join('\n'))
     return
   }
+  if (a.dump === 'wgsl') {
+    // the plan lowered for the webgpu backend under this machine's adapter (or WebGPU's defaults), and its WGSL
+    const { limits, where } = inspectLimits()
+    const { plan, explain } = lowerGraph(graph, {}, webgpuLimits(limits))
+    out(`// webgpu plan and WGSL for ${where}`)
+    out(printPlan(plan))
+    out(planWGSL(plan, limits))
+    if (a.explain) out(['', 'why:', ...explain.map((l) => `  ${l}`)].join('\n'))
+    return
+  }
   const { plan, explain } = lowerGraph(graph)
   const sizes = new Map(plan.buffers.map((b) => [b.name, b.shape.reduce((x, y) => x * y, 1)]))
   const kernels = plan.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
@@ -114,8 +126,6 @@ export function inspect(a: InspectArgs, out: (s: string) => void): void {
   } else if (a.dump === 'js')
     for (const k of kernels)
       out(`// ${k.name}: gpu.js kernel source, output ${JSON.stringify(k.grid)}\n${emitKernel(k)}\n`)
-  else if (a.dump === 'wgsl')
-    for (const k of kernels) out(`// ${k.name}: WGSL as gpu.js translates it\n${toWGSL(k, (b) => sizes.get(b) ?? 1)}\n`)
   else
     for (const k of kernels)
       out(
