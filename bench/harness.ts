@@ -20,6 +20,11 @@ export interface Impl {
   name: string
   group: 'drift' | 'peer'
   run: () => Promise<Outputs>
+  /**
+   * A peer in another process times itself (the same rule: one warm-up, then up to `runs` calls
+   * within the budget, the median); `run` then computes the outputs once, for the check.
+   */
+  timed?: (o: { runs: number; budgetMs: number; limitMs: number }) => Promise<Timing>
 }
 
 /** One size of a workload. */
@@ -193,6 +198,14 @@ export function resolveBackends(spec: string | undefined): { backends: string[];
     } else out.push(n)
   }
   return { backends: [...new Set(out)], auto }
+}
+
+/** The data of every tensor in a result (nested arrays and objects of drift Tensors, in order). */
+export function leaves(tree: unknown): Outputs {
+  if (tree instanceof Tensor) return [tree.data]
+  if (Array.isArray(tree)) return tree.flatMap(leaves)
+  if (tree && typeof tree === 'object') return Object.values(tree).flatMap(leaves)
+  throw new Error(`not a tensor result: ${String(tree)}`)
 }
 
 /** One implementation per drift backend: selects the backend, then makes the call. */

@@ -1,9 +1,11 @@
 /**
- * The side-by-side benchmark (issue #7): each workload runs on drift (each requested backend),
- * TensorFlow.js (wasm), jax-js (wasm) and a plain-JS loop side by side in one process, against the
- * floor (FLOPs / 87 GFLOP/s); then the scaling study, a child process per (implementation, N).
+ * The side-by-side benchmark: each workload runs on drift (each requested backend), TensorFlow.js
+ * (wasm), jax-js (wasm) and a plain-JS loop side by side in one process (the image and transformer
+ * workloads also on PyTorch's CPU build where python3 imports torch, in a child process that times
+ * itself), against the floor (FLOPs / 87 GFLOP/s); then the scaling study, a child process per
+ * (implementation, N).
  *
- *   npm run bench -- [--quick] [--only field,loss,matmul,train,chain,scaling] [--backends auto|all|a,b]
+ *   npm run bench -- [--quick] [--only field,loss,matmul,train,chain,conv,convgrad,resnet,attention,scaling] [--backends auto|all|a,b]
  *                    [--runs k] [--limit s] [--json path] [--no-check] [--in-process]
  *                    [--scaling-max N] [--scaling-timeout s]
  *
@@ -41,9 +43,13 @@ import { loss } from './workloads/loss.js'
 import { matmul } from './workloads/matmul.js'
 import { train } from './workloads/train.js'
 import { chain } from './workloads/chain.js'
+import { conv, convgrad } from './workloads/conv.js'
+import { resnet } from './workloads/resnet.js'
+import { attention } from './workloads/attention.js'
+import { torchPython } from './torch.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const WORKLOADS: Workload[] = [field, loss, matmul, train, chain]
+const WORKLOADS: Workload[] = [field, loss, matmul, train, chain, conv, convgrad, resnet, attention]
 const ALL = [...WORKLOADS.map((w) => w.name), 'scaling']
 
 const { values } = parseArgs({
@@ -140,7 +146,12 @@ async function timePhase(w: Workload, ctx: Context, progress: (p: Partial) => vo
           status: 'skipped',
           reason: `predicted ${(predicted / 1000).toFixed(0)} s per call > limit ${limitS} s`,
         }
-      else results[impl.name] = await measure(impl.run, { runs, budgetMs, limitMs: limitS * 1000 })
+      else
+        results[impl.name] = await (impl.timed ?? ((o) => measure(impl.run, o)))({
+          runs,
+          budgetMs,
+          limitMs: limitS * 1000,
+        })
       const t = results[impl.name]
       if (t.status === 'ok') last.set(impl.name, { flops: c.flops, ms: t.medianMs! })
       if (t.status === 'timeout') stopped.set(impl.name, 'timed out at a smaller size')
@@ -267,6 +278,17 @@ log(
   `bench: ${quick ? 'quick' : 'full'} mode; drift backends ${backends.join(', ')}${auto ? ` (auto → ${auto})` : ''}; workloads ${only.join(', ')}`,
 )
 
+const torchVersion = () => {
+  const py = torchPython()
+  return py instanceof Error ? 'not importable' : `${py.version} (${py.exe})`
+}
+const torchNote = () => {
+  const py = torchPython()
+  return py instanceof Error
+    ? `PyTorch: ${py.message}.`
+    : `PyTorch ${py.version} runs on ${py.threads} thread(s) (torch.get_num_threads(), its default here), in a child process that times its own calls by the same rule.`
+}
+
 const versionOf = (pkg: string) => {
   try {
     return (
@@ -304,12 +326,14 @@ const results: BenchResults = {
       '@tensorflow/tfjs': versionOf('@tensorflow/tfjs'),
       '@tensorflow/tfjs-backend-wasm': versionOf('@tensorflow/tfjs-backend-wasm'),
       '@jax-js/jax': versionOf('@jax-js/jax'),
+      torch: torchVersion(),
     },
     commit,
     runs,
     notes: [
       'Threads: tfjs-wasm runs on one thread in Node (SIMD on, threads off: `setThreadsCount` has no effect there); jax-js wasm also runs on one thread in Node 20 (its worker pool needs a global `Worker`, which Node lacks); the plain-JS loops are single-threaded; drift uses what its backend uses (wasm: worker threads).',
       'jax-js runs on its `wasm` device (Node has no `navigator.gpu`, so `init("wasm")`); functions are wrapped in `jit`, and the first (warm-up) call traces and compiles them.',
+      torchNote(),
     ],
   },
   workloads: [],

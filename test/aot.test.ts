@@ -6,7 +6,9 @@ import { pathToFileURL } from 'node:url'
 import { expect, test } from 'vitest'
 import { setBackend, tensor, type Mat } from '../dsl/index.js'
 import { paperField } from '../stdlib/fields/paper.js'
-import { ROOT } from './helpers.js'
+import { interpret } from '../compiler/ir/interpret.js'
+import { ROOT, lower, rootPath, scalar, T } from './helpers.js'
+import { expectFloat32Run } from './tolerance.js'
 
 const OUT = path.join(ROOT, '.drift-cache', `aot-test-${process.pid}`)
 
@@ -55,6 +57,15 @@ test('drift compile writes an artifact whose bundle runs without ts-morph and ma
   setBackend('cpu')
   const jit = await paperField.run(x, pos, x, 0.4)
   expect(Array.from(aot.data)).toEqual(Array.from(jit.data))
+  // and both are the field: float32 kernels against the float64 interpreter (test/tolerance.ts)
+  const spec = lower(rootPath('stdlib/fields/paper.ts'), 'paperField', [T([32, 2]), T([48, 2]), T([32, 2]), T([])])
+  const ins = [x, pos, x].map((m) => ({ shape: m.shape, dtype: 'f32' as const, data: Float64Array.from(m.data) }))
+  expectFloat32Run(
+    spec.graph,
+    [aot],
+    interpret(spec.graph, [...ins, scalar(0.4)], 'f64'),
+    'paperField (compiled ahead of time)',
+  )
   // the wasm kernels: written as .wasm binaries, run by the bundle like the JIT runs them
   const wasmPlan = JSON.parse(fs.readFileSync(path.join(OUT, 'paperField.wasm-plan.json'), 'utf8')) as {
     steps: { k: string; kernel: { name: string } }[]

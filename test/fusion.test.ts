@@ -9,7 +9,9 @@ import { emitKernel } from '../compiler/backend/gpujs/emit.js'
 import type { Plan } from '../compiler/kernel/types.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import { specialize } from '../compiler/frontend/specialize.js'
-import { expectClose, freshSeed, lower, randn, rng, rootPath, scalar, T } from './helpers.js'
+import { printGraph } from '../compiler/ir/print.js'
+import { ROOT, lower, randn, rng, rootPath, scalar, seeded, T } from './helpers.js'
+import { expectFloat32Run } from './tolerance.js'
 
 const FUSION = rootPath('test/fixtures/fusion.ts')
 /** The five-op chain of the elementwise benchmark. */
@@ -18,6 +20,46 @@ const PAPER = rootPath('stdlib/fields/paper.ts')
 const kernels = (p: Plan) => p.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
 const intermediates = (p: Plan) => p.buffers.filter((b) => b.role === 'intermediate')
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1)
+
+describe('the L1 programs fusion starts from', () => {
+  const ir = (fn: string, shapes: number[][], file = FUSION) => {
+    const specs = shapes.map((s) => T(s))
+    return printGraph(lower(file, fn, specs).graph, { relativeTo: ROOT })
+  }
+
+  test('the five-op chain: one equation per operation, each pointing at its source', () => {
+    expect(ir('chain', [[4], [4]], CHAIN)).toMatchInlineSnapshot(`
+      "{ lambda a:f32[4] b:f32[4] .
+        let c:f32[4] = mul a 1.5:f32  # bench/workloads/programs.ts:9:16
+            d:f32[4] = add c b        # bench/workloads/programs.ts:9:25
+            e:f32[4] = mul d d        # bench/workloads/programs.ts:10:17
+            f:f32[4] = sub e a        # bench/workloads/programs.ts:11:17
+            g:f32[4] = abs f          # bench/workloads/programs.ts:12:17
+            h:f32[4] = sqrt g         # bench/workloads/programs.ts:12:23
+            i:f32[4] = mul h b        # bench/workloads/programs.ts:13:13
+            j:f32[4] = add i 0.5:f32  # bench/workloads/programs.ts:13:20
+        in (j) }"
+    `)
+  })
+
+  test('a row softmax: the max is subtracted before exp, the sum divides by one reciprocal per row', () => {
+    expect(ir('softmaxRows', [[2, 3]])).toMatchInlineSnapshot(`
+      "{ lambda x:f32[2,3] .
+        let a:f32[2] = reduce_max[axes=[1]] x      # test/fixtures/fusion.ts:3:49
+            b:f32[2,1] = reshape[shape=[2,1]] a    # test/fixtures/fusion.ts:3:49
+            c:f32[2,1] = stop_gradient b           # test/fixtures/fusion.ts:3:49
+            d:f32[2,3] = broadcast[shape=[2,3]] c  # test/fixtures/fusion.ts:3:49
+            e:f32[2,3] = sub x d                   # test/fixtures/fusion.ts:3:49
+            f:f32[2,3] = exp e                     # test/fixtures/fusion.ts:3:49
+            g:f32[2] = reduce_sum[axes=[1]] f      # test/fixtures/fusion.ts:3:49
+            h:f32[2,1] = reshape[shape=[2,1]] g    # test/fixtures/fusion.ts:3:49
+            i:f32[2,1] = div 1:f32 h               # test/fixtures/fusion.ts:3:49
+            j:f32[2,3] = broadcast[shape=[2,3]] i  # test/fixtures/fusion.ts:3:49
+            k:f32[2,3] = mul f j                   # test/fixtures/fusion.ts:3:49
+        in (k) }"
+    `)
+  })
+})
 
 describe('kernel counts', () => {
   test('a five-op elementwise chain is one kernel with no intermediate buffer', () => {
@@ -75,37 +117,39 @@ describe('kernel counts', () => {
 describe('the compiled path', () => {
   const runtimes = { cpu: new GpujsRuntime('cpu'), webasm: new GpujsRuntime('webasm') }
 
-  test.each([['cpu'], ['webasm']] as const)('paperField on %s equals the float64 interpreter', (mode) => {
-    const seed = freshSeed()
-    const r = rng(seed)
-    const spec = lower(PAPER, 'paperField', [T([96, 2]), T([80, 2]), T([96, 2]), T([])])
-    const inputs = [randn([96, 2], r), randn([80, 2], r), randn([96, 2], r), scalar(0.3 + r())]
-    const [got] = runtimes[mode].run(lowerGraph(spec.graph).plan, inputs)
-    const [want] = interpret(spec.graph, inputs, 'f64')
-    expectClose(got.data, want.data, 1e-5 * 176, `seed ${seed}`)
-  })
+  test.each([['cpu'], ['webasm']] as const)('paperField on %s equals the float64 interpreter', (mode) =>
+    seeded((r) => {
+      const spec = lower(PAPER, 'paperField', [T([96, 2]), T([80, 2]), T([96, 2]), T([])])
+      const inputs = [randn([96, 2], r), randn([80, 2], r), randn([96, 2], r), scalar(0.3 + r())]
+      const got = runtimes[mode].run(lowerGraph(spec.graph).plan, inputs)
+      // float32 kernels against the float64 interpreter, output by output (test/tolerance.ts)
+      expectFloat32Run(spec.graph, got, interpret(spec.graph, inputs, 'f64'), 'paperField')
+    }),
+  )
 
   test('the kernels are source strings with constant loop bounds; scalars are arguments', () => {
     const spec = lower(PAPER, 'paperField', [T([8, 2]), T([8, 2]), T([8, 2]), T([])])
-    for (const k of kernels(lowerGraph(spec.graph).plan)) {
+    const ks = kernels(lowerGraph(spec.graph).plan)
+    expect(ks.filter((k) => k.scalars.includes('s_tau')).length, 'kernels that read τ').toBeGreaterThan(0)
+    for (const k of ks) {
       const src = emitKernel(k)
       expect(src).not.toMatch(/for \(let \w+ = 0; \w+ < [A-Za-z_]/) // bounds are literals
       if (k.scalars.includes('s_tau')) expect(src).toMatch(/^function\(.*s_tau\)/)
     }
   })
 
-  test('a second run of the same plan builds no kernel; a new scalar value neither', () => {
-    const rt = new GpujsRuntime('cpu')
-    const spec = lower(PAPER, 'paperField', [T([16, 2]), T([16, 2]), T([16, 2]), T([])])
-    const plan = lowerGraph(spec.graph).plan
-    const r = rng(freshSeed())
-    const ins = [randn([16, 2], r), randn([16, 2], r), randn([16, 2], r), scalar(0.5)]
-    rt.run(plan, ins)
-    const built = rt.builds
-    expect(built).toBe(kernels(plan).length)
-    rt.run(plan, [...ins.slice(0, 3), scalar(0.7)])
-    expect(rt.builds).toBe(built)
-  })
+  test('a second run of the same plan builds no kernel; a new scalar value neither', () =>
+    seeded((r) => {
+      const rt = new GpujsRuntime('cpu')
+      const spec = lower(PAPER, 'paperField', [T([16, 2]), T([16, 2]), T([16, 2]), T([])])
+      const plan = lowerGraph(spec.graph).plan
+      const ins = [randn([16, 2], r), randn([16, 2], r), randn([16, 2], r), scalar(0.5)]
+      rt.run(plan, ins)
+      const built = rt.builds
+      expect(built).toBe(kernels(plan).length)
+      rt.run(plan, [...ins.slice(0, 3), scalar(0.7)])
+      expect(rt.builds).toBe(built)
+    }))
 
   test('inputs of the wrong size are refused before anything launches', () => {
     const spec = lower(CHAIN, 'chain', [T([8]), T([8])])
@@ -127,18 +171,20 @@ describe('the compiled path', () => {
 })
 
 describe('the threaded webasm backend', () => {
-  test('runs through gpu.js async mode and equals the synchronous webasm result', async () => {
-    const threads = new GpujsRuntime('webasm-threads')
-    const spec = lower(PAPER, 'paperField', [T([128, 2]), T([96, 2]), T([128, 2]), T([])])
-    const plan = lowerGraph(spec.graph).plan
-    const r = rng(freshSeed())
-    const ins = [randn([128, 2], r), randn([96, 2], r), randn([128, 2], r), scalar(0.4)]
-    const [a] = await threads.runAsync(plan, ins)
-    expect(threads.lastKernelClass).toBe('WebAssemblyKernel')
-    const [b] = new GpujsRuntime('webasm').run(plan, ins)
-    expect(Array.from(a.data)).toEqual(Array.from(b.data))
-    expect(() => threads.run(plan, ins)).toThrow(/asynchronous: use runAsync/)
-  })
+  test('runs through gpu.js async mode and equals the synchronous webasm result', async () =>
+    seeded(async (r) => {
+      const threads = new GpujsRuntime('webasm-threads')
+      const spec = lower(PAPER, 'paperField', [T([128, 2]), T([96, 2]), T([128, 2]), T([])])
+      const plan = lowerGraph(spec.graph).plan
+      const ins = [randn([128, 2], r), randn([96, 2], r), randn([128, 2], r), scalar(0.4)]
+      const got = await threads.runAsync(plan, ins)
+      expect(threads.lastKernelClass).toBe('WebAssemblyKernel')
+      // float32 kernels against the float64 interpreter (test/tolerance.ts), and bit for bit the synchronous run
+      expectFloat32Run(spec.graph, got, interpret(spec.graph, ins, 'f64'), 'paperField')
+      const [b] = new GpujsRuntime('webasm').run(plan, ins)
+      expect(Array.from(got[0].data)).toEqual(Array.from(b.data))
+      expect(() => threads.run(plan, ins)).toThrow(/asynchronous: use runAsync/)
+    }))
 })
 
 describe('compiled gradients', () => {
@@ -192,12 +238,13 @@ describe('compiled gradients', () => {
         c.specs,
       )
       if (r._tag === 'Left') throw new Error(r.left.map((d) => d.message).join('\n'))
-      const seed = freshSeed()
-      const rand = rng(seed)
-      const inputs = c.shapes.map((s) => (s.length === 0 ? scalar(0.5 + rand()) : randn(s, rand, 0.5)))
-      const got = new GpujsRuntime('webasm').run(lowerGraph(r.right.graph).plan, inputs)
-      const want = interpret(r.right.graph, inputs, 'f64')
-      got.forEach((g, i) => expectClose(g.data, want[i].data, 1e-4, `${c.fn} output ${i} (seed ${seed})`))
+      seeded((rand) => {
+        const inputs = c.shapes.map((s) => (s.length === 0 ? scalar(0.5 + rand()) : randn(s, rand, 0.5)))
+        const got = new GpujsRuntime('webasm').run(lowerGraph(r.right.graph).plan, inputs)
+        const want = interpret(r.right.graph, inputs, 'f64')
+        // float32 kernels against the float64 interpreter, output by output (test/tolerance.ts)
+        expectFloat32Run(r.right.graph, got, want, c.fn)
+      })
     },
   )
 })
@@ -218,20 +265,23 @@ describe('fusion hints', () => {
 })
 
 describe('backend limits', () => {
-  test('under a 7-buffer limit the array arguments are packed into one buffer, with the same results', () => {
-    const spec = lower(
-      FUSION,
-      'nineInputs',
-      Array.from({ length: 9 }, () => T([32])),
-    )
-    const free = lowerGraph(spec.graph).plan
-    const limited = lowerGraph(spec.graph, {}, { maxBuffers: 7 }).plan
-    expect(kernels(free)[0].buffers).toHaveLength(9)
-    expect(kernels(limited)[0].buffers).toEqual(['args'])
-    expect(limited.buffers.find((b) => b.name === 'args')!.packs).toHaveLength(9)
-    const r = rng(freshSeed())
-    const ins = Array.from({ length: 9 }, () => randn([32], r))
-    const rt = new GpujsRuntime('cpu')
-    expect(Array.from(rt.run(limited, ins)[0].data)).toEqual(Array.from(rt.run(free, ins)[0].data))
-  })
+  test('under a 7-buffer limit the array arguments are packed into one buffer, with the same results', () =>
+    seeded((r) => {
+      const spec = lower(
+        FUSION,
+        'nineInputs',
+        Array.from({ length: 9 }, () => T([32])),
+      )
+      const free = lowerGraph(spec.graph).plan
+      const limited = lowerGraph(spec.graph, {}, { maxBuffers: 7 }).plan
+      expect(kernels(free)[0].buffers).toHaveLength(9)
+      expect(kernels(limited)[0].buffers).toEqual(['args'])
+      expect(limited.buffers.find((b) => b.name === 'args')!.packs).toHaveLength(9)
+      const ins = Array.from({ length: 9 }, () => randn([32], r))
+      const rt = new GpujsRuntime('cpu')
+      const packed = rt.run(limited, ins)
+      // float32 kernels against the float64 interpreter (test/tolerance.ts), and bit for bit the unpacked plan
+      expectFloat32Run(spec.graph, packed, interpret(spec.graph, ins, 'f64'), 'nineInputs')
+      expect(Array.from(packed[0].data)).toEqual(Array.from(rt.run(free, ins)[0].data))
+    }))
 })

@@ -1,7 +1,8 @@
 /**
  * The drifting fields of stdlib/fields: their claimed symmetries, the paper field and the official
- * loss against independent float64 loops, compilation (value and vjp) of every field, the compiled
- * path against the interpreter, and the kernel counts of docs/fields.md.
+ * loss against independent float64 loops, every field's vjp (with respect to x, pos and neg)
+ * against central finite differences, the compiled path against the interpreter, and the kernel
+ * counts of docs/fields.md.
  *
  * Symmetry tests. A self-masked field adds 1e6 to the distance from xᵢ to negative row i. So that
  * positives and negatives can be the *same* point set, both are given as [F; Q]: F is N far points
@@ -20,22 +21,12 @@ import { formatDiagnostic } from '../compiler/frontend/diagnostics.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import { FIELDS, LANDMARKS, type FieldEntry } from '../stdlib/fields/catalog.js'
 import { BEGIN, DOC, END, fieldTable } from '../cli/fields.js'
-import { expectClose, freshSeed, lower, randn, rng, rootPath, run, S, scalar, T } from './helpers.js'
+import { expectClose, lower, maxAbs, randn, rootPath, run, S, scalar, seeded, T } from './helpers.js'
+import { vjpErrors } from './gradcheck.js'
+import { expectFloat32Run, expectFloat64Output } from './tolerance.js'
 
 const fieldFile = (f: { file: string }) => rootPath('stdlib/fields', f.file)
 const LOSS = rootPath('stdlib/fields/driftLoss.ts')
-const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0)
-
-/** Run `body` with a fresh seed; the seed is in the failure message. */
-function seeded(body: (r: () => number, seed: number) => void): void {
-  const seed = freshSeed()
-  try {
-    body(rng(seed), seed)
-  } catch (e) {
-    if (e instanceof Error) e.message = `(seed ${seed}) ${e.message}`
-    throw e
-  }
-}
 
 const rowsOf = (...parts: NDArray[]): NDArray => ({
   shape: [parts.reduce((n, p) => n + p.shape[0], 0), parts[0].shape[1]],
@@ -85,8 +76,10 @@ describe('symmetries: V_{p,p} = 0 and V_{p,q} = −V_{q,p} where claimed, broken
       for (const v of vpq) expect(Number.isFinite(v)).toBe(true)
       const sum = vpq.map((v, i) => v + vqp[i])
       if (f.claim === 'anti-symmetric') {
-        expectClose(vpp, new Float64Array(vpp.length), 1e-9 * scale, 'V_{p,p}')
-        expectClose(sum, new Float64Array(sum.length), 1e-9 * scale, 'V_{p,q} + V_{q,p}')
+        // zero up to float64 rounding of terms as large as the field itself (observed: exactly 0, and 1e-15·scale)
+        const zero = { rtol: 0, atol: 1e-13 * scale }
+        expectClose(vpp, new Float64Array(vpp.length), zero, 'V_{p,p}')
+        expectClose(sum, new Float64Array(sum.length), zero, 'V_{p,q} + V_{q,p}')
       } else if (f.claim === 'approximately zero at p = q') {
         expect(maxAbs(vpp) / scale, 'V_{p,p} relative to V_{p,q} (observed ~3e-5)').toBeLessThan(1e-3)
       } else {
@@ -105,7 +98,9 @@ describe('symmetries: V_{p,p} = 0 and V_{p,q} = −V_{q,p} where claimed, broken
       const paper = lower(fieldFile({ file: 'paper.ts' }), 'paperField', args)
       const tau = scalar(0.7)
       const [v11] = run(scaled, [x, pos, neg, tau, scalar(1), scalar(1)])
-      expectClose(v11.data, run(paper, [x, pos, neg, tau])[0].data, 1e-9, 'a = b = 1')
+      const [want] = run(paper, [x, pos, neg, tau])
+      // two float64 graphs of one formula (test/tolerance.ts)
+      expectFloat64Output(paper.graph, 0, v11.data, want.data, 'a = b = 1')
       const [vpp] = run(scaled, [x, pos, pos, tau, scalar(1), scalar(1.5)])
       expect(maxAbs(vpp.data) / maxAbs(v11.data)).toBeGreaterThan(0.05)
     })
@@ -129,17 +124,19 @@ describe('kernels of a distance tensor (stdlib/kernels)', () => {
     seeded((r) => {
       const [d, t] = [distances(r), Math.fround(0.2 + r())]
       const k = run(lower(rootPath('stdlib/kernels', file), name, [T([7]), T([])]), [d, scalar(t)])[0].data
+      // a float64 formula of positive factors: a few roundings of each value, nothing cancels
       expectClose(
         k,
         Array.from(d.data, (v) => formula(v, t)),
-        1e-12,
+        { rtol: 1e-14, atol: 0 },
         name,
       )
       const logK = run(lower(rootPath('stdlib/kernels', file), `${name}Log`, [T([7]), T([])]), [d, scalar(t)])[0].data
+      // log(1 + r/ℓ + …) − r/ℓ cancels for small r, down to float64 roundings of numbers near 1
       expectClose(
         logK,
         Array.from(d.data, (v) => Math.log(formula(v, t))),
-        1e-12,
+        { rtol: 1e-12, atol: 1e-15 },
         `${name}Log`,
       )
     })
@@ -154,10 +151,11 @@ describe('kernels of a distance tensor (stdlib/kernels)', () => {
       )
       if (g._tag === 'Left') throw new Error(formatDiagnostic(g.left[0]))
       const [, dk] = run(g.right, [d, scalar(t), { shape: [7], dtype: 'f32', data: new Float64Array(7).fill(1) }])
+      // a product of a few float64 factors, no cancellation
       expectClose(
         dk.data,
         Array.from(d.data, (v) => (-v / (t * t)) * Math.exp(-v / t)),
-        1e-12,
+        { rtol: 1e-13, atol: 0 },
         'dk♯/dr',
       )
     })
@@ -181,10 +179,11 @@ test('inverseSqrt (coupled Newton–Schulz, for Nyström): Z A Z = I for a rando
       for (let j = 0; j < n; j++)
         for (let k = 0; k < n; k++)
           for (let l = 0; l < n; l++) zaz[i * n + j] += z.data[i * n + k] * a[k * n + l] * z.data[l * n + j]
+    // the off-diagonal zeros are sums of 36 float64 products of O(1) entries (observed within 1e-15)
     expectClose(
       zaz,
       Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0)),
-      1e-9,
+      { rtol: 1e-12, atol: 1e-13 },
       'Z A Z',
     )
   })
@@ -298,7 +297,9 @@ describe('paperField and the official loss equal independent float64 loops', () 
       const [x, pos, tau] = [randn([N, D], r), randn([P, D], r, 1.5), 0.1 + r()]
       const spec = lower(fieldFile({ file: 'paper.ts' }), 'paperField', [T([N, D]), T([P, D]), T([N, D]), T([])])
       const [v] = run(spec, [x, pos, x, scalar(tau)])
-      expectClose(v.data, paperReference(x, pos, x, Math.fround(tau)), 1e-9, 'V')
+      const want = paperReference(x, pos, x, Math.fround(tau))
+      // float64 both ways (test/tolerance.ts)
+      expectFloat64Output(spec.graph, 0, v.data, want, 'V')
     })
   })
 
@@ -331,44 +332,40 @@ describe('paperField and the official loss equal independent float64 loops', () 
       const seed: NDArray[] = [scalar(1), { shape: [3], dtype: 'f32', data: new Float64Array(3) }]
       const [loss, perT, dGen] = run(r0.right, [gen, fneg, fpos, w, ...seed])
       const want = driftLossReference(gen, fneg, fpos, w)
-      expectClose(loss.data, [want.loss], 1e-9, 'loss')
-      expectClose(perT.data, want.f2s, 1e-9, 'perTemperature')
-      expectClose(dGen.data, want.grad, 1e-9, '∂loss/∂gen')
+      // means of squares: nothing cancels, 1e-12 is thousands of float64 roundings
+      expectClose(loss.data, [want.loss], { rtol: 1e-12, atol: 0 }, 'loss')
+      expectClose(perT.data, want.f2s, { rtol: 1e-12, atol: 0 }, 'perTemperature')
+      // the force is a sum that cancels (test/tolerance.ts)
+      expectFloat64Output(r0.right.graph, 2, dGen.data, want.grad, '∂loss/∂gen')
       expect(want.loss, 'each normalized τ contributes ≈ 1 per dimension').toBeGreaterThan(0.5)
     })
   })
 })
 
-describe('every field compiles, value and vjp, with neg = x', () => {
-  const [N, P, d] = [10, 14, 2]
+describe('every field’s vjp matches central finite differences in float64, with respect to x, pos and neg', () => {
+  const [N, P, M, d] = [5, 6, 5, 2]
   const inputsFor = (f: FieldEntry, r: () => number) => {
-    const x = randn([N, d], r)
     const extra =
       f.name === 'scaledField'
         ? [scalar(1.5), scalar(1)]
         : f.name === 'nystromField'
           ? [randn([LANDMARKS, d], r), scalar(1e-4)]
           : []
-    return [x, randn([P, d], r), x, scalar(0.3 + r()), ...extra]
+    return [randn([N, d], r), randn([P, d], r), randn([M, d], r), scalar(0.3 + r()), ...extra]
   }
-  test.each(FIELDS.map((f) => [f.name, f] as const))('%s: finite value and finite cotangents', (_, f) => {
-    seeded((r) => {
-      const args = [T([N, d]), T([P, d]), T([N, d]), T([]), ...f.extra(d)]
+  test.each(FIELDS.map((f) => [f.name, f] as const))('%s', (_, f) =>
+    seeded((r, seed) => {
+      const args = [T([N, d]), T([P, d]), T([M, d]), T([]), ...f.extra(d)]
       const ins = inputsFor(f, r)
       const [v] = run(lower(fieldFile(f), f.name, args), ins)
       expect(v.shape).toEqual([N, d])
-      for (const e of v.data) expect(Number.isFinite(e)).toBe(true)
-      const vjp = specialize({ file: fieldFile(f), exportName: f.name, transform: { kind: 'vjp' } }, [
-        ...args,
-        T([N, d]),
-      ])
-      if (vjp._tag === 'Left') throw new Error(vjp.left.map((dg) => formatDiagnostic(dg)).join('\n'))
-      const outs = run(vjp.right, [...ins, randn([N, d], r)])
-      expect(outs.length).toBeGreaterThan(1)
-      expect(outs[0].data).toEqual(v.data)
-      for (const o of outs) for (const e of o.data) expect(Number.isFinite(e), `${f.name} vjp`).toBe(true)
-    })
-  })
+      const [x, pos, neg] = vjpErrors(fieldFile(f), f.name, args, ins, [0, 1, 2], seed)
+      // per element, relative above 1e-3 of the largest (test/gradcheck.ts)
+      expect(x, 'error in ∂/∂x').toBeLessThan(1e-6)
+      expect(pos, 'error in ∂/∂pos').toBeLessThan(1e-6)
+      expect(neg, 'error in ∂/∂neg').toBeLessThan(1e-6)
+    }),
+  )
 })
 
 describe('the compiled path (gpu.js cpu) equals the float64 interpreter', () => {
@@ -382,8 +379,8 @@ describe('the compiled path (gpu.js cpu) equals the float64 interpreter', () => 
       const w: NDArray = { shape: [B], dtype: 'f32', data: Float64Array.of(Math.fround(3 * r()), 1) }
       const ins = [randn([B, Cg, S], r), randn([B, Cn, S], r), randn([B, Cp, S], r), w]
       const [got, want] = [compiled(spec, ins), run(spec, ins)]
-      expectClose(got[0].data, want[0].data, 1e-4, 'loss')
-      expectClose(got[1].data, want[1].data, 1e-4, 'perTemperature')
+      // float32 kernels against the float64 interpreter, output by output (test/tolerance.ts)
+      expectFloat32Run(spec.graph, got, want, 'driftLoss')
     })
   })
 
@@ -394,7 +391,8 @@ describe('the compiled path (gpu.js cpu) equals the float64 interpreter', () => 
       const spec = lower(fieldFile(f), f.name, [T([N, d]), T([P, d]), T([N, d]), T([]), ...f.extra(d)])
       const x = randn([N, d], r)
       const ins = [x, randn([P, d], r), x, scalar(0.5 + r())]
-      expectClose(compiled(spec, ins)[0].data, run(spec, ins)[0].data, 1e-4, name)
+      // float32 kernels against the float64 interpreter, output by output (test/tolerance.ts)
+      expectFloat32Run(spec.graph, compiled(spec, ins), run(spec, ins), name)
     })
   })
 })

@@ -8,6 +8,8 @@ import { randomKey, tensor, type Mat } from '../dsl/index.js'
 import { BIMODAL, GAUSSIANS8, bimodal, checkerboard, gaussians8, swissRoll } from '../stdlib/toy2d/datasets.js'
 import { resolveConfig, DEFAULTS, plotSteps } from '../stdlib/toy2d/config.js'
 import { FIELD_NAMES, fieldByName } from '../stdlib/toy2d/fields.js'
+import { FIELDS } from '../stdlib/fields/catalog.js'
+import { rootPath } from './helpers.js'
 import { startPoint } from '../stdlib/toy2d/registry.js'
 import { initGenerator } from '../stdlib/toy2d/init.js'
 import { generate } from '../stdlib/toy2d/step.js'
@@ -22,6 +24,8 @@ const N = 4096
 const points = (m: Mat): [number, number][] =>
   Array.from({ length: m.shape[0] }, (_, i) => [m.data[2 * i], m.data[2 * i + 1]])
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'drift-toy2d-'))
+/** 5 standard errors of a share p estimated from n draws: a correct sampler's share lies further off for fewer than one key in a million. */
+const within = (p: number, n: number) => 5 * Math.sqrt((p * (1 - p)) / n)
 
 describe('toy data sets', () => {
   test('every data set is a pure function of its key', async () => {
@@ -60,22 +64,35 @@ describe('toy data sets', () => {
     const counts = new Map<string, number>()
     for (const [x, y] of sameParity) counts.set(`${cell(x)},${cell(y)}`, (counts.get(`${cell(x)},${cell(y)}`) ?? 0) + 1)
     expect(counts.size).toBe(8)
-    for (const c of counts.values()) expect(c / sameParity.length).toBeCloseTo(1 / 8, 1)
+    // 16 times the points: each cell's share within 5 standard errors (5 % of 1/8)
+    const many = points(await checkerboard.run(randomKey(2), 16 * N)).filter(
+      ([x, y]) => Math.abs(x) < 1 && Math.abs(y) < 1 && (cell(x) + cell(y)) % 2 === 0,
+    )
+    const share = new Map<string, number>()
+    for (const [x, y] of many) share.set(`${cell(x)},${cell(y)}`, (share.get(`${cell(x)},${cell(y)}`) ?? 0) + 1)
+    for (const [k, c] of share) expect(Math.abs(c / many.length - 1 / 8), k).toBeLessThan(within(1 / 8, many.length))
   })
 
-  test('8 Gaussians and the bimodal mixture: modes, weights and spread as documented', async () => {
+  test('8 Gaussians and the bimodal mixture: modes, weights and spread as documented (within 5 standard errors)', async () => {
+    const n = 16 * N
     for (const [f, m] of [
       [gaussians8, GAUSSIANS8],
       [bimodal, BIMODAL],
     ] as const) {
-      const ps = points(await f.run(randomKey(3), N))
+      const ps = points(await f.run(randomKey(3), n))
       const nearest = ps.map(([x, y]) => {
         const d = m.centres.map(([cx, cy]) => Math.hypot(x - cx, y - cy))
         return d.indexOf(Math.min(...d))
       })
-      m.weights.forEach((w, k) => expect(Math.abs(nearest.filter((j) => j === k).length / N - w)).toBeLessThan(0.03))
+      m.weights.forEach((w, k) =>
+        expect(Math.abs(nearest.filter((j) => j === k).length / n - w), `weight of mode ${k}`).toBeLessThan(
+          within(w, n),
+        ),
+      )
+      // the spread from 2n coordinates: its relative standard error is 1/√(4n)
       const d2 = ps.map(([x, y], i) => (x - m.centres[nearest[i]][0]) ** 2 + (y - m.centres[nearest[i]][1]) ** 2)
-      expect(Math.sqrt(d2.reduce((a, b) => a + b) / (2 * N))).toBeCloseTo(m.std, 2)
+      const std = Math.sqrt(d2.reduce((a, b) => a + b) / (2 * n))
+      expect(Math.abs(std / m.std - 1), `std ${std}`).toBeLessThan(5 / Math.sqrt(4 * n))
     }
   })
 })
@@ -111,12 +128,16 @@ describe('toy settings', () => {
     expect(() => resolveConfig(layer)).toThrow(message)
   })
 
-  test('every usable field is a catalog field taking (x, pos, neg, tau) only, and resolves to its DSL function', () => {
+  test('every usable field is a catalog field taking (x, pos, neg, tau) only, and resolves to that file’s DSL function', async () => {
     expect(FIELD_NAMES).toContain('paperField')
     expect(FIELD_NAMES).toContain('attractionOnlyField')
     expect(FIELD_NAMES).toContain('doubleRepulsionField')
     expect(FIELD_NAMES).not.toContain('sinkhornField')
-    for (const name of FIELD_NAMES) expect(typeof fieldByName(name).run).toBe('function')
+    for (const name of FIELD_NAMES) {
+      const entry = FIELDS.find((f) => f.name === name)!
+      const source = (await import(rootPath('stdlib/fields', entry.file))) as Record<string, unknown>
+      expect(fieldByName(name), `${name} from ${entry.file}`).toBe(source[name])
+    }
   })
 
   test('bimodal inits start the generator as a point mass at the start point', async () => {
@@ -220,15 +241,49 @@ describe('toy checkpoints', () => {
 })
 
 describe('toy plots', () => {
-  test('scatter and loss plots are PNGs of the stated sizes', () => {
-    const m = tensor([
-      [0, 0],
-      [1, 1],
-      [5, 5],
+  /** The RGB colour of pixel (x, y) of a decoded PNG. */
+  const pixel = (png: PNG, x: number, y: number) => {
+    const o = 4 * (Math.round(y) * png.width + Math.round(x))
+    return [png.data[o], png.data[o + 1], png.data[o + 2]]
+  }
+  const WHITE = [255, 255, 255]
+  const blend = (rgb: number[], alpha: number) => rgb.map((c) => Math.round(255 * (1 - alpha) + c * alpha))
+
+  test('the scatter plot: 512×512, data in blue and samples in orange where they lie on [−1.5, 1.5]², grid lines at the integers, white elsewhere', () => {
+    const data = tensor([[0.25, -0.75]]) as Mat
+    const samples = tensor([
+      [-0.6, 0.4],
+      [5, 5], // outside the frame: counted, not drawn
     ]) as Mat
-    const scatter = PNG.sync.read(scatterPlot({ data: m, samples: m, frame: { lo: -1.5, hi: 1.5 }, title: 'test' }))
-    expect([scatter.width, scatter.height]).toEqual([512, 512])
-    const loss = PNG.sync.read(lossPlot([1, 0.1, 0.01, Number.NaN, 0.001], 'loss'))
-    expect([loss.width, loss.height]).toEqual([640, 400])
+    const png = PNG.sync.read(scatterPlot({ data, samples, frame: { lo: -1.5, hi: 1.5 }, title: 'test' }))
+    expect([png.width, png.height]).toEqual([512, 512])
+    // the plot area: 472 pixels from (28, 28), y upwards
+    const at = (x: number, y: number) => pixel(png, 28 + ((x + 1.5) / 3) * 472, 28 + ((1.5 - y) / 3) * 472)
+    expect(at(0.25, -0.75), 'a data point: blue at 35 %').toEqual(blend([31, 119, 180], 0.35))
+    expect(at(-0.6, 0.4), 'a sample: orange at 45 %').toEqual(blend([230, 85, 13], 0.45))
+    expect(at(0, 0.6), 'the grid line x = 0').toEqual([225, 225, 225])
+    expect(at(-0.6, 1), 'the grid line y = 1').toEqual([225, 225, 225])
+    for (const [x, y] of [
+      [0.7, -0.3],
+      [-1.2, -1.2],
+      [0.5, 0.75],
+    ])
+      expect(at(x, y), `empty at (${x}, ${y})`).toEqual(WHITE)
+  })
+
+  test('the loss plot: 640×400, a log-scale line through every finite loss, broken where the loss is NaN', () => {
+    const png = PNG.sync.read(lossPlot([1, 0.1, 0.01, Number.NaN, 0.001], 'loss'))
+    expect([png.width, png.height]).toEqual([640, 400])
+    // steps 0…4 across x = 64…624, decades 1e0…1e−3 down y = 30…370
+    const at = (step: number, loss: number) =>
+      pixel(png, 64 + (step / 4) * 560, 370 - ((Math.log10(loss) + 3) / 3) * 340)
+    const dark = [31, 119, 180]
+    expect(at(0.5, 10 ** -0.5), 'between steps 0 and 1').toEqual(dark)
+    expect(at(1.5, 10 ** -1.5), 'between steps 1 and 2').toEqual(dark)
+    expect(at(2.25, 10 ** -2.25), 'no line into the NaN at step 3').toEqual(WHITE)
+    expect(at(3.5, 10 ** -2.5), 'nor out of it').toEqual(WHITE)
+    expect(at(4, 0.001), 'the loss after the NaN is drawn').not.toEqual(WHITE)
+    // with 5 losses the running mean's window is 1 step: it is the loss itself, dark on top of the light line
+    expect(at(4, 0.001), 'the running mean after the NaN').toEqual(dark)
   })
 })

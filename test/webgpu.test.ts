@@ -26,8 +26,9 @@ import { checkKernel } from '../compiler/backend/webgpu/validate.js'
 import { WebGPURuntime } from '../compiler/backend/webgpu/run.js'
 import type { DeviceLimits } from '../compiler/backend/webgpu/adapter.js'
 import { planToJson, planFromJson } from '../compiler/kernel/serialize.js'
-import { accumulationLength, lower, randn, ROOT, rootPath, S, scalar, T } from './helpers.js'
-import { describeEachAdapter, differential, expectElementwise, float32Tolerance, lowerOnce, seeded } from './gpu.js'
+import { lower, randn, ROOT, rootPath, S, scalar, seeded, T } from './helpers.js'
+import { describeEachAdapter, differential, lowerOnce } from './gpu.js'
+import { expectFloat32Run } from './tolerance.js'
 import { specialize, type ArgSpec } from '../compiler/frontend/specialize.js'
 import { CASES } from './corpus/accepted-cases.js'
 import { FIELDS, LANDMARKS, type FieldEntry } from '../stdlib/fields/catalog.js'
@@ -160,7 +161,8 @@ function expectSameValues(got: ArrayLike<number>, want: ArrayLike<number>, what:
 
 describeEachAdapter('the webgpu backend', (t) => {
   test('paperField stays on the device: unchanged inputs are not uploaded again, one readback per call, no new buffers', () =>
-    seeded(`paperField residency on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `paperField residency on webgpu/${t.api}`
       const spec = field(200, 2)
       const { plan } = lowerGraph(spec.graph, {}, webgpuLimits(t.info.limits))
       const [x, pos] = [randn([200, 2], r), randn([200, 2], r)]
@@ -173,18 +175,17 @@ describeEachAdapter('the webgpu backend', (t) => {
       expect(rt.readbacks - readbacks, `${where}: readbacks`).toBe(1)
       expect(rt.buffersCreated - buffers, `${where}: buffers created`).toBe(0)
       expect(launches(plan).length).toBeGreaterThan(1)
-      const want = interpret(spec.graph, inputs, 'f64')[0]
-      expectElementwise(again.data, want.data, float32Tolerance(want.data, accumulationLength(spec.graph)), where)
+      expectFloat32Run(spec.graph, [again], interpret(spec.graph, inputs, 'f64'), where)
       // a new pos: that one input goes up again
       const moved = [x, randn([200, 2], r), x, inputs[3]]
       const [got] = await rt.run(plan, moved)
       expect(rt.uploads - uploads, `${where}: uploads after one input changed`).toBe(1)
-      const want2 = interpret(spec.graph, moved, 'f64')[0]
-      expectElementwise(got.data, want2.data, float32Tolerance(want2.data, accumulationLength(spec.graph)), where)
+      expectFloat32Run(spec.graph, [got], interpret(spec.graph, moved, 'f64'), where)
     }))
 
   test('the drift loss per temperature: finite, and equal to the float64 interpreter (sizes of an image-feature batch)', () =>
-    seeded(`driftLoss on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `driftLoss on webgpu/${t.api}`
       const [B, Cg, Cn, Cp, S] = [2, 64, 16, 48, 16]
       const spec = lowerOnce(rootPath('stdlib/fields/driftLoss.ts'), 'driftLoss', [
         T([B, Cg, S]),
@@ -204,7 +205,8 @@ describeEachAdapter('the webgpu backend', (t) => {
     }))
 
   test.each([256, 600])('a difference of two full-matrix means (N = %i: N² terms each)', (n) =>
-    seeded(`meanDifference N=${n} on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `meanDifference N=${n} on webgpu/${t.api}`
       const spec = lowerOnce(FIX, 'meanDifference', [T([n, 2]), T([n, 2])])
       const y = randn([n, 2], r)
       for (let i = 0; i < y.data.length; i += 2) y.data[i] += 1.5
@@ -213,7 +215,8 @@ describeEachAdapter('the webgpu backend', (t) => {
   )
 
   test('the energy distance of stdlib/metrics (three full-matrix means)', () =>
-    seeded(`energyDistance on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `energyDistance on webgpu/${t.api}`
       const n = 300
       const spec = lowerOnce(rootPath('stdlib/metrics/energy.ts'), 'energyDistance', [T([n, 2]), T([n, 2])])
       const y = randn([n, 2], r, 1.5)
@@ -263,28 +266,24 @@ describeEachAdapter('the webgpu backend', (t) => {
       { shape: [a.length], dtype: 'f32', data: a },
       { shape: [b.length], dtype: 'f32', data: b },
     ]
-    const binary = lowerOnce(FIX, 'binaryFns', [T([a.length]), T([b.length])])
-    const got2 = await t.runtime.run(lowerGraph(binary.graph, {}, webgpuLimits(t.info.limits)).plan, ins)
-    const want2 = interpret(binary.graph, ins, 'f64')
+    const [got2, want2] = await run('binaryFns', ins)
     for (const i of [1, 2, 5]) expectSameValues(got2[i].data, want2[i].data, `binary output ${i}`)
+    expectSameValues(got2[3].data, want2[3].data, 'atan2', 8 * 2 ** -23)
     // pow = exp(y·log|x|) in float32: NaN and ±∞ exactly, finite values within 2⁻¹⁷ (y·log|x| carries its rounding)
     expectSameValues(got2[0].data, want2[0].data, 'pow', 2 ** -17)
-    // atan2 (WGSL's own) off the signed zeros; % where x / y is exact in float32 (|x / y| < 2²²)
-    const pick = (i: number, keep: (u: number, v: number) => boolean) => {
-      const at = [...a.keys()].filter((k) => keep(a[k], b[k]))
-      return [at.map((k) => got2[i].data[k]), at.map((k) => want2[i].data[k])] as const
-    }
-    const [atanGot, atanWant] = pick(3, (u, v) => Number.isFinite(u) && Number.isFinite(v) && (u !== 0 || v !== 0))
-    expectSameValues(atanGot, atanWant, 'atan2', 2 ** -17)
-    const [modGot, modWant] = pick(
-      4,
-      (u, v) => !Number.isFinite(u) || !Number.isFinite(v) || v === 0 || Math.abs(u / v) < 2 ** 22,
+    // % where x / y is exact in float32 (|x / y| < 2²²)
+    const at = [...a.keys()].filter((k) => !Number.isFinite(a[k] / b[k]) || Math.abs(a[k] / b[k]) < 2 ** 22)
+    expectSameValues(
+      at.map((k) => got2[4].data[k]),
+      at.map((k) => want2[4].data[k]),
+      '%',
+      2 ** -21,
     )
-    expectSameValues(modGot, modWant, '%', 2 ** -21)
   })
 
   test('matmuls and distances with remainders in every direction (staged contractions)', () =>
-    seeded(`contractions on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `contractions on webgpu/${t.api}`
       const spec = lowerOnce(FIX, 'contractions', [T([70, 45]), T([45, 83]), T([70, 20]), T([37, 45])])
       await differential(
         t,
@@ -302,7 +301,8 @@ describeEachAdapter('the webgpu backend', (t) => {
     }))
 
   test('long rows: one thread per row, thousands of terms each', () =>
-    seeded(`rowSums on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `rowSums on webgpu/${t.api}`
       const spec = lowerOnce(FIX, 'rowSums', [T([40, 5000])])
       await differential(t, spec, [randn([40, 5000], r)], where)
     }))
@@ -343,7 +343,8 @@ describeEachAdapter('the webgpu backend', (t) => {
   })
 
   test('drift compile writes a webgpu plan the runtime bundle runs on this adapter', () =>
-    seeded(`AOT paperField on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `AOT paperField on webgpu/${t.api}`
       const dir = path.join(ROOT, '.drift-cache', `aot-webgpu-${process.pid}-${t.api}`)
       const specs = [T([40, 2]), T([56, 2]), T([40, 2]), T([])]
       const spec = lowerOnce(PAPER, 'paperField', specs)
@@ -354,8 +355,7 @@ describeEachAdapter('the webgpu backend', (t) => {
       try {
         const [x, pos] = [randn([40, 2], r), randn([56, 2], r)].map((a) => ({ ...a, data: Float32Array.from(a.data) }))
         const got = await load(dir, 'webgpu').paperField(x, pos, x, 0.2)
-        const want = interpret(spec.graph, [x, pos, x, scalar(0.2)], 'f64')[0]
-        expectElementwise(got.data, want.data, float32Tolerance(want.data, accumulationLength(spec.graph)), where)
+        expectFloat32Run(spec.graph, [got], interpret(spec.graph, [x, pos, x, scalar(0.2)], 'f64'), where)
       } finally {
         if (previous === undefined) delete process.env.DRIFT_WEBGPU_API
         else process.env.DRIFT_WEBGPU_API = previous
@@ -377,9 +377,10 @@ describeEachAdapter('the webgpu backend', (t) => {
 
 describeEachAdapter('the accepted corpus', (t) => {
   test.each(CASES.map((c) => [c.name, c] as const))('%s', (_, c) =>
-    seeded(`${c.name} on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `${c.name} on webgpu/${t.api}`
       const args = typeof c.args === 'function' ? c.args(r) : c.args
-      await differential(t, lowerOnce(rootPath(c.file), c.fn, args), c.inputs(r), where)
+      await differential(t, lowerOnce(rootPath(c.file), c.fn, args), c.inputs(r), where, c.tol32)
     }),
   )
 })
@@ -395,7 +396,8 @@ const extraInputs = (f: FieldEntry, r: () => number, d: number): NDArray[] =>
 
 describeEachAdapter('the stdlib fields, the drift loss, the toy training step', (t) => {
   test.each(FIELDS.map((f) => [f.name, f] as const))('field %s', (_, f) =>
-    seeded(`${f.name} on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `${f.name} on webgpu/${t.api}`
       const [N, P, d] = [24, 20, 3]
       const spec = lowerOnce(fieldFile(f), f.name, [T([N, d]), T([P, d]), T([N, d]), T([]), ...f.extra(d)])
       const x = randn([N, d], r)
@@ -404,7 +406,8 @@ describeEachAdapter('the stdlib fields, the drift loss, the toy training step', 
   )
 
   test('driftLoss: loss and the three per-temperature ‖V‖²', () =>
-    seeded(`driftLoss on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `driftLoss on webgpu/${t.api}`
       const [B, Cg, Cn, Cp, S] = [2, 24, 8, 20, 6]
       const spec = lowerOnce(rootPath('stdlib/fields/driftLoss.ts'), 'driftLoss', [
         T([B, Cg, S]),
@@ -417,7 +420,8 @@ describeEachAdapter('the stdlib fields, the drift loss, the toy training step', 
     }))
 
   test('the toy training step (trainStep with paperField: loss, gradient through the MLP, Adam)', () =>
-    seeded(`trainStep on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `trainStep on webgpu/${t.api}`
       const sizes = [8, 32, 32, 2]
       const batch = 48
       const layers = sizes.slice(1).map((o, i) => [sizes[i], o] as const)
@@ -484,19 +488,22 @@ const draws = (r: () => number, shapes: number[][], s = 0.4) => shapes.map((sh) 
 
 describeEachAdapter('the image layers of stdlib/nn', (t) => {
   test('convLayer (stride 2, padding 1)', () =>
-    seeded(`convLayer on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `convLayer on webgpu/${t.api}`
       const spec = lowerOnce(NN('conv'), 'convLayer', [conv(4, 3, 3), T([2, 3, 9, 8]), S(2), S(1)])
       await differential(t, spec, [...draws(r, [[4, 3, 3, 3], [4]]), randn([2, 3, 9, 8], r)], where)
     }))
 
   test('groupNorm (3 groups)', () =>
-    seeded(`groupNorm on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `groupNorm on webgpu/${t.api}`
       const spec = lowerOnce(NN('groupNorm'), 'groupNorm', [norm(6), T([2, 6, 5, 4]), S(3)])
       await differential(t, spec, [...draws(r, [[6], [6]]), randn([2, 6, 5, 4], r)], where)
     }))
 
   test('basicBlock (ResNet, 1×1 projection, stride 2)', () =>
-    seeded(`basicBlock on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `basicBlock on webgpu/${t.api}`
       const [cin, cout] = [3, 4]
       const block = obj([
         ['conv1', conv(cout, cin, 3)],
@@ -530,7 +537,8 @@ describeEachAdapter('the image layers of stdlib/nn', (t) => {
     }))
 
   test('the gradient of a conv layer (conv2d, and its input and filter gradients)', () =>
-    seeded(`convLoss gradient on webgpu/${t.api}`, async (r, where) => {
+    seeded(async (r) => {
+      const where = `convLoss gradient on webgpu/${t.api}`
       const s = specialize(
         { file: FIX, exportName: 'convLoss', transform: { kind: 'valueAndGrad', argnums: [0, 1] } },
         [conv(4, 3, 3), T([2, 3, 9, 8]), T([2, 4, 5, 4])],

@@ -10,7 +10,7 @@ import { backprop, NoGradientError, type CustomRegion } from '../transforms/back
 import { fail } from './diagnostics.js'
 import { Builtin, Record_, Tracer, describe, type Value } from './values.js'
 import type { Evaluator } from './evaluate.js'
-import type { Op } from './builtins.js'
+import type { Op } from './args.js'
 
 /** Leaves of a pytree value, in order. */
 export function leavesOf(v: Value, out: Tracer[] = []): Tracer[] {

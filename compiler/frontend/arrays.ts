@@ -1,9 +1,26 @@
 /** Methods of static arrays (lists of temperatures, layers, split results): pure ones only. */
 import type { Node } from 'ts-morph'
 import { fail } from './diagnostics.js'
-import { Builtin, describe, type Value } from './values.js'
+import { Builtin, ScalarSym, Tracer, describe, type Value } from './values.js'
 import { truthy, type Evaluator } from './evaluate.js'
+import { didYouMean } from './suggest.js'
 
+/** What static arrays support: their length and pure methods. */
+const ARRAY_MEMBERS = [
+  'length',
+  'map',
+  'flatMap',
+  'filter',
+  'every',
+  'some',
+  'reduce',
+  'slice',
+  'concat',
+  'at',
+  'includes',
+  'indexOf',
+  'join',
+]
 const MUTATORS = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin'])
 
 export function arrayMember(ev: Evaluator, arr: Value[], name: string, node: Node): Value {
@@ -16,7 +33,15 @@ export function arrayMember(ev: Evaluator, arr: Value[], name: string, node: Nod
       name === 'push' ? 'build a new array: [...xs, x]' : 'build a new array (slice, concat, map)',
     )
   const call = (f: Value, args: Value[], at: Node) => ev.callValue(f, args, at)
-  const method = (fn: (args: Value[], at: Node) => Value) => new Builtin(`Array.${name}`, fn)
+  /** A method whose result is a new array (or string), counted against the element budget. */
+  const method = (fn: (args: Value[], at: Node) => Value) =>
+    new Builtin(`Array.${name}`, (args, at) => {
+      const r = fn(args, at)
+      if (Array.isArray(r) || typeof r === 'string') ev.work.created(r.length, at)
+      return r
+    })
+  const test = (a: Value[], at: Node) => (x: Value, i: number) =>
+    staticTruth(name, call(ev.arg(a, 0, at, `Array.${name}`), [x, i], at), at)
   switch (name) {
     case 'map':
       return method((a, at) => arr.map((x, i) => call(a[0], [x, i], at)))
@@ -28,11 +53,11 @@ export function arrayMember(ev: Evaluator, arr: Value[], name: string, node: Nod
         }),
       )
     case 'filter':
-      return method((a, at) => arr.filter((x, i) => staticTruth(call(a[0], [x, i], at), at)))
+      return method((a, at) => arr.filter(test(a, at)))
     case 'every':
-      return method((a, at) => arr.every((x, i) => staticTruth(call(a[0], [x, i], at), at)))
+      return method((a, at) => arr.every(test(a, at)))
     case 'some':
-      return method((a, at) => arr.some((x, i) => staticTruth(call(a[0], [x, i], at), at)))
+      return method((a, at) => arr.some(test(a, at)))
     case 'reduce':
       return method((a, at) => {
         if (arr.length === 0 && a.length < 2)
@@ -58,17 +83,25 @@ export function arrayMember(ev: Evaluator, arr: Value[], name: string, node: Nod
     'D106',
     node,
     `arrays have no supported method '${name}'`,
-    'use map, reduce, filter, slice, concat, length',
+    `${didYouMean(name, ARRAY_MEMBERS)}the pure ones are ${ARRAY_MEMBERS.join(', ')}`,
   )
 }
 
-function staticTruth(v: Value, at: Node): boolean {
-  if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'atom' in v)
+/** What a filter/every/some callback decided: a static truth, never one that depends on data. */
+function staticTruth(method: string, v: Value, at: Node): boolean {
+  if (v instanceof Tracer)
     fail(
       'D103',
       at,
-      `the callback returned ${describe(v)}, which would filter on data`,
-      'decide with static values (shapes, constants)',
+      `the callback of ${method} returned ${describe(v)}, which would decide on data`,
+      'decide with static values (shapes, constants), or select elementwise with where(cond, a, b)',
     )
-  return truthy(v)
+  if (v instanceof ScalarSym)
+    fail(
+      'D110',
+      at,
+      `the callback of ${method} depends on a lambda argument, but ${method} over a static array decides at compile time`,
+      'inside a scalar lambda, count or select with arithmetic and ternaries: [1, 2, 3].reduce((n, k) => n + (k < v ? 1 : 0), 0)',
+    )
+  return truthy(v, at)
 }

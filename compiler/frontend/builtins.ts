@@ -27,35 +27,8 @@ import { RANDOM_OPS } from './randomOps.js'
 import { SHAPE_OPS } from './shapeOps.js'
 import { AD_OPS } from './adOps.js'
 import { TREE_OPS } from './treeOps.js'
-
-export type Op = (ev: Evaluator, args: Value[], call: Node) => Value
-
-export function tensorArg(ev: Evaluator, args: Value[], i: number, call: Node, what: string): Tracer {
-  const v = ev.arg(args, i, call, what)
-  if (v instanceof Tracer) return v
-  if (typeof v === 'number' || typeof v === 'boolean') return tracerOf(v)
-  return fail('D109', call, `${what}: argument ${i + 1} should be a tensor, got ${describe(v)}`, 'pass a tensor')
-}
-
-export const optNumber = (ev: Evaluator, v: Value, call: Node, what: string, dflt: number): number =>
-  v === undefined ? dflt : ev.staticNumber(v, call, what)
-export const optBool = (v: Value, dflt: boolean): boolean => (v === undefined ? dflt : !!v)
-
-export function dtypeArg(v: Value, call: Node, dflt: DType): DType {
-  if (v === undefined) return dflt
-  if (v === 'f32' || v === 'i32' || v === 'bool') return v
-  return fail('D109', call, `unknown dtype ${describe(v)}`, "use 'f32', 'i32' or 'bool'")
-}
-
-/** Read a static options object such as { squared: true }. */
-export function options(v: Value, call: Node, allowed: string[]): Map<string, Value> {
-  if (v === undefined) return new Map()
-  if (!(v instanceof Record_))
-    return fail('D109', call, `expected an options object, got ${describe(v)}`, `pass { ${allowed.join(', ')} }`)
-  for (const k of v.fields.keys())
-    if (!allowed.includes(k)) fail('D109', call, `unknown option '${k}'`, `the options are ${allowed.join(', ')}`)
-  return v.fields
-}
+import { dtypeArg, optBool, optNumber, options, tensorArg, type Op } from './args.js'
+import { didYouMean } from './suggest.js'
 
 const unary =
   (op: string): Op =>
@@ -321,6 +294,9 @@ export function builtinOp(ev: Evaluator, name: string): Builtin | undefined {
 export const builtinNames = (): string[] => Object.keys(OPS)
 export const methodNames = (): string[] => Object.keys(OPS).filter((n) => !NOT_METHODS.has(n))
 
+/** Properties of tensors, read with no call: x.shape, x.T. */
+const TENSOR_PROPERTIES = ['shape', 'rank', 'ndim', 'size', 'dtype', 'T']
+
 export function methodOf(ev: Evaluator, recv: Tracer | ScalarSym, name: string, node: Node): Value {
   if (recv instanceof ScalarSym)
     return fail(
@@ -348,6 +324,11 @@ export function methodOf(ev: Evaluator, recv: Tracer | ScalarSym, name: string, 
   }
   const op = OPS[name]
   if (!op || NOT_METHODS.has(name))
-    return fail('D106', node, `tensors have no method '${name}'`, 'see the list of tensor methods in docs/language.md')
+    return fail(
+      'D106',
+      node,
+      `tensors have no method '${name}'`,
+      `${didYouMean(name, [...methodNames(), ...TENSOR_PROPERTIES])}(the tensor methods are listed in docs/language.md)`,
+    )
   return new Builtin(`Tensor.${name}`, (args, call) => op(ev, [recv, ...args], call))
 }

@@ -7,6 +7,7 @@ import type { Node } from 'ts-morph'
 import type { SourceLoc } from '../ir/types.js'
 
 export const CODES = {
+  D100: 'syntax error',
   D101: 'unsupported syntax',
   D102: 'mutation',
   D103: 'data-dependent control flow',
@@ -17,9 +18,9 @@ export const CODES = {
   D108: 'compile-time value required',
   D109: 'bad arguments',
   D110: 'unsupported in a scalar lambda',
-  D111: 'unrolling limit',
+  D111: 'compile-time limit',
   D201: 'shape mismatch',
-  D301: 'entry point not found',
+  D301: 'entry point',
 } as const
 export type Code = keyof typeof CODES
 
@@ -32,9 +33,19 @@ export interface Diagnostic {
   fix: string
 }
 
+/**
+ * One rejection (or several found together, such as a file's syntax errors). Named like the
+ * runtime's DslCompileError: hosts that report refused programs by that name report these too.
+ */
 export class DiagnosticError extends Error {
-  constructor(readonly diagnostic: Diagnostic) {
-    super(formatDiagnostic(diagnostic))
+  override name = 'DslCompileError'
+  readonly diagnostics: Diagnostic[]
+  constructor(
+    readonly diagnostic: Diagnostic,
+    ...more: Diagnostic[]
+  ) {
+    super([diagnostic, ...more].map((d) => formatDiagnostic(d)).join('\n'))
+    this.diagnostics = [diagnostic, ...more]
   }
 }
 
@@ -44,13 +55,18 @@ export function locOf(node: Node): SourceLoc {
   return { file: sf.getFilePath(), line, col: column }
 }
 
-const shorten = (s: string) => {
+/** Source text on one line, at most 80 characters, as diagnostics show it. */
+export const shorten = (s: string) => {
   const one = s.replace(/\s+/g, ' ').trim()
   return one.length > 80 ? one.slice(0, 77) + '...' : one
 }
 
-export function fail(code: Code, node: Node, message: string, fix: string): never {
-  throw new DiagnosticError({ code, loc: locOf(node), message, found: shorten(node.getText()), fix })
+/**
+ * Reject `node` (its location). `found` is the source shown, when it is not the node's own text:
+ * a shape error is located at an operation's name but shows the whole expression.
+ */
+export function fail(code: Code, node: Node, message: string, fix: string, found: Node = node): never {
+  throw new DiagnosticError({ code, loc: locOf(node), message, found: shorten(found.getText()), fix })
 }
 
 export function formatDiagnostic(d: Diagnostic, relativeTo = process.cwd()): string {

@@ -3,13 +3,23 @@
  * shapes, loops, branches on static values, calls into other DSL functions) and emits L1
  * equations for tensor work. What it cannot fold or emit is rejected with a diagnostic.
  */
-import { Node, SyntaxKind, type SourceFile } from 'ts-morph'
+import {
+  Node,
+  SyntaxKind,
+  type ArrowFunction,
+  type FunctionDeclaration,
+  type FunctionExpression,
+  type SourceFile,
+} from 'ts-morph'
 import type { PrimName, SourceLoc } from '../ir/types.js'
 import { GraphBuilder } from '../ir/builder.js'
 import { ShapeError } from '../ir/shape.js'
 import type { ScalarExpr } from '../ir/scalar.js'
 import { fail, locOf } from './diagnostics.js'
-import { ModuleEnv } from './modules.js'
+import { MAX_CALL_DEPTH, Work } from './limits.js'
+import { checkSource } from './sourceChecks.js'
+import { didYouMean } from './suggest.js'
+import { ModuleEnv, isImpureModule } from './modules.js'
 import { loadSourceFile } from './project.js'
 import { Scope } from './scope.js'
 import { Builtin, Closure, ModuleNamespace, Record_, ScalarSym, Tracer, describe, type Value } from './values.js'
@@ -36,8 +46,6 @@ const BINARY_TOKENS: Partial<Record<SyntaxKind, string>> = {
   [SyntaxKind.ExclamationEqualsToken]: 'ne',
 }
 
-const MAX_CALL_DEPTH = 64
-
 interface LambdaFrame {
   /** Captured outer scalars, in input order after the lambda's own arguments. */
   captures: Tracer[]
@@ -48,17 +56,28 @@ export class Evaluator {
   readonly builder = new GraphBuilder()
   /** customVjp calls traced so far: autodiff uses their user-supplied adjoints. */
   readonly customRegions: CustomRegion[] = []
+  /** Work done so far against the budget of one specialization. */
+  readonly work: Work
   private readonly modules = new Map<string, ModuleEnv>()
-  private node: Node | undefined
+  /** The operation being applied: its location (an operation's name) and the whole expression. */
+  private site: { node: Node; expr: Node } | undefined
   private depth = 0
   private frames = 0
   private lambda: LambdaFrame | undefined
+
+  /** `budgetFactor` multiplies the partial-evaluation budget (limits.ts). */
+  constructor(budgetFactor = 1) {
+    this.work = new Work(() => this.builder.eqns.length, budgetFactor)
+  }
 
   moduleEnv(file: string | SourceFile): ModuleEnv {
     const sf = typeof file === 'string' ? loadSourceFile(file) : file
     const key = sf.getFilePath()
     let m = this.modules.get(key)
-    if (!m) this.modules.set(key, (m = new ModuleEnv(this, sf)))
+    if (!m) {
+      checkSource(sf)
+      this.modules.set(key, (m = new ModuleEnv(this, sf)))
+    }
     return m
   }
 
@@ -72,15 +91,15 @@ export class Evaluator {
   }
 
   get loc(): SourceLoc | undefined {
-    return this.node ? locOf(this.node) : undefined
+    return this.site ? locOf(this.site.node) : undefined
   }
 
-  /** Run a shape computation; a ShapeError becomes a D201 diagnostic at the current node. */
+  /** Run a shape computation; a ShapeError becomes a D201 diagnostic at the current operation. */
   checked<T>(f: () => T): T {
     try {
       return f()
     } catch (e) {
-      if (e instanceof ShapeError && this.node) fail('D201', this.node, e.message, e.fix)
+      if (e instanceof ShapeError && this.site) fail('D201', this.site.node, e.message, e.fix, this.site.expr)
       throw e
     }
   }
@@ -249,36 +268,53 @@ export class Evaluator {
         'rewrite the recursion as a static loop',
       )
     try {
-      const scope = fn.scope.child(this.newFrame())
-      node.getParameters().forEach((p, i) => {
-        if (p.isRestParameter()) return bindPattern(this, p.getNameNode(), args.slice(i), scope, false)
-        let v = args[i]
-        const init = p.getInitializer()
-        if (v === undefined && init) v = this.evalExpr(init, scope)
-        bindPattern(this, p.getNameNode(), v, scope, false)
-      })
-      const body = node.getBody()
-      if (!body) return fail('D101', node, 'a function without a body', 'give the function a body')
-      if (Node.isBlock(body)) return execBody(this, body.getStatements(), scope)
-      return this.evalExpr(body as Node, scope)
+      const run = () => this.bindAndRun(fn, node, args)
+      // an inlined call is a construct the budget names; the entry function itself is not
+      return Node.isCallExpression(call) ? this.work.within(call, run) : run()
     } finally {
       this.depth--
     }
   }
 
+  /** Bind a closure's parameters to `args` and evaluate its body. */
+  private bindAndRun(
+    fn: Closure,
+    node: ArrowFunction | FunctionExpression | FunctionDeclaration,
+    args: Value[],
+  ): Value {
+    const scope = fn.scope.child(this.newFrame())
+    node.getParameters().forEach((p, i) => {
+      if (p.isRestParameter()) return bindPattern(this, p.getNameNode(), args.slice(i), scope, false)
+      let v = args[i]
+      const init = p.getInitializer()
+      if (v === undefined && init) {
+        v = this.evalExpr(init, scope)
+        if (fn.omitted) v = fn.omitted(i, v)
+      }
+      bindPattern(this, p.getNameNode(), v, scope, false)
+    })
+    const body = node.getBody()
+    if (!body) return fail('D101', node, 'a function without a body', 'give the function a body')
+    if (Node.isBlock(body)) return execBody(this, body.getStatements(), scope)
+    return this.evalExpr(body as Node, scope)
+  }
+
   // ---- expressions ----
 
   evalExpr(node: Node, scope: Scope): Value {
-    const saved = this.node
+    const saved = this.site
+    this.work.enter(node)
     try {
       return this.evalExprInner(node, scope)
     } finally {
-      this.node = saved
+      this.site = saved
+      this.work.leave()
     }
   }
 
-  private at(node: Node) {
-    this.node = node
+  /** The operation about to be applied: located at `node`, showing `expr` in diagnostics. */
+  private at(node: Node, expr = node) {
+    this.site = { node, expr }
   }
 
   private evalExprInner(node: Node, scope: Scope): Value {
@@ -320,6 +356,13 @@ export class Evaluator {
       const name = node.getExpression().getText()
       if (name === 'Date')
         fail('D104', node, 'new Date() reads the clock', 'pass time-dependent values in as arguments')
+      if (name === 'Function')
+        fail(
+          'D104',
+          node,
+          'new Function(…) runs code built while the program runs, which the compiler cannot see',
+          'write the computation as DSL code',
+        )
       return fail('D101', node, `'new ${name}(…)' creates a mutable object`, 'use DSL operations and plain objects')
     }
     if (Node.isAwaitExpression(node))
@@ -340,7 +383,7 @@ export class Evaluator {
   lookup(name: string, node: Node, scope: Scope): Value {
     const b = scope.find(name)
     if (b) return b.value
-    return scope.moduleResolver()(name, node)
+    return scope.moduleResolver()(name, node, () => scope.names())
   }
 
   private evalArray(elements: Node[], scope: Scope): Value[] {
@@ -349,9 +392,12 @@ export class Evaluator {
       if (Node.isSpreadElement(el)) {
         const v = this.evalExpr(el.getExpression(), scope)
         if (!Array.isArray(v)) fail('D109', el, `spread of ${describe(v)}`, 'spread a static array')
-        out.push(...v)
-      } else if (Node.isOmittedExpression(el)) out.push(undefined)
-      else out.push(this.evalExpr(el, scope))
+        this.work.created(v.length, el)
+        for (const x of v) out.push(x)
+      } else {
+        this.work.created(1, el)
+        out.push(Node.isOmittedExpression(el) ? undefined : this.evalExpr(el, scope))
+      }
     }
     return out
   }
@@ -389,11 +435,18 @@ export class Evaluator {
           'D107',
           node,
           `the object has no property '${name}' (it has ${[...obj.fields.keys()].join(', ') || 'none'})`,
-          'check the property name',
+          `${didYouMean(name, obj.fields.keys())}check the property name`,
         )
       return obj.fields.get(name)
     }
     if (obj instanceof ModuleNamespace) {
+      if (!obj.file && isImpureModule(obj.specifier))
+        fail(
+          'D104',
+          node,
+          `'${name}' comes from '${obj.specifier}', which does I/O`,
+          'do I/O in host code and pass the data in as tensors',
+        )
       if (!obj.file)
         fail(
           'D106',
@@ -445,9 +498,16 @@ export class Evaluator {
 
   private evalCall(node: Node & { getExpression(): Node; getArguments(): Node[] }, scope: Scope): Value {
     const callee = node.getExpression()
+    if (callee.getKind() === SyntaxKind.ImportKeyword)
+      fail(
+        'D104',
+        node,
+        'import(…) loads a module while the program runs',
+        'import DSL functions statically at the top of the file; do I/O in host code',
+      )
     const fn = this.evalExpr(callee, scope)
     const args = this.evalArray(node.getArguments(), scope)
-    this.at(Node.isPropertyAccessExpression(callee) ? callee.getNameNode() : node)
+    this.at(Node.isPropertyAccessExpression(callee) ? callee.getNameNode() : node, node)
     return this.callValue(fn, args, node)
   }
 
@@ -469,7 +529,7 @@ export class Evaluator {
         'a ternary on a tensor value branches on data',
         'select elementwise with where(cond, a, b)',
       )
-    return this.evalExpr(truthy(c) ? node.getWhenTrue() : node.getWhenFalse(), scope)
+    return this.evalExpr(truthy(c, node.getCondition()) ? node.getWhenTrue() : node.getWhenFalse(), scope)
   }
 
   private evalBinary(
@@ -501,8 +561,9 @@ export class Evaluator {
           'use logicalAnd / logicalOr, or where(cond, a, b)',
         )
       if (kind === SyntaxKind.QuestionQuestionToken) return a ?? this.evalExpr(node.getRight(), scope)
-      if (kind === SyntaxKind.AmpersandAmpersandToken) return truthy(a) ? this.evalExpr(node.getRight(), scope) : a
-      return truthy(a) ? a : this.evalExpr(node.getRight(), scope)
+      if (kind === SyntaxKind.AmpersandAmpersandToken)
+        return truthy(a, node.getLeft()) ? this.evalExpr(node.getRight(), scope) : a
+      return truthy(a, node.getLeft()) ? a : this.evalExpr(node.getRight(), scope)
     }
     const op = BINARY_TOKENS[kind]
     if (!op)
@@ -514,13 +575,17 @@ export class Evaluator {
       )
     const a = this.evalExpr(node.getLeft(), scope)
     const b = this.evalExpr(node.getRight(), scope)
-    this.at(node.getOperatorToken())
+    this.at(node.getOperatorToken(), node)
     return this.binary(op, a, b, node)
   }
 
   binary(op: string, a: Value, b: Value, node: Node): Value {
     if (typeof a === 'string' || typeof b === 'string') {
-      if (op === 'add') return String(a) + String(b)
+      if (op === 'add') {
+        const s = String(a) + String(b)
+        this.work.created(s.length, node)
+        return s
+      }
       if (op === 'eq') return a === b
       if (op === 'ne') return a !== b
       return fail('D109', node, `'${op}' on a string`, 'strings only support +, === and !==')
@@ -556,7 +621,7 @@ export class Evaluator {
     if (tok === SyntaxKind.ExclamationToken) {
       if (v instanceof Tracer && !this.inLambda) return applyUnary(this, 'not', v, node)
       if (v instanceof ScalarSym || v instanceof Tracer) return applyUnary(this, 'not', v, node)
-      return !truthy(v)
+      return !truthy(v, node)
     }
     return fail('D101', node, `the operator '${node.getText()[0]}' is not supported`, 'use arithmetic and comparisons')
   }
@@ -576,6 +641,7 @@ export class Evaluator {
       const lit = sp.getLiteral().getText()
       s += String(v) + lit.slice(1, lit.endsWith('`') ? -1 : -2)
     }
+    this.work.created(s.length, node)
     return s
   }
 }
@@ -583,7 +649,21 @@ export class Evaluator {
 const isNumeric = (v: Value) => typeof v === 'number' || typeof v === 'boolean'
 const isNumericLike = (v: Value) => isNumeric(v) || v instanceof Tracer || v instanceof ScalarSym
 
-export function truthy(v: Value): boolean {
-  if (v instanceof Tracer || v instanceof ScalarSym) throw new Error('internal: truthiness of a traced value')
+/** The truth of a static value; a traced one (a tensor, a lambda argument) cannot decide at compile time. */
+export function truthy(v: Value, node: Node): boolean {
+  if (v instanceof Tracer)
+    fail(
+      'D103',
+      node,
+      `this condition depends on ${describe(v)}, known only when the program runs`,
+      'select elementwise with where(cond, a, b)',
+    )
+  if (v instanceof ScalarSym)
+    fail(
+      'D110',
+      node,
+      'this condition depends on a lambda argument, known only when the program runs',
+      'compute with arithmetic and ternaries inside a scalar lambda: cond ? a : b',
+    )
   return !!v
 }

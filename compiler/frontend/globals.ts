@@ -4,7 +4,8 @@ import { fail } from './diagnostics.js'
 import { Builtin, Record_, describe, type Value } from './values.js'
 import { applyBinary, applyUnary } from './tensorOps.js'
 import type { Evaluator } from './evaluate.js'
-import { builtinOp } from './builtins.js'
+import { builtinNames, builtinOp } from './builtins.js'
+import { nearest } from './suggest.js'
 
 const MATH_UNARY: Record<string, string> = Object.fromEntries(
   [
@@ -153,7 +154,10 @@ function objectNamespace(): Record_ {
   return new Record_(fields)
 }
 
-export function globalValue(ev: Evaluator, name: string, at: Node): Value {
+const GLOBAL_NAMES = ['Math', 'Object', 'Infinity', 'NaN', 'undefined']
+
+/** A free name that no scope binds; `candidates` are the names in scope there, for suggestions. */
+export function globalValue(ev: Evaluator, name: string, at: Node, candidates: () => string[]): Value {
   switch (name) {
     case 'Math':
       return mathNamespace(ev)
@@ -166,6 +170,13 @@ export function globalValue(ev: Evaluator, name: string, at: Node): Value {
     case 'undefined':
       return undefined
   }
+  if (name === 'eval' || name === 'Function')
+    fail(
+      'D104',
+      at,
+      `'${name}' runs code built while the program runs, which the compiler cannot see`,
+      'write the computation as DSL code',
+    )
   if (IMPURE_GLOBALS.has(name))
     fail(
       'D104',
@@ -173,11 +184,19 @@ export function globalValue(ev: Evaluator, name: string, at: Node): Value {
       `'${name}' does I/O or depends on the environment`,
       'keep DSL functions pure: do this in host code',
     )
+  if (builtinOp(ev, name))
+    fail('D107', at, `'${name}' is not defined here`, `${name} is a DSL operation: import { ${name} } from 'drift-dsl'`)
+  const inScope = nearest(name, [...candidates(), ...GLOBAL_NAMES])
+  const op = inScope ? undefined : nearest(name, builtinNames())
   return fail(
     'D107',
     at,
     `'${name}' is not defined in DSL code`,
-    'define it, import it from a DSL module, or pass it as a parameter',
+    inScope
+      ? `did you mean ${inScope}? Or define it, import it from a DSL module, or pass it as a parameter`
+      : op
+        ? `did you mean ${op}? Import it: import { ${op} } from 'drift-dsl'`
+        : 'define it, import it from a DSL module, or pass it as a parameter',
   )
 }
 
@@ -185,6 +204,14 @@ export function globalValue(ev: Evaluator, name: string, at: Node): Value {
 export function dslExport(ev: Evaluator, name: string, at: Node): Value {
   const op = builtinOp(ev, name)
   if (op) return op
+  const near = nearest(name, builtinNames())
+  if (near)
+    fail(
+      'D106',
+      at,
+      `'${name}' is not a DSL operation`,
+      `did you mean ${near}? (the operations are listed in docs/language.md)`,
+    )
   return fail(
     'D106',
     at,

@@ -5,7 +5,7 @@ import type { ScalarExpr } from '../ir/scalar.js'
 import { fail } from './diagnostics.js'
 import { Tracer, type Value } from './values.js'
 import { broadcastTo } from './tensorOps.js'
-import { tensorArg, type Op } from './builtins.js'
+import { tensorArg, type Op } from './args.js'
 import type { Evaluator } from './evaluate.js'
 
 const leaf = (i: number, t: Tracer): ScalarExpr => ({ k: 'in', i, dtype: t.dtype })

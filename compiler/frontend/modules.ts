@@ -13,6 +13,9 @@ import { dslExport, globalValue } from './globals.js'
 const IMPURE_MODULES =
   /^(node:)?(fs|fs\/promises|path|os|child_process|net|http|https|process|crypto|worker_threads|readline|url)$/
 
+/** A module that does I/O or reads the environment: using anything from it is D104. */
+export const isImpureModule = (specifier: string) => IMPURE_MODULES.test(specifier)
+
 export class ModuleEnv {
   private readonly cache = new Map<string, Value>()
   private readonly resolving = new Set<string>()
@@ -22,11 +25,11 @@ export class ModuleEnv {
     private readonly ev: Evaluator,
     readonly file: SourceFile,
   ) {
-    this.scope = new Scope(undefined, (name, at) => this.resolve(name, at), 0)
+    this.scope = new Scope(undefined, (name, at, locals) => this.resolve(name, at, locals), 0)
   }
 
-  /** Resolve a free name used at `at` inside this module. */
-  resolve(name: string, at: Node): Value {
+  /** Resolve a free name used at `at` inside this module (`locals`: the names in scope there). */
+  resolve(name: string, at: Node, locals: () => string[] = () => []): Value {
     if (this.cache.has(name)) return this.cache.get(name)
     if (this.resolving.has(name))
       fail(
@@ -37,7 +40,7 @@ export class ModuleEnv {
       )
     this.resolving.add(name)
     try {
-      const v = this.resolveUncached(name, at)
+      const v = this.resolveUncached(name, at, locals)
       this.cache.set(name, v)
       return v
     } finally {
@@ -45,7 +48,7 @@ export class ModuleEnv {
     }
   }
 
-  private resolveUncached(name: string, at: Node): Value {
+  private resolveUncached(name: string, at: Node, locals: () => string[]): Value {
     const sf = this.file
     const fn = sf.getFunction(name)
     if (fn) return new Closure(fn, this.scope, name)
@@ -82,7 +85,23 @@ export class ModuleEnv {
         `'${name}' is a class or enum; DSL code uses functions and plain objects`,
         'rewrite it as a function or a const object',
       )
-    return globalValue(this.ev, name, at)
+    return globalValue(this.ev, name, at, () => [...locals(), ...this.names()])
+  }
+
+  /** The names this module declares or imports. */
+  private names(): string[] {
+    const sf = this.file
+    return [
+      ...sf.getFunctions().flatMap((f) => f.getName() ?? []),
+      ...sf.getVariableDeclarations().map((d) => d.getName()),
+      ...sf
+        .getImportDeclarations()
+        .filter((imp) => !imp.isTypeOnly())
+        .flatMap((imp) => [
+          ...imp.getNamedImports().map((n) => n.getAliasNode()?.getText() ?? n.getName()),
+          ...[imp.getDefaultImport(), imp.getNamespaceImport()].flatMap((n) => n?.getText() ?? []),
+        ]),
+    ]
   }
 
   private namespace(spec: string): Value {
@@ -96,7 +115,7 @@ export class ModuleEnv {
     const r = resolveImport(this.file.getFilePath(), spec)
     if (r.kind === 'dsl') return dslExport(this.ev, name, at)
     if (r.kind === 'external') {
-      if (IMPURE_MODULES.test(spec))
+      if (isImpureModule(spec))
         fail(
           'D104',
           at,

@@ -7,6 +7,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Project, type SourceFile } from 'ts-morph'
+import { DiagnosticError } from './diagnostics.js'
+import { checkNesting } from './sourceChecks.js'
 
 /** The package root (the folder holding dsl/, compiler/, stdlib/). */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -22,7 +24,10 @@ const getProject = () =>
     compilerOptions: { allowJs: true },
   }))
 
-/** Parse (or re-parse, when the file changed on disk) one source file. */
+/**
+ * Parse (or re-parse, when the file changed on disk) one source file. Brackets nested deeper than
+ * the parser can follow are a D111 diagnostic before parsing; syntax errors are reported by checkSource.
+ */
 export function loadSourceFile(file: string): SourceFile {
   const p = getProject()
   const abs = path.resolve(file)
@@ -32,8 +37,23 @@ export function loadSourceFile(file: string): SourceFile {
     if (existing.getFullText() === text) return existing
     p.removeSourceFile(existing)
   }
-  return p.createSourceFile(abs, text, { overwrite: true })
+  checkNesting(abs, text)
+  try {
+    return p.createSourceFile(abs, text, { overwrite: true })
+  } catch (e) {
+    if (!isStackOverflow(e)) throw e
+    throw new DiagnosticError({
+      code: 'D111',
+      loc: { file: abs, line: 1, col: 1 },
+      message: "TypeScript's parser ran out of stack reading this file: an expression nests too deeply",
+      found: '',
+      fix: 'split long chains of unary operators, ** or unbracketed arrow functions into const bindings',
+    })
+  }
 }
+
+/** A JavaScript stack overflow (not another RangeError such as an invalid array length). */
+export const isStackOverflow = (e: unknown): boolean => e instanceof RangeError && /call stack size/i.test(e.message)
 
 export type Resolved = { kind: 'dsl' } | { kind: 'file'; file: string } | { kind: 'external'; specifier: string }
 

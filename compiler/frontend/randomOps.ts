@@ -3,7 +3,7 @@ import { lit } from '../ir/builder.js'
 import { fail } from './diagnostics.js'
 import { Tracer } from './values.js'
 import { cast } from './tensorOps.js'
-import { optNumber, tensorArg, type Op } from './builtins.js'
+import { optNumber, tensorArg, type Op } from './args.js'
 
 const keyArg: Op = (ev, args, call) => {
   const k = tensorArg(ev, args, 0, call, 'a random draw')

@@ -2,6 +2,9 @@
 import type { Value } from './values.js'
 import type { Node } from 'ts-morph'
 
+/** Resolves a free name used at `at`; `locals` lists the names in scope there, for suggestions. */
+export type Resolver = (name: string, at: Node, locals: () => string[]) => Value
+
 export interface Binding {
   value: Value
   /** `let` bindings may be re-assigned, only by code of the function invocation that owns them. */
@@ -14,7 +17,7 @@ export class Scope {
   constructor(
     readonly parent: Scope | undefined,
     /** Resolves names not bound locally: module declarations, imports, globals. */
-    readonly outer: ((name: string, at: Node) => Value) | undefined,
+    readonly outer: Resolver | undefined,
     readonly frame: number,
   ) {}
 
@@ -34,8 +37,15 @@ export class Scope {
     return undefined
   }
 
+  /** Every name bound in this scope chain, innermost first (for suggestions). */
+  names(): string[] {
+    const out: string[] = []
+    for (let s: Scope | undefined = this; s; s = s.parent) out.push(...s.vars.keys())
+    return out
+  }
+
   /** The module-level resolver of this scope chain. */
-  moduleResolver(): (name: string, at: Node) => Value {
+  moduleResolver(): Resolver {
     for (let s: Scope | undefined = this; s; s = s.parent) if (s.outer) return s.outer
     throw new Error('internal: scope without a module')
   }

@@ -4,7 +4,7 @@ import { ShapeError, normAxis, showShape } from '../ir/shape.js'
 import { fail } from './diagnostics.js'
 import { Tracer, describe, type Value } from './values.js'
 import { broadcastTo, cast, reshape, tensorBinary } from './tensorOps.js'
-import { dtypeArg, optNumber, tensorArg, type Op } from './builtins.js'
+import { dtypeArg, optNumber, tensorArg, type Op } from './args.js'
 import type { Evaluator } from './evaluate.js'
 
 const shapeError = (ev: Evaluator, message: string, fix: string): never =>

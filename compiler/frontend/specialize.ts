@@ -2,16 +2,21 @@
  * Specialization: a DSL function plus concrete argument shapes becomes an L1 graph.
  * Tensor arguments become graph inputs, static values fold, function arguments inline.
  */
-import { Node, SyntaxKind, type SourceFile } from 'ts-morph'
+import { Node } from 'ts-morph'
 import * as E from 'fp-ts/lib/Either.js'
 import type { AVal, Atom, Graph, TreeDef } from '../ir/types.js'
-import { DiagnosticError, locOf, type Diagnostic } from './diagnostics.js'
+import { DiagnosticError, fail, locOf, shorten, type Diagnostic } from './diagnostics.js'
+import { findFunction } from './entries.js'
+import { budgetFactor } from './limits.js'
 import { Evaluator } from './evaluate.js'
 import { simplify } from '../transforms/simplify.js'
 import { checked } from '../ir/verify.js'
 import { AD_OPS } from './adOps.js'
-import { loadSourceFile } from './project.js'
+import { isStackOverflow, loadSourceFile } from './project.js'
+import { checkSource } from './sourceChecks.js'
 import { Builtin, Closure, Record_, ScalarSym, Tracer, describe, type Value } from './values.js'
+
+export { findEntry, listEntries } from './entries.js'
 
 /** Where a DSL function is: by exported name, or by the position of its `dsl(` call. */
 export interface FnRef {
@@ -29,6 +34,12 @@ export type ArgSpec =
   | { tag: 'fn'; ref: FnRef }
   | { tag: 'array'; items: ArgSpec[] }
   | { tag: 'object'; fields: [string, ArgSpec][] }
+  /**
+   * Left out by the caller (host code that passed fewer arguments, or undefined): the parameter's
+   * default applies, and a number default is a traced f32 input like a passed number, whose value
+   * the runtime supplies from Specialized.defaults. An absent spec keeps the default a constant.
+   */
+  | { tag: 'default' }
 
 export interface Specialized {
   name: string
@@ -36,74 +47,21 @@ export interface Specialized {
   outTree: TreeDef
   /** Source files read while compiling (for cache invalidation). */
   files: string[]
+  /**
+   * Values of the last graph inputs, after the caller's: the number defaults of parameters the
+   * caller left out ('default' specs), in parameter order. The runtime passes them as f32 scalars.
+   */
+  defaults: number[]
 }
 
-const entryError = (file: string, line: number, col: number, message: string, fix: string): DiagnosticError =>
-  new DiagnosticError({ code: 'D301', loc: { file, line, col }, message, found: '', fix })
-
-/** The function node of a DSL entry point and the name it is known by. */
-export function findEntry(sf: SourceFile, ref: FnRef): { fn: Node; name: string } {
-  const unwrap = (init: Node | undefined): Node | undefined => {
-    if (!init) return undefined
-    if (Node.isArrowFunction(init) || Node.isFunctionExpression(init)) return init
-    if (Node.isCallExpression(init) && init.getExpression().getText().replace(/^.*\./, '') === 'dsl')
-      return unwrap(init.getArguments()[0])
-    return undefined
-  }
-  if (ref.exportName) {
-    const fnDecl = sf.getFunction(ref.exportName)
-    if (fnDecl) return { fn: fnDecl, name: ref.exportName }
-    const fn = unwrap(sf.getVariableDeclaration(ref.exportName)?.getInitializer())
-    if (fn) return { fn, name: ref.exportName }
-    const names = listEntries(sf).join(', ') || 'none'
-    throw entryError(
-      sf.getFilePath(),
-      1,
-      1,
-      `no DSL function named '${ref.exportName}' in ${sf.getBaseName()}`,
-      `use one of: ${names}`,
-    )
-  }
-  const calls = sf
-    .getDescendantsOfKind(SyntaxKind.CallExpression)
-    .filter((c) => c.getExpression().getText().replace(/^.*\./, '') === 'dsl')
-  const pos = (c: Node) => sf.getLineAndColumnAtPos(c.getStart())
-  const nameEnd = (c: Node) => {
-    const e = (c as Node & { getExpression(): Node }).getExpression()
-    return sf.getLineAndColumnAtPos(Node.isPropertyAccessExpression(e) ? e.getNameNode().getStart() : e.getStart())
-  }
-  const exact = calls.find((c) => {
-    const p = nameEnd(c)
-    return p.line === ref.line && p.column === ref.col
-  })
-  const call =
-    exact ??
-    (calls.filter((c) => pos(c).line === ref.line).length === 1
-      ? calls.find((c) => pos(c).line === ref.line)
-      : undefined)
-  const fn = unwrap(call)
-  if (!call || !fn)
-    throw entryError(
-      sf.getFilePath(),
-      ref.line ?? 1,
-      ref.col ?? 1,
-      'cannot find the dsl(…) call that defined this function',
-      'wrap an arrow function: export const f = dsl((x: Mat) => …)',
-    )
-  const parent = call.getParentIfKind(SyntaxKind.VariableDeclaration)
-  return { fn, name: parent?.getName() ?? `dsl@${ref.line}` }
-}
-
-/** Names of the DSL functions a file defines (module-level dsl(...) constants and functions). */
-export function listEntries(sf: SourceFile): string[] {
-  const out: string[] = []
-  for (const d of sf.getVariableDeclarations()) {
-    const init = d.getInitializer()
-    if (init && Node.isCallExpression(init) && init.getExpression().getText().replace(/^.*\./, '') === 'dsl')
-      out.push(d.getName())
-  }
-  return out
-}
+/** The last resort when the limits did not keep the evaluator within the JavaScript stack. */
+const stackOverflow = (at: Node): Diagnostic => ({
+  code: 'D111',
+  loc: locOf(at),
+  message: 'the compiler ran out of stack evaluating this: calls and expressions nest too deeply',
+  found: shorten(at.getText()),
+  fix: 'split deeply nested expressions into const bindings, and recursion into a static loop',
+})
 
 /** Parameter names of a function node (`arg0` for destructured ones). */
 export function paramNames(fn: Node): string[] {
@@ -120,10 +78,11 @@ function bindArg(ev: Evaluator, spec: ArgSpec, path: string): Value {
       return new Tracer(ev.builder.addInput(spec.aval, path), path)
     case 'static':
       return spec.value
+    case 'default':
+      return undefined
     case 'fn': {
-      const sf = loadSourceFile(spec.ref.file)
-      const { fn, name } = findEntry(sf, spec.ref)
-      return new Closure(fn, ev.moduleEnv(sf).scope, name)
+      const { fn, name } = findFunction(loadSourceFile(spec.ref.file), spec.ref)
+      return new Closure(fn, ev.moduleEnv(fn.getSourceFile()).scope, name)
     }
     case 'array':
       return spec.items.map((s, i) => bindArg(ev, s, `${path}.${i}`))
@@ -155,26 +114,60 @@ function flattenResult(v: Value, leaves: Atom[], at: Node): TreeDef {
   return { kind: 'static', value: v }
 }
 
+/**
+ * The number default of a parameter the caller left out becomes a graph input (after the
+ * caller's inputs), exactly like a passed number: folding it as a constant would round it, and
+ * everything computed from it, differently in float32.
+ */
+function defaultInputs(ev: Evaluator, args: ArgSpec[], names: string[]) {
+  const values: number[] = []
+  const inputs = new Map<number, Tracer>()
+  const bind = (i: number, v: Value): Value => {
+    if (args[i]?.tag !== 'default' || typeof v !== 'number') return v
+    let t = inputs.get(i)
+    if (!t) {
+      const name = names[i] ?? `arg${i}`
+      inputs.set(i, (t = new Tracer(ev.builder.addInput({ shape: [], dtype: 'f32' }, name), name)))
+      values.push(v)
+    }
+    return t
+  }
+  return { bind, values }
+}
+
 /** Specialize `ref` to `args`; `simplified: false` returns the frontend's graph before simplification (for tests of the rewrites). */
 export function specialize(
   ref: FnRef,
   args: ArgSpec[],
   { simplified = true }: { simplified?: boolean } = {},
 ): E.Either<Diagnostic[], Specialized> {
+  const factor = budgetFactor()
+  const ev = new Evaluator(factor)
   try {
-    const ev = new Evaluator()
     const sf = loadSourceFile(ref.file)
-    const { fn, name } = findEntry(sf, ref)
+    checkSource(sf)
+    // a DSL function, or an exported helper compiled alone (host code can only name dsl(...) ones)
+    const { fn, name } = findFunction(sf, ref)
+    if (factor === undefined)
+      fail(
+        'D111',
+        fn,
+        `DRIFT_EVAL_BUDGET='${process.env.DRIFT_EVAL_BUDGET}' is not a positive number`,
+        'set it to the factor that multiplies the partial-evaluation budget (such as 4), or unset it',
+      )
     const names = paramNames(fn)
     const values = args.map((a, i) => bindArg(ev, a, names[i] ?? `arg${i}`))
-    const closure = new Closure(fn, ev.moduleEnv(sf).scope, name)
+    // parameters left out at the end are not passed at all (a rest parameter then binds [])
+    while (values.length && args[values.length - 1].tag === 'default') values.pop()
+    const defaults = defaultInputs(ev, args, names)
+    const closure = new Closure(fn, ev.moduleEnv(fn.getSourceFile()).scope, name, defaults.bind)
     const t = ref.transform
     let result: Value
     if (t?.kind === 'vjp') {
       // the last argument is the output cotangent: [f(...primals), cotangents of every primal];
       // static arguments stay compile-time values (cotangent 0), only the others are primals
       const primals = values.slice(0, -1)
-      const traced = primals.flatMap((_, i) => (args[i].tag === 'static' ? [] : [i]))
+      const traced = primals.flatMap((_, i) => (args[i].tag === 'static' || args[i].tag === 'default' ? [] : [i]))
       const bound = new Builtin(name, (xs, at) =>
         ev.callValue(
           closure,
@@ -189,12 +182,21 @@ export function specialize(
       const target = t ? (AD_OPS[t.kind](ev, [closure, t.argnums], fn) as Builtin) : closure
       result = ev.callValue(target, values, fn)
     }
+    if (result === undefined)
+      fail(
+        'D301',
+        fn,
+        `'${name}' returns nothing${Node.isBlock(fn.getBody()) ? ': its body reaches its end without a return' : ''}`,
+        'return the result: return x.exp() (or an array or object of results)',
+      )
     const leaves: Atom[] = []
     const outTree = flattenResult(result, leaves, fn)
     const built = checked('the frontend', () => ({ graph: ev.builder.build(leaves) })).graph
-    return E.right({ name, graph: simplified ? simplify(built) : built, outTree, files: ev.files() })
+    const graph = simplified ? simplify(built) : built
+    return E.right({ name, graph, outTree, files: ev.files(), defaults: defaults.values })
   } catch (e) {
-    if (e instanceof DiagnosticError) return E.left([e.diagnostic])
+    if (e instanceof DiagnosticError) return E.left(e.diagnostics)
+    if (isStackOverflow(e) && ev.work.last) return E.left([stackOverflow(ev.work.last)])
     throw e
   }
 }

@@ -8,10 +8,10 @@ import { fail } from './diagnostics.js'
 import type { Scope } from './scope.js'
 import { Closure, Record_, ScalarSym, Tracer, describe, type Value } from './values.js'
 import { truthy, type Evaluator } from './evaluate.js'
+import { MAX_UNROLL, count } from './limits.js'
 
 type Completion = { kind: 'normal' } | { kind: 'return'; value: Value } | { kind: 'break' } | { kind: 'continue' }
 const NORMAL: Completion = { kind: 'normal' }
-const MAX_UNROLL = 100_000
 
 /** Run a function body; its value is what it returns (undefined when it falls off the end). */
 export function execBody(ev: Evaluator, statements: Node[], scope: Scope): Value {
@@ -45,7 +45,7 @@ function staticCondition(ev: Evaluator, node: Node, scope: Scope, what: string):
         : 'select elementwise with where(cond, a, b)',
     )
   if (c instanceof ScalarSym) fail('D110', node, `${what} depends on a lambda argument`, 'use a ternary: cond ? a : b')
-  return truthy(c)
+  return truthy(c, node)
 }
 
 /**
@@ -75,6 +75,15 @@ function tracedLoopBound(cond: Node, scope: Scope): void {
 }
 
 function execStatement(ev: Evaluator, s: Node, scope: Scope): Completion {
+  ev.work.enter(s)
+  try {
+    return runStatement(ev, s, scope)
+  } finally {
+    ev.work.leave()
+  }
+}
+
+function runStatement(ev: Evaluator, s: Node, scope: Scope): Completion {
   if (Node.isVariableStatement(s)) {
     const kind = s.getDeclarationKind()
     if (kind === VariableDeclarationKind.Var)
@@ -106,8 +115,8 @@ function execStatement(ev: Evaluator, s: Node, scope: Scope): Completion {
     return branch ? execStatement(ev, branch, scope.child()) : NORMAL
   }
   if (Node.isBlock(s)) return execStatements(ev, s.getStatements(), scope.child())
-  if (Node.isForStatement(s)) return execFor(ev, s, scope)
-  if (Node.isForOfStatement(s)) return execForOf(ev, s, scope)
+  if (Node.isForStatement(s)) return ev.work.within(s, () => execFor(ev, s, scope))
+  if (Node.isForOfStatement(s)) return ev.work.within(s, () => execForOf(ev, s, scope))
   if (Node.isBreakStatement(s) || Node.isContinueStatement(s)) {
     if (s.getLabel()) fail('D101', s, 'labelled break/continue is not supported', 'restructure the loop')
     return { kind: Node.isBreakStatement(s) ? 'break' : 'continue' }
@@ -181,7 +190,7 @@ function execFor(
       fail(
         'D111',
         s,
-        `the loop runs more than ${MAX_UNROLL} iterations`,
+        `the loop runs more than ${count(MAX_UNROLL)} iterations`,
         'loops unroll at compile time: express long loops with tensor operations',
       )
     if (cond && !staticCondition(ev, cond, loopScope, 'a loop condition')) break
@@ -239,7 +248,12 @@ function execForOf(
     fail('D101', init, 'for…of must declare its variable with const', 'write for (const t of list)')
   const decl = init.getDeclarations()[0]
   if (list.length > MAX_UNROLL)
-    fail('D111', s, `the loop runs more than ${MAX_UNROLL} iterations`, 'use tensor operations for long loops')
+    fail(
+      'D111',
+      s,
+      `the loop runs more than ${count(MAX_UNROLL)} iterations`,
+      'loops unroll at compile time: express long loops with tensor operations',
+    )
   for (const item of list) {
     const iter = scope.child()
     bindPattern(ev, decl.getNameNode(), item, iter, init.getDeclarationKind() === VariableDeclarationKind.Let)

@@ -7,7 +7,7 @@ import type { Node } from 'ts-morph'
 import { fail } from './diagnostics.js'
 import { Builtin, Closure, Record_, Tracer, describe, type Value } from './values.js'
 import type { Evaluator } from './evaluate.js'
-import type { Op } from './builtins.js'
+import type { Op } from './args.js'
 import { leavesOf } from './adOps.js'
 
 function childOf(v: Value, key: string | number, call: Node, at: string): Value {

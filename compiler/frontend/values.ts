@@ -33,6 +33,11 @@ export class Closure {
     readonly node: FunctionNode,
     readonly scope: Scope,
     readonly name: string,
+    /**
+     * An entry point's: what parameter `index` binds when the caller left it out and its default
+     * evaluated to `value` (a number default becomes a traced input, like a passed number).
+     */
+    readonly omitted?: (index: number, value: Value) => Value,
   ) {}
 }
 

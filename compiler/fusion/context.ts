@@ -12,6 +12,7 @@ import { buildKernel, slotOffsets, type Placement } from './buildKernel.js'
 import { producersOf } from '../transforms/rewrite.js'
 import { loopTrips } from '../kernel/analyze.js'
 import type { BackendLimits, FusionHints } from './limits.js'
+import type { Rewritten } from './rewrites.js'
 
 export interface FusionContext {
   graph: Graph
@@ -19,6 +20,8 @@ export interface FusionContext {
   hints: FusionHints
   /** Variables offered in another memory layout by a backend rewrite. */
   layouts: Set<number>
+  /** Variables a backend rewrite requires stored, with why. */
+  required: Map<number, string>
   producer: Map<number, Eqn>
   varOf: Map<number, Var>
   /** Variables the graph returns (not its inputs): always stored. */
@@ -78,10 +81,9 @@ function hintsIn(graph: Graph, given: FusionHints): FusionHints {
 }
 
 export function fusionContext(
-  graph: Graph,
+  { graph, layouts, stored, inline }: Rewritten,
   given: FusionHints,
   limits: BackendLimits,
-  layouts: Set<number>,
 ): FusionContext {
   const names = varNamer(graph)
   const nameOf = (v: Var) => names.name(v.id).replace(/[^A-Za-z0-9_]/g, '_')
@@ -92,8 +94,9 @@ export function fusionContext(
   const ctx: FusionContext = {
     graph,
     limits,
-    hints: hintsIn(graph, given),
+    hints: hintsIn(graph, { ...given, inline: new Set([...(given.inline ?? []), ...inline]) }),
     layouts,
+    required: stored,
     producer,
     varOf,
     outputVars: new Set(graph.outputs.flatMap((a) => (a.kind === 'var' && !isInput(a.id) ? [a.id] : []))),

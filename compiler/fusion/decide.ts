@@ -9,12 +9,12 @@
  * backend's memory budget.
  */
 import type { Var } from '../ir/types.js'
-import { fusionClass } from '../ir/primitive.js'
+import { fusionClass, primitive } from '../ir/primitive.js'
 import { sizeOf } from '../ir/shape.js'
 import type { Kernel } from '../kernel/types.js'
 import { kernelCost } from './cost.js'
 import { isHostEqn, isLoopEqn, placementFor, groupKernel, withinLimits, type FusionContext } from './context.js'
-import { StoredSet, descendantsOf, salt } from './storedSet.js'
+import { StoredWork, type SearchGraph } from './storedWork.js'
 
 export interface Decision {
   materialized: Set<number>
@@ -41,6 +41,11 @@ function forcedDecisions(ctx: FusionContext): Map<number, string> {
         if (a.kind === 'var' && !isInput(a.id) && !why.has(a.id)) why.set(a.id, 'read by a host step')
     }
   for (const id of hints.materialize ?? []) if (!why.has(id)) why.set(id, 'hint: materialize')
+  for (const [id, reason] of ctx.required) if (!why.has(id)) why.set(id, reason)
+  for (const e of graph.eqns) {
+    const always = primitive(e.prim).alwaysStored
+    if (always && !why.has(e.outputs[0].id)) why.set(e.outputs[0].id, always)
+  }
   return why
 }
 
@@ -87,32 +92,36 @@ export function decideStorage(ctx: FusionContext): Decision {
   const candidates = candidatesOf(ctx, forced)
   const bufferSize = (b: string) => ctx.sizes.get(b) ?? 1
   const bounded = (k: Kernel) => (withinLimits(ctx, k) ? kernelCost(k, bufferSize, limits) : Infinity)
-  // A kernel's code depends only on which of its ancestors are stored: cache its cost on that.
-  const descendants = descendantsOf(ctx.ancestors)
-  const stored = (ids: Iterable<number>) => new StoredSet(descendants, salt, ids)
-  const costCache = new Map<string, number>()
-  const kernelCostIn = (id: number, set: StoredSet) => {
-    const key = `${id}|${set.fingerprint(id)}`
-    let c = costCache.get(key)
-    if (c === undefined) costCache.set(key, (c = bounded(groupKernel(ctx, [id], placementFor(ctx, set)))))
-    return c
-  }
   const budget = limits.memoryBudget ?? Infinity
+  const readers = new Map<number, number[]>()
+  for (const e of ctx.graph.eqns)
+    for (const a of e.inputs)
+      if (a.kind === 'var') {
+        let list = readers.get(a.id)
+        if (!list) readers.set(a.id, (list = []))
+        for (const o of e.outputs) list.push(o.id)
+      }
+  const graph: SearchGraph = {
+    reads: (id) => ctx.producer.get(id)?.inputs.flatMap((a) => (a.kind === 'var' ? [a.id] : [])) ?? [],
+    readers: (id) => readers.get(id) ?? [],
+    elements: (id) => sizeOf(varOf.get(id)!.shape),
+    isHost: ctx.isHost,
+    seeThrough: (id) => ['broadcast', 'reshape', 'stop_gradient'].includes(ctx.producer.get(id)?.prim ?? ''),
+    kernelCost: (id, stored) => bounded(groupKernel(ctx, [id], placementFor(ctx, stored))),
+    budget,
+    memo: new Map(),
+  }
   const elements = (set: Iterable<number>) => [...set].reduce((acc, id) => acc + sizeOf(varOf.get(id)!.shape), 0)
-  const cost = (set: StoredSet) =>
-    elements(set) > budget
-      ? Infinity
-      : [...set].filter((id) => !ctx.isHost(id)).reduce((acc, id) => acc + kernelCostIn(id, set), 0)
 
   const search = (start: Iterable<number>, compound: boolean) => {
-    const set = stored(start)
+    const set = new StoredWork(graph, start)
     const reasons = new Map<number, string>()
-    let current = cost(set)
+    let current = set.cost()
     const tryAdd = () => {
       for (const o of candidates) {
         if (set.has(o.id)) continue
         set.add(o.id)
-        const c = cost(set)
+        const c = set.cost()
         if (c < current) {
           reasons.set(o.id, `storing it lowers the estimated work from ${fmt(current)} to ${fmt(c)}`)
           current = c
@@ -123,7 +132,7 @@ export function decideStorage(ctx: FusionContext): Decision {
       for (const o of [...candidates].reverse()) {
         if (!set.has(o.id) || o.id === keep) continue
         set.delete(o.id)
-        const c = cost(set)
+        const c = set.cost()
         if (c <= current) {
           current = c
           reasons.delete(o.id)
@@ -140,7 +149,7 @@ export function decideStorage(ctx: FusionContext): Decision {
       if (set.has(o.id)) continue
       const [before, beforeCost, beforeReasons] = [[...set], current, new Map(reasons)]
       set.add(o.id)
-      current = cost(set)
+      current = set.cost()
       tryDrop(o.id)
       if (current < beforeCost)
         reasons.set(

@@ -19,6 +19,8 @@ export interface BackendLimits extends CostModel {
   stacking?: boolean
   /** Graph rewrites run before fusion for this backend, in order (fusion/rewrites.ts). Default none. */
   rewrites?: RewriteName[]
+  /** How convolutions read their patches under the convMatmuls rewrite: stored (im2col, the default) or recomputed (direct). */
+  convDesign?: 'im2col' | 'direct'
   /** At most this many elements of buffers (all of a plan's, added up) may the search choose to store (default: no limit). */
   memoryBudget?: number
 }

@@ -18,8 +18,8 @@ import type { BackendLimits, FusionHints } from './limits.js'
 export type { BackendLimits, FusionHints, Lowered }
 
 export function lowerGraph(original: Graph, given: FusionHints = {}, limits: BackendLimits = {}): Lowered {
-  const { graph, layouts } = backendRewrites(original, limits.rewrites)
-  const ctx = fusionContext(graph, given, limits, layouts)
+  const rewritten = backendRewrites(original, limits)
+  const ctx = fusionContext(rewritten, given, limits)
   const decision = decideStorage(ctx)
   return emitPlan(ctx, stackKernels(ctx, decision.materialized), decision)
 }

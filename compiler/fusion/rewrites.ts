@@ -8,26 +8,42 @@ import type { Graph } from '../ir/types.js'
 import { checked } from '../ir/verify.js'
 import { splitReductions } from '../transforms/splitReductions.js'
 import { transposedOperands } from '../transforms/transposedOperands.js'
+import { convMatmuls } from '../transforms/convMatmuls.js'
+import type { BackendLimits } from './limits.js'
 
-interface Rewritten {
+export interface Rewritten {
   graph: Graph
+  /** Variables offered in another layout: candidates for storing. */
   layouts: Set<number>
+  /** Variables fusion must store, with why. */
+  stored: Map<number, string>
+  /** Variables fusion must recompute where they are read. */
+  inline: Set<number>
 }
 
+const nothing = (graph: Graph): Rewritten => ({ graph, layouts: new Set(), stored: new Map(), inline: new Set() })
+
 const REWRITES = {
+  /** Convolutions as matrix products over their patches (transforms/convMatmuls.ts). */
+  convMatmuls: (g: Graph, limits: BackendLimits): Rewritten => ({
+    ...nothing(g),
+    ...convMatmuls(g, () => limits.convDesign ?? 'im2col'),
+  }),
   /** Long reductions over several axes in two (transforms/splitReductions.ts). */
-  splitReductions: (g: Graph): Rewritten => ({ graph: splitReductions(g), layouts: new Set() }),
+  splitReductions: (g: Graph): Rewritten => nothing(splitReductions(g)),
   /** Distance operands offered in transposed layout (transforms/transposedOperands.ts). */
-  transposeOperands: (g: Graph): Rewritten => transposedOperands(g),
+  transposeOperands: (g: Graph): Rewritten => ({ ...nothing(g), ...transposedOperands(g) }),
 }
 export type RewriteName = keyof typeof REWRITES
 
-export function backendRewrites(graph: Graph, names: RewriteName[] = []): Rewritten {
-  const layouts = new Set<number>()
-  for (const name of names) {
-    const r = checked(name, () => REWRITES[name](graph))
-    graph = r.graph
-    for (const id of r.layouts) layouts.add(id)
+export function backendRewrites(original: Graph, limits: BackendLimits): Rewritten {
+  const out = nothing(original)
+  for (const name of limits.rewrites ?? []) {
+    const r = checked(name, () => REWRITES[name](out.graph, limits))
+    out.graph = r.graph
+    for (const id of r.layouts) out.layouts.add(id)
+    for (const [id, why] of r.stored) out.stored.set(id, why)
+    for (const id of r.inline) out.inline.add(id)
   }
-  return { graph, layouts }
+  return out
 }

@@ -36,6 +36,13 @@ interface PrimitiveBase<N extends PrimName> {
   evaluate(inputs: NDArray[], params: PrimParams[N], precision: Precision): NDArray[]
   /** Parameters as printed between brackets; default prints every param. */
   printParams?(params: PrimParams[N]): string
+  /** Always stored, never recomputed inside a reader (the reason, for --explain). */
+  alwaysStored?: string
+  /**
+   * How many terms one output element sums or folds over (absent: 1, an elementwise or movement
+   * op). Float32 error bounds grow with it (the tests' tolerances are scaled by √terms).
+   */
+  terms?(inputs: AVal[], params: PrimParams[N]): number
   /**
    * Reverse-mode rule: given the cotangent of each output (undefined = zero), emit equations
    * computing the cotangent of each input (undefined = zero or not differentiable).

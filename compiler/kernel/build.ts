@@ -12,8 +12,33 @@ export function add(a: KExpr, b: KExpr): KExpr {
   if (a.k === 'num' && b.k === 'num') return num(a.v + b.v)
   if (a.k === 'num' && a.v === 0) return b
   if (b.k === 'num' && b.v === 0) return a
-  return { k: 'bin', op: 'add', a, b }
+  return regrouped(a, b) ?? regrouped(b, a) ?? { k: 'bin', op: 'add', a, b }
 }
+
+/** e·c as (e, c); any other expression as (e, 1). */
+const scaled = (e: KExpr): [KExpr, number] =>
+  e.k === 'bin' && e.op === 'mul' && e.b.k === 'num' ? [e.a, e.b.v] : [e, 1]
+
+/**
+ * A flat index of an unflattened index, folded back: (f / n)·n·c + (f % n)·c = f·c and
+ * ((f / n) % m)·n·c + (f % n)·c = (f % (n·m))·c, also when the second term heads a sum (as
+ * flatIndex builds them). A reshape between stored layouts then reads its buffer at the
+ * consumer's own flat index (affine in the thread ids: vector loads), not through divisions.
+ */
+function regrouped(outer: KExpr, inner: KExpr): KExpr | undefined {
+  const [low, rest] = inner.k === 'bin' && inner.op === 'add' ? [inner.a, inner.b] : [inner, undefined]
+  const [q, cq] = scaled(outer)
+  const [r, c] = scaled(low)
+  if (r.k !== 'imod' || cq !== r.b * c) return undefined
+  const n = r.b
+  const same = (x: KExpr) => x === r.a || print(x) === print(r.a)
+  let folded: KExpr | undefined
+  if (q.k === 'idiv' && q.b === n && same(q.a)) folded = r.a
+  else if (q.k === 'imod' && q.a.k === 'idiv' && q.a.b === n && same(q.a.a)) folded = imod(r.a, n * q.b)
+  if (!folded) return undefined
+  return rest ? add(mulN(folded, c), rest) : mulN(folded, c)
+}
+
 export function mulN(a: KExpr, n: number): KExpr {
   if (n === 0) return num(0)
   if (n === 1) return a
@@ -45,10 +70,12 @@ export function unflatten(flat: KExpr, shape: number[]): KExpr[] {
     stride /= shape[i]
     out.push(shape[i] === 1 ? num(0) : imod(idiv(flat, stride), shape[i]))
   }
-  if (shape.length > 0 && shape[0] !== 1)
-    out[0] = idiv(
+  // the first axis longer than 1 needs no remainder (the flat index is below the whole size)
+  const first = shape.findIndex((d) => d !== 1)
+  if (first >= 0)
+    out[first] = idiv(
       flat,
-      shape.slice(1).reduce((a, b) => a * b, 1),
+      shape.slice(first + 1).reduce((a, b) => a * b, 1),
     )
   return out
 }

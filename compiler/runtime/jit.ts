@@ -25,7 +25,13 @@ export async function prepare(
   isStatic: (i: number) => boolean,
   names: string[],
 ): Promise<Prepared> {
-  const specs = args.map((a, i) => argSpec(a, isStatic(i), names[i] || `arg${i}`))
+  // a parameter left out (or passed undefined) takes its default: traced like a passed number
+  // unless static; vjp's last argument is the cotangent, so its arguments are taken as given
+  const count = ref.transform?.kind === 'vjp' ? args.length : Math.max(args.length, names.length)
+  const specs = Array.from({ length: count }, (_, i): ArgSpec => {
+    if (args[i] !== undefined) return argSpec(args[i], isStatic(i), names[i] || `arg${i}`)
+    return isStatic(i) ? { tag: 'static', value: undefined } : { tag: 'default' }
+  })
   const key = cacheKey({ ref, specs })
   const hit = lookup(key)
   if (hit) return { specialized: hit, specs }
@@ -42,6 +48,12 @@ export function flatten(args: unknown[], specs: ArgSpec[]): NDArray[] {
   const flat: NDArray[] = []
   specs.forEach((s, i) => flattenInputs(args[i], s, flat))
   return flat
+}
+
+/** The graph's inputs: the caller's leaves, then the defaults of the parameters it left out. */
+function inputsOf(p: Prepared, args: unknown[]): NDArray[] {
+  const defaults = p.specialized.defaults.map((v): NDArray => ({ shape: [], dtype: 'f32', data: Float64Array.of(v) }))
+  return [...flatten(args, p.specs), ...defaults]
 }
 
 const plans = new WeakMap<Specialized, Map<string, Plan>>()
@@ -61,10 +73,10 @@ export function planOf(s: Specialized, backend: Backend): Plan | undefined {
 /** Run on the chosen backend (compiled kernels, or the float32 interpreter): the flat results. */
 export async function runCompiled(p: Prepared, args: unknown[]): Promise<NDArray[]> {
   const backend = activeBackend()
-  return backend.run({ graph: p.specialized.graph, plan: planOf(p.specialized, backend) }, flatten(args, p.specs))
+  return backend.run({ graph: p.specialized.graph, plan: planOf(p.specialized, backend) }, inputsOf(p, args))
 }
 
 /** Run with the reference interpreter (float32 like the devices, or float64 as the oracle): the flat results. */
 export function runReference(p: Prepared, args: unknown[], precision: Precision): NDArray[] {
-  return interpret(p.specialized.graph, flatten(args, p.specs), precision)
+  return interpret(p.specialized.graph, inputsOf(p, args), precision)
 }

@@ -13,7 +13,9 @@ export const inverseSqrt = (a: Mat, iters: number): Mat => {
   let z: Mat = id
   for (let k = 0; k < iters; k++) {
     const t = id.mul(3).sub(z.matmul(y)).div(2)
-    y = hint(y.matmul(t), 'materialize') // stored: see the compiler notes of docs/fields.md
+    // each iterate is stored: left to the search, a chain of products is recomputed inside the next
+    // (loops nested chain-deep), which the search takes minutes to rule out at 30 steps
+    y = hint(y.matmul(t), 'materialize')
     z = hint(t.matmul(z), 'materialize')
   }
   return z.div(c.sqrt())

@@ -1,4 +1,4 @@
-import { cdist, dsl, hint, logsumexp, softmax, zeros, type Mat, type f32 } from '../../dsl/index.js'
+import { cdist, dsl, logsumexp, softmax, zeros, type Mat, type f32 } from '../../dsl/index.js'
 import { laplaceLog } from '../kernels/laplace.js'
 
 /**
@@ -7,12 +7,12 @@ import { laplaceLog } from '../kernels/laplace.js'
  * P = Π / rowsum(Π) = softmax_y(logits + g) (the row potential f cancels).
  */
 export const barycentricPlan = (logK: Mat, iters: number): Mat => {
-  const logits = hint(logK, 'materialize') // stored once: see the compiler notes of docs/fields.md
+  const logits = logK
   const [n, m] = logits.shape
   let g: Mat = zeros([1, m])
   for (let t = 0; t < iters; t++) {
     const f = logsumexp(logits.add(g), 1, true).neg().sub(Math.log(n))
-    g = hint(logsumexp(logits.add(f), 0, true).neg().sub(Math.log(m)), 'materialize')
+    g = logsumexp(logits.add(f), 0, true).neg().sub(Math.log(m))
   }
   return softmax(logits.add(g), 1)
 }

@@ -16,6 +16,7 @@ import type { LinearParams } from './linear.js'
 import type { ConvParams } from './conv.js'
 import type { NormParams } from './groupNorm.js'
 import type { BasicBlockParams } from './resnetBlock.js'
+import type { AttentionParams } from './attention.js'
 
 export type InitScheme = 'he' | 'lecun' | 'xavier'
 
@@ -94,4 +95,13 @@ export const initEmbedding = dsl(
   {
     static: ['vocab', 'dim', 'std'],
   },
+)
+
+/** Multi-head attention projections, each [D, D] ~ N(0, 1 / D) (Xavier: fanIn = fanOut = D), keys 0…3 for Wq, Wk, Wv, Wo. */
+export const initAttention = dsl(
+  (key: Key, dim: number): AttentionParams => {
+    const w = (i: number) => randomNormal(foldIn(key, i), [dim, dim]).mul(initStd('xavier', dim, dim))
+    return { wq: w(0), wk: w(1), wv: w(2), wo: w(3) }
+  },
+  { static: ['dim'] },
 )

@@ -123,11 +123,10 @@ function niceStep(x: number): number {
   return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= x)!
 }
 
+/** The mean of the finite values among the last `window` (a NaN loss leaves a gap, not a NaN line from there on). */
 function runningMean(values: number[], window: number): number[] {
-  let sum = 0
-  return values.map((v, i) => {
-    sum += v
-    if (i >= window) sum -= values[i - window]
-    return sum / Math.min(i + 1, window)
+  return values.map((_, i) => {
+    const recent = values.slice(Math.max(0, i - window + 1), i + 1).filter(Number.isFinite)
+    return recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : NaN
   })
 }

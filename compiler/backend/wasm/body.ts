@@ -32,6 +32,8 @@ interface Cell {
   lane: number
 }
 const ORIGIN: Cell = { r: 0, c: 0, lane: 0 }
+/** The bits of a float32, as an i32 (for a v128 constant of four different floats). */
+const floatBits = (v: number) => new Int32Array(Float32Array.of(v).buffer)[0]
 /** Loops this short are unrolled (their counters become constants, e.g. the coordinates of a point). */
 const UNROLL = 4
 
@@ -153,12 +155,27 @@ export class BodyGen {
     const param = this.env.bufParam.get(e.buf)!
     const d = this.dep(e.index)
     const clamp = this.divergent > 0 || !isIntExpr(e.index, a)
-    const aff = clamp ? null : affine(e.index, a)
+    const aff = isIntExpr(e.index, a) ? affine(e.index, a) : null
     const addr = (cell: Cell, extra = 0) => {
       this.int(e.index, cell)
       if (clamp) this.clamp(this.env.bufLen.get(e.buf)!)
       f.i32(2).op(OP.i32_shl).get(param).op(OP.i32_add)
       return extra
+    }
+    if (aff && clamp) {
+      // code only some cells take: each lane's index (the origin's plus a constant), clamped into the buffer
+      const base = f.local('i32')
+      this.int(e.index, ORIGIN)
+      f.set(base)
+      return this.t.cells(d, (r, c, L) =>
+        this.t.fromLanes(L.vec, (lane) => {
+          f.get(base)
+            .i32(aff.cy * this.t.yOffset(r, lane) + aff.cx * this.t.xOffset(c, lane))
+            .op(OP.i32_add)
+          this.clamp(this.env.bufLen.get(e.buf)!)
+          f.i32(2).op(OP.i32_shl).get(param).op(OP.i32_add).op(OP.f32_load, 2, 0)
+        }),
+      )
     }
     if (aff && aff.cx >= 0 && aff.cy >= 0) {
       const base = f.local('i32')
@@ -247,9 +264,27 @@ export class BodyGen {
     this.f.f32(0).op(OP.f32_ne)
   }
 
-  /** An integer-valued expression as floats, lane by lane. */
+  /**
+   * An integer-valued expression as floats: where it is affine in tx and ty (a thread id, a
+   * shifted one), its value at the tile origin plus each cell's constant offset, a vector add;
+   * otherwise lane by lane.
+   */
   private intValue(e: KExpr): TV {
     const d = this.dep(e)
+    const aff = d !== 0 && isIntExpr(e, this.env.analysis) ? affine(e, this.env.analysis) : null
+    if (aff) {
+      const base = this.f.local('f32')
+      this.int(e, ORIGIN)
+      this.f.op(OP.f32_convert_i32_s).set(base)
+      return this.t.cells(d, (r, c, L) => {
+        const off = (lane: number) => aff.cy * this.t.yOffset(r, lane) + aff.cx * this.t.xOffset(c, lane)
+        this.f.get(base)
+        if (L.vec) {
+          this.f.simd(SIMD.f32x4_splat).i32x4([0, 1, 2, 3].map((l) => floatBits(off(l))))
+          L.add()
+        } else if (off(0) !== 0) this.f.f32(off(0)).op(OP.f32_add)
+      })
+    }
     return this.t.cells(d, (r, c, L) =>
       this.t.fromLanes(L.vec, (lane) => (this.int(e, { r, c, lane }), this.f.op(OP.f32_convert_i32_s))),
     )

@@ -48,7 +48,7 @@ export const WASM_LIMITS = {
   launchCost: 5000,
   stacking: false,
   gatherWeight: 4,
-  rewrites: ['splitReductions', 'transposeOperands'] as RewriteName[],
+  rewrites: ['convMatmuls', 'splitReductions', 'transposeOperands'] as RewriteName[],
   parallelism: 4 * os.availableParallelism(),
   transcendental: 24,
   slowOp: 6,

@@ -2,6 +2,7 @@
 import './elementwise.js'
 import './reduce.js'
 import './linalg.js'
+import './patches.js'
 import './movement.js'
 import './create.js'
 import './random.js'

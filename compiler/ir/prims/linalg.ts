@@ -38,6 +38,7 @@ definePrimitive({
   name: 'matmul',
   arity: 2,
   fusion: 'loop',
+  terms: ([a]) => a.shape[a.shape.length - 1],
   element: (env, e, idx) => {
     const [a, b] = e.inputs as Var[]
     const k = a.shape[a.shape.length - 1]
@@ -52,7 +53,7 @@ definePrimitive({
     if (k !== k2)
       throw new ShapeError(
         `matmul of ${showShape(a.shape)} and ${showShape(b.shape)}: inner dimensions ${k} and ${k2} differ`,
-        'transpose an operand (.T()) or check which axis holds the features',
+        'transpose an operand (x.T, a property: no parentheses) or check which axis holds the features',
       )
     expectDType('matmul', a, ['f32'])
     expectDType('matmul', b, ['f32'])
@@ -93,6 +94,7 @@ definePrimitive({
   name: 'cdist',
   arity: 2,
   fusion: 'loop',
+  terms: ([a]) => a.shape[a.shape.length - 1],
   element: (env, e, idx) => {
     const [x, y] = e.inputs as Var[]
     const d = x.shape[x.shape.length - 1]
@@ -153,6 +155,9 @@ definePrimitive({
   },
 })
 
+/** Why a convolution is stored: recomputed inside a reader's loop, a whole convolution would run per element. */
+const CONVOLUTION = 'a convolution: stored, never recomputed inside the loop of a reader'
+
 export interface Conv2dParams {
   stride: [number, number]
   padding: [number, number]
@@ -185,6 +190,9 @@ definePrimitive<'conv2d'>({
   name: 'conv2d',
   arity: 2,
   fusion: 'loop',
+  alwaysStored: CONVOLUTION,
+  // x [N,C,H,W], w [O,C,KH,KW]: C·KH·KW taps
+  terms: ([, w]) => w.shape[1] * w.shape[2] * w.shape[3],
   element: conv,
   infer: ([x, w], p) => [{ shape: conv2dShape(x.shape, w.shape, p), dtype: 'f32' }],
   evaluate: ([x, w], p, precision): NDArray[] => [
@@ -260,6 +268,9 @@ definePrimitive<'conv2d_grad_input'>({
   name: 'conv2d_grad_input',
   arity: 2,
   fusion: 'loop',
+  alwaysStored: CONVOLUTION,
+  // ct [N,O,OH,OW], w [O,C,KH,KW]: at most O·KH·KW taps per input element
+  terms: ([, w]) => w.shape[0] * w.shape[2] * w.shape[3],
   element: convGradInput,
   infer: (_i, p) => [{ shape: p.inShape, dtype: 'f32' }],
   evaluate: ([ct, w], p, precision) => [
@@ -282,6 +293,9 @@ definePrimitive<'conv2d_grad_filter'>({
   name: 'conv2d_grad_filter',
   arity: 2,
   fusion: 'loop',
+  alwaysStored: CONVOLUTION,
+  // x, ct [N,O,OH,OW]: N·OH·OW taps per filter weight
+  terms: ([, ct]) => ct.shape[0] * ct.shape[2] * ct.shape[3],
   element: convGradFilter,
   infer: (_i, p) => [{ shape: p.wShape, dtype: 'f32' }],
   evaluate: ([x, ct], p, precision) => [

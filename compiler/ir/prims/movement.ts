@@ -5,7 +5,8 @@ import { ShapeError, normAxis, sameShape, showShape, sizeOf, stridesOf } from '.
 import { definePrimitive, expectDType } from '../primitive.js'
 import { sumToShape } from '../vjpHelpers.js'
 import { and, bin, clampIndex, elem, lt, operand, sumLoop } from '../../kernel/element.js'
-import { add, flatIndex, num, ref, sub, unflatten } from '../../kernel/build.js'
+import { add, num, ref, sub, unflatten } from '../../kernel/build.js'
+import { reshapeIndex } from '../../kernel/reshapeIndex.js'
 import type { KExpr } from '../../kernel/types.js'
 
 declare module '../types.js' {
@@ -63,7 +64,7 @@ definePrimitive({
         s.map((d) => (d === 1 ? num(0) : kept[k++])),
       )
     }
-    return operand(env, e, 0, unflatten(flatIndex(idx, outShape), s))
+    return operand(env, e, 0, reshapeIndex(idx, outShape, s))
   },
   infer: ([a], p) => {
     if (sizeOf(a.shape) !== sizeOf(p.shape))
@@ -354,6 +355,8 @@ definePrimitive({
   name: 'scatter_add',
   arity: 2,
   fusion: 'loop',
+  // every index may hit one row
+  terms: ([idx]) => sizeOf(idx.shape),
   element: (env, e, idx) => {
     const [indices, values] = e.inputs as Var[]
     const n = sizeOf(indices.shape)

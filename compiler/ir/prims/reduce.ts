@@ -78,6 +78,7 @@ function defineReduction(name: ReductionName, init: number, combine: (a: number,
     arity: 1,
     fusion: 'loop',
     element: reduction,
+    terms: ([a], p) => p.axes.reduce((n, ax) => n * a.shape[ax], 1),
     infer: ([a], p) => {
       checkAxes(name, a, p.axes)
       expectDType(name, a, name === 'reduce_sum' ? ['f32', 'i32'] : ['f32', 'i32'])
@@ -112,6 +113,7 @@ definePrimitive<'reduce'>({
   name: 'reduce',
   arity: 'variadic',
   fusion: 'loop',
+  terms: ([a], p) => a.shape[p.axis],
   element: (env, e, idx) => {
     const { b } = env
     const x = e.inputs[0] as Var
@@ -176,6 +178,7 @@ definePrimitive<'scan'>({
   name: 'scan',
   arity: 'variadic',
   fusion: 'loop',
+  terms: ([a], p) => a.shape[p.axis],
   // out[…, j, …] = the accumulator after step j: a loop over the whole axis that stops counting past j
   element: (env, e, idx) => {
     const { b } = env

@@ -31,3 +31,9 @@ export const lambdaIf = dsl((x: Mat) =>
     -Infinity,
   ),
 )
+
+/** filter decides at compile time: its predicate cannot depend on a lambda argument. */
+export const lambdaFilter = dsl((x: Mat) => map(x, (v) => [1, 2, 3].filter((k) => k < v).length))
+
+/** every and some neither. */
+export const lambdaSome = dsl((x: Mat) => map(x, (v) => ([0.5, 1.5].some((k) => k > v) ? v : 0)))
