@@ -536,6 +536,42 @@ describeEachAdapter('the image layers of stdlib/nn', (t) => {
       await differential(t, spec, [...draws(r, shapes), randn([2, cin, 8, 8], r)], where)
     }))
 
+  test('avgPool2d (3×3 windows, a ragged edge dropped), globalAvgPool, upsampleNearest', () =>
+    seeded(async (r) => {
+      const where = `pooling and upsampling on webgpu/${t.api}`
+      const x = randn([2, 3, 8, 7], r)
+      await differential(t, lowerOnce(NN('pool'), 'avgPool2d', [T([2, 3, 8, 7]), S(3)]), [x], where)
+      await differential(t, lowerOnce(NN('pool'), 'globalAvgPool', [T([2, 3, 8, 7])]), [x], where)
+      await differential(t, lowerOnce(NN('upsample'), 'upsampleNearest', [T([2, 3, 8, 7]), S(2)]), [x], where)
+    }))
+
+  test('multiHeadAttention (4 heads)', () =>
+    seeded(async (r) => {
+      const where = `multiHeadAttention on webgpu/${t.api}`
+      const w = T([16, 16])
+      const p = obj([
+        ['wq', w],
+        ['wk', w],
+        ['wv', w],
+        ['wo', w],
+      ])
+      const spec = lowerOnce(NN('attention'), 'multiHeadAttention', [p, T([2, 12, 16]), S(4)])
+      await differential(
+        t,
+        spec,
+        [
+          ...draws(r, [
+            [16, 16],
+            [16, 16],
+            [16, 16],
+            [16, 16],
+          ]),
+          randn([2, 12, 16], r),
+        ],
+        where,
+      )
+    }))
+
   test('the gradient of a conv layer (conv2d, and its input and filter gradients)', () =>
     seeded(async (r) => {
       const where = `convLoss gradient on webgpu/${t.api}`
