@@ -75,13 +75,13 @@ test('drift compile writes an artifact whose bundle runs without ts-morph and ma
       WebAssembly.validate(fs.readFileSync(path.join(OUT, `paperField.${st.kernel.name}.wasm`))),
       st.kernel.name,
     ).toBe(true)
-  // the webgpu plan, lowered under WebGPU's default limits (7 storage buffers a kernel): its WGSL is written on the device
+  // the webgpu plan, lowered under 16 storage buffers a kernel (webgpu/limits.ts COMPILE_LIMITS): its WGSL is written on the device
   const webgpuPlan = JSON.parse(fs.readFileSync(path.join(OUT, 'paperField.webgpu-plan.json'), 'utf8')) as {
     steps: { k: string; kernel: { buffers: string[] } }[]
   }
   expect(manifest.entries.paperField.webgpuPlan).toBe('paperField.webgpu-plan.json')
   for (const st of webgpuPlan.steps.filter((s) => s.k === 'launch'))
-    expect(st.kernel.buffers.length).toBeLessThanOrEqual(7)
+    expect(st.kernel.buffers.length).toBeLessThanOrEqual(15)
   const viaWasm = await load(OUT).paperField(x, pos, x, 0.4)
   setBackend('wasm')
   expect(Array.from(viaWasm.data)).toEqual(Array.from((await paperField.run(x, pos, x, 0.4)).data))

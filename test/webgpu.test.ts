@@ -20,8 +20,9 @@ import { interpret } from '../compiler/ir/interpret.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import { sizeOf } from '../compiler/ir/shape.js'
 import type { Kernel, Plan } from '../compiler/kernel/types.js'
+import { loopTrips } from '../compiler/kernel/analyze.js'
 import { compileKernel, CONSTANT_SLOTS } from '../compiler/backend/webgpu/codegen.js'
-import { PORTABLE_LIMITS, webgpuLimits } from '../compiler/backend/webgpu/limits.js'
+import { COMPILE_LIMITS, PORTABLE_LIMITS, webgpuLimits } from '../compiler/backend/webgpu/limits.js'
 import { checkKernel } from '../compiler/backend/webgpu/validate.js'
 import { WebGPURuntime } from '../compiler/backend/webgpu/run.js'
 import type { DeviceLimits } from '../compiler/backend/webgpu/adapter.js'
@@ -85,6 +86,23 @@ describe('plans lowered for webgpu', () => {
     expect(() => lowerGraph(field(32768, 2).graph, {}, webgpuLimits(LLVMPIPE_GL))).toThrow(
       /kernel k_\w+ runs \d+ loop iterations per thread, more than the 65535/,
     )
+  })
+
+  test("drift compile's plan of the drift loss binds what its kernels need: no thread goes over the pairs per row", () => {
+    // under WebGPU's 8 storage buffers the last kernels cannot read the stored row sums and one thread
+    // loops over all pairs for every row (1.5·10¹¹ iterations at N = 256); with 16 a thread goes over
+    // them once at most (1.4·10⁵: the full-matrix mean, docs/compiler.md)
+    const n = 256
+    const loss = lower(rootPath('stdlib/fields/driftLoss.ts'), 'driftLoss', [
+      T([1, n, 2]),
+      T([1, 16, 2]),
+      T([1, n, 2]),
+      T([1]),
+    ])
+    const worst = (limits: DeviceLimits) =>
+      Math.max(...launches(lowerGraph(loss.graph, {}, webgpuLimits(limits)).plan).map((k) => loopTrips(k.body)))
+    expect(worst(PORTABLE_LIMITS)).toBeGreaterThan(n * (2 * n + 16) * 100)
+    expect(worst(COMPILE_LIMITS)).toBeLessThan(2 * n * (2 * n + 16))
   })
 
   test('a kernel writing more than one binding holds is never chosen, and an output that must is refused', () => {

@@ -18,7 +18,7 @@ import type { ArgInfo, EntryInfo, Manifest } from './runtime.js'
 import { compileKernel } from '../backend/wasm/codegen.js'
 import { wasmLimits } from '../backend/wasm/run.js'
 import { sizeOf } from '../ir/shape.js'
-import { PORTABLE_LIMITS, webgpuLimits } from '../backend/webgpu/limits.js'
+import { COMPILE_LIMITS, webgpuLimits } from '../backend/webgpu/limits.js'
 
 const RUNTIME_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime.ts')
 export const BUNDLE = 'drift-runtime.mjs'
@@ -71,8 +71,8 @@ export async function compileToDir(
   const sizes = new Map(wasmPlan.buffers.map((b) => [b.name, sizeOf(b.shape)]))
   for (const st of wasmPlan.steps)
     if (st.k === 'launch') putBytes(`${s.name}.${st.kernel.name}.wasm`, compileKernel(st.kernel, sizes).bytes)
-  // the webgpu backend's plan, under WebGPU's default limits (every adapter has them); its WGSL is made on the device
-  put(`${s.name}.webgpu-plan.json`, planToJson(lowerGraph(s.graph, {}, webgpuLimits(PORTABLE_LIMITS)).plan))
+  // the webgpu backend's plan, under limits Dawn's adapters have (webgpu/limits.ts); its WGSL is made on the device
+  put(`${s.name}.webgpu-plan.json`, planToJson(lowerGraph(s.graph, {}, webgpuLimits(COMPILE_LIMITS)).plan))
   const manifestFile = path.join(dir, 'manifest.json')
   const manifest: Manifest = fs.existsSync(manifestFile)
     ? JSON.parse(fs.readFileSync(manifestFile, 'utf8'))

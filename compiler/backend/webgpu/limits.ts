@@ -23,6 +23,15 @@ export const PORTABLE_LIMITS: DeviceLimits = {
   maxComputeWorkgroupsPerDimension: 65535,
 }
 
+/**
+ * The limits `drift compile` lowers its webgpu plan under: WebGPU's defaults but 16 storage
+ * buffers a kernel, which Dawn gives on every adapter drift has run on (Vulkan: lavapipe; OpenGL:
+ * llvmpipe). Under 8 the official drift loss's last kernels cannot read the row sums they need and
+ * recompute them, one thread going over all N·(2N + 16) pairs; a device with fewer than 16 refuses
+ * the plan, naming the kernel (run.ts).
+ */
+export const COMPILE_LIMITS: DeviceLimits = { ...PORTABLE_LIMITS, maxStorageBuffersPerShaderStage: 16 }
+
 /** The largest buffer (in f32 elements) one kernel binding may hold on a device. */
 export const maxBufferElements = (d: DeviceLimits): number =>
   Math.floor(Math.min(d.maxStorageBufferBindingSize, d.maxBufferSize) / 4)
