@@ -7,7 +7,7 @@ import { UsageError } from '../compiler/cli/shapes.js'
 import { DataError } from '../stdlib/io/errors.js'
 import { DUMPS, inspect } from '../compiler/cli/inspect.js'
 import { BACKENDS } from '../compiler/runtime/backend.js'
-import { SAMPLE_USAGE, TRAIN_USAGE } from './toy2d/usage.js'
+import { SAMPLE_USAGE, TRAIN_USAGE } from './usage.js'
 
 const USAGE = `usage:
   drift inspect <file.ts> --fn <name> [--shapes x=64x2,pos=128x2] [--static n=3] [--dump ${DUMPS.join('|')}] [--wrt x,w]
@@ -19,7 +19,7 @@ const USAGE = `usage:
   drift run [--backend auto|interpreter|wasm|cpu|webasm|webasm-threads|webgpu] <file.ts> [args...]
   drift compile <file.ts> --fn <name> [--shapes …] [--static …] -o <dir>   kernels, plan, manifest, IR and a runtime bundle
   drift run [--backend auto|interpreter|wasm|cpu|webasm|webasm-threads|webgpu] <file.ts> [args...]   run a program that calls DSL functions
-  ${TRAIN_USAGE}
+  ${Object.values(TRAIN_USAGE).join('\n  ')}
   ${SAMPLE_USAGE}
   drift fields [--write]   the table of stdlib fields with their kernel counts (--write: into docs/fields.md)
   drift --help`
@@ -114,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0
       }
       case 'train':
-        return await (await import('./toy2d/train.js')).trainCommand(rest)
+        return await (await import('./train.js')).trainCommand(rest)
       case 'sample':
         return await (await import('./toy2d/sample.js')).sampleCommand(rest)
       case 'fields':

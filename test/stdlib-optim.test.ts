@@ -3,6 +3,8 @@
  * of its update rule (traced lr and step: the same compiled graph serves every step); a short Adam
  * training run of an MLP through `grad`; the training step on the compiled (fused gpu.js) path.
  */
+import { wasmRuntime } from '../compiler/backend/wasm/index.js'
+import { WASM_LIMITS } from '../compiler/backend/wasm/run.js'
 import { describe, expect, test } from 'vitest'
 import type { ArgSpec } from '../compiler/frontend/specialize.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
@@ -197,6 +199,15 @@ describe('clipping, warmup, EMA', () => {
       expectClose(n.data, [norm(g)], { rtol: 1e-12, atol: 0 }, '‖g‖')
     }))
 
+  test('globalNorm of float32 gradients near 1e20 (a GroupNorm backward on identical images): finite, exact to float32 rounding', () =>
+    seeded(async (r) => {
+      const g = draw(r).map((x) => ({ ...x, data: Float64Array.from(x.data, (v) => Math.fround(v * 3e20)) }))
+      const spec = lower(OPT('clip'), 'globalNorm', [TREE])
+      const [got] = wasmRuntime().run(lowerGraph(spec.graph, {}, WASM_LIMITS).plan, g)
+      // the sum of squares alone (1e41) would overflow float32 to ∞; 64 ulps of float32 cover the scaled sum
+      expectClose(got.data, [norm(g)], { rtol: 64 * 2 ** -23, atol: 0 }, '‖g‖ in float32')
+    }))
+
   test.each([0.5, 2, 100])('clipByGlobalNorm to c = %f: g·c / max(‖g‖, c)', (c) =>
     seeded((r) => {
       const g = draw(r)
@@ -222,6 +233,29 @@ describe('clipping, warmup, EMA', () => {
       expectClose(lr.data, [1e-6 + (peak - 1e-6) * Math.min(1, t / 10)], { rtol: 1e-12, atol: 0 }, `lr at ${t}`)
       const [lr0] = run(custom, [scalar(t), scalar(peak), scalar(10), scalar(0)])
       expectClose(lr0.data, [peak * Math.min(1, t / 10)], { rtol: 1e-12, atol: 0 }, `lr from 0 at ${t}`)
+    }
+  })
+
+  test('warmup then cosine decay: linear to the peak over W steps, then peak·½(1 + cos(π·progress)) down to 0 at T', () => {
+    const s = lower(OPT('warmup'), 'warmupCosine', [T([]), T([]), T([]), T([])])
+    const peak = Math.fround(4e-3)
+    for (const t of [0, 1, 5, 10, 11, 30, 55, 99, 100, 150]) {
+      const [lr] = run(s, [scalar(t), scalar(peak), scalar(10), scalar(100)])
+      // 1e-6 and π are literals, exact in float64; peak, W and T arrive as float32 inputs
+      const warm = 1e-6 + (peak - 1e-6) * Math.min(1, t / 10)
+      const progress = Math.min(1, Math.max(0, (t - 10) / 90))
+      // at T the cosine factor is 1 + cos π: a few float64 roundings of 1 around 0
+      const want = (warm * (1 + Math.cos(Math.PI * progress))) / 2
+      expectClose(lr.data, [want], { rtol: 1e-12, atol: 1e-15 * peak }, `lr at ${t}`)
+    }
+  })
+
+  test('EMA warm-up: the decay is min(d, (1 + t)/(10 + t)) after t updates (traced)', () => {
+    const s = lower(OPT('ema'), 'emaWarmupDecay', [T([]), T([])])
+    for (const t of [0, 1, 10, 100, 8990, 9000, 1e5]) {
+      const [d] = run(s, [scalar(t), scalar(0.999)])
+      const want = Math.min(Math.fround(0.999), (1 + t) / (10 + t))
+      expectClose(d.data, [want], { rtol: 1e-12, atol: 0 }, `decay after ${t} updates`)
     }
   })
 

@@ -4,9 +4,9 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { UsageError } from '../../compiler/cli/shapes.js'
 import { loadCheckpoint } from '../../stdlib/toy2d/checkpoint.js'
-import { Toy2dError } from '../../stdlib/toy2d/errors.js'
+import { RunError } from '../../stdlib/train/errors.js'
 import { formatPoints, samplePoints, SAMPLE_FORMATS } from '../../stdlib/toy2d/sample.js'
-import { SAMPLE_USAGE } from './usage.js'
+import { SAMPLE_USAGE } from '../usage.js'
 import { writeAtomic } from '../../compiler/runtime/atomicWrite.js'
 
 export async function sampleCommand(args: string[]): Promise<number> {
@@ -52,7 +52,7 @@ export async function sampleCommand(args: string[]): Promise<number> {
     console.log(`${n} points from the ${ck.config.data} generator at step ${ck.state.step} → ${out}`)
     return 0
   } catch (e) {
-    if (e instanceof Toy2dError) throw new UsageError(e.message)
+    if (e instanceof RunError) throw new UsageError(e.message)
     throw e
   }
 }

@@ -18,7 +18,7 @@ export interface Slot {
 }
 
 export interface Placement {
-  buffers: Map<number, Slot>
+  buffers: Pick<ReadonlyMap<number, Slot>, 'has' | 'get'>
   /** Rank-0 f32 graph inputs passed to kernels as scalar arguments. */
   scalars: Map<number, string>
   /** A softmax normalizer reads its max where that is stored (backends that never share a launch between the two). */

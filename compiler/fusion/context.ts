@@ -8,7 +8,7 @@ import { varNamer } from '../ir/print.js'
 import { fusionClass } from '../ir/primitive.js'
 import { sizeOf } from '../ir/shape.js'
 import type { BufferInfo, Kernel, Plan } from '../kernel/types.js'
-import { buildKernel, slotOffsets, type Placement } from './buildKernel.js'
+import { buildKernel, slotOffsets, type Placement, type Slot } from './buildKernel.js'
 import { producersOf } from '../transforms/rewrite.js'
 import { loopTrips } from '../kernel/analyze.js'
 import type { BackendLimits, FusionHints } from './limits.js'
@@ -26,26 +26,28 @@ export interface FusionContext {
   varOf: Map<number, Var>
   /** Variables the graph returns (not its inputs): always stored. */
   outputVars: Set<number>
-  /** Every variable each variable depends on. */
-  ancestors: Map<number, Set<number>>
+  /** Every variable each variable depends on (computed on first use: stacking needs it, and it is quadratic). */
+  readonly ancestors: Map<number, Set<number>>
   maxBuffers: number
   /** Elements of each buffer, by name (the cost model weighs loads by it). */
   sizes: Map<string, number>
   /** Where the inputs live: buffers and scalar arguments. */
-  base: Placement
+  base: Placement & { buffers: Map<number, Slot> }
   inputBuffers: BufferInfo[]
   scalars: Plan['scalars']
   nameOf(v: Var): string
-  /** Is this variable computed by a host step (a random draw)? */
+  /** Is this variable computed by a host step (a random draw, or what the backend computes on the host)? */
   isHost(id: number): boolean
+  /** Is this equation a host step here? */
+  isHostEqn(e: Eqn): boolean
 }
 
-export const isHostEqn = (e: Eqn) => fusionClass(e.prim) === 'host'
 /** Does a kernel stay within what the backend binds and runs (buffers read, elements written, loop iterations per thread)? */
 export const withinLimits = (ctx: FusionContext, k: Kernel) =>
   k.buffers.length <= ctx.maxBuffers &&
   sizeOf(k.out.shape) <= (ctx.limits.maxBufferElements ?? Infinity) &&
   loopTrips(k.body) <= (ctx.limits.maxThreadIterations ?? Infinity)
+
 /** Element code with a loop: the candidates for materialization. */
 export const isLoopEqn = (e: Eqn) => fusionClass(e.prim) === 'loop'
 
@@ -91,6 +93,9 @@ export function fusionContext(
   const varOf = new Map<number, Var>()
   for (const e of graph.eqns) for (const o of e.outputs) varOf.set(o.id, o)
   const isInput = (id: number) => graph.inputs.some((v) => v.id === id)
+  const hostPrims = new Set(limits.hostPrimitives ?? [])
+  let ancestors: Map<number, Set<number>> | undefined
+  const isHostEqn = (e: Eqn) => fusionClass(e.prim) === 'host' || hostPrims.has(e.prim)
   const ctx: FusionContext = {
     graph,
     limits,
@@ -100,7 +105,9 @@ export function fusionContext(
     producer,
     varOf,
     outputVars: new Set(graph.outputs.flatMap((a) => (a.kind === 'var' && !isInput(a.id) ? [a.id] : []))),
-    ancestors: ancestorsOf(graph),
+    get ancestors() {
+      return (ancestors ??= ancestorsOf(graph))
+    },
     maxBuffers: limits.maxBuffers ?? Infinity,
     sizes: new Map(),
     base: { buffers: new Map(), scalars: new Map(), readStoredMax: limits.stacking === false },
@@ -108,6 +115,7 @@ export function fusionContext(
     scalars: [],
     nameOf,
     isHost: (id) => isHostEqn(producer.get(id)!),
+    isHostEqn,
   }
   placeInputs(ctx)
   for (const v of varOf.values()) ctx.sizes.set(nameOf(v), sizeOf(v.shape))
@@ -162,11 +170,17 @@ function placeInputs(ctx: FusionContext): void {
   })
 }
 
-/** The input placement with each of `ids` stored in a buffer of its own. */
-export function placementFor(ctx: FusionContext, ids: Iterable<number>): Placement {
-  const p: Placement = { ...ctx.base, buffers: new Map(ctx.base.buffers) }
-  for (const id of ids) p.buffers.set(id, { buf: ctx.nameOf(ctx.varOf.get(id)!), offset: 0 })
-  return p
+/** The input placement with each of `stored` in a buffer of its own (a view of the set: nothing is copied). */
+export function placementFor(ctx: FusionContext, stored: ReadonlySet<number>): Placement {
+  const { base, varOf, nameOf } = ctx
+  const slot = (id: number) => (stored.has(id) ? { buf: nameOf(varOf.get(id)!), offset: 0 } : undefined)
+  return {
+    ...base,
+    buffers: {
+      has: (id) => base.buffers.has(id) || stored.has(id),
+      get: (id) => base.buffers.get(id) ?? slot(id),
+    },
+  }
 }
 
 /** The buffer name of a group of variables sharing a kernel. */
@@ -175,7 +189,7 @@ export const groupName = (ctx: FusionContext, g: number[]): string =>
 
 /** The placement with each group stored in one buffer, one slot per member. */
 export function placeGroups(ctx: FusionContext, gs: number[][]): Placement {
-  const p: Placement = { ...ctx.base, buffers: new Map(ctx.base.buffers) }
+  const p = { ...ctx.base, buffers: new Map(ctx.base.buffers) }
   for (const g of gs) {
     const offsets = slotOffsets(g.map((id) => ctx.varOf.get(id)!))
     g.forEach((id, slot) => p.buffers.set(id, { buf: groupName(ctx, g), offset: offsets[slot] }))

@@ -13,7 +13,7 @@ import { fusionClass, primitive } from '../ir/primitive.js'
 import { sizeOf } from '../ir/shape.js'
 import type { Kernel } from '../kernel/types.js'
 import { kernelCost } from './cost.js'
-import { isHostEqn, isLoopEqn, placementFor, groupKernel, withinLimits, type FusionContext } from './context.js'
+import { isLoopEqn, placementFor, groupKernel, withinLimits, type FusionContext } from './context.js'
 import { StoredWork, type SearchGraph } from './storedWork.js'
 
 export interface Decision {
@@ -35,8 +35,11 @@ function forcedDecisions(ctx: FusionContext): Map<number, string> {
   const why = new Map<number, string>()
   for (const id of outputVars) why.set(id, 'output')
   for (const e of graph.eqns)
-    if (isHostEqn(e)) {
-      why.set(e.outputs[0].id, 'random draw, computed on the host')
+    if (ctx.isHostEqn(e)) {
+      why.set(
+        e.outputs[0].id,
+        fusionClass(e.prim) === 'host' ? 'random draw, computed on the host' : `${e.prim}, computed on the host here`,
+      )
       for (const a of e.inputs)
         if (a.kind === 'var' && !isInput(a.id) && !why.has(a.id)) why.set(a.id, 'read by a host step')
     }

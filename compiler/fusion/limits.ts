@@ -1,6 +1,7 @@
 /** What a backend tells the fusion stage: what it can bind, how it weighs work, which rewrites suit it. */
 import type { CostModel } from './cost.js'
 import type { RewriteName } from './rewrites.js'
+import type { PrimName } from '../ir/types.js'
 
 /**
  * What a backend can bind and what a launch costs there: a WebGPU device binds a fixed number of
@@ -21,6 +22,12 @@ export interface BackendLimits extends CostModel {
   rewrites?: RewriteName[]
   /** How convolutions read their patches under the convMatmuls rewrite: stored (im2col, the default) or recomputed (direct). */
   convDesign?: 'im2col' | 'direct'
+  /**
+   * Primitives this backend evaluates on the host, by their reference semantics, instead of in a
+   * kernel: on a CPU, a scatter of N rows into a table is N row additions there, where a kernel
+   * (one thread per table element) scans all N indices for every element.
+   */
+  hostPrimitives?: PrimName[]
   /** At most this many elements of buffers (all of a plan's, added up) may the search choose to store (default: no limit). */
   memoryBudget?: number
 }

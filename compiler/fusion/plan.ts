@@ -6,7 +6,7 @@
 import type { Eqn } from '../ir/types.js'
 import type { BufferInfo, HostInput, Plan, Step } from '../kernel/types.js'
 import type { Placement } from './buildKernel.js'
-import { groupKernel, groupName, isHostEqn, placeGroups, type FusionContext } from './context.js'
+import { groupKernel, groupName, placeGroups, type FusionContext } from './context.js'
 import { loopTrips } from '../kernel/analyze.js'
 import type { Decision } from './decide.js'
 
@@ -27,7 +27,7 @@ export function emitPlan(ctx: FusionContext, groups: number[][], decision: Decis
     const name = groupName(ctx, g)
     const reason = g.map((id) => `${nameOf(varOf.get(id)!)}: ${decision.why.get(id)}`).join('; ')
     const e = producer.get(v.id)!
-    const step: Step = isHostEqn(e) ? hostStep(e, final, name) : { k: 'launch', kernel: groupKernel(ctx, g, final) }
+    const step: Step = ctx.isHostEqn(e) ? hostStep(e, final, name) : { k: 'launch', kernel: groupKernel(ctx, g, final) }
     const shape = step.k === 'launch' ? step.kernel.out.shape : v.shape
     buffers.push({ name, shape, dtype: v.dtype, role: outputVars.has(v.id) ? 'output' : 'intermediate', reason })
     for (const id of g)

@@ -11,9 +11,10 @@ import { groupKernel, groupName, placeGroups, withinLimits, type FusionContext }
 
 /** The stored variables in groups sharing a kernel, in an order that runs (one group each where stacking is off). */
 export function stackKernels(ctx: FusionContext, materialized: Set<number>): number[][] {
-  const { graph, producer, varOf, ancestors, outputVars, limits } = ctx
+  const { graph, producer, varOf, outputVars, limits } = ctx
   const order = graph.eqns.flatMap((e) => e.outputs.map((o) => o.id)).filter((id) => materialized.has(id))
   if (limits.stacking === false) return order.map((id) => [id])
+  const ancestors = ctx.ancestors
   const memo = new Map<string, Kernel>()
   return stackSiblings(
     order,

@@ -7,7 +7,15 @@ import type { DType } from '../ir/types.js'
 
 export type Data = Float32Array | Float64Array | Int32Array | Uint8Array
 
+/** Marks host tensors across copies of this module (a program may load drift twice, by two paths). */
+const BRAND = Symbol.for('drift-dsl.HostTensor')
+
+/** Is `v` a host tensor, made by any copy of drift loaded in this process? */
+export const isHostTensor = (v: unknown): v is HostTensor =>
+  typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[BRAND] === true
+
 export class HostTensor {
+  declare readonly [BRAND]: true
   readonly shape: readonly number[]
   readonly dtype: DType
   readonly data: Data
@@ -39,6 +47,10 @@ export class HostTensor {
       return Array.from({ length: this.shape[axis] }, (_, i) => build(off + i * stride, axis + 1))
     }
     return build(0, 0)
+  }
+
+  static {
+    Object.defineProperty(HostTensor.prototype, BRAND, { value: true })
   }
 
   /** The single value of a scalar tensor (host only). */

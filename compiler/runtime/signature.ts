@@ -2,7 +2,7 @@
 import type { NDArray } from '../ir/ndarray.js'
 import type { DType } from '../ir/types.js'
 import type { ArgSpec, FnRef } from '../frontend/specialize.js'
-import { HostTensor } from './hostTensor.js'
+import { isHostTensor } from './hostTensor.js'
 
 /** What the compiler needs to know about a DSL function object passed as an argument. */
 export interface HasRef {
@@ -12,7 +12,7 @@ export const hasRef = (v: unknown): v is HasRef =>
   typeof v === 'function' && typeof (v as Partial<HasRef>).ref === 'object'
 
 export function argSpec(v: unknown, isStatic: boolean, path: string): ArgSpec {
-  if (v instanceof HostTensor) return { tag: 'tensor', aval: { shape: [...v.shape], dtype: v.dtype as DType } }
+  if (isHostTensor(v)) return { tag: 'tensor', aval: { shape: [...v.shape], dtype: v.dtype as DType } }
   if (typeof v === 'number')
     return isStatic ? { tag: 'static', value: v } : { tag: 'tensor', aval: { shape: [], dtype: 'f32' } }
   if (typeof v === 'boolean' || typeof v === 'string' || v === null || v === undefined)
@@ -31,7 +31,7 @@ export function argSpec(v: unknown, isStatic: boolean, path: string): ArgSpec {
 export function flattenInputs(v: unknown, spec: ArgSpec, out: NDArray[]): void {
   switch (spec.tag) {
     case 'tensor':
-      if (v instanceof HostTensor) out.push({ shape: [...v.shape], dtype: v.dtype as DType, data: v.data })
+      if (isHostTensor(v)) out.push({ shape: [...v.shape], dtype: v.dtype as DType, data: v.data })
       else out.push({ shape: [], dtype: 'f32', data: Float64Array.of(v as number) })
       return
     case 'array':

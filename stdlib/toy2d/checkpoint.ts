@@ -14,7 +14,7 @@ import type { LinearParams } from '../nn/linear.js'
 import type { AdamState } from '../optim/adam.js'
 import { layerSizes, type Toy2dConfig } from './config.js'
 import type { Metrics } from './metrics.js'
-import { Toy2dError } from './errors.js'
+import { RunError } from '../train/errors.js'
 import { DataError } from '../io/errors.js'
 import * as store from '../io/checkpoint.js'
 import { JSON_CHECKPOINT_FILE, readJsonCheckpoint } from './checkpointJson.js'
@@ -96,15 +96,15 @@ function fromStore(dir: string): Checkpoint {
   }
 }
 
-/** Read the checkpoint in DIR; a missing, unreadable or corrupt one is a Toy2dError saying which and why. */
+/** Read the checkpoint in DIR; a missing, unreadable or corrupt one is a RunError saying which and why. */
 export function loadCheckpoint(dir: string): Checkpoint {
   const file = findCheckpoint(dir)
-  if (!file) throw new Toy2dError(`no checkpoint in ${dir} (expected ${checkpointPath(dir)})`)
+  if (!file) throw new RunError(`no checkpoint in ${dir} (expected ${checkpointPath(dir)})`)
   try {
     return file.endsWith(JSON_CHECKPOINT_FILE) ? readJsonCheckpoint(file) : fromStore(dir)
   } catch (e) {
-    if (e instanceof Corrupt) throw new Toy2dError(`corrupt checkpoint ${file}: ${e.message}`)
-    if (e instanceof DataError) throw new Toy2dError(e.message)
+    if (e instanceof Corrupt) throw new RunError(`corrupt checkpoint ${file}: ${e.message}`)
+    if (e instanceof DataError) throw new RunError(e.message)
     throw e
   }
 }

@@ -5,7 +5,7 @@
  */
 import { DATASET_NAMES, INIT_NAMES, startPoint, type DatasetName, type InitName } from './registry.js'
 import { FIELD_NAMES, fieldByName } from './fields.js'
-import { Toy2dError } from './errors.js'
+import { isCount, isCountList, isPositive, isRate, isSeed, resolveSettings } from '../train/settings.js'
 
 export interface Toy2dConfig {
   /** data set name (registry.ts) */
@@ -62,9 +62,6 @@ export const CONFIG_KEYS = Object.keys(DEFAULTS) as (keyof Toy2dConfig)[]
 /** The settings a resumed run may change: how long it runs and what it writes, never what it computes. */
 export const RESUMABLE_KEYS: (keyof Toy2dConfig)[] = ['steps', 'checkpointEvery', 'plotAt', 'logEvery']
 
-const isInt = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min
-const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0
-
 const fieldProblem = (v: unknown): string => {
   try {
     fieldByName(String(v))
@@ -89,50 +86,32 @@ function check(key: keyof Toy2dConfig, v: unknown): string | undefined {
         : `unknown init '${v}': choose one of ${INIT_NAMES.join(', ')}`
     case 'tau':
     case 'lr':
-      return isPositive(v) ? undefined : `${key} must be a positive number, got ${JSON.stringify(v)}`
+      return isPositive(key, v)
     case 'beta1':
     case 'beta2':
-      return typeof v === 'number' && v >= 0 && v < 1
-        ? undefined
-        : `${key} must be a number in [0, 1), got ${JSON.stringify(v)}`
+      return isRate(key, v)
     case 'seed':
-      return isInt(v, 0) && v < 2 ** 31 ? undefined : `seed must be an integer in [0, 2^31), got ${JSON.stringify(v)}`
+      return isSeed(key, v)
     case 'steps':
+      return isCount(key, v, 0)
     case 'batch':
+    case 'evalSamples':
+      return isCount(key, v, 2)
     case 'dataBatch':
     case 'noiseDim':
     case 'checkpointEvery':
     case 'logEvery':
-    case 'evalSamples':
-      return isInt(v, key === 'steps' ? 0 : key === 'batch' || key === 'evalSamples' ? 2 : 1)
-        ? undefined
-        : `${key} must be a ${key === 'steps' ? 'non-negative' : 'positive'} integer${key === 'batch' || key === 'evalSamples' ? ' ≥ 2' : ''}, got ${JSON.stringify(v)}`
+      return isCount(key, v, 1)
     case 'hidden':
-      return Array.isArray(v) && v.length > 0 && v.every((h) => isInt(h, 1))
-        ? undefined
-        : `hidden must be a non-empty list of positive layer widths, e.g. [256, 256, 256], got ${JSON.stringify(v)}`
+      return isCountList(key, v, 1, true, '[256, 256, 256]')
     case 'plotAt':
-      return Array.isArray(v) && v.every((s) => isInt(s, 0))
-        ? undefined
-        : `plotAt must be a list of non-negative step numbers, e.g. [0, 100, 500], got ${JSON.stringify(v)}`
+      return isCountList(key, v, 0, false, '[0, 100, 500]')
   }
 }
 
 /** Defaults, then a config file's settings, then the flags: each checked; an unknown key is an error. */
 export function resolveConfig(...layers: object[]): Toy2dConfig {
-  const out: Record<string, unknown> = { ...DEFAULTS }
-  for (const layer of layers)
-    for (const [key, v] of Object.entries(layer as Record<string, unknown>)) {
-      if (v === undefined) continue
-      if (!(CONFIG_KEYS as string[]).includes(key))
-        throw new Toy2dError(`unknown setting '${key}': the settings are ${CONFIG_KEYS.join(', ')}`)
-      out[key] = v
-    }
-  for (const key of CONFIG_KEYS) {
-    const problem = check(key, out[key])
-    if (problem) throw new Toy2dError(problem)
-  }
-  const config = out as unknown as Toy2dConfig
+  const config = resolveSettings(DEFAULTS, check, layers)
   startPoint(config.data, config.init)
   return config
 }

@@ -15,7 +15,7 @@ import * as sharp from '../fields/sharp.js'
 import * as matern from '../fields/matern.js'
 import * as mmd from '../fields/mmd.js'
 import * as biasCorrection from '../fields/biasCorrection.js'
-import { Toy2dError } from './errors.js'
+import { RunError } from '../train/errors.js'
 
 const MODULES: Record<string, Record<string, unknown>> = {
   'paper.ts': paper,
@@ -36,9 +36,9 @@ export const FIELD_NAMES: string[] = FIELDS.filter((f) => f.extra(2).length === 
 /** The DSL function of a field by catalog name. */
 export function fieldByName(name: string): DslFunction<Field> {
   const entry = FIELDS.find((f) => f.name === name)
-  if (!entry) throw new Toy2dError(`unknown field '${name}': choose one of ${FIELD_NAMES.join(', ')}`)
+  if (!entry) throw new RunError(`unknown field '${name}': choose one of ${FIELD_NAMES.join(', ')}`)
   if (!FIELD_NAMES.includes(name))
-    throw new Toy2dError(
+    throw new RunError(
       `field '${name}' takes arguments after (x, pos, neg, tau), which the toy trainer does not set: choose one of ${FIELD_NAMES.join(', ')}`,
     )
   const fn = MODULES[entry.file]?.[name]

@@ -5,7 +5,7 @@
 import { BIMODAL, GAUSSIANS8, bimodal, checkerboard, gaussians8, swissRoll, type Mixture } from './datasets.js'
 import type { DslFunction } from '../../dsl/index.js'
 import type { Dataset } from './batch.js'
-import { Toy2dError } from './errors.js'
+import { RunError } from '../train/errors.js'
 
 export const DATASET_NAMES = ['swiss', 'checkerboard', 'gaussians8', 'bimodal'] as const
 export type DatasetName = (typeof DATASET_NAMES)[number]
@@ -41,7 +41,7 @@ export function startPoint(data: DatasetName, init: InitName): [number, number] 
   const start = DATASETS[data].starts?.[init]
   if (!start) {
     const withInit = DATASET_NAMES.filter((d) => DATASETS[d].starts?.[init])
-    throw new Toy2dError(
+    throw new RunError(
       `--init ${init} is defined for the ${withInit.join(', ')} data only (paper Fig. 3); use --init zero with --data ${data}`,
     )
   }

@@ -4,7 +4,7 @@ import { randomKey, type Mat } from '../../dsl/index.js'
 import { generate } from './step.js'
 import { drawNoise } from './batch.js'
 import type { Checkpoint } from './checkpoint.js'
-import { Toy2dError } from './errors.js'
+import { RunError } from '../train/errors.js'
 
 export const SAMPLE_FORMATS = ['.json', '.csv'] as const
 
@@ -27,5 +27,5 @@ export function formatPoints(
   const rows = Array.from({ length: points.shape[0] }, (_, i) => [points.data[2 * i], points.data[2 * i + 1]])
   if (ext === '.csv') return `x,y\n${rows.map(([x, y]) => `${x},${y}`).join('\n')}\n`
   if (ext === '.json') return JSON.stringify({ ...meta, n: rows.length, points: rows }) + '\n'
-  throw new Toy2dError(`cannot tell the format of ${file}: name it .json or .csv`)
+  throw new RunError(`cannot tell the format of ${file}: name it .json or .csv`)
 }

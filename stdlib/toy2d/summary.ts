@@ -2,7 +2,7 @@
 import type { Toy2dConfig } from './config.js'
 import { CHECKPOINT_FILE, type RunState } from './checkpoint.js'
 import type { Metrics } from './metrics.js'
-import { formatLoss } from './progress.js'
+import { formatLoss } from '../train/progress.js'
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`
 

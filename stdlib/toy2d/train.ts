@@ -17,11 +17,12 @@ import { fieldByName } from './fields.js'
 import { layerSizes, plotSteps, type Toy2dConfig } from './config.js'
 import { checkpointPath, findCheckpoint, saveCheckpoint, type RunState } from './checkpoint.js'
 import { evaluate } from './metrics.js'
-import { frameFor, lossPlot, scatterPlot } from './plot.js'
+import { frameFor, scatterPlot } from './plot.js'
+import { lossPlot } from '../plot/lossPlot.js'
 import { writeAtomic } from '../../compiler/runtime/atomicWrite.js'
-import { explainNonFinite } from './diagnose.js'
-import { NonFiniteLossError } from './errors.js'
-import type { Progress } from './progress.js'
+import { explainNonFinite } from '../train/diagnose.js'
+import { stopIfNonFinite, trainLoop } from '../train/loop.js'
+import type { Progress } from '../train/progress.js'
 
 export interface TrainOptions {
   config: Toy2dConfig
@@ -36,7 +37,6 @@ export interface TrainOptions {
 
 const index = (i: number): Index => new Tensor(Int32Array.of(i), [] as [], 'i32')
 type Adam = AdamState<LinearParams[]>
-const finite = (s: RunState['params']) => s.every((l) => [l.w, l.b].every((t) => t.data.every(Number.isFinite)))
 
 export async function trainToy2d(o: TrainOptions): Promise<RunState> {
   const { config: c, out } = o
@@ -83,49 +83,40 @@ export async function trainToy2d(o: TrainOptions): Promise<RunState> {
     write(`samples-step${state.step}.png`, scatterPlot({ data, samples, frame, title: `${title} step ${state.step}` }))
     writeMetrics()
   }
-  let savedAt = -1
   const checkpoint = () => {
     saveCheckpoint(out, { config: c, backend: o.backend, state })
     write('loss.png', lossPlot(state.losses, `${title} loss`))
-    savedAt = state.step
+    return checkpointPath(out)
   }
 
   if (toPlot.has(state.step)) await evaluateNow()
-  const progress = o.progress(state.step)
-  try {
-    while (state.step < c.steps) {
-      const { noise, data } = await drawBatch.run(
-        key,
-        index(state.step),
-        c.batch,
-        c.dataBatch,
-        c.noiseDim,
-        dataset.sample,
-      )
+  await trainLoop({
+    from: state.step,
+    to: c.steps,
+    checkpointEvery: c.checkpointEvery,
+    progress: o.progress(state.step),
+    checkpoint,
+    after: async (done) => {
+      if (toPlot.has(done)) await evaluateNow()
+    },
+    step: async (s) => {
+      const { noise, data } = await drawBatch.run(key, index(s), c.batch, c.dataBatch, c.noiseDim, dataset.sample)
       const args = [state.params, state.adam, noise, data, c.tau, c.lr, field, c.beta1, c.beta2] as const
       const r = await trainStep.run(...args)
       const loss = r.loss.item()
-      if (!Number.isFinite(loss) || !finite(r.params as LinearParams[])) {
-        const what = Number.isFinite(loss)
-          ? `the update of step ${state.step} made non-finite parameters`
-          : `the loss of step ${state.step} is ${loss}`
-        const kept = findCheckpoint(out) ? 'the last checkpoint is kept' : 'no checkpoint was written'
-        throw new NonFiniteLossError(`${what}: ${await explainNonFinite(trainStep, ...args)}; stopped (${kept})`)
-      }
+      const params = r.params as LinearParams[]
+      await stopIfNonFinite({
+        step: s,
+        loss,
+        params: params.flatMap((l) => [l.w, l.b]),
+        checkpointKept: findCheckpoint(out) !== undefined,
+        explain: () => explainNonFinite(trainStep, ...args),
+      })
       state.losses.push(loss)
-      state = { ...state, step: state.step + 1, params: r.params as LinearParams[], adam: r.state as Adam }
-      progress.step(state.step, loss)
-      if (toPlot.has(state.step)) await evaluateNow()
-      if (state.step % c.checkpointEvery === 0 || state.step === c.steps) {
-        checkpoint()
-        progress.note(`checkpoint: step ${state.step} → ${checkpointPath(out)}`)
-      }
-    }
-  } finally {
-    progress.stop()
-  }
-  if (toPlot.has(state.step)) await evaluateNow()
-  if (savedAt !== state.step) checkpoint()
+      state = { ...state, step: s + 1, params, adam: r.state as Adam }
+      return loss
+    },
+  })
   writeMetrics()
   return state
 }

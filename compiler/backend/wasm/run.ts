@@ -10,6 +10,7 @@ import { BackendError, describeKernel, placeInputs, planOutputs, runHostStep, sc
 import type { Kernel, Plan } from '../../kernel/types.js'
 import type { BackendLimits } from '../../fusion/limits.js'
 import type { RewriteName } from '../../fusion/rewrites.js'
+import type { PrimName } from '../../ir/types.js'
 import { printKernel } from '../../kernel/print.js'
 import os from 'node:os'
 import v8 from 'node:v8'
@@ -49,6 +50,7 @@ export const WASM_LIMITS = {
   stacking: false,
   gatherWeight: 4,
   rewrites: ['convMatmuls', 'splitReductions', 'transposeOperands'] as RewriteName[],
+  hostPrimitives: ['scatter_add'] as PrimName[],
   parallelism: 4 * os.availableParallelism(),
   transcendental: 24,
   slowOp: 6,

@@ -1,8 +1,9 @@
 /**
- * Training progress (host code): a cli-progress bar on a terminal (step, loss, per-temperature
- * ‖V‖², steps/s, ETA), or, when stdout is not a terminal, one line every `logEvery` steps.
- * For the single-temperature toy loss, ‖V‖² at τ (mean V² over the batch) equals the loss value:
- * it is shown under its own label, as for a multi-temperature loss.
+ * Training progress of every training program (host code): a cli-progress bar on a terminal
+ * (step, the loss under each of its labels, steps/s, ETA), or, when stdout is not a terminal, one
+ * line every `logEvery` steps. A loss may have more than one label: for the single-temperature
+ * toy loss, ‖V‖² at τ (mean V² over the batch) equals the loss value and is shown under its own
+ * label too, as for a multi-temperature loss.
  */
 import cliProgress from 'cli-progress'
 
@@ -17,7 +18,8 @@ export interface Progress {
 export interface ProgressOptions {
   start: number
   total: number
-  tau: number
+  /** the names the loss value is shown under, ['loss'] when absent */
+  labels?: string[]
   logEvery: number
   /** a terminal: draw a bar; otherwise print lines */
   tty: boolean
@@ -49,14 +51,14 @@ class Rate {
 export function makeProgress(o: ProgressOptions): Progress {
   const rate = new Rate()
   rate.tick()
-  const label = `‖V‖²(τ=${o.tau})`
+  const labels = o.labels ?? ['loss']
   if (!o.tty) {
     return {
       step(step, loss) {
         const r = rate.tick()
         if (step % o.logEvery === 0 || step === o.total)
           o.out.write(
-            `step ${step}/${o.total}  loss ${formatLoss(loss)}  ${label} ${formatLoss(loss)}  ${Number.isFinite(r) ? r.toFixed(2) : '?'} steps/s  ETA ${formatDuration((o.total - step) / r)}\n`,
+            `step ${step}/${o.total}  ${labels.map((l) => `${l} ${formatLoss(loss)}`).join('  ')}  ${Number.isFinite(r) ? r.toFixed(2) : '?'} steps/s  ETA ${formatDuration((o.total - step) / r)}\n`,
           )
       },
       note: (m) => o.out.write(`${m}\n`),
@@ -64,11 +66,11 @@ export function makeProgress(o: ProgressOptions): Progress {
     }
   }
   // the bar takes what the terminal's width leaves to the widest values; a narrow terminal gets no bar
-  const withBar = `step {value}/{total} [{bar}]  loss {loss}  ${label} {v2}  {rate} steps/s  ETA {etaText}`
+  const withBar = `step {value}/{total} [{bar}]  ${labels.map((l) => `${l} {loss}`).join('  ')}  {rate} steps/s  ETA {etaText}`
   const widest = withBar
     .replace(/\{(value|total)\}/g, String(o.total))
     .replace('[{bar}]', '[]')
-    .replace(/\{(loss|v2)\}/g, '1.23e-5')
+    .replace(/\{loss\}/g, '1.23e-5')
     .replace('{rate}', '123.4')
     .replace('{etaText}', '12m34s')
   const room = ((o.out as NodeJS.WriteStream).columns ?? 100) - widest.length - 1
@@ -88,13 +90,12 @@ export function makeProgress(o: ProgressOptions): Progress {
     drawn = performance.now()
     multi.update()
   }
-  const bar = multi.create(o.total, o.start, { loss: '-', v2: '-', rate: '-', etaText: '?' })
+  const bar = multi.create(o.total, o.start, { loss: '-', rate: '-', etaText: '?' })
   return {
     step(step, loss) {
       const r = rate.tick()
       bar.update(step, {
         loss: loss.toExponential(2),
-        v2: loss.toExponential(2),
         rate: Number.isFinite(r) ? r.toFixed(1) : '-',
         etaText: formatDuration((o.total - step) / r),
       })

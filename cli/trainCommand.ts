@@ -1,0 +1,226 @@
+/**
+ * `drift train <target> [flags] [--out DIR]` and `drift train <target> --resume DIR`, for every
+ * training target: the flags and a JSON config file become the target's settings (flags win),
+ * everything is checked before a file is written, and the run itself is the target's `train`.
+ * A resumed run keeps its settings, except the ones that only say how long it runs and what it
+ * writes.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { UsageError } from '../compiler/cli/shapes.js'
+import { BACKENDS, currentBackend } from '../compiler/runtime/backend.js'
+import { NonFiniteLossError, RunError } from '../stdlib/train/errors.js'
+import { makeProgress, type Progress } from '../stdlib/train/progress.js'
+
+/** How a flag's text becomes a setting: a string, a number, or a comma-separated list of numbers. */
+export type FlagKind = 'string' | 'number' | 'list'
+
+/** A checkpoint as the command sees it: the run's settings, the backend that computed it, its step. */
+export interface Resumable<C> {
+  config: C
+  backend: string
+  step: number
+}
+
+export interface TrainTarget<C extends object, R extends Resumable<C>> {
+  name: string
+  /** flag name → setting key and how to read its text */
+  flags: Record<string, { key: keyof C & string; kind: FlagKind }>
+  /** the settings a resumed run may change */
+  resumable: (keyof C & string)[]
+  /** defaults, then each layer: checked (a RunError otherwise) */
+  resolve(...layers: object[]): C
+  /** where a run goes without --out (the first of DIR, DIR-2, … that holds no run) */
+  defaultOut(config: C): string
+  /** the checkpoint file of the run in DIR, or undefined */
+  findRun(dir: string): string | undefined
+  /** the run in DIR (a RunError when missing or corrupt) */
+  load(dir: string): R | Promise<R>
+  /** what the progress shows the loss as */
+  labels(config: C): string[]
+  logEvery(config: C): number
+  steps(config: C): number
+  /** the run: its summary lines */
+  train(o: {
+    config: C
+    out: string
+    resume?: R
+    backend: string
+    progress: (start: number) => Progress
+  }): Promise<string>
+}
+
+function number(flag: string, text: string): number {
+  const v = Number(text)
+  if (text.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${flag} expects a number, got '${text}'`)
+  return v
+}
+
+function flagSettings<C extends object>(
+  values: Record<string, string | undefined>,
+  flags: TrainTarget<C, Resumable<C>>['flags'],
+): Partial<C> {
+  const out: Record<string, unknown> = {}
+  for (const [flag, { key, kind }] of Object.entries(flags)) {
+    const text = values[flag]
+    if (text === undefined) continue
+    out[key] =
+      kind === 'string'
+        ? text
+        : kind === 'number'
+          ? number(flag, text)
+          : text.trim() === ''
+            ? []
+            : text.split(',').map((t) => number(flag, t))
+  }
+  return out as Partial<C>
+}
+
+function readConfigFile(file: string, keys: string[]): Record<string, unknown> {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new UsageError(
+      `cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    )
+  }
+  let v: unknown
+  try {
+    v = JSON.parse(text)
+  } catch (e) {
+    throw new UsageError(`config file ${file} is not JSON: ${(e as Error).message}`)
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new UsageError(`config file ${file} should hold one JSON object of settings (${keys.join(', ')})`)
+  return v as Record<string, unknown>
+}
+
+/** Create DIR if needed and prove it writable with a probe file; nothing else is touched. */
+function prepareOutDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true })
+    const probe = path.join(dir, `.drift-write-probe.${process.pid}`)
+    fs.writeFileSync(probe, '')
+    fs.rmSync(probe)
+  } catch (e) {
+    throw new UsageError(
+      `cannot write to output folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    )
+  }
+}
+
+const usageOf = (e: unknown): unknown => (e instanceof RunError ? new UsageError(e.message) : e)
+
+/** f(), with a RunError (a problem with what was asked) turned into a UsageError. */
+function asUsage<T>(f: () => Promise<T>): Promise<T>
+function asUsage<T>(f: () => T): T
+function asUsage<T>(f: () => T | Promise<T>): T | Promise<T> {
+  try {
+    const v = f()
+    return v instanceof Promise ? v.catch((e) => Promise.reject(usageOf(e))) : v
+  } catch (e) {
+    throw usageOf(e)
+  }
+}
+
+export async function runTrainCommand<C extends object, R extends Resumable<C>>(
+  target: TrainTarget<C, R>,
+  args: string[],
+  usage: string,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      ...Object.fromEntries(Object.keys(target.flags).map((f) => [f, { type: 'string' as const }])),
+      config: { type: 'string' },
+      resume: { type: 'string' },
+      out: { type: 'string' },
+      backend: { type: 'string' },
+    },
+  })
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals.join(' ')}': ${usage}`)
+  const v = values as Record<string, string | undefined>
+  if (v.backend !== undefined) {
+    if (!(BACKENDS as readonly string[]).includes(v.backend))
+      throw new UsageError(`unknown backend '${v.backend}': choose one of ${BACKENDS.join(', ')}`)
+    process.env.DRIFT_BACKEND = v.backend
+  }
+  const flags = flagSettings(v, target.flags)
+  const keys = Object.values(target.flags).map((f) => f.key)
+
+  let config: C
+  let out: string
+  let resume: R | undefined
+  if (v.resume !== undefined) {
+    if (v.config !== undefined)
+      throw new UsageError(
+        '--config cannot be combined with --resume: a resumed run keeps the settings of its checkpoint',
+      )
+    const changed = Object.keys(flags).filter((k) => !(target.resumable as string[]).includes(k))
+    if (changed.length)
+      throw new UsageError(
+        `--resume continues a run with its own settings: ${changed.join(', ')} cannot change (only ${target.resumable.join(', ')} can)`,
+      )
+    out = v.resume
+    if (v.out !== undefined && path.resolve(v.out) !== path.resolve(out))
+      throw new UsageError(`--resume ${v.resume} writes into its own folder: leave out --out or give the same folder`)
+    const ck = await asUsage(async () => await target.load(out))
+    config = asUsage(() => target.resolve(ck.config, flags))
+    if (ck.step > target.steps(config))
+      throw new UsageError(`the checkpoint in ${out} is at step ${ck.step}, past --steps ${target.steps(config)}`)
+    if (ck.backend !== currentBackend())
+      process.stderr.write(
+        `drift: note: the checkpoint was computed on ${ck.backend}, this run uses ${currentBackend()}: it continues, but not bit for bit\n`,
+      )
+    resume = ck
+    prepareOutDir(out)
+  } else {
+    const file = v.config === undefined ? {} : readConfigFile(v.config, keys)
+    config = asUsage(() => target.resolve(file, flags))
+    if (v.out !== undefined) out = v.out
+    else {
+      const base = target.defaultOut(config)
+      out = base
+      for (let k = 2; target.findRun(out); k++) out = `${base}-${k}`
+      process.stderr.write(`drift: writing the run into ${out}\n`)
+    }
+    const existing = target.findRun(out)
+    if (existing)
+      throw new UsageError(
+        `${out} already holds a run (${path.basename(existing)}): continue it with --resume ${out}, or choose another --out`,
+      )
+    prepareOutDir(out)
+  }
+
+  const tty = Boolean(process.stdout.isTTY)
+  try {
+    const summary = await target.train({
+      config,
+      out,
+      resume,
+      backend: currentBackend(),
+      progress: (start) =>
+        makeProgress({
+          start,
+          total: target.steps(config),
+          labels: target.labels(config),
+          logEvery: target.logEvery(config),
+          tty,
+          out: process.stdout,
+        }),
+    })
+    console.log(summary)
+    return 0
+  } catch (e) {
+    if (e instanceof NonFiniteLossError) {
+      console.error(`drift: ${e.message}`)
+      return 3
+    }
+    if (e instanceof RunError) throw new UsageError(e.message)
+    throw e
+  }
+}

@@ -1,0 +1,18 @@
+/** Usage lines of `drift train` and `drift sample` (kept apart so `drift --help` loads no command). */
+export const TRAIN_USAGE = {
+  toy2d: `drift train toy2d [--data swiss|checkerboard|gaussians8|bimodal] [--field paperField] [--steps 2000] [--batch 2048]
+      [--data-batch 2048] [--lr 1e-3] [--beta1 0.9] [--beta2 0.999] [--tau 0.05] [--seed 0] [--hidden 256,256,256] [--noise-dim 32] [--init zero|middle|far|collapsed]
+      [--checkpoint-every 500] [--plot-at 0,100,500,2000] [--log-every 100] [--eval-samples 2048] [--config file.json]
+      [--backend …] [--out DIR]        train a one-step generator on toy 2-D data (flags override the config file)
+  drift train toy2d --resume DIR [--steps N] [--checkpoint-every K] [--plot-at …] [--log-every N]   continue the run in DIR`,
+  mae: `drift train mae [--width 8] [--stages 4] [--blocks 1] [--steps 1000] [--batch 64] [--lr 2e-3] [--warmup 100] [--beta1 0.9] [--beta2 0.95]
+      [--weight-decay 0.05] [--ema-decay 0.999] [--seed 0] [--checkpoint-every 100] [--log-every 50] [--eval-images 1000] [--config file.json]
+      [--backend …] [--out DIR]        train the feature encoder on MNIST as a masked autoencoder
+  drift train mae --resume DIR [--steps N] [--checkpoint-every K] [--log-every N] [--eval-images N]   continue the run in DIR`,
+  classifier: `drift train classifier [--c1 16] [--c2 32] [--hidden 128] [--steps 3000] [--batch 64] [--lr 2e-3] [--warmup 100] [--beta1 0.9] [--beta2 0.999]
+      [--weight-decay 0.01] [--seed 0] [--checkpoint-every 500] [--log-every 100] [--floor-images 10000] [--config file.json]
+      [--backend …] [--out DIR]        train the evaluation classifier on MNIST; test accuracy and the metrics' floors at the end
+  drift train classifier --resume DIR [--checkpoint-every K] [--log-every N] [--floor-images N]   continue the run in DIR`,
+}
+export type TrainTargetName = keyof typeof TRAIN_USAGE
+export const SAMPLE_USAGE = `drift sample --checkpoint DIR [--n 4096] [--seed S] --out FILE.json|FILE.csv   points from the generator in DIR/checkpoint.safetensors (or an older checkpoint.json)`

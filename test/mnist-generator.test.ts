@@ -1,0 +1,123 @@
+/**
+ * The image pipeline's generator (stdlib/mnist/generator.ts): exactly 0 at initialization, the
+ * compiled program on wasm against the float64 interpreter, and its gradient with respect to every
+ * parameter against finite differences (at a tiny width, with the zero-initialized layers made
+ * non-zero so every path carries a gradient).
+ */
+import { describe, expect, test } from 'vitest'
+import { randomKey, Tensor } from '../dsl/index.js'
+import { generate, initGenerator, type GeneratorSizes } from '../stdlib/mnist/generator.js'
+import { argSpec, flattenInputs } from '../compiler/runtime/signature.js'
+import type { NDArray } from '../compiler/ir/ndarray.js'
+import { interpret } from '../compiler/ir/interpret.js'
+import { lowerGraph } from '../compiler/fusion/lower.js'
+import { wasmRuntime } from '../compiler/backend/wasm/index.js'
+import { WASM_LIMITS } from '../compiler/backend/wasm/run.js'
+import { lower, randint, randn, rootPath, seeded, T } from './helpers.js'
+import { gradientError, lowerGrad } from './gradcheck.js'
+import { expectFloat32Run } from './tolerance.js'
+
+const SIZES: GeneratorSizes = {
+  channels: 1,
+  size: 8,
+  patch: 4,
+  width: 32,
+  depth: 1,
+  mlpRatio: 2,
+  classes: 3,
+  styles: 4,
+  codebook: 5,
+}
+const B = 3
+const FIXTURE = rootPath('test/fixtures/mnistGenerator.ts')
+const GENERATOR = rootPath('stdlib/mnist/generator.ts')
+
+/** The generator's parameters from its initializer, with every parameter leaf perturbed by N(0, 0.1²) when `perturb`. */
+async function params(r: () => number, perturb: boolean): Promise<unknown> {
+  const p = await initGenerator.run(randomKey(7), SIZES)
+  if (!perturb) return p
+  const jitter = (v: unknown): unknown =>
+    v instanceof Tensor
+      ? new Tensor(
+          Float32Array.from(v.data, (x) => x + 0.1 * randn([1], r).data[0]),
+          v.shape,
+          v.dtype,
+        )
+      : Array.isArray(v)
+        ? v.map(jitter)
+        : typeof v === 'object' && v !== null
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jitter(x)]))
+          : v
+  return jitter(p)
+}
+
+/** The generator's other inputs: noise, labels, style indices, α ∈ [1, 4]. */
+function inputs(r: () => number): NDArray[] {
+  const alpha = randn([B], r)
+  alpha.data = Float64Array.from(alpha.data, (v) => Math.fround(1 + 3 * Math.abs(Math.tanh(v))))
+  return [
+    randn([B, 1, SIZES.size, SIZES.size], r),
+    randint([B], r, SIZES.classes),
+    randint([B, SIZES.styles], r, SIZES.codebook),
+    alpha,
+  ]
+}
+
+const flat = (p: unknown): NDArray[] => {
+  const out: NDArray[] = []
+  flattenInputs(p, argSpec(p, false, 'p'), out)
+  return out
+}
+const specsOf = (p: unknown, ins: NDArray[]) => [argSpec(p, false, 'p'), ...ins.map((a) => T(a.shape, a.dtype))]
+
+describe('the DiT generator', () => {
+  test('starts as a point mass at 0: every output exactly 0', () =>
+    seeded(async (r) => {
+      const p = await params(r, false)
+      const [noise, labels, styles, alpha] = inputs(r).map(
+        (a) => new Tensor(a.dtype === 'f32' ? Float32Array.from(a.data) : Int32Array.from(a.data), a.shape, a.dtype),
+      )
+      const x = await generate.run(p as never, noise as never, labels as never, styles as never, alpha as never)
+      expect(x.shape).toEqual([B, 1, SIZES.size, SIZES.size])
+      expect(Array.from(x.data).every((v) => v === 0)).toBe(true)
+    }))
+
+  test('compiled for wasm, it equals the float64 interpreter', () =>
+    seeded(async (r) => {
+      const p = await params(r, true)
+      const ins = inputs(r)
+      const spec = lower(GENERATOR, 'generate', specsOf(p, ins))
+      const all = [...flat(p), ...ins]
+      const got = wasmRuntime().run(lowerGraph(spec.graph, {}, WASM_LIMITS).plan, all)
+      expectFloat32Run(spec.graph, got, interpret(spec.graph, all, 'f64'), 'generate')
+    }))
+
+  test("its gradient compiled for wasm equals the float64 interpreter; the embeddings' scatter runs on the host", () =>
+    seeded(async (r) => {
+      const p = await params(r, true)
+      const ins = inputs(r)
+      const target = randn([B, 1, SIZES.size, SIZES.size], r)
+      const spec = lowerGrad(FIXTURE, 'generatorLoss', [...specsOf(p, ins), T(target.shape)], [0])
+      const all = [...flat(p), ...ins, target]
+      const { plan } = lowerGraph(spec.graph, {}, WASM_LIMITS)
+      expect(plan.steps.filter((s) => s.k === 'host').map((s) => s.k === 'host' && s.prim)).toContain('scatter_add')
+      expectFloat32Run(spec.graph, wasmRuntime().run(plan, all), interpret(spec.graph, all, 'f64'), 'gradient')
+    }))
+
+  test('its gradient with respect to every parameter matches finite differences', () =>
+    seeded(async (r, seed) => {
+      const p = await params(r, true)
+      const ins = inputs(r)
+      const target = randn([B, 1, SIZES.size, SIZES.size], r)
+      const err = gradientError(
+        FIXTURE,
+        'generatorLoss',
+        [...specsOf(p, ins), T(target.shape)],
+        [...flat(p), ...ins, target],
+        [0],
+        seed,
+        { all: 32, sample: 12 },
+      )
+      expect(err).toBeLessThan(1e-6)
+    }))
+})
