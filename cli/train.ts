@@ -7,6 +7,7 @@ const TARGETS: Record<TrainTargetName, (args: string[], usage: string) => Promis
   toy2d: async (args, usage) => runTrainCommand((await import('./toy2d/train.js')).TOY2D, args, usage),
   mae: async (args, usage) => runTrainCommand((await import('./mnist/mae.js')).MAE, args, usage),
   classifier: async (args, usage) => runTrainCommand((await import('./mnist/classifier.js')).CLASSIFIER, args, usage),
+  mnist: async (args, usage) => runTrainCommand((await import('./mnist/drift.js')).MNIST, args, usage),
 }
 
 export async function trainCommand(args: string[]): Promise<number> {

@@ -14,14 +14,15 @@ const drift = (...args: string[]) => {
 const PAPER = ['inspect', 'stdlib/fields/paper.ts', '--fn', 'paperField']
 
 describe('drift inspect', () => {
-  test('prints the paper field IR, every equation pointing into paper.ts', () => {
+  test('prints the paper field IR, every equation pointing into paper.ts or the shared parts it calls', () => {
     const r = drift(...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'ir')
     expect(r.code).toBe(0)
     const lines = r.out.split('\n')
     expect(lines[0]).toBe('{ lambda x:f32[64,2] pos:f32[128,2] neg:f32[64,2] tau:f32[] .')
     const eqns = lines.filter((l) => / = /.test(l))
     expect(eqns.length).toBeGreaterThan(10)
-    for (const l of eqns) expect(l).toMatch(/# stdlib\/fields\/paper\.ts:\d+:\d+$/)
+    for (const l of eqns) expect(l).toMatch(/# stdlib\/fields\/(paper|parts)\.ts:\d+:\d+$/)
+    expect(r.out).toMatch(/concat\[axis=1\] \w+ \w+ +# stdlib\/fields\/paper\.ts:\d+:\d+/)
     expect(r.out).toMatch(/cdist\[squared=false, eps=1e-8\] x pos/)
     expect(r.out).toMatch(/matmul \w+ neg/)
   })

@@ -91,9 +91,10 @@ describe('drift train mae', () => {
   test(
     'a NaN stops the run with a non-zero exit, saying where it came from, and writes no checkpoint',
     () => {
-      const r = drift('train', 'mae', ...MAE, '--steps', '4', '--lr', '1e38', '--warmup', '0', '--out', at('mae-nan'))
+      const r = drift('train', 'mae', ...MAE, '--steps', '4', '--lr', '1e38', '--warmup', '1', '--out', at('mae-nan'))
       expect(r.code).toBe(3)
-      // step 0 moves every weight by about 1e38; step 1's convolutions overflow
+      // the warmup counts updates from 1: with one step of it, step 0 moves every weight by about 1e38
+      // and step 1's convolutions overflow
       expect(r.err).toMatch(
         /^drift: the loss of step 1 is NaN: the first NaN comes from \w+ at stdlib\/nn\/\w+\.ts:\d+:\d+ .*\(replayed in the float32 reference interpreter\); stopped \(no checkpoint was written\)$/,
       )
@@ -210,8 +211,8 @@ describe('bad input: one line on stderr, a non-zero exit, nothing written', () =
     )
 
   test.each([
-    [['train'], /^drift: train needs a target \(toy2d, mae, classifier\)/],
-    [['train', 'mnist'], /^drift: unknown training target 'mnist': the targets are toy2d, mae, classifier$/],
+    [['train'], /^drift: train needs a target \(toy2d, mae, classifier, mnist\)/],
+    [['train', 'cifar'], /^drift: unknown training target 'cifar': the targets are toy2d, mae, classifier, mnist$/],
     [['train', 'mae', '--width', '0', '--out', '@/fresh'], /^drift: width must be a positive integer ≤ 256, got 0$/],
     [['train', 'mae', '--stages', '6', '--out', '@/fresh'], /^drift: stages must be a positive integer ≤ 5, got 6$/],
     [

@@ -107,7 +107,7 @@ describe('symmetries: V_{p,p} = 0 and V_{p,q} = −V_{q,p} where claimed, broken
   })
 })
 
-describe('kernels of a distance tensor (stdlib/kernels)', () => {
+describe('similarity kernels of a distance tensor (stdlib/similarity)', () => {
   const KERNELS: [string, string, (r: number, t: number) => number][] = [
     ['laplace.ts', 'laplace', (r, t) => Math.exp(-r / t)],
     ['gaussian.ts', 'gaussian', (r, s) => Math.exp(-(r * r) / (2 * s * s))],
@@ -120,10 +120,10 @@ describe('kernels of a distance tensor (stdlib/kernels)', () => {
     dtype: 'f32',
     data: Float64Array.from({ length: 7 }, () => Math.fround(3 * r())),
   })
-  test.each(KERNELS)('%s: %s and its log form', (file, name, formula) => {
+  test.each(KERNELS)('%s: %s and its logits (log k)', (file, name, formula) => {
     seeded((r) => {
       const [d, t] = [distances(r), Math.fround(0.2 + r())]
-      const k = run(lower(rootPath('stdlib/kernels', file), name, [T([7]), T([])]), [d, scalar(t)])[0].data
+      const k = run(lower(rootPath('stdlib/similarity', file), name, [T([7]), T([])]), [d, scalar(t)])[0].data
       // a float64 formula of positive factors: a few roundings of each value, nothing cancels
       expectClose(
         k,
@@ -131,13 +131,14 @@ describe('kernels of a distance tensor (stdlib/kernels)', () => {
         { rtol: 1e-14, atol: 0 },
         name,
       )
-      const logK = run(lower(rootPath('stdlib/kernels', file), `${name}Log`, [T([7]), T([])]), [d, scalar(t)])[0].data
+      const logK = run(lower(rootPath('stdlib/similarity', file), `${name}Logits`, [T([7]), T([])]), [d, scalar(t)])[0]
+        .data
       // log(1 + r/ℓ + …) − r/ℓ cancels for small r, down to float64 roundings of numbers near 1
       expectClose(
         logK,
         Array.from(d.data, (v) => Math.log(formula(v, t))),
         { rtol: 1e-12, atol: 1e-15 },
-        `${name}Log`,
+        `${name}Logits`,
       )
     })
   })
@@ -146,7 +147,7 @@ describe('kernels of a distance tensor (stdlib/kernels)', () => {
     seeded((r) => {
       const [d, t] = [distances(r), Math.fround(0.2 + r())]
       const g = specialize(
-        { file: rootPath('stdlib/kernels/sharp.ts'), exportName: 'laplaceSharp', transform: { kind: 'vjp' } },
+        { file: rootPath('stdlib/similarity/sharp.ts'), exportName: 'laplaceSharp', transform: { kind: 'vjp' } },
         [T([7]), T([]), T([7])],
       )
       if (g._tag === 'Left') throw new Error(formatDiagnostic(g.left[0]))

@@ -3,6 +3,7 @@ import type { Atom, Eqn, Graph } from './types.js'
 import { primitive } from './primitive.js'
 import { alloc, toPrecision, type NDArray, type Precision } from './ndarray.js'
 import { sameShape, showAVal } from './shape.js'
+import { HOST_MEMORY_LIMIT, checkGraphMemory } from './memory.js'
 import './prims/index.js'
 
 /** One value the interpreter computed: a graph input, or the outputs of equation `index`. */
@@ -17,6 +18,7 @@ export function* evaluateSteps(
 ): Generator<Step, NDArray[]> {
   if (inputs.length !== graph.inputs.length)
     throw new Error(`expected ${graph.inputs.length} inputs, got ${inputs.length}`)
+  checkGraphMemory(graph, precision, `${precision} interpreter`, HOST_MEMORY_LIMIT)
   const env = new Map<number, NDArray>()
   for (let i = 0; i < graph.inputs.length; i++) {
     const [v, a] = [graph.inputs[i], inputs[i]]

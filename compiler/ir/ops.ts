@@ -87,12 +87,15 @@ const BINARY_TABLE = {
 
 export type UnaryName = keyof typeof UNARY_TABLE
 export type BinaryName = keyof typeof BINARY_TABLE
-export const UNARY: Readonly<Record<string, UnaryOp>> = UNARY_TABLE
-export const BINARY: Readonly<Record<string, BinaryOp>> = BINARY_TABLE
+/** The tables by name, without a prototype: a name such as `constructor` or `toString` is no operation. */
+const byName = <T>(table: Record<string, T>): Readonly<Record<string, T>> =>
+  Object.freeze(Object.assign(Object.create(null) as Record<string, T>, table))
+export const UNARY: Readonly<Record<string, UnaryOp>> = byName<UnaryOp>(UNARY_TABLE)
+export const BINARY: Readonly<Record<string, BinaryOp>> = byName<BinaryOp>(BINARY_TABLE)
 export const UNARY_NAMES = Object.keys(UNARY_TABLE) as UnaryName[]
 export const BINARY_NAMES = Object.keys(BINARY_TABLE) as BinaryName[]
-export const isUnary = (op: string): op is UnaryName => op in UNARY_TABLE
-export const isBinary = (op: string): op is BinaryName => op in BINARY_TABLE
+export const isUnary = (op: unknown): op is UnaryName => typeof op === 'string' && Object.hasOwn(UNARY_TABLE, op)
+export const isBinary = (op: unknown): op is BinaryName => typeof op === 'string' && Object.hasOwn(BINARY_TABLE, op)
 /** The cost class of a scalar operation (unary or binary) by name. */
 export const costOf = (op: string): CostClass => (UNARY[op] ?? BINARY[op])?.cost ?? 'op'
 

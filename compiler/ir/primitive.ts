@@ -11,6 +11,7 @@ import type { NDArray, Precision } from './ndarray.js'
 import type { ElementEnv } from '../kernel/element.js'
 import type { KExpr } from '../kernel/types.js'
 import { ShapeError } from './shape.js'
+import type { ParamSchema } from './schema.js'
 
 /**
  * How the fusion stage treats a primitive:
@@ -30,6 +31,8 @@ interface PrimitiveBase<N extends PrimName> {
   name: N
   /** Number of inputs, or 'variadic'. */
   arity: number | 'variadic'
+  /** The kind of each parameter: a graph read back from disk is checked against it (schema.ts). */
+  params: ParamSchema<PrimParams[N]>
   /** Output avals given input avals; throws ShapeError with a fix. */
   infer(inputs: AVal[], params: PrimParams[N]): AVal[]
   /** Reference semantics, in the given precision. */

@@ -74,49 +74,84 @@ const balanced = (s: string): boolean => {
 
 export const formatNumber = (v: number): string => (Object.is(v, -0) ? '-0' : String(v))
 
+/** A scalar lambda as a function of (inputs, output indices). */
+export type ScalarFunction = (ins: ArrayLike<number>, idx: ArrayLike<number>) => number
+
 /**
- * Compile a scalar expression to a JS function over (inputs, indices).
- * With `round`, every intermediate is rounded to float32 (the float32 reference).
+ * A scalar expression as a tree of closures over the operation tables: no source text is built or
+ * evaluated, so a body read from disk can name only the table's operations (an unknown one is an
+ * error here). With `round`, every f32 intermediate is rounded to float32 (the float32 reference);
+ * i32 intermediates wrap to 32 bits.
  */
-export function compileScalar(
-  e: ScalarExpr,
-  round: boolean,
-): (ins: ArrayLike<number>, idx: ArrayLike<number>) => number {
-  const lines: string[] = []
-  const consts: Array<(x: number) => number> = []
-  const fns: Array<(a: number, b: number) => number> = []
-  let n = 0
-  const fr = (s: string, d: DType) => (d === 'f32' && round ? `F(${s})` : d === 'i32' ? `(${s})|0` : s)
-  const go = (e: ScalarExpr): string => {
-    let s: string
+export function scalarFunction(e: ScalarExpr, round: boolean): ScalarFunction {
+  const stored = (dtype: DType, f: ScalarFunction): ScalarFunction =>
+    dtype === 'i32' ? (I, X) => f(I, X) | 0 : dtype === 'f32' && round ? (I, X) => Math.fround(f(I, X)) : f
+  const go = (e: ScalarExpr): ScalarFunction => {
     switch (e.k) {
-      case 'in':
-        return `I[${e.i}]`
-      case 'idx':
-        return `X[${e.axis}]`
-      case 'const':
-        return fr(String(e.v), e.dtype)
-      case 'un':
-        consts.push(UNARY[e.op].f)
-        s = `U${consts.length - 1}(${go(e.a)})`
-        break
-      case 'bin':
-        fns.push(BINARY[e.op].f)
-        s = `B${fns.length - 1}(${go(e.a)}, ${go(e.b)})`
-        break
-      case 'sel':
-        s = `(${go(e.c)} ? ${go(e.a)} : ${go(e.b)})`
-        break
-      case 'cast':
-        s = e.dtype === 'bool' ? `+!!(${go(e.a)})` : e.dtype === 'i32' ? `Math.trunc(${go(e.a)})` : go(e.a)
-        break
+      case 'in': {
+        const i = e.i
+        return (I) => I[i]
+      }
+      case 'idx': {
+        const axis = e.axis
+        return (_I, X) => X[axis]
+      }
+      case 'const': {
+        const v = stored(e.dtype, () => e.v)([], [])
+        return () => v
+      }
+      case 'un': {
+        const f = tableEntry(UNARY, e.op, 'unary').f
+        const a = go(e.a)
+        return stored(e.dtype, (I, X) => f(a(I, X)))
+      }
+      case 'bin': {
+        const f = tableEntry(BINARY, e.op, 'binary').f
+        const [a, b] = [go(e.a), go(e.b)]
+        return stored(e.dtype, (I, X) => f(a(I, X), b(I, X)))
+      }
+      case 'sel': {
+        const [c, a, b] = [go(e.c), go(e.a), go(e.b)]
+        return stored(e.dtype, (I, X) => (c(I, X) ? a(I, X) : b(I, X)))
+      }
+      case 'cast': {
+        const a = go(e.a)
+        if (e.dtype === 'bool') return (I, X) => +!!a(I, X)
+        return stored(e.dtype, e.dtype === 'i32' ? (I, X) => Math.trunc(a(I, X)) : a)
+      }
+      default:
+        throw new Error(`internal: a scalar expression of kind ${JSON.stringify((e as { k: unknown }).k)}`)
     }
-    const v = `t${n++}`
-    lines.push(`const ${v} = ${fr(s, e.dtype)};`)
-    return v
   }
-  const result = go(e)
-  const params = ['F', ...consts.map((_, i) => `U${i}`), ...fns.map((_, i) => `B${i}`)]
-  const body = `return (I, X) => { ${lines.join(' ')} return ${result}; }`
-  return new Function(...params, body)(Math.fround, ...consts, ...fns)
+  return go(e)
+}
+
+function tableEntry<T>(table: Readonly<Record<string, T>>, op: string, what: string): T {
+  const entry = Object.hasOwn(table, op) ? table[op] : undefined
+  if (!entry) throw new Error(`internal: ${JSON.stringify(op)} is not a ${what} operation`)
+  return entry
+}
+
+/**
+ * Why `body` cannot be the lambda of an equation, or undefined: it may read operand i (as `in i`,
+ * of that operand's dtype where `operands` gives one) for i < operands.length, and output index
+ * `idx axis` for axis < rank.
+ */
+export function bodyProblem(
+  body: ScalarExpr,
+  operands: readonly (DType | undefined)[],
+  rank: number,
+): string | undefined {
+  const pending: ScalarExpr[] = [body]
+  for (let e = pending.pop(); e; e = pending.pop()) {
+    if (e.k === 'in') {
+      if (e.i >= operands.length) return `its lambda reads operand ${e.i}, it has ${operands.length}`
+      const want = operands[e.i]
+      if (want && e.dtype !== want) return `its lambda reads operand ${e.i} as ${e.dtype}, the operand is ${want}`
+    } else if (e.k === 'idx' && e.axis >= rank) return `its lambda reads index ${e.axis} of a rank-${rank} output`
+    if ('a' in e) pending.push(e.a)
+    if ('b' in e) pending.push(e.b)
+    if ('c' in e) pending.push(e.c)
+  }
+  return undefined
 }

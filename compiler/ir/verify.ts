@@ -1,6 +1,7 @@
 /**
  * The IR verifier: a graph is well formed when every variable is defined once (SSA), before it is
- * read, every equation's primitive exists, takes that many operands and, run through its shape
+ * read, every equation's primitive exists, its parameters have the kinds its registry entry
+ * declares (schema.ts), it takes that many operands and, run through its shape
  * rule again, gives exactly the output shapes and dtypes recorded, and every literal is a number of
  * its dtype. Passes run it on what they produce when DRIFT_VERIFY is set (the tests set it).
  */
@@ -8,6 +9,7 @@ import type { Atom, Graph } from './types.js'
 import { avalOf } from './types.js'
 import { isPrimitive, primitive } from './primitive.js'
 import { sameShape, showAVal, ShapeError } from './shape.js'
+import { readParams, SchemaError } from './schema.js'
 
 export class IRError extends Error {
   override name = 'IRError'
@@ -15,8 +17,26 @@ export class IRError extends Error {
 
 /** Throws an IRError naming the first problem (and the pass that made the graph, when given). */
 export function verifyGraph(g: Graph, after = 'a pass'): void {
+  const problem = graphProblem(g)
+  if (problem) throw new IRError(`internal: the IR after ${after} is malformed: ${problem}`)
+}
+
+class Malformed extends Error {}
+
+/** The first problem of a graph, or undefined when it is well formed. */
+export function graphProblem(g: Graph): string | undefined {
+  try {
+    check(g)
+    return undefined
+  } catch (e) {
+    if (e instanceof Malformed) return e.message
+    throw e
+  }
+}
+
+function check(g: Graph): void {
   const fail = (msg: string): never => {
-    throw new IRError(`internal: the IR after ${after} is malformed: ${msg}`)
+    throw new Malformed(msg)
   }
   const defined = new Set<number>()
   const define = (id: number, what: string) => {
@@ -34,6 +54,11 @@ export function verifyGraph(g: Graph, after = 'a pass'): void {
     const where = `equation ${k + 1} (${e.prim})`
     if (!isPrimitive(e.prim)) fail(`${where}: no such primitive`)
     const p = primitive(e.prim)
+    try {
+      readParams(e.prim, e.params, 'its parameters')
+    } catch (err) {
+      fail(`${where}: ${err instanceof SchemaError ? err.message : String(err)}`)
+    }
     if (p.arity !== 'variadic' && p.arity !== e.inputs.length)
       fail(`${where} has ${e.inputs.length} operands, the primitive takes ${p.arity}`)
     e.inputs.forEach((a) => use(a, where))

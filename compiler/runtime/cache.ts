@@ -1,7 +1,8 @@
 /**
  * The jit cache: specializations keyed by (compiler, function, argument signature), in memory
  * and on disk (`.drift-cache/`, or DRIFT_CACHE_DIR; DRIFT_CACHE=off disables the disk). A disk
- * entry is valid while every source file it was compiled from is unchanged.
+ * entry is valid while every source file it was compiled from is unchanged; it is signed with
+ * this user's secret (cacheSecret.ts) and checked completely before use (cacheEntry.ts).
  */
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
@@ -9,9 +10,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Specialized } from '../frontend/specialize.js'
 import { writeAtomic } from './atomicWrite.js'
+import { CacheEntryError, decodeEntry, encodeEntry, sha256, type DiskEntry } from './cacheEntry.js'
+import { cacheSecret, secretFile } from './cacheSecret.js'
 
 const COMPILER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex')
 
 export const cacheStats = { compiles: 0, memoryHits: 0, diskHits: 0 }
 const memory = new Map<string, Specialized>()
@@ -32,32 +34,92 @@ function compilerFingerprint(): string {
   return (fingerprint = h.digest('hex').slice(0, 16))
 }
 
-export const cacheKey = (parts: unknown): string => sha(JSON.stringify([compilerFingerprint(), parts])).slice(0, 32)
+export const cacheKey = (parts: unknown): string => sha256(JSON.stringify([compilerFingerprint(), parts])).slice(0, 32)
 
 const cacheDir = () => process.env.DRIFT_CACHE_DIR ?? path.join(process.cwd(), '.drift-cache')
-const diskEnabled = () => process.env.DRIFT_CACHE !== 'off'
 
-interface DiskEntry {
-  files: { path: string; sha: string }[]
-  value: Specialized
+const secrets = new Map<string, Buffer | string>()
+/**
+ * The secret that signs entries, or undefined when the disk cache is off: by DRIFT_CACHE=off, or
+ * for want of a usable secret (said once per key file, on stderr).
+ */
+function diskSecret(): Buffer | undefined {
+  if (process.env.DRIFT_CACHE === 'off') return undefined
+  const file = secretFile()
+  let s = secrets.get(file)
+  if (s === undefined) {
+    secrets.set(file, (s = cacheSecret()))
+    if (typeof s === 'string')
+      process.stderr.write(`drift: compile cache: no signing key (${s}); compiled functions stay in memory\n`)
+  }
+  return typeof s === 'string' ? undefined : s
 }
 
-export function lookup(key: string): Specialized | undefined {
+/** The largest entry read (the stdlib's largest programs write a few MB) and the largest source file hashed. */
+export const MAX_ENTRY_BYTES = 256 * 2 ** 20
+const MAX_SOURCE_BYTES = 64 * 2 ** 20
+
+/**
+ * The bytes of FILE when it is a regular file of at most `max` bytes, else undefined (absent,
+ * another kind of file, too large). Opened without blocking, so a FIFO placed there cannot hang the
+ * reader, and checked on the open descriptor.
+ */
+function readRegular(file: string, max: number): Buffer | string | undefined {
+  let fd: number
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
+  } catch {
+    return undefined
+  }
+  try {
+    const st = fs.fstatSync(fd)
+    if (!st.isFile()) return 'it is not a regular file'
+    if (st.size > max) return `it has ${st.size} bytes, more than the ${max} allowed`
+    return fs.readFileSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/** One line on stderr: a disk entry is not used, and why. */
+function discard(file: string, why: string): undefined {
+  process.stderr.write(`drift: compile cache: ignoring ${file}: ${why.replace(/\s+/g, ' ')}; compiling again\n`)
+  return undefined
+}
+
+/**
+ * The specialization stored under `key`, from memory or from disk. A disk entry is used only when
+ * it is intact (its HMAC under this user's secret), every field passes the schema, its graph verifies, every source file
+ * it was compiled from is unchanged, and `check` (the caller's test against the signature it asked
+ * for) finds no problem. A damaged, tampered or mismatched entry is ignored with a one-line warning
+ * and compiled again; a stale one (a source changed) silently.
+ */
+export function lookup(key: string, check?: (s: Specialized) => string | undefined): Specialized | undefined {
   const m = memory.get(key)
   if (m) {
     cacheStats.memoryHits++
     return m
   }
-  if (!diskEnabled()) return undefined
+  const secret = diskSecret()
+  if (!secret) return undefined
   const file = path.join(cacheDir(), `${key}.json`)
+  const bytes = readRegular(file, MAX_ENTRY_BYTES)
+  if (bytes === undefined) return undefined // absent: compile (and write it)
+  if (typeof bytes === 'string') return discard(file, bytes)
   let entry: DiskEntry
   try {
-    entry = JSON.parse(fs.readFileSync(file, 'utf8'))
-  } catch {
-    return undefined // absent or unreadable: compile again (and overwrite)
+    entry = decodeEntry(bytes.toString('utf8'), key, secret)
+  } catch (e) {
+    if (e instanceof CacheEntryError) return discard(file, e.message)
+    throw e
   }
-  const fresh = entry.files.every((f) => fs.existsSync(f.path) && sha(fs.readFileSync(f.path)) === f.sha)
+  const fresh = entry.files.every((f) => {
+    const src = readRegular(f.path, MAX_SOURCE_BYTES)
+    return src instanceof Buffer && sha256(src) === f.sha
+  })
   if (!fresh) return undefined
+  const problem = check?.(entry.value)
+  if (problem) return discard(file, problem)
   memory.set(key, entry.value)
   cacheStats.diskHits++
   return entry.value
@@ -66,11 +128,12 @@ export function lookup(key: string): Specialized | undefined {
 export function store(key: string, value: Specialized): void {
   cacheStats.compiles++
   memory.set(key, value)
-  if (!diskEnabled()) return
-  const entry: DiskEntry = { files: value.files.map((p) => ({ path: p, sha: sha(fs.readFileSync(p)) })), value }
+  const secret = diskSecret()
+  if (!secret) return
+  const files = value.files.map((p) => ({ path: p, sha: sha256(fs.readFileSync(p)) }))
   const dir = cacheDir()
   fs.mkdirSync(dir, { recursive: true })
-  writeAtomic(path.join(dir, `${key}.json`), JSON.stringify(entry))
+  writeAtomic(path.join(dir, `${key}.json`), encodeEntry({ key, files, value }, secret))
 }
 
 /** Forget the in-memory entries (tests use this to exercise the disk cache). */

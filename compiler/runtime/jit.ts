@@ -1,9 +1,10 @@
 /** Compile on first call (or read the cache), then run a specialization on host values. */
+import path from 'node:path'
 import type { ArgSpec, FnRef, Specialized } from '../frontend/specialize.js'
 import type { NDArray, Precision } from '../ir/ndarray.js'
 import { interpret } from '../ir/interpret.js'
 import { cacheKey, lookup, store } from './cache.js'
-import { argSpec, flattenInputs } from './signature.js'
+import { argSpec, flattenInputs, nonFiniteInput, signatureProblem } from './signature.js'
 import { activeBackend } from './backend.js'
 import { lowerGraph } from '../fusion/lower.js'
 import type { Plan } from '../kernel/types.js'
@@ -16,6 +17,8 @@ export class DslCompileError extends Error {
 export interface Prepared {
   specialized: Specialized
   specs: ArgSpec[]
+  /** The parameter names, for messages about arguments. */
+  names: string[]
 }
 
 /** Specialize `ref` for these host arguments, through the jit cache. */
@@ -25,6 +28,12 @@ export async function prepare(
   isStatic: (i: number) => boolean,
   names: string[],
 ): Promise<Prepared> {
+  const arity = names.some((n) => n.startsWith('...')) ? Infinity : names.length
+  if (args.length > arity)
+    throw new TypeError(
+      `the DSL function defined at ${path.relative(process.cwd(), ref.file)}:${ref.line} takes ${arity} ` +
+        `argument${arity === 1 ? '' : 's'}, it was called with ${args.length}; remove the extra ones`,
+    )
   // a parameter left out (or passed undefined) takes its default: traced like a passed number
   // unless static; vjp's last argument is the cotangent, so its arguments are taken as given
   const count = ref.transform?.kind === 'vjp' ? args.length : Math.max(args.length, names.length)
@@ -33,15 +42,23 @@ export async function prepare(
     return isStatic(i) ? { tag: 'static', value: undefined } : { tag: 'default' }
   })
   const key = cacheKey({ ref, specs })
-  const hit = lookup(key)
-  if (hit) return { specialized: hit, specs }
+  const hit = lookup(key, (s) => signatureProblem(s, specs))
+  if (hit) return { specialized: hit, specs, names }
   // The frontend (ts-morph) loads only when something must be compiled.
   const { specialize } = await import('../frontend/specialize.js')
   const { formatDiagnostic } = await import('../frontend/diagnostics.js')
   const r = specialize(ref, specs)
   if (r._tag === 'Left') throw new DslCompileError(r.left.map((d) => formatDiagnostic(d)).join('\n'))
   store(key, r.right)
-  return { specialized: r.right, specs }
+  return { specialized: r.right, specs, names }
+}
+
+/** Throws a TypeError naming the first argument that holds NaN or ±∞. */
+function checkFinite(args: unknown[], specs: ArgSpec[], names: string[]): void {
+  specs.forEach((s, i) => {
+    const problem = nonFiniteInput(args[i], s, names[i] || `arg${i}`)
+    if (problem) throw new TypeError(problem)
+  })
 }
 
 export function flatten(args: unknown[], specs: ArgSpec[]): NDArray[] {
@@ -52,6 +69,7 @@ export function flatten(args: unknown[], specs: ArgSpec[]): NDArray[] {
 
 /** The graph's inputs: the caller's leaves, then the defaults of the parameters it left out. */
 function inputsOf(p: Prepared, args: unknown[]): NDArray[] {
+  checkFinite(args, p.specs, p.names)
   const defaults = p.specialized.defaults.map((v): NDArray => ({ shape: [], dtype: 'f32', data: Float64Array.of(v) }))
   return [...flatten(args, p.specs), ...defaults]
 }

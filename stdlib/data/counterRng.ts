@@ -6,7 +6,7 @@
  */
 
 /** The streams of the image data pipeline: each kind of draw has its own. */
-export const STREAMS = { classes: 0, positives: 1, unconditional: 2, queue: 3 } as const
+export const STREAMS = { classes: 0, positives: 1, unconditional: 2, queue: 3, alpha: 4, noise: 5, styles: 6 } as const
 
 const C1 = 0xcc9e2d51
 const C2 = 0x1b873593
@@ -73,6 +73,13 @@ export class CounterRng {
       const u = this.u32()
       if (u < limit) return u % n
     }
+  }
+
+  /** A standard normal number (Box–Muller on two uniforms in (0, 1]). */
+  normal(): number {
+    const u = (this.u32() + 1) / 2 ** 32
+    const v = this.u32() / 2 ** 32
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v)
   }
 
   /** k distinct integers of [0, n) in random order (a Fisher–Yates shuffle that stops after k swaps). */

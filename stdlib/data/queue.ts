@@ -81,6 +81,16 @@ export class SampleQueue {
     this.s.rng = new CounterRng(this.s.rng.seed, this.s.rng.step + 1, STREAMS.queue).state()
   }
 
+  /** How many batches were pushed so far. */
+  pushes(): number {
+    return this.s.rng.step
+  }
+
+  /** The distinct labels of the last pushed batch. */
+  lastClasses(): number {
+    return new Set(this.s.lastLabels).size
+  }
+
   /** How many indices the queue of class `cls` holds (the global queue without `cls`). */
   size(cls?: number): number {
     return this.queue(cls).length

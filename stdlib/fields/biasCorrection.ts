@@ -1,6 +1,6 @@
-import { cdist, dsl, softmax, type Mat, type f32 } from '../../dsl/index.js'
-import { laplaceLog } from '../kernels/laplace.js'
-import { maskedDist } from './parts.js'
+import { dsl, softmax, type Mat, type f32 } from '../../dsl/index.js'
+import { laplaceLogits } from '../similarity/laplace.js'
+import { attractionMinusRepulsion } from './parts.js'
 
 /**
  * Analytical bias correction of the minibatch softmax centroid (Zhang et al., arXiv 2604.27239;
@@ -9,10 +9,11 @@ import { maskedDist } from './parts.js'
  * field, V = m_ABC(Y⁺) − m_ABC(Y⁻).
  */
 export const biasCorrectedField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat => {
-  const centroid = (d: Mat, y: Mat) => {
-    const pi = softmax(laplaceLog(d, tau), 1)
+  // the bias-corrected centroid m_ABC = m + Σⱼ πⱼ²(yⱼ − m) of targets y
+  const correctedCentroid = (d: Mat, y: Mat) => {
+    const pi = softmax(laplaceLogits(d, tau), 1)
     const m = pi.matmul(y)
     return m.add(pi.square().matmul(y)).sub(pi.square().sum(1, true).mul(m))
   }
-  return centroid(cdist(x, pos), pos).sub(centroid(maskedDist(x, neg), neg))
+  return attractionMinusRepulsion(x, pos, neg, correctedCentroid)
 })

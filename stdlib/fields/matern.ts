@@ -1,5 +1,5 @@
 import { dsl, type Mat, type f32 } from '../../dsl/index.js'
-import { matern32Log, matern52Log } from '../kernels/matern.js'
+import { matern32Logits, matern52Logits } from '../similarity/matern.js'
 import { biSoftmax, jointField, jointLogits } from './parts.js'
 
 /**
@@ -9,10 +9,10 @@ import { biSoftmax, jointField, jointLogits } from './parts.js'
  * scale ℓ.
  */
 export const matern32Field = dsl((x: Mat, pos: Mat, neg: Mat, ell: f32): Mat =>
-  jointField(biSoftmax(jointLogits(matern32Log, x, pos, neg, ell)), pos, neg),
+  jointField(biSoftmax(jointLogits(matern32Logits, x, pos, neg, ell)), pos, neg),
 )
 
 /** The same with Matérn 5/2: k = (1 + r/ℓ + r²/3ℓ²)e^{−r/ℓ}. */
 export const matern52Field = dsl((x: Mat, pos: Mat, neg: Mat, ell: f32): Mat =>
-  jointField(biSoftmax(jointLogits(matern52Log, x, pos, neg, ell)), pos, neg),
+  jointField(biSoftmax(jointLogits(matern52Logits, x, pos, neg, ell)), pos, neg),
 )

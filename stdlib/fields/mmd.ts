@@ -1,6 +1,6 @@
-import { cdist, dsl, type Mat, type f32 } from '../../dsl/index.js'
-import { gaussian } from '../kernels/gaussian.js'
-import { displacement } from './parts.js'
+import { dsl, type Mat, type f32 } from '../../dsl/index.js'
+import { gaussian } from '../similarity/gaussian.js'
+import { attractionMinusRepulsion, displacement } from './parts.js'
 
 /**
  * MMD field (paper App. C.2, Eq. 43–45): unnormalized Gaussian mean shift,
@@ -8,8 +8,7 @@ import { displacement } from './parts.js'
  * self term ξ(xᵢ, xᵢ)(xᵢ − xᵢ) is zero (it still counts in the mean over the negatives).
  */
 export const mmdField = dsl((x: Mat, pos: Mat, neg: Mat, sigma: f32): Mat => {
-  const pull = (y: Mat) => displacement(gaussian(cdist(x, y), sigma), y, x).div(y.shape[0])
-  return pull(pos)
-    .sub(pull(neg))
-    .div(sigma * sigma)
+  // the unnormalized mean shift meanⱼ ξⱼ(yⱼ − x) toward targets y
+  const meanShift = (d: Mat, y: Mat) => displacement(gaussian(d, sigma), y, x).div(y.shape[0])
+  return attractionMinusRepulsion(x, pos, neg, meanShift, { masked: false }).div(sigma * sigma)
 })

@@ -1,5 +1,5 @@
 import { dsl, softmax, type Mat, type f32 } from '../../dsl/index.js'
-import { laplaceLog } from '../kernels/laplace.js'
+import { laplaceLogits } from '../similarity/laplace.js'
 import { jointField, jointLogits } from './parts.js'
 
 /**
@@ -8,7 +8,7 @@ import { jointField, jointLogits } from './parts.js'
  * (docs/paper.md#kernel-normalization).
  */
 export const softmaxYField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat =>
-  jointField(softmax(jointLogits(laplaceLog, x, pos, neg, tau), 1), pos, neg),
+  jointField(softmax(jointLogits(laplaceLogits, x, pos, neg, tau), 1), pos, neg),
 )
 
 /**
@@ -17,5 +17,5 @@ export const softmaxYField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat =>
  * distances (they underflow to 0 when τ ≪ r).
  */
 export const unnormalizedField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat =>
-  jointField(jointLogits(laplaceLog, x, pos, neg, tau).exp(), pos, neg),
+  jointField(jointLogits(laplaceLogits, x, pos, neg, tau).exp(), pos, neg),
 )

@@ -1,13 +1,13 @@
-import { cdist, dsl, eye, softmax, type Mat, type f32 } from '../../dsl/index.js'
-import { laplace } from '../kernels/laplace.js'
+import { cdist, dsl, eye, type Mat, type f32 } from '../../dsl/index.js'
+import { laplace, laplaceLogits } from '../similarity/laplace.js'
 import { inverseSqrt } from './inverseSqrt.js'
-import { maskedDist } from './parts.js'
+import { centroid, maskedDist } from './parts.js'
 
 /**
  * DriftXpress (arXiv 2605.12183; code `methods/driftxpress.py`;
  * docs/paper.md#nyström-attraction-driftxpress): Nyström attraction through `landmarks` U, exact
  * masked-softmax repulsion. φ(x) = k(x,U)(k(U,U) + ridge·I)^{−1/2},
- * T = Σ_y φ(y), S = Σ_y φ(y)yᵀ over the positives, b⁺ = φ(x)S / max(φ(x)·T, 1e−8), V = b⁺ − b⁻.
+ * T = Σ_y φ(y), S = Σ_y φ(y)yᵀ over the positives, b⁺ = φ(x)S / max(φ(x)·T, 1e−8), V = b⁺ − m⁻.
  * Follows the code, not a paper: k = exp(−r/(τ·D)) (τ·D, not τ·√D), no bi-softmax. The code takes the
  * inverse square root by `eigh`; here `iters` coupled Newton–Schulz steps (static), see inverseSqrt.
  */
@@ -19,7 +19,8 @@ export const nystromField = dsl(
     const phi = (y: Mat) => laplace(cdist(y, landmarks), t).matmul(root)
     const [phiX, phiPos] = [phi(x), phi(pos)]
     const attraction = phiX.matmul(phiPos.T.matmul(pos)).div(phiX.mul(phiPos.sum(0, true)).sum(1, true).maximum(1e-8))
-    return attraction.sub(softmax(maskedDist(x, neg).div(-t), 1).matmul(neg))
+    const repulsion = centroid(laplaceLogits(maskedDist(x, neg), t), neg)
+    return attraction.sub(repulsion)
   },
   { static: ['iters'] },
 )

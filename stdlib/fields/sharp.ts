@@ -1,7 +1,7 @@
-import { cdist, dsl, softmax, type Mat, type f32 } from '../../dsl/index.js'
-import { laplaceLog } from '../kernels/laplace.js'
-import { laplaceSharpRatio } from '../kernels/sharp.js'
-import { displacement, maskedDist } from './parts.js'
+import { dsl, softmax, type Mat, type f32 } from '../../dsl/index.js'
+import { laplaceLogits } from '../similarity/laplace.js'
+import { laplaceSharpRatio } from '../similarity/sharp.js'
+import { attractionMinusRepulsion, displacement } from './parts.js'
 
 /**
  * Sharp-kernel normalization ("Drifting Fields are not Conservative", arXiv 2604.06333;
@@ -10,9 +10,10 @@ import { displacement, maskedDist } from './parts.js'
  * π of the Laplace logits: N/Z♯ = Σ π(y − x) / Σ π·(k♯/k). Constants of the paper itself: not verified.
  */
 export const sharpField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat => {
-  const term = (d: Mat, y: Mat) => {
-    const pi = softmax(laplaceLog(d, tau), 1)
+  // the sharp mean shift N/Z♯ toward targets y
+  const meanShift = (d: Mat, y: Mat) => {
+    const pi = softmax(laplaceLogits(d, tau), 1)
     return displacement(pi, y, x).div(pi.mul(laplaceSharpRatio(d, tau)).sum(1, true))
   }
-  return term(cdist(x, pos), pos).sub(term(maskedDist(x, neg), neg))
+  return attractionMinusRepulsion(x, pos, neg, meanShift)
 })

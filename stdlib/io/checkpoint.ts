@@ -219,13 +219,16 @@ function parseJson(text: string, what: string, fail: (what: string) => never): u
   }
 }
 
-/** Read DIR/checkpoint.safetensors, checking everything; a problem is a DataError of one line naming the file. */
-export function loadCheckpoint(dir: string): LoadedCheckpoint {
+/**
+ * Read DIR/checkpoint.safetensors, checking everything; a problem is a DataError of one line naming
+ * the file. A file over `maxBytes` (what the caller's program can need) is refused unread.
+ */
+export function loadCheckpoint(dir: string, maxBytes?: number): LoadedCheckpoint {
   const file = path.join(dir, CHECKPOINT_FILE)
   const fail = (what: string): never => {
     throw new DataError(`${file}: ${what}`)
   }
-  const st = readSafetensors(file, `no checkpoint has been saved in ${dir}`)
+  const st = readSafetensors(file, `no checkpoint has been saved in ${dir}`, maxBytes)
   const m = st.metadata
   const keys = Object.keys(m).sort().join(', ')
   if (keys !== 'format, meta, sha256, tree, version')

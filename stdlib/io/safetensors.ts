@@ -204,13 +204,21 @@ function checkCoverage(entries: Entry[], bufferLength: number): Entry[] | string
   return sorted
 }
 
-/** Read FILE, a safetensors file; any problem is a DataError naming it (`missing`: the fix when it does not exist). */
-export function readSafetensors(file: string, missing = 'name an existing safetensors file'): Safetensors {
+/**
+ * Read FILE, a safetensors file of at most `maxBytes` (checked before anything is read); any
+ * problem is a DataError naming it (`missing`: the fix when it does not exist).
+ */
+export function readSafetensors(
+  file: string,
+  missing = 'name an existing safetensors file',
+  maxBytes = Number.MAX_SAFE_INTEGER,
+): Safetensors {
   requireLittleEndian()
   const fail = (what: string): never => {
     throw new DataError(`${file}: ${what}`)
   }
   return withRegularFile(file, missing, ({ size, read }) => {
+    if (size > maxBytes) fail(`${size} bytes, more than the ${maxBytes} its reader accepts`)
     if (size < 8) fail(`${size} bytes, shorter than the 8-byte header length of a safetensors file`)
     const n = new DataView(read(0, 8).buffer).getBigUint64(0, true)
     if (n > BigInt(size - 8)) fail(`the header length ${n} runs past the end of the file (${size} bytes)`)

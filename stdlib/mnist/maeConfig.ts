@@ -71,7 +71,8 @@ function check(key: keyof MaeConfig, v: unknown): string | undefined {
     case 'batch':
       return isCount(key, v, 1, 4096)
     case 'warmup':
-      return isCount(key, v, 0)
+      // the learning rate is step/warmup of its peak: at least one step of warmup
+      return isCount(key, v, 1)
     case 'lr':
       return isPositive(key, v)
     case 'beta1':

@@ -17,7 +17,7 @@ import type { Metrics } from './metrics.js'
 import { RunError } from '../train/errors.js'
 import { DataError } from '../io/errors.js'
 import * as store from '../io/checkpoint.js'
-import { JSON_CHECKPOINT_FILE, readJsonCheckpoint } from './checkpointJson.js'
+import { JSON_CHECKPOINT_FILE, MAX_TOY_CHECKPOINT_BYTES, readJsonCheckpoint } from './checkpointJson.js'
 import { Corrupt, float32, readLayers, readRunRecord } from './runMeta.js'
 
 export const CHECKPOINT_FILE = store.CHECKPOINT_FILE
@@ -74,7 +74,7 @@ export function saveCheckpoint(dir: string, c: Checkpoint): void {
 
 /** The run in a checkpoint.safetensors. */
 function fromStore(dir: string): Checkpoint {
-  const { tensors, meta } = store.loadCheckpoint(dir)
+  const { tensors, meta } = store.loadCheckpoint(dir, MAX_TOY_CHECKPOINT_BYTES)
   if (meta.program !== PROGRAM) throw new Corrupt(`not a toy2d checkpoint (program ${JSON.stringify(meta.program)})`)
   const run = readRunRecord(meta)
   const sizes = layerSizes(run.config)

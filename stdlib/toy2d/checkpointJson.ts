@@ -11,6 +11,7 @@ import type { LinearParams } from '../nn/linear.js'
 import { layerSizes } from './config.js'
 import type { Checkpoint } from './checkpoint.js'
 import { withRegularFile } from '../io/regularFile.js'
+import { nestingDepth } from '../../compiler/runtime/json.js'
 import { Corrupt, readLayers, readRunRecord } from './runMeta.js'
 
 export const JSON_CHECKPOINT_FILE = 'checkpoint.json'
@@ -32,20 +33,25 @@ function decode(e: unknown, shape: number[], what: string): Tensor {
   return new Tensor(data, shape, 'f32')
 }
 
-/** The largest checkpoint.json read (a toy generator's is a few MB). */
-const MAX_BYTES = 256 * 2 ** 20
+/** The largest checkpoint read, in either format (a toy generator's is a few MB). */
+export const MAX_TOY_CHECKPOINT_BYTES = 256 * 2 ** 20
+/** The deepest nesting of a checkpoint.json (its tensors sit five levels down). */
+const MAX_DEPTH = 32
 
 /** The checkpoint in FILE, a checkpoint.json: a damaged one is a Corrupt, a missing or irregular file a DataError. */
 export function readJsonCheckpoint(file: string): Checkpoint {
   const text = withRegularFile(file, 'no checkpoint here', ({ size, read }) => {
-    if (size > MAX_BYTES) throw new Corrupt(`${size} bytes, more than the ${MAX_BYTES} a toy checkpoint can need`)
+    if (size > MAX_TOY_CHECKPOINT_BYTES)
+      throw new Corrupt(`${size} bytes, more than the ${MAX_TOY_CHECKPOINT_BYTES} a toy checkpoint can need`)
     return new TextDecoder().decode(read(0, size))
   })
+  const depth = nestingDepth(text)
+  if (depth > MAX_DEPTH) throw new Corrupt(`it nests ${depth} levels deep, a toy checkpoint at most ${MAX_DEPTH}`)
   let doc: { format?: unknown; version?: unknown; sha256?: unknown; payload?: Record<string, unknown> }
   try {
     doc = JSON.parse(text)
   } catch (e) {
-    throw new Corrupt(`not JSON (${(e as Error).message})`)
+    throw new Corrupt(`not JSON (${(e as Error).message.replace(/\s+/g, ' ')})`)
   }
   if (doc?.format !== FORMAT) throw new Corrupt(`not a toy2d checkpoint (format ${JSON.stringify(doc?.format)})`)
   if (doc.version !== VERSION)

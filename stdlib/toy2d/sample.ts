@@ -8,10 +8,21 @@ import { RunError } from '../train/errors.js'
 
 export const SAMPLE_FORMATS = ['.json', '.csv'] as const
 
-/** n points x = f_θ(ε), ε from the sample stream of randomKey(seed). */
+/**
+ * n points x = f_θ(ε), ε from the sample stream of randomKey(seed). Parameters that overflow
+ * float32 (finite in the checkpoint, NaN or ±∞ through the generator) are a RunError: no point
+ * that is not a number is handed on.
+ */
 export async function samplePoints(c: Checkpoint, n: number, seed: number): Promise<Mat> {
   const noise = await drawNoise.run(randomKey(seed), n, c.config.noiseDim)
-  return generate.run(c.state.params, noise)
+  const points = await generate.run(c.state.params, noise)
+  const bad = points.data.findIndex((v) => !Number.isFinite(v))
+  if (bad >= 0)
+    throw new RunError(
+      `the generator at step ${c.state.step} makes ${points.data[bad]} (point ${Math.floor(bad / 2)}): ` +
+        'its parameters overflow float32; sample from an earlier checkpoint',
+    )
+  return points
 }
 
 /**

@@ -1,21 +1,48 @@
 /**
  * The gpu.js emitter: a kernel becomes the source string of a gpu.js kernel function (never the
  * toString() of user code). Shapes and loop bounds are literals; per-step scalars are arguments.
+ * gpu.js turns that source into code (its CPU mode through new Function), so nothing reaches it
+ * unchecked: names are identifiers, operations come from the operation tables, numbers are numbers.
  */
 import type { Kernel, KExpr, KStmt } from '../../kernel/types.js'
 import { THREAD_VARS } from '../../fusion/buildKernel.js'
+import { isUnary } from '../../ir/ops.js'
+import { BackendError } from '../planIO.js'
 
-const COMPARE: Record<string, string> = { lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=' }
-const ARITH: Record<string, string> = { add: '+', sub: '-', mul: '*', div: '/', mod: '%' }
-const MATH2: Record<string, string> = { pow: 'Math.pow', max: 'Math.max', min: 'Math.min', atan2: 'Math.atan2' }
+const table = (entries: Record<string, string>): Readonly<Record<string, string>> =>
+  Object.freeze(Object.assign(Object.create(null) as Record<string, string>, entries))
+const COMPARE = table({ lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=' })
+const ARITH = table({ add: '+', sub: '-', mul: '*', div: '/', mod: '%' })
+const MATH2 = table({ pow: 'Math.pow', max: 'Math.max', min: 'Math.min' })
+
+const refuse = (what: string): never => {
+  throw new BackendError(`internal: a kernel for gpu.js holds ${what}`)
+}
+
+/** A name written into the source: an identifier, nothing else. */
+function ident(name: unknown): string {
+  return typeof name === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)
+    ? name
+    : refuse(`the name ${JSON.stringify(name)}`)
+}
 
 /** Numbers always print as floats (gpu.js types variables from their first value). */
 export function float(v: number): string {
+  if (typeof v !== 'number') return refuse(`the number ${JSON.stringify(v)}`)
   if (Number.isNaN(v)) return '(0.0 / 0.0)'
   if (v === Infinity) return '3.4028234663852886e38'
   if (v === -Infinity) return '-3.4028234663852886e38'
   const s = String(v)
   return /[.e]/.test(s) ? s : `${s}.0`
+}
+
+/**
+ * atan2 as Math.atan2 gives it: with both arguments zero it is ±0, or ±π when x is −0 (GPUs
+ * leave atan2(0, 0) undefined; Dawn's gives 3π/4). The signs of zeros are read through 1/x.
+ */
+function atan2(y: string, x: string): string {
+  const pi = float(Math.PI)
+  return `((${x} == 0.0 && ${y} == 0.0) ? ((1.0 / ${x}) < 0.0 ? ((1.0 / ${y}) < 0.0 ? -${pi} : ${pi}) : ${y}) : Math.atan2(${y}, ${x}))`
 }
 
 /** An expression used as a condition: comparisons stay booleans. */
@@ -32,9 +59,9 @@ export function expr(e: KExpr): string {
     case 'num':
       return float(e.v)
     case 'ref':
-      return e.name
+      return ident(e.name)
     case 'load':
-      return `${e.buf}[${expr(e.index)}]`
+      return `${ident(e.buf)}[${expr(e.index)}]`
     case 'idiv':
       return `Math.floor(${expr(e.a)} / ${float(e.b)})`
     case 'imod':
@@ -50,12 +77,16 @@ export function expr(e: KExpr): string {
         case 'exp2':
           return `Math.pow(2.0, ${expr(e.a)})`
         default:
-          return `Math.${e.op}(${expr(e.a)})`
+          return isUnary(e.op) ? `Math.${e.op}(${expr(e.a)})` : refuse(`the operation ${JSON.stringify(e.op)}`)
       }
     case 'bin':
       if (ARITH[e.op]) return `(${expr(e.a)} ${ARITH[e.op]} ${expr(e.b)})`
       if (MATH2[e.op]) return `${MATH2[e.op]}(${expr(e.a)}, ${expr(e.b)})`
-      return `(${cond(e)} ? 1.0 : 0.0)`
+      if (e.op === 'atan2') return atan2(expr(e.a), expr(e.b))
+      if (COMPARE[e.op] || e.op === 'and' || e.op === 'or') return `(${cond(e)} ? 1.0 : 0.0)`
+      return refuse(`the operation ${JSON.stringify(e.op)}`)
+    default:
+      return refuse(`an expression of kind ${JSON.stringify((e as { k: unknown }).k)}`)
   }
 }
 
@@ -63,15 +94,17 @@ function stmts(ss: KStmt[], indent: string): string[] {
   return ss.flatMap((s) => {
     switch (s.k) {
       case 'let':
-        return [`${indent}let ${s.name} = ${expr(s.value)};`]
+        return [`${indent}let ${ident(s.name)} = ${expr(s.value)};`]
       case 'set':
-        return [`${indent}${s.name} = ${expr(s.value)};`]
-      case 'for':
+        return [`${indent}${ident(s.name)} = ${expr(s.value)};`]
+      case 'for': {
+        const n = Number.isSafeInteger(s.n) && s.n >= 0 ? s.n : refuse(`the loop bound ${JSON.stringify(s.n)}`)
         return [
-          `${indent}for (let ${s.v} = 0; ${s.v} < ${s.n}; ${s.v}++) {`,
+          `${indent}for (let ${ident(s.v)} = 0; ${s.v} < ${n}; ${s.v}++) {`,
           ...stmts(s.body, indent + '  '),
           `${indent}}`,
         ]
+      }
       case 'if':
         return [
           `${indent}if ${cond(s.c)} {`,
@@ -79,6 +112,8 @@ function stmts(ss: KStmt[], indent: string): string[] {
           ...(s.else ? [`${indent}} else {`, ...stmts(s.else, indent + '  ')] : []),
           `${indent}}`,
         ]
+      default:
+        return refuse(`a statement of kind ${JSON.stringify((s as { k: unknown }).k)}`)
     }
   })
 }
@@ -86,7 +121,7 @@ function stmts(ss: KStmt[], indent: string): string[] {
 /** The kernel function source for gpu.js. */
 export function emitKernel(k: Kernel): string {
   const axes = ['x', 'y', 'z'].slice(0, k.grid.length)
-  const params = [...k.buffers, ...k.scalars]
+  const params = [...k.buffers, ...k.scalars].map(ident)
   const lines = [
     `function(${params.join(', ')}) {`,
     ...axes.map((a, i) => `  const ${THREAD_VARS[i]} = this.thread.${a};`),

@@ -9,6 +9,7 @@ import { sizeOf } from '../../ir/shape.js'
 import type { Kernel, Plan } from '../../kernel/types.js'
 import { emitKernel } from './emit.js'
 import type { BackendLimits } from '../../fusion/limits.js'
+import { checkPlanMemory } from '../../kernel/memory.js'
 import '../../ir/prims/index.js'
 import { BackendError, describeKernel, placeInputs, planOutputs, runHostStep, scalarInputs } from '../planIO.js'
 
@@ -112,6 +113,7 @@ export class GpujsRuntime {
   }
 
   private start(plan: Plan, inputs: NDArray[]): RunState {
+    checkPlanMemory(plan, this.mode)
     const env = new Map<string, Float32Array>()
     const ints = placeInputs(plan, inputs, (b, offset, a) => {
       if (!b.packs) return void env.set(b.name, a.data instanceof Float32Array ? a.data : Float32Array.from(a.data))
@@ -134,8 +136,9 @@ export class GpujsRuntime {
 
   /** Launch a kernel; the result is a value, or a promise of one in the threaded mode. */
   private launch(k: Kernel, { env, scalars, info }: RunState): unknown {
+    if (isEmpty(k)) return new Float32Array(0)
     const kernel = this.kernelFor(k, info)
-    const args = [...k.buffers.map((b) => env.get(b)!), ...k.scalars.map((s) => scalars.get(s)!)]
+    const args = [...k.buffers.map((b) => nonEmpty(env.get(b)!)), ...k.scalars.map((s) => scalars.get(s)!)]
     const raw = kernel(...args)
     this.checkClass(k, kernel)
     return raw
@@ -158,6 +161,19 @@ export class GpujsRuntime {
     return out
   }
 }
+
+/**
+ * A kernel with no threads is not launched: gpu.js refuses an output of size 0 (and its WebGPU
+ * mode ends the process on the WGSL it would write).
+ */
+const isEmpty = (k: Kernel): boolean => sizeOf(k.grid) === 0 || sizeOf(k.out.shape) === 0
+
+/**
+ * An empty buffer goes to gpu.js as one element (it refuses empty arrays): a kernel that has
+ * threads reads an empty buffer only in loops of no iterations, so the element is never read.
+ */
+const ONE = new Float32Array(1)
+const nonEmpty = (a: Float32Array): Float32Array => (a.length ? a : ONE)
 
 /** gpu.js returns a typed array for 1-D outputs and nested arrays of rows for 2-D and 3-D ones. */
 function flatten(raw: unknown, n: number): Float32Array {

@@ -24,16 +24,18 @@ const INLINE_BINARY = new Set([
   'or',
 ])
 
-/** The JavaScript implementations, by import field name. */
-export const HOST_MATH: Record<string, (...a: number[]) => number> = {
-  ...Object.fromEntries(
-    Object.getOwnPropertyNames(Math)
-      .filter((k) => typeof (Math as unknown as Record<string, unknown>)[k] === 'function')
-      .map((k) => [k, (Math as unknown as Record<string, (...a: number[]) => number>)[k]]),
-  ),
-  exp2: (x) => 2 ** x,
-  mod: (a, b) => a % b,
-}
+/** The JavaScript implementations, by import field name (no prototype: `constructor` is none). */
+export const HOST_MATH: Readonly<Record<string, (...a: number[]) => number>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, (...a: number[]) => number>, {
+    ...Object.fromEntries(
+      Object.getOwnPropertyNames(Math)
+        .filter((k) => typeof (Math as unknown as Record<string, unknown>)[k] === 'function')
+        .map((k) => [k, (Math as unknown as Record<string, (...a: number[]) => number>)[k]]),
+    ),
+    exp2: (x: number) => 2 ** x,
+    mod: (a: number, b: number) => a % b,
+  }),
+)
 
 /** The imports a kernel needs, each with its function index. */
 export function kernelImports(k: Kernel): { list: ImportFn[]; index: Map<string, number> } {

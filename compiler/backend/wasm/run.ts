@@ -16,6 +16,7 @@ import os from 'node:os'
 import v8 from 'node:v8'
 import { compileKernel, grid } from './codegen.js'
 import { MAX_PAGES } from './encode.js'
+import { checkPlanMemory } from '../../kernel/memory.js'
 import type { TileShape } from './tile.js'
 import { WorkerPool } from './threads.js'
 import { HOST_MATH } from './imports.js'
@@ -150,10 +151,7 @@ export class WasmRuntime {
     let l = this.layouts.get(plan)
     if (!l) this.layouts.set(plan, (l = layoutPlan(plan)))
     const pages = Math.ceil(l.bytes / 65536)
-    if (pages > MAX_PAGES)
-      throw new BackendError(
-        `this plan keeps ${(l.bytes / 2 ** 20).toFixed(0)} MiB of buffers alive at once; the wasm backend's memory holds ${MAX_PAGES / 16} MiB (run smaller batches, or a GPU backend)`,
-      )
+    if (pages > MAX_PAGES) checkPlanMemory(plan, 'wasm', MAX_PAGES * 65536, l.bytes)
     const have = this.memory.buffer.byteLength / 65536
     if (pages > have) this.memory.grow(pages - have)
     return l

@@ -24,6 +24,7 @@ const checkShape = (shape: number[]) => {
 definePrimitive({
   name: 'iota',
   arity: 0,
+  params: { shape: 'shape', axis: 'int', dtype: 'dtype' },
   fusion: 'constant',
   element: (_env, e, idx) => idx[e.params.axis],
   infer: (_i, p) => {
@@ -41,6 +42,7 @@ definePrimitive({
 definePrimitive({
   name: 'full',
   arity: 0,
+  params: { shape: 'shape', value: 'number', dtype: 'dtype' },
   fusion: 'constant',
   element: (_env, e) => num(e.params.value),
   infer: (_i, p) => {
@@ -55,6 +57,7 @@ definePrimitive({
 definePrimitive({
   name: 'stop_gradient',
   arity: 1,
+  params: {},
   fusion: 'view',
   element: (env, e, idx) => operand(env, e, 0, idx),
   infer: ([a]) => [a],
@@ -66,6 +69,7 @@ definePrimitive({
 definePrimitive({
   name: 'copy',
   arity: 1,
+  params: {},
   fusion: 'view',
   element: (env, e, idx) => operand(env, e, 0, idx),
   infer: ([a]) => [a],
@@ -77,6 +81,7 @@ definePrimitive({
 definePrimitive({
   name: 'hint',
   arity: 1,
+  params: { mode: ['materialize', 'inline'] },
   fusion: 'view',
   element: (env, e, idx) => operand(env, e, 0, idx),
   infer: ([a], p) => {

@@ -8,7 +8,7 @@ import { alloc, type NDArray } from '../ndarray.js'
 import { ShapeError, sameShape, showShape, sizeOf, stridesOf } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'
 import { BINARY, BINARY_NAMES, UNARY, UNARY_NAMES, type BinaryName, type UnaryName } from '../ops.js'
-import { compileScalar, printScalar, sBinary, sSelect, sUnary, type ScalarExpr } from '../scalar.js'
+import { bodyProblem, scalarFunction, printScalar, sBinary, sSelect, sUnary, type ScalarExpr } from '../scalar.js'
 import { elementwiseVjp } from '../vjpHelpers.js'
 import { bin, operand, scalarCode, un } from '../../kernel/element.js'
 import { num } from '../../kernel/build.js'
@@ -66,6 +66,7 @@ for (const name of UNARY_NAMES) {
   definePrimitive({
     name,
     arity: 1,
+    params: {},
     fusion: 'elementwise',
     element: (env, e, idx) => un(name, operand(env, e, 0, idx)),
     infer: ([a]) => [{ shape: a.shape, dtype: op.dtype(a.dtype) }],
@@ -79,6 +80,7 @@ for (const name of BINARY_NAMES) {
   definePrimitive({
     name,
     arity: 2,
+    params: {},
     fusion: 'elementwise',
     element: (env, e, idx) => bin(name, operand(env, e, 0, idx), operand(env, e, 1, idx)),
     infer: (ins) => [{ shape: elementwiseShape(name, ins), dtype: op.dtype(ins[0].dtype, ins[1].dtype) }],
@@ -94,6 +96,7 @@ for (const name of BINARY_NAMES) {
 definePrimitive({
   name: 'where',
   arity: 3,
+  params: {},
   fusion: 'elementwise',
   element: (env, e, idx) => ({
     k: 'sel',
@@ -125,6 +128,7 @@ definePrimitive({
 definePrimitive({
   name: 'cast',
   arity: 1,
+  params: { dtype: 'dtype' },
   fusion: 'elementwise',
   element: (env, e, idx) => {
     const a = operand(env, e, 0, idx)
@@ -148,6 +152,7 @@ export interface MapParams {
 definePrimitive({
   name: 'map',
   arity: 'variadic',
+  params: { shape: 'shape', body: 'scalar' },
   fusion: 'elementwise',
   element: (env, e, idx) => scalarCode(e.params.body, (i) => operand(env, e, i, idx), idx),
   infer: (ins, p) => {
@@ -157,10 +162,16 @@ definePrimitive({
           `map: operand of shape ${showShape(a.shape)} does not match ${showShape(p.shape)}`,
           'give zipWith operands of one shape',
         )
+    const problem = bodyProblem(
+      p.body,
+      ins.map((a) => a.dtype),
+      p.shape.length,
+    )
+    if (problem) throw new ShapeError(`map: ${problem}`, 'read only the operands and indices the map has')
     return [{ shape: p.shape, dtype: p.body.dtype }]
   },
   evaluate: (ins, p, precision) => {
-    const f = compileScalar(p.body, precision === 'f32')
+    const f = scalarFunction(p.body, precision === 'f32')
     const strides = stridesOf(p.shape)
     const idx = new Array<number>(p.shape.length).fill(0)
     const reads = ins.map(reader)

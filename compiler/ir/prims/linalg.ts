@@ -37,6 +37,7 @@ function checkBatch(name: string, a: AVal, b: AVal): number[] {
 definePrimitive({
   name: 'matmul',
   arity: 2,
+  params: {},
   fusion: 'loop',
   terms: ([a]) => a.shape[a.shape.length - 1],
   element: (env, e, idx) => {
@@ -93,6 +94,7 @@ export interface CdistParams {
 definePrimitive({
   name: 'cdist',
   arity: 2,
+  params: { squared: 'boolean', eps: 'number' },
   fusion: 'loop',
   terms: ([a]) => a.shape[a.shape.length - 1],
   element: (env, e, idx) => {
@@ -189,6 +191,7 @@ export function conv2dShape(x: number[], w: number[], p: Conv2dParams): number[]
 definePrimitive<'conv2d'>({
   name: 'conv2d',
   arity: 2,
+  params: { stride: 'pair', padding: 'pair' },
   fusion: 'loop',
   alwaysStored: CONVOLUTION,
   // x [N,C,H,W], w [O,C,KH,KW]: C·KH·KW taps
@@ -267,6 +270,7 @@ const convParams = (p: Conv2dParams): Record<string, unknown> & Conv2dParams => 
 definePrimitive<'conv2d_grad_input'>({
   name: 'conv2d_grad_input',
   arity: 2,
+  params: { stride: 'pair', padding: 'pair', inShape: 'shape' },
   fusion: 'loop',
   alwaysStored: CONVOLUTION,
   // ct [N,O,OH,OW], w [O,C,KH,KW]: at most O·KH·KW taps per input element
@@ -292,6 +296,7 @@ definePrimitive<'conv2d_grad_input'>({
 definePrimitive<'conv2d_grad_filter'>({
   name: 'conv2d_grad_filter',
   arity: 2,
+  params: { stride: 'pair', padding: 'pair', wShape: 'shape' },
   fusion: 'loop',
   alwaysStored: CONVOLUTION,
   // x, ct [N,O,OH,OW]: N·OH·OW taps per filter weight

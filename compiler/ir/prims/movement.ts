@@ -48,6 +48,7 @@ function gatherBy(
 definePrimitive({
   name: 'reshape',
   arity: 1,
+  params: { shape: 'shape' },
   fusion: 'view',
   element: (env, e, idx) => {
     const s = shapeOfAtom(e.inputs[0])
@@ -86,6 +87,7 @@ definePrimitive({
 definePrimitive({
   name: 'transpose',
   arity: 1,
+  params: { perm: 'ints' },
   fusion: 'movement',
   element: (env, e, idx) => {
     const src = new Array<KExpr>(idx.length)
@@ -117,6 +119,7 @@ definePrimitive({
 definePrimitive({
   name: 'broadcast',
   arity: 1,
+  params: { shape: 'shape' },
   fusion: 'movement',
   element: (env, e, idx) => {
     const s = shapeOfAtom(e.inputs[0])
@@ -159,6 +162,7 @@ export interface SliceParams {
 definePrimitive({
   name: 'slice',
   arity: 1,
+  params: { start: 'ints', size: 'shape' },
   fusion: 'movement',
   element: (env, e, idx) =>
     operand(
@@ -200,6 +204,7 @@ definePrimitive({
 definePrimitive({
   name: 'pad',
   arity: 1,
+  params: { lo: 'ints', hi: 'ints' },
   fusion: 'movement',
   element: (env, e, idx) => {
     const { b } = env
@@ -252,6 +257,7 @@ definePrimitive({
 definePrimitive({
   name: 'concat',
   arity: 'variadic',
+  params: { axis: 'int' },
   fusion: 'movement',
   element: (env, e, idx) => {
     const { b } = env
@@ -322,6 +328,7 @@ definePrimitive({
 definePrimitive({
   name: 'gather',
   arity: 2,
+  params: {},
   fusion: 'movement',
   element: (env, e, idx) => {
     const idxShape = shapeOfAtom(e.inputs[1])
@@ -354,6 +361,7 @@ definePrimitive({
 definePrimitive({
   name: 'scatter_add',
   arity: 2,
+  params: { rows: 'count' },
   fusion: 'loop',
   // every index may hit one row
   terms: ([idx]) => sizeOf(idx.shape),

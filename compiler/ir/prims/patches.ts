@@ -79,6 +79,7 @@ const patchParams = (p: PatchParams): Record<string, unknown> & PatchParams => (
 definePrimitive<'patches'>({
   name: 'patches',
   arity: 1,
+  params: { kernel: 'pair', stride: 'pair', padding: 'pair' },
   fusion: 'movement',
   element: (env, e, idx) => {
     const x = e.inputs[0] as AVal
@@ -153,6 +154,7 @@ function col2imShape(cols: number[], p: Col2imParams): number[] {
 definePrimitive<'col2im'>({
   name: 'col2im',
   arity: 1,
+  params: { kernel: 'pair', stride: 'pair', padding: 'pair', size: 'pair' },
   fusion: 'loop',
   terms: (_i, p) => p.kernel[0] * p.kernel[1],
   element: (env, e, idx) => {

@@ -57,6 +57,7 @@ export interface DrawParams {
 definePrimitive({
   name: 'random_uniform',
   arity: 1,
+  params: { shape: 'shape', lo: { optional: 'number' }, hi: { optional: 'number' } },
   fusion: 'host',
   infer: ([key], p) => (checkKey('randomUniform', key), [{ shape: p.shape, dtype: 'f32' }]),
   evaluate: ([key], p, precision) => [fill(p.shape, 'f32', precision, (k) => uniformAt(key.data[0], k))],
@@ -66,6 +67,7 @@ definePrimitive({
 definePrimitive({
   name: 'random_normal',
   arity: 1,
+  params: { shape: 'shape', lo: { optional: 'number' }, hi: { optional: 'number' } },
   fusion: 'host',
   infer: ([key], p) => (checkKey('randomNormal', key), [{ shape: p.shape, dtype: 'f32' }]),
   evaluate: ([key], p, precision) => [fill(p.shape, 'f32', precision, (k) => normalAt(key.data[0], k))],
@@ -75,6 +77,7 @@ definePrimitive({
 definePrimitive({
   name: 'random_int',
   arity: 1,
+  params: { shape: 'shape', lo: 'number', hi: 'number' },
   fusion: 'host',
   infer: ([key], p) => {
     checkKey('randint', key)
@@ -90,6 +93,7 @@ definePrimitive({
 definePrimitive({
   name: 'fold_in',
   arity: 2,
+  params: {},
   fusion: 'host',
   infer: ([key, d]) => {
     checkKey('foldIn', key)

@@ -3,7 +3,7 @@ import type { AVal } from '../types.js'
 import { alloc, type NDArray, type Precision } from '../ndarray.js'
 import { ShapeError, normAxis, showShape, sizeOf, stridesOf } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'
-import { compileScalar, printScalar, type ScalarExpr } from '../scalar.js'
+import { bodyProblem, scalarFunction, printScalar, type ScalarExpr } from '../scalar.js'
 import { expandReduced } from '../vjpHelpers.js'
 import { diff } from '../scalarDiff.js'
 import type { VjpCtx } from '../primitive.js'
@@ -76,6 +76,7 @@ function defineReduction(name: ReductionName, init: number, combine: (a: number,
   definePrimitive<ReductionName>({
     name,
     arity: 1,
+    params: { axes: 'ints' },
     fusion: 'loop',
     element: reduction,
     terms: ([a], p) => p.axes.reduce((n, ax) => n * a.shape[ax], 1),
@@ -101,6 +102,13 @@ defineReduction('reduce_sum', 0, (a, b) => a + b)
 defineReduction('reduce_max', -Infinity, Math.max)
 defineReduction('reduce_min', Infinity, Math.min)
 
+/** A fold's lambda reads the accumulator (in 0), the element (in 1) and the captured scalars (in 2…), and no index. */
+function checkFoldBody(name: string, body: ScalarExpr, x: AVal, captures: AVal[]): void {
+  const problem = bodyProblem(body, [undefined, x.dtype, ...captures.map((c) => c.dtype)], 0)
+  if (problem)
+    throw new ShapeError(`${name}: ${problem}`, 'read only the accumulator, the element and captured scalars')
+}
+
 /** A left fold along one axis: acc = body(acc, x[…, j, …]) for j = 0 … n-1, starting at init. */
 export interface FoldParams {
   axis: number
@@ -112,6 +120,7 @@ export interface FoldParams {
 definePrimitive<'reduce'>({
   name: 'reduce',
   arity: 'variadic',
+  params: { axis: 'int', init: 'number', body: 'scalar' },
   fusion: 'loop',
   terms: ([a], p) => a.shape[p.axis],
   element: (env, e, idx) => {
@@ -130,6 +139,7 @@ definePrimitive<'reduce'>({
     for (const c of captures)
       if (c.shape.length !== 0)
         throw new ShapeError('reduce: a combiner may only capture scalars', 'pass tensors as operands instead')
+    checkFoldBody('reduce', p.body, a, captures)
     return [{ shape: reducedShape(a.shape, [p.axis]), dtype: p.body.dtype }]
   },
   evaluate: ([a, ...captures], p, precision: Precision) => {
@@ -154,7 +164,7 @@ function fold(
   precision: Precision,
   visit: (o: number, j: number, acc: number) => void,
 ) {
-  const f = compileScalar(p.body, precision === 'f32')
+  const f = scalarFunction(p.body, precision === 'f32')
   const n = a.shape[p.axis]
   const stride = stridesOf(a.shape)[p.axis]
   const outer = sizeOf(a.shape) / Math.max(1, n * stride)
@@ -177,6 +187,7 @@ function fold(
 definePrimitive<'scan'>({
   name: 'scan',
   arity: 'variadic',
+  params: { axis: 'int', init: 'number', body: 'scalar', reverse: 'boolean' },
   fusion: 'loop',
   terms: ([a], p) => a.shape[p.axis],
   // out[…, j, …] = the accumulator after step j: a loop over the whole axis that stops counting past j
@@ -198,6 +209,7 @@ definePrimitive<'scan'>({
     checkAxes('scan', a, [p.axis])
     if (captures.some((c) => c.shape.length !== 0))
       throw new ShapeError('scan: a combiner may only capture scalars', 'pass tensors as operands instead')
+    checkFoldBody('scan', p.body, a, captures)
     return [{ shape: a.shape, dtype: p.body.dtype }]
   },
   evaluate: ([a, ...captures], p, precision) => {

@@ -10,8 +10,8 @@ export const laplaceSharpAt = (r: number, tau: number): number => (1 + r / tau) 
 export const laplaceSharp = <S extends Shape>(r: Tensor<S>, tau: f32): Tensor<S> =>
   map(r, (d) => laplaceSharpAt(d, tau))
 
-/** log k♯ = log(1 + r/τ) − r/τ. */
-export const laplaceSharpLog = <S extends Shape>(r: Tensor<S>, tau: f32): Tensor<S> =>
+/** log k♯ = log(1 + r/τ) − r/τ, as logits. */
+export const laplaceSharpLogits = <S extends Shape>(r: Tensor<S>, tau: f32): Tensor<S> =>
   map(r, (d) => Math.log1p(d / tau) - d / tau)
 
 /** The ratio k♯/k = 1 + r/τ: the sharp normalizer as an expectation under the softmax of the Laplace logits. */

@@ -13,7 +13,7 @@ export const matern32 = <S extends Shape>(r: Tensor<S>, ell: f32): Tensor<S> => 
 export const matern52 = <S extends Shape>(r: Tensor<S>, ell: f32): Tensor<S> => map(r, (d) => matern52At(d, ell))
 
 /** log k, as logits: stays finite where k underflows (masked or far targets). */
-export const matern32Log = <S extends Shape>(r: Tensor<S>, ell: f32): Tensor<S> =>
+export const matern32Logits = <S extends Shape>(r: Tensor<S>, ell: f32): Tensor<S> =>
   map(r, (d) => Math.log1p(d / ell) - d / ell)
-export const matern52Log = <S extends Shape>(r: Tensor<S>, ell: f32): Tensor<S> =>
+export const matern52Logits = <S extends Shape>(r: Tensor<S>, ell: f32): Tensor<S> =>
   map(r, (d) => Math.log1p(d / ell + (d * d) / (3 * ell * ell)) - d / ell)

@@ -1,0 +1,141 @@
+/** The settings of the generator's training by multi-scale feature drifting (host code; docs/mnist.md). */
+import { resolveSettings, isCount, isNonNegative, isPositive, isRate, isSeed } from '../train/settings.js'
+import { RunError } from '../train/errors.js'
+import { MNIST_CLASSES } from '../data/mnist.js'
+
+export interface DriftConfig {
+  /** the folder of a `drift train mae` run: its EMA encoder gives the features */
+  encoder: string
+  /** the folder of a `drift train classifier` run for the metrics at the end ('' : none) */
+  classifier: string
+  /** class groups per step (N_c) and, per group, generated samples, positives, unconditional samples */
+  classes: number
+  nNeg: number
+  nPos: number
+  nUnc: number
+  /** the DiT generator: token width, blocks, patch side, MLP ratio */
+  width: number
+  depth: number
+  patch: number
+  mlpRatio: number
+  steps: number
+  /** AdamW's peak learning rate after a linear warmup, moment decays, weight decay; global-norm clip */
+  lr: number
+  warmup: number
+  beta1: number
+  beta2: number
+  weightDecay: number
+  clip: number
+  emaDecay: number
+  /** the weight of the α embedding in the generator's condition */
+  alphaScale: number
+  /** p(α) ∝ α^−k on [1, alphaMax], and the fraction of groups trained without guidance */
+  alphaPower: number
+  alphaMax: number
+  noCfg: number
+  seed: number
+  checkpointEvery: number
+  logEvery: number
+  /** generated samples scored at the end per α of the sweep, against as many test images (needs `classifier`) */
+  evalSamples: number
+}
+
+export const DRIFT_DEFAULTS: DriftConfig = {
+  encoder: 'out/mae/width8',
+  classifier: '',
+  classes: MNIST_CLASSES,
+  nNeg: 8,
+  nPos: 8,
+  nUnc: 4,
+  width: 64,
+  depth: 2,
+  patch: 4,
+  mlpRatio: 2,
+  steps: 400,
+  lr: 1e-3,
+  warmup: 50,
+  beta1: 0.9,
+  beta2: 0.95,
+  weightDecay: 0.01,
+  clip: 2,
+  emaDecay: 0.999,
+  alphaScale: 1,
+  alphaPower: 3,
+  alphaMax: 4,
+  noCfg: 0,
+  seed: 0,
+  checkpointEvery: 50,
+  logEvery: 10,
+  evalSamples: 1000,
+}
+
+/** The settings a resumed run may change: how often it writes and what it measures at the end. */
+export const DRIFT_RESUMABLE: (keyof DriftConfig)[] = [
+  'steps',
+  'checkpointEvery',
+  'logEvery',
+  'classifier',
+  'evalSamples',
+]
+
+function check(key: keyof DriftConfig, v: unknown): string | undefined {
+  switch (key) {
+    case 'encoder':
+      return typeof v === 'string' && v !== '' ? undefined : `encoder must name a drift train mae folder`
+    case 'classifier':
+      return typeof v === 'string' ? undefined : `classifier must name a drift train classifier folder, or be ''`
+    case 'classes':
+      return isCount(key, v, 1, MNIST_CLASSES)
+    case 'nNeg':
+      return isCount(key, v, 2, 256)
+    case 'nPos':
+    case 'nUnc':
+      return isCount(key, v, 1, 256)
+    case 'width':
+      return isCount(key, v, 32, 1024) ?? (Number(v) % 32 ? `width must be a multiple of 32, got ${v}` : undefined)
+    case 'depth':
+      return isCount(key, v, 1, 32)
+    case 'patch':
+      return [1, 2, 4, 8].includes(v as number) ? undefined : `patch must be 1, 2, 4 or 8, got ${JSON.stringify(v)}`
+    case 'mlpRatio':
+      return isCount(key, v, 1, 8)
+    case 'steps':
+      return isCount(key, v, 0)
+    case 'warmup':
+      // the learning rate is step/warmup of its peak: at least one step of warmup
+      return isCount(key, v, 1)
+    case 'lr':
+    case 'clip':
+    case 'alphaPower':
+      return isPositive(key, v)
+    case 'beta1':
+    case 'beta2':
+    case 'emaDecay':
+    case 'noCfg':
+      return isRate(key, v)
+    case 'weightDecay':
+    case 'alphaScale':
+      return isNonNegative(key, v)
+    case 'alphaMax':
+      return typeof v === 'number' && v >= 1 && v <= 16 ? undefined : `alphaMax must be in [1, 16], got ${v}`
+    case 'seed':
+      return isSeed(key, v)
+    case 'checkpointEvery':
+    case 'logEvery':
+      return isCount(key, v, 1)
+    case 'evalSamples':
+      // FID needs more samples than the classifier's features have dimensions (128 by default)
+      return v === 0
+        ? undefined
+        : isCount(key, v, 200, 10000) &&
+            `${key} must be 0 (no scores) or an integer in [200, 10000], got ${JSON.stringify(v)}`
+  }
+}
+
+/** Defaults, then a config file's settings, then the flags, each checked. */
+export function resolveDriftConfig(...layers: object[]): DriftConfig {
+  const c = resolveSettings(DRIFT_DEFAULTS, check, layers)
+  if (c.steps > 0 && c.warmup >= c.steps)
+    throw new RunError(`warmup (${c.warmup}) must be shorter than steps (${c.steps})`)
+  return c
+}
