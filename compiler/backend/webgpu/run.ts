@@ -26,7 +26,8 @@ export interface WebGPUOptions {
 
 interface Compiled {
   kernel: Kernel
-  pipeline: GPUComputePipeline
+  /** None for a kernel without threads (an empty output), which is never dispatched. */
+  pipeline?: GPUComputePipeline
   dispatch: [number, number, number]
   tile: TileShape
   /** Bind groups by the buffers bound (a plan run again binds the same pooled buffers). */
@@ -204,7 +205,7 @@ export class WebGPURuntime {
             },
           })
         } else pass ??= enc.beginComputePass()
-        pass.setPipeline(c.pipeline)
+        pass.setPipeline(c.pipeline!)
         pass.setBindGroup(0, bind)
         pass.dispatchWorkgroups(...c.dispatch)
         if (this.profile && !st.timestamps) await this.timeOnHost(c, flush)
@@ -341,6 +342,14 @@ export class WebGPURuntime {
     const launches = plan.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
     const compiled = await Promise.all(
       launches.map(async (k): Promise<Compiled> => {
+        // no threads (an empty batch): nothing to compile, and WGSL for it would divide by 0
+        if (sizeOf(k.grid) === 0)
+          return {
+            kernel: k,
+            dispatch: [0, 0, 0],
+            tile: { kind: 'threads', rows: 1, cols: 1, threads: [1, 1] },
+            binds: new Map(),
+          }
         const w = compileKernel(k, { limits: g.info.limits, scalarSlot })
         return {
           kernel: k,
