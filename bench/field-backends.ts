@@ -4,13 +4,12 @@
  *
  *   npx drift run bench/field-backends.ts [N:D ...]        default: 1024:2 2048:2 1024:64
  */
-import { lowerGraph } from '../compiler/fusion/lower.js'
-import { GpujsRuntime, limitsFor, type GpujsMode } from '../compiler/backend/gpujs/run.js'
+import type { BackendName } from '../compiler/backend/index.js'
 import { interpret } from '../compiler/ir/interpret.js'
-import { fieldInputs, median, paperFieldFor, sizesFrom } from './field-common.js'
+import { fieldInputs, median, paperFieldFor, runnerOn, sizesFrom } from './field-common.js'
 
 const sizes = sizesFrom(process.argv.slice(2), ['1024:2', '2048:2', '1024:64'])
-const modes: GpujsMode[] = ['cpu', 'webasm', 'webasm-threads', 'webgpu']
+const modes: BackendName[] = ['wasm', 'webgpu', 'cpu', 'webasm', 'webasm-threads']
 
 console.log(`| N = P = M | D | ${modes.join(' | ')} | interpreter (f32) |`)
 console.log(`|---|---|${modes.map(() => '---|').join('')}---|`)
@@ -19,10 +18,9 @@ for (const [n, d] of sizes) {
   const inputs = fieldInputs(n, d)
   const cells: string[] = []
   for (const mode of modes) {
-    const runtime = new GpujsRuntime(mode)
-    const plan = lowerGraph(field.graph, {}, limitsFor(mode)).plan
     try {
-      cells.push(`${(await median(() => runtime.runAsync(plan, inputs))).toFixed(0)} ms`)
+      const run = runnerOn(mode, field)
+      cells.push(`${(await median(() => run(inputs))).toFixed(0)} ms`)
     } catch (e) {
       cells.push(`n/a (${(e as Error).message.split('\n')[0]})`)
     }

@@ -1,6 +1,8 @@
 /** What the paperField benchmarks share: sizes from the command line, inputs, specialization, timing. */
 import { specialize, type Specialized } from '../compiler/frontend/specialize.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
+import { backendNamed, type BackendName } from '../compiler/backend/index.js'
+import { lowerGraph } from '../compiler/fusion/lower.js'
 
 /** `N:D` arguments, or the defaults. */
 export const sizesFrom = (args: string[], defaults: string[]): number[][] =>
@@ -37,4 +39,11 @@ export async function median(f: () => Promise<unknown>, runs = 5): Promise<numbe
     t.push(performance.now() - t0)
   }
   return t.sort((a, b) => a - b)[Math.floor(runs / 2)]
+}
+
+/** One end-to-end call of a specialization on a backend by name, lowered once under its limits. */
+export function runnerOn(name: BackendName, s: Specialized): (inputs: NDArray[]) => Promise<NDArray[]> {
+  const backend = backendNamed(name)
+  const plan = backend.limits ? lowerGraph(s.graph, {}, backend.limits()).plan : undefined
+  return (inputs) => backend.run({ graph: s.graph, plan }, inputs)
 }

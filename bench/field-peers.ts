@@ -7,13 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
-import { lowerGraph } from '../compiler/fusion/lower.js'
-import { GpujsRuntime, limitsFor, type GpujsMode } from '../compiler/backend/gpujs/run.js'
-import { fieldInputs, median, paperFieldFor, sizesFrom } from './field-common.js'
+import type { BackendName } from '../compiler/backend/index.js'
+import { fieldInputs, median, paperFieldFor, runnerOn, sizesFrom } from './field-common.js'
 import { tfField } from './workloads/field-impls.js'
 
 const sizes = sizesFrom(process.argv.slice(2), ['256:2', '1024:2', '2048:2', '256:64', '1024:64'])
-const drift: GpujsMode[] = ['webasm', 'webgpu']
+const drift: BackendName[] = ['wasm', 'webgpu']
 
 await tf.setBackend('wasm')
 console.log(`| N = P = M | D | ${drift.map((m) => `drift ${m}`).join(' | ')} | tfjs-wasm | best drift ÷ tfjs |`)
@@ -24,9 +23,8 @@ for (const [n, d] of sizes) {
   const arrays = inputs.slice(0, 3).map((a) => a.data as Float32Array)
   const times: number[] = []
   for (const mode of drift) {
-    const runtime = new GpujsRuntime(mode)
-    const plan = lowerGraph(field.graph, {}, limitsFor(mode)).plan
-    times.push(await median(() => runtime.runAsync(plan, inputs)))
+    const run = runnerOn(mode, field)
+    times.push(await median(() => run(inputs)))
   }
   const tfTime = await median(async () => {
     const [x, pos, neg] = arrays.map((a) => tf.tensor2d(a, [n, d]))

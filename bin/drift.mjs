@@ -11,6 +11,6 @@ process.stdout.on('error', (e) => {
 const { main } = await import('../cli/drift.ts')
 const code = await main(process.argv.slice(2))
 // Dawn (WebGPU) keeps the event loop alive: once a program used it, leave explicitly after the output drains.
-const { webgpuActive } = await import('../compiler/backend/gpujs/webgpu.ts')
+const { webgpuActive } = await import('../compiler/backend/webgpu/adapter.ts')
 if (webgpuActive) process.stdout.write('', () => process.exit(code))
 else process.exitCode = code

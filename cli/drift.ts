@@ -20,7 +20,8 @@ const USAGE = `usage:
       ir: the L1 program; grad: [value, gradient] with respect to --wrt (default: the first parameter)
       kernels: the plan of the backend that runs it (--backend; default: the one drift run picks) and each
         kernel's code (--explain says why each buffer exists); wasm: the same for the wasm backend
-      js: the gpu.js kernel sources; wgsl, glsl: gpu.js's WGSL and GLSL (WebGL2) translations of them
+      wgsl: the plan for the webgpu backend and the WGSL of each kernel (this machine's adapter, else WebGPU's defaults)
+      js: the gpu.js kernel sources; glsl: gpu.js's GLSL (WebGL2) translation of them
       --fn-arg field=path/to/file.ts:exportName passes a DSL function to a function-valued parameter
       --watch prints again whenever a source file it was compiled from changes
   drift compile <file.ts> --fn <name> [--shapes …] [--static …] [--fn-arg …] -o <dir>

@@ -79,6 +79,13 @@ test('drift compile writes an artifact whose bundle runs without ts-morph and ma
   // the wasm kernels: written as .wasm binaries, run by the bundle like the JIT runs them
   for (const file of Object.values(entry.wasmKernels) as string[])
     expect(WebAssembly.validate(fs.readFileSync(path.join(OUT, file))), file).toBe(true)
+  // the webgpu plan, lowered under 16 storage buffers a kernel (webgpu/limits.ts COMPILE_LIMITS): its WGSL is written on the device
+  const webgpuPlan = JSON.parse(fs.readFileSync(path.join(OUT, entry.plans.webgpu), 'utf8')).plan as {
+    steps: { k: string; kernel: { buffers: string[] } }[]
+  }
+  expect(entry.plans.webgpu).toBe(`${base}.webgpu.plan.json`)
+  for (const st of webgpuPlan.steps.filter((s) => s.k === 'launch'))
+    expect(st.kernel.buffers.length).toBeLessThanOrEqual(15)
   const viaWasm = await load(OUT).paperField(x, pos, x, 0.4)
   setBackend('wasm')
   expect(Array.from(viaWasm.data)).toEqual(Array.from((await paperField.run(x, pos, x, 0.4)).data))

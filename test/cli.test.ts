@@ -170,12 +170,19 @@ describe('drift inspect', () => {
     expect(out.match(/^\{ lambda/gm)).toHaveLength(3)
   }, 240_000)
 
-  test('--dump wgsl and glsl show gpu.js translations of every kernel on a machine without a GPU; --dump js the kernel sources', () => {
+  test('--dump wgsl shows the webgpu plan and the WGSL of each of its kernels (made without a device); --dump js and glsl the gpu.js sources and translations', () => {
     const wgsl = drift(...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'wgsl')
     expect(wgsl.code).toBe(0)
-    const kernels = (wgsl.out.match(/^\/\/ k_\w+: WGSL/gm) ?? []).length
-    expect(kernels).toBeGreaterThan(0)
-    expect((wgsl.out.match(/@compute @workgroup_size/g) ?? []).length).toBe(kernels)
+    expect(wgsl.out).toMatch(/^\/\/ webgpu plan and WGSL for /m)
+    const planned = Number(/^plan: (\d+) kernel\(s\)/m.exec(wgsl.out)![1])
+    expect(planned).toBeGreaterThan(0)
+    expect((wgsl.out.match(/^\/\/ k_\w+: (one thread|staged contraction)/gm) ?? []).length).toBe(planned)
+    expect((wgsl.out.match(/^@compute @workgroup_size/gm) ?? []).length).toBe(planned)
+    const kernels = Number(
+      /^plan: (\d+) kernel\(s\)/m.exec(
+        drift(...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'kernels').out,
+      )![1],
+    )
     const js = drift(...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'js')
     expect((js.out.match(/^function\(/gm) ?? []).length).toBe(kernels)
     const glsl = drift(...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'glsl')

@@ -1,6 +1,7 @@
 /**
  * `drift compile`: a specialized function written to a directory as kernels, plans (one for the
- * gpu.js backends, one for wasm, with every wasm kernel also as a .wasm binary), manifest, README
+ * gpu.js backends, one for wasm, with every wasm kernel also as a .wasm binary, one for webgpu),
+ * manifest, README
  * and IR dumps, plus an esbuild bundle of the runtime that runs them without the compiler. Each
  * signature (the inputs' shapes and dtypes) of a function is an entry of its own: compiling another
  * shape into the same folder adds it (format.ts).
@@ -29,6 +30,7 @@ import {
 } from './format.js'
 import { compileKernel } from '../backend/wasm/codegen.js'
 import { wasmLimits } from '../backend/wasm/run.js'
+import { COMPILE_LIMITS, webgpuLimits } from '../backend/webgpu/limits.js'
 import { sizeOf } from '../ir/shape.js'
 
 const RUNTIME_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime.ts')
@@ -91,9 +93,10 @@ function readme(m: Manifest): string {
   }
   lines.push(
     '',
-    "Backends: `wasm` (the default: drift's WebAssembly kernels, also as `.wasm` files) and the gpu.js",
-    'modes `cpu`, `webasm`, `webasm-threads`, `webgpu` (`npm install gpu.js`). `*.ir.txt` and',
-    "`*.kernels.txt` show each entry's program and kernels.",
+    "Backends: `wasm` (the default: drift's WebAssembly kernels, also as `.wasm` files), `webgpu`",
+    "(drift's WGSL kernels on Dawn: `npm install webgpu`) and the gpu.js modes `cpu`, `webasm`,",
+    "`webasm-threads` (`npm install gpu.js`). `*.ir.txt` and `*.kernels.txt` show each entry's",
+    'program and kernels.',
     '',
   )
   return lines.join('\n')
@@ -121,7 +124,7 @@ export async function compileToDir(
   const files: string[] = []
   const put = (name: string, text: string) => (writeAtomic(path.join(dir, name), text), files.push(name))
   const putBytes = (name: string, bytes: Uint8Array) => (writeAtomic(path.join(dir, name), bytes), files.push(name))
-  const plans = { gpujs: `${base}.gpujs.plan.json`, wasm: `${base}.wasm.plan.json` }
+  const plans = { gpujs: `${base}.gpujs.plan.json`, wasm: `${base}.wasm.plan.json`, webgpu: `${base}.webgpu.plan.json` }
   put(plans.gpujs, planFileText(s.name, signature, 'gpujs', planToJson(plan)))
   put(`${base}.ir.txt`, printGraph(s.graph, { relativeTo: path.dirname(source) }) + '\n')
   put(`${base}.kernels.txt`, printPlan(plan, { code: true }) + '\n')
@@ -143,6 +146,9 @@ export async function compileToDir(
       wasmKernels[st.kernel.name] = `${base}.${st.kernel.name}.wasm`
       putBytes(wasmKernels[st.kernel.name], compileKernel(st.kernel, sizes).bytes)
     }
+  // the webgpu backend's plan, under limits Dawn's adapters have (webgpu/limits.ts); its WGSL is made on the device
+  const webgpuPlan = lowerGraph(s.graph, {}, webgpuLimits(COMPILE_LIMITS)).plan
+  put(plans.webgpu, planFileText(s.name, signature, 'webgpu', planToJson(webgpuPlan)))
   const entry: EntryInfo = { signature, inputs, outputs: s.outTree, plans, wasmKernels }
   const fn = manifest.functions[s.name] ?? { source: path.relative(dir, source), entries: [] }
   // the same signature compiled again replaces its entry; another one is added beside it
@@ -158,7 +164,7 @@ export async function compileToDir(
     format: 'esm',
     target: 'node20',
     write: false,
-    external: ['gpu.js'],
+    external: ['gpu.js', 'webgpu'],
   })
   put(BUNDLE, bundled.outputFiles[0].text)
   return files

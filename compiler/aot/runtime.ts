@@ -20,6 +20,7 @@ import {
 } from './format.js'
 import { GpujsRuntime, type GpujsMode } from '../backend/gpujs/run.js'
 import { WasmRuntime } from '../backend/wasm/run.js'
+import { WebGPURuntime } from '../backend/webgpu/run.js'
 
 export type { ArgInfo, EntryInfo, FunctionInfo, Manifest } from './format.js'
 
@@ -79,9 +80,10 @@ function callSignature(entry: EntryInfo, flat: unknown[]): string {
   )
 }
 
-/** The runtime of a mode: drift's wasm kernels, or a gpu.js backend (gpu.js must be installed). */
-function runtimeFor(mode: 'wasm' | GpujsMode): WasmRuntime | GpujsRuntime {
+/** The runtime of a mode: drift's wasm or webgpu kernels, or a gpu.js backend (gpu.js must be installed). */
+function runtimeFor(mode: 'wasm' | 'webgpu' | GpujsMode): WasmRuntime | WebGPURuntime | GpujsRuntime {
   if (mode === 'wasm') return new WasmRuntime()
+  if (mode === 'webgpu') return new WebGPURuntime()
   try {
     createRequire(import.meta.url).resolve('gpu.js')
   } catch {
@@ -93,12 +95,12 @@ function runtimeFor(mode: 'wasm' | GpujsMode): WasmRuntime | GpujsRuntime {
 }
 
 /**
- * Load every function of an AOT directory; `mode`: drift's wasm kernels (default) or a gpu.js
- * backend. A function runs the entry compiled for its arguments' shapes and dtypes.
+ * Load every function of an AOT directory; `mode`: drift's wasm kernels (default), its webgpu
+ * kernels or a gpu.js backend. A function runs the entry compiled for its arguments' shapes and dtypes.
  */
-export function load(dir: string, mode: 'wasm' | GpujsMode = 'wasm'): Compiled {
+export function load(dir: string, mode: 'wasm' | 'webgpu' | GpujsMode = 'wasm'): Compiled {
   const manifest = parseManifest(readIn(dir, 'manifest.json', MAX_MANIFEST_BYTES), path.join(dir, 'manifest.json'))
-  const backend = mode === 'wasm' ? 'wasm' : 'gpujs'
+  const backend = mode === 'wasm' || mode === 'webgpu' ? mode : 'gpujs'
   const runtime = runtimeFor(mode)
   const out: Compiled = {}
   for (const [name, fn] of Object.entries(manifest.functions)) {
@@ -129,7 +131,11 @@ export function load(dir: string, mode: 'wasm' | GpujsMode = 'wasm'): Compiled {
       })
       return unflatten(
         entry.outputs,
-        runtime instanceof WasmRuntime ? runtime.run(plans[i], inputs) : await runtime.runAsync(plans[i], inputs),
+        runtime instanceof WasmRuntime
+          ? runtime.run(plans[i], inputs)
+          : runtime instanceof WebGPURuntime
+            ? await runtime.run(plans[i], inputs)
+            : await runtime.runAsync(plans[i], inputs),
       )
     }
   }

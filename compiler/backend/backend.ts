@@ -1,7 +1,7 @@
 /**
  * The interface every backend implements. The runtime picks a backend by name (runtime/backend.ts),
  * lowers a program under the backend's limits and hands it the plan; it never switches on names.
- * A backend lives in a folder of its own (interpreter/, wasm/, gpujs/) and is listed in index.ts.
+ * A backend lives in a folder of its own (interpreter/, wasm/, webgpu/, gpujs/) and is listed in index.ts.
  */
 import type { Graph } from '../ir/types.js'
 import type { NDArray } from '../ir/ndarray.js'

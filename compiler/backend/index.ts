@@ -3,6 +3,7 @@ import type { Backend } from './backend.js'
 import { interpreterBackend } from './interpreter/index.js'
 import { wasmBackend } from './wasm/index.js'
 import { gpujsBackend } from './gpujs/index.js'
+import { webgpuBackend } from './webgpu/index.js'
 import { BACKEND_NAMES, type BackendName } from './names.js'
 
 export { BACKEND_NAMES, type BackendName }
@@ -12,7 +13,14 @@ const made = new Map<BackendName, Backend>()
 export function backendNamed(name: BackendName): Backend {
   let b = made.get(name)
   if (!b) {
-    b = name === 'interpreter' ? interpreterBackend : name === 'wasm' ? wasmBackend : gpujsBackend(name)
+    b =
+      name === 'interpreter'
+        ? interpreterBackend
+        : name === 'wasm'
+          ? wasmBackend
+          : name === 'webgpu'
+            ? webgpuBackend
+            : gpujsBackend(name)
     made.set(name, b)
   }
   return b

@@ -156,18 +156,30 @@ async function dumpPlan(a: InspectArgs, graph: Graph, out: (s: string) => void):
   if (a.explain) out(['', 'why:', ...explain.map((l) => `  ${l}`)].join('\n'))
 }
 
-/** gpu.js's kernel sources and their WGSL and GLSL translations, for the plan gpu.js lowers. */
+/** The webgpu backend's plan under this machine's adapter (else WebGPU's default limits) and its WGSL. */
+async function dumpWGSL(a: InspectArgs, graph: Graph, out: (s: string) => void): Promise<void> {
+  const { lowerGraph } = await import('../fusion/lower.js')
+  const { printPlan } = await import('../kernel/print.js')
+  const { inspectLimits, planWGSL } = await import('../backend/webgpu/index.js')
+  const { webgpuLimits } = await import('../backend/webgpu/limits.js')
+  const { limits, where } = inspectLimits()
+  const { plan, explain } = lowerGraph(graph, {}, webgpuLimits(limits))
+  out(`// webgpu plan and WGSL for ${where}`)
+  out(printPlan(plan))
+  out(planWGSL(plan, limits))
+  if (a.explain) out(['', 'why:', ...explain.map((l) => `  ${l}`)].join('\n'))
+}
+
+/** gpu.js's kernel sources and their GLSL translations, for the plan gpu.js lowers. */
 async function dumpGpujs(a: InspectArgs, graph: Graph, out: (s: string) => void): Promise<void> {
   const { lowerGraph } = await import('../fusion/lower.js')
   const { emitKernel } = await import('../backend/gpujs/emit.js')
-  const { toGLSL, toWGSL } = await import('../backend/gpujs/translate.js')
+  const { toGLSL } = await import('../backend/gpujs/translate.js')
   const { plan } = lowerGraph(graph)
   const sizes = new Map(plan.buffers.map((b) => [b.name, b.shape.reduce((x, y) => x * y, 1)]))
   const kernels = plan.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
   for (const k of kernels)
     if (a.dump === 'js') out(`// ${k.name}: gpu.js kernel source, output ${JSON.stringify(k.grid)}\n${emitKernel(k)}\n`)
-    else if (a.dump === 'wgsl')
-      out(`// ${k.name}: WGSL as gpu.js translates it\n${toWGSL(k, (b) => sizes.get(b) ?? 1)}\n`)
     else
       out(
         `// ${k.name}: GLSL ES 3.00 kernel body as gpu.js translates it (WebGL2; gpu.js adds its texture prelude)\n${toGLSL(k, (b) => sizes.get(b) ?? 1)}\n`,
@@ -186,6 +198,7 @@ export async function inspect(a: InspectArgs, out: (s: string) => void): Promise
     out(printGraph(graph))
     out(`# ${graph.eqns.length} equations, structural hash ${structuralHash(graph)}`)
   } else if (a.dump === 'kernels' || a.dump === 'wasm') await dumpPlan(a, graph, out)
+  else if (a.dump === 'wgsl') await dumpWGSL(a, graph, out)
   else await dumpGpujs(a, graph, out)
   return files
 }

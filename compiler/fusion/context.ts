@@ -7,9 +7,10 @@ import type { Eqn, Graph, Var } from '../ir/types.js'
 import { varNamer } from '../ir/print.js'
 import { fusionClass } from '../ir/primitive.js'
 import { sizeOf } from '../ir/shape.js'
-import type { BufferInfo, Plan } from '../kernel/types.js'
+import type { BufferInfo, Kernel, Plan } from '../kernel/types.js'
 import { buildKernel, slotOffsets, type Placement, type Slot } from './buildKernel.js'
 import { producersOf } from '../transforms/rewrite.js'
+import { loopTrips } from '../kernel/analyze.js'
 import type { BackendLimits, FusionHints } from './limits.js'
 import type { Rewritten } from './rewrites.js'
 
@@ -40,6 +41,13 @@ export interface FusionContext {
   /** Is this equation a host step here? */
   isHostEqn(e: Eqn): boolean
 }
+
+/** Does a kernel stay within what the backend binds and runs (buffers read, elements written, loop iterations per thread)? */
+export const withinLimits = (ctx: FusionContext, k: Kernel) =>
+  k.buffers.length <= ctx.maxBuffers &&
+  sizeOf(k.out.shape) <= (ctx.limits.maxBufferElements ?? Infinity) &&
+  loopTrips(k.body) <= (ctx.limits.maxThreadIterations ?? Infinity)
+
 /** Element code with a loop: the candidates for materialization. */
 export const isLoopEqn = (e: Eqn) => fusionClass(e.prim) === 'loop'
 

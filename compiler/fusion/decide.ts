@@ -13,7 +13,7 @@ import { fusionClass, primitive } from '../ir/primitive.js'
 import { sizeOf } from '../ir/shape.js'
 import type { Kernel } from '../kernel/types.js'
 import { kernelCost } from './cost.js'
-import { isLoopEqn, placementFor, groupKernel, type FusionContext } from './context.js'
+import { isLoopEqn, placementFor, groupKernel, withinLimits, type FusionContext } from './context.js'
 import { StoredWork, type SearchGraph } from './storedWork.js'
 
 export interface Decision {
@@ -89,12 +89,12 @@ function candidatesOf(ctx: FusionContext, forced: Set<number>): Var[] {
 }
 
 export function decideStorage(ctx: FusionContext): Decision {
-  const { varOf, limits, maxBuffers } = ctx
+  const { varOf, limits } = ctx
   const why = forcedDecisions(ctx)
   const forced = new Set(why.keys())
   const candidates = candidatesOf(ctx, forced)
   const bufferSize = (b: string) => ctx.sizes.get(b) ?? 1
-  const bounded = (k: Kernel) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, bufferSize, limits))
+  const bounded = (k: Kernel) => (withinLimits(ctx, k) ? kernelCost(k, bufferSize, limits) : Infinity)
   const budget = limits.memoryBudget ?? Infinity
   const readers = new Map<number, number[]>()
   for (const e of ctx.graph.eqns)

@@ -4,12 +4,18 @@ import type { RewriteName } from './rewrites.js'
 import type { PrimName } from '../ir/types.js'
 
 /**
- * What a backend can bind and what a launch costs there: webgpu through gpu.js takes at most 7
- * arrays per kernel; drift's wasm kernels are plain function calls (a launch weighs little, and
- * stacking siblings into one kernel would only add branches to vectorized code).
+ * What a backend can bind and what a launch costs there: a WebGPU device binds a fixed number of
+ * storage buffers per kernel, each up to a size; drift's wasm kernels are plain function calls (a
+ * launch weighs little, and stacking siblings into one kernel would only add branches to
+ * vectorized code).
  */
 export interface BackendLimits extends CostModel {
+  /** Buffers one kernel may read (its output not counted). */
   maxBuffers?: number
+  /** Elements one buffer may hold (a kernel writing more is never chosen; default: no limit). */
+  maxBufferElements?: number
+  /** Loop iterations one thread may run (kernel/analyze.ts loopTrips; a device that stops loops early has one). */
+  maxThreadIterations?: number
   /** May siblings share one launch (stacked slots)? Default true. */
   stacking?: boolean
   /** Graph rewrites run before fusion for this backend, in order (fusion/rewrites.ts). Default none. */

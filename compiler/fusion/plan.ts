@@ -7,6 +7,7 @@ import type { Eqn } from '../ir/types.js'
 import type { BufferInfo, HostInput, Plan, Step } from '../kernel/types.js'
 import type { Placement } from './buildKernel.js'
 import { groupKernel, groupName, placeGroups, type FusionContext } from './context.js'
+import { loopTrips } from '../kernel/analyze.js'
 import type { Decision } from './decide.js'
 
 export interface Lowered {
@@ -35,11 +36,25 @@ export function emitPlan(ctx: FusionContext, groups: number[][], decision: Decis
       )
     steps.push(step)
   }
-  for (const st of steps)
-    if (st.k === 'launch' && st.kernel.buffers.length > maxBuffers)
+  const maxElements = ctx.limits.maxBufferElements ?? Infinity
+  const maxTrips = ctx.limits.maxThreadIterations ?? Infinity
+  for (const st of steps) {
+    if (st.k !== 'launch') continue
+    if (st.kernel.buffers.length > maxBuffers)
       throw new Error(
-        `fusion: kernel ${st.kernel.name} reads ${st.kernel.buffers.length} buffers, more than the ${maxBuffers} this backend binds; store fewer intermediates (hint(x, 'inline')) or run on webasm`,
+        `fusion: kernel ${st.kernel.name} reads ${st.kernel.buffers.length} buffers, more than the ${maxBuffers} this backend binds; store fewer intermediates (hint(x, 'inline')) or run on wasm`,
       )
+    const written = st.kernel.out.shape.reduce((a, b) => a * b, 1)
+    if (written > maxElements)
+      throw new Error(
+        `fusion: kernel ${st.kernel.name} writes ${written} elements, more than the ${maxElements} one buffer holds on this backend; run smaller batches or on wasm`,
+      )
+    const trips = loopTrips(st.kernel.body)
+    if (trips > maxTrips)
+      throw new Error(
+        `fusion: kernel ${st.kernel.name} runs ${trips} loop iterations per thread, more than the ${maxTrips} this backend's device runs before it stops a thread's loops; run smaller sizes or on another backend`,
+      )
+  }
   insertFrees(steps, buffers)
   const outputs: Plan['outputs'] = ctx.graph.outputs.map((a) =>
     a.kind === 'lit'

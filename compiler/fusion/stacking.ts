@@ -7,11 +7,11 @@ import { sizeOf } from '../ir/shape.js'
 import type { Kernel } from '../kernel/types.js'
 import { kernelCost } from './cost.js'
 import type { Placement } from './buildKernel.js'
-import { groupKernel, groupName, placeGroups, type FusionContext } from './context.js'
+import { groupKernel, groupName, placeGroups, withinLimits, type FusionContext } from './context.js'
 
 /** The stored variables in groups sharing a kernel, in an order that runs (one group each where stacking is off). */
 export function stackKernels(ctx: FusionContext, materialized: Set<number>): number[][] {
-  const { graph, producer, varOf, outputVars, maxBuffers, limits } = ctx
+  const { graph, producer, varOf, outputVars, limits } = ctx
   const order = graph.eqns.flatMap((e) => e.outputs.map((o) => o.id)).filter((id) => materialized.has(id))
   if (limits.stacking === false) return order.map((id) => [id])
   const ancestors = ctx.ancestors
@@ -40,7 +40,7 @@ export function stackKernels(ctx: FusionContext, materialized: Set<number>): num
         if (!k) memo.set(key, (k = groupKernel(ctx, g, p)))
         return k
       },
-      cost: (k) => (k.buffers.length > maxBuffers ? Infinity : kernelCost(k, (b) => ctx.sizes.get(b) ?? 1, limits)),
+      cost: (k) => (withinLimits(ctx, k) ? kernelCost(k, (b) => ctx.sizes.get(b) ?? 1, limits) : Infinity),
       // a stacked buffer is as cache-friendly as its largest slot: readers touch one slot
       register: (g) => ctx.sizes.set(groupName(ctx, g), Math.max(...g.map((id) => sizeOf(varOf.get(id)!.shape)))),
     },

@@ -171,3 +171,24 @@ export function affine(e: KExpr, a: Analysis): { cx: number; cy: number } | null
       return null
   }
 }
+
+/** Loops of at most this many trips are unrolled by the code generators (a point's coordinates). */
+export const UNROLL = 4
+
+/**
+ * The loop iterations one thread runs for one output element, all loops counted (a loop of n trips
+ * is n iterations plus n times its body's; an unrolled one only its bodies'); a branch counts as
+ * its longer side.
+ */
+export function loopTrips(ss: KStmt[]): number {
+  return ss.reduce(
+    (acc, s) =>
+      acc +
+      (s.k === 'for'
+        ? s.n * ((s.n <= UNROLL ? 0 : 1) + loopTrips(s.body))
+        : s.k === 'if'
+          ? Math.max(loopTrips(s.then), s.else ? loopTrips(s.else) : 0)
+          : 0),
+    0,
+  )
+}

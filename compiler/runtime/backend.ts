@@ -2,7 +2,7 @@
  * Choosing where compiled functions run: a backend by name (compiler/backend/index.ts lists them),
  * set by DRIFT_BACKEND or setBackend(); `auto` picks the fastest one available here and says so once.
  */
-import { probeWebGPU } from '../backend/gpujs/webgpu.js'
+import { probeWebGPU } from '../backend/webgpu/adapter.js'
 import { BACKEND_NAMES, backendNamed, type BackendName } from '../backend/index.js'
 import type { Backend } from '../backend/backend.js'
 import path from 'node:path'

@@ -1,6 +1,7 @@
 /**
- * gpu.js as backends: `cpu` (JS kernels), `webasm` (its WebAssembly), `webasm-threads` (its async
- * mode over a worker pool) and `webgpu` (its WGSL on Dawn). One runtime per mode per process.
+ * gpu.js as backends: `cpu` (JS kernels), `webasm` (its WebAssembly) and `webasm-threads` (its
+ * async mode over a worker pool). One runtime per mode per process. (gpu.js's WGSL target is not
+ * used: drift's own webgpu backend replaces it, see docs/compiler.md.)
  */
 import type { Backend } from '../backend.js'
 import { planOf } from '../backend.js'

@@ -8,37 +8,28 @@ import type { NDArray } from '../../ir/ndarray.js'
 import { sizeOf } from '../../ir/shape.js'
 import type { Kernel, Plan } from '../../kernel/types.js'
 import { emitKernel } from './emit.js'
+import type { BackendLimits } from '../../fusion/limits.js'
 import { checkPlanMemory } from '../../kernel/memory.js'
-import { initWebGPU, type WebGPUInfo } from './webgpu.js'
 import '../../ir/prims/index.js'
 import { BackendError, describeKernel, placeInputs, planOutputs, runHostStep, scalarInputs } from '../planIO.js'
 
 const require = createRequire(import.meta.url)
 
 /** `webasm-threads`: gpu.js's async mode, which splits large kernels over a worker pool. */
-export type GpujsMode = 'cpu' | 'webasm' | 'webasm-threads' | 'webgpu'
+export type GpujsMode = 'cpu' | 'webasm' | 'webasm-threads'
 const KERNEL_CLASS: Record<GpujsMode, string> = {
   cpu: 'CPUKernel',
   webasm: 'WebAssemblyKernel',
   'webasm-threads': 'WebAssemblyKernel',
-  webgpu: 'WebGPUKernel',
 }
-const ASYNC_MODES = new Set<GpujsMode>(['webasm-threads', 'webgpu'])
-/** gpu.js asks Dawn for the default limit of 8 storage buffers per stage: 7 inputs and the output. */
-export const WEBGPU_MAX_ARRAYS = 7
+const ASYNC_MODES = new Set<GpujsMode>(['webasm-threads'])
 
-/** What the fusion stage must respect for a mode. */
-export const limitsFor = (mode: GpujsMode) => (mode === 'webgpu' ? { maxBuffers: WEBGPU_MAX_ARRAYS } : {})
+/** What the fusion stage must respect for a mode: nothing (gpu.js's CPU targets bind any number of arrays). */
+export const limitsFor = (mode: GpujsMode): BackendLimits => ({})
 
 interface GpuKernel {
   (...args: unknown[]): unknown
   kernel: { constructor: { name: string }; fallbackReason?: string }
-}
-
-/** A gpu.js WebGPU pipeline result: a device buffer. */
-interface DeviceBuffer {
-  toArray(): Promise<unknown>
-  delete(): void
 }
 
 interface RunState {
@@ -61,13 +52,8 @@ export class GpujsRuntime {
   private readonly cache = new Map<string, GpuKernel>()
   /** Kernels built so far (for tests of the jit cache). */
   builds = 0
-  /** Device-to-host copies made so far (webgpu: host steps, outputs, NaN checks). */
-  readbacks = 0
   /** The gpu.js kernel class that ran the last launch (CPUKernel, WebAssemblyKernel, …). */
   lastKernelClass: string | undefined
-
-  /** For webgpu: the adapter that runs the kernels. */
-  adapter: WebGPUInfo | undefined
 
   constructor(readonly mode: GpujsMode) {}
 
@@ -89,18 +75,12 @@ export class GpujsRuntime {
     // gpu.js fixes argument sizes when it builds a kernel: the same source over other sizes is another kernel
     const key = `${source}|${k.grid.join(',')}|${k.buffers.map((b) => sizeOf(info.get(b)!.shape)).join(',')}`
     let built = this.cache.get(key)
-    if (!built && this.mode === 'webgpu' && k.buffers.length > WEBGPU_MAX_ARRAYS)
-      throw new BackendError(
-        `kernel ${k.name} reads ${k.buffers.length} buffers; gpu.js on WebGPU binds at most ${WEBGPU_MAX_ARRAYS} (run it on webasm, or store fewer intermediates with hint(x, 'inline'))`,
-      )
     if (!built) {
       built = this.gpu.createKernel(source, {
         output: k.grid,
         loopMaxIterations: Math.max(1000, k.maxLoop + 1),
         precision: 'single',
         asyncMode: this.mode === 'webasm-threads',
-        // on webgpu every result stays on the device (a fresh buffer per call) until read or freed
-        ...(this.mode === 'webgpu' ? { dynamicOutput: false, pipeline: true, immutable: true } : {}),
       })
       this.builds++
       this.cache.set(key, built)
@@ -123,7 +103,6 @@ export class GpujsRuntime {
 
   /** Run a plan, awaiting each launch (every mode; the threaded one needs it). */
   async runAsync(plan: Plan, inputs: NDArray[], opts: RunOptions = {}): Promise<NDArray[]> {
-    if (this.mode === 'webgpu') return this.runOnDevice(plan, inputs, opts)
     const state = this.start(plan, inputs)
     for (const step of plan.steps) {
       if (step.k === 'launch')
@@ -131,53 +110,6 @@ export class GpujsRuntime {
       else this.other(step, state)
     }
     return this.outputs(plan, state)
-  }
-
-  /**
-   * WebGPU: intermediates stay in device buffers between kernels; the host sees only what a host
-   * step reads and the outputs. Every device buffer is destroyed when the plan frees it or after
-   * its readback.
-   */
-  private async runOnDevice(plan: Plan, inputs: NDArray[], opts: RunOptions): Promise<NDArray[]> {
-    this.adapter ??= await initWebGPU()
-    const state = this.start(plan, inputs)
-    const device = new Map<string, DeviceBuffer>()
-    const read = async (buf: string) => {
-      const d = device.get(buf)
-      if (d) {
-        this.readbacks++
-        state.env.set(buf, flatten(await d.toArray(), sizeOf(state.info.get(buf)!.shape)))
-        d.delete()
-        device.delete(buf)
-      }
-    }
-    try {
-      for (const step of plan.steps) {
-        if (step.k === 'launch' && isEmpty(step.kernel)) state.env.set(step.kernel.out.buf, new Float32Array(0))
-        else if (step.k === 'launch') {
-          const kernel = this.kernelFor(step.kernel, state.info)
-          const args = [
-            ...step.kernel.buffers.map((b) => device.get(b) ?? nonEmpty(state.env.get(b)!)),
-            ...step.kernel.scalars.map((n) => state.scalars.get(n)!),
-          ]
-          const result = (await kernel(...args)) as DeviceBuffer
-          this.checkClass(step.kernel, kernel)
-          device.set(step.kernel.out.buf, result)
-          if (opts.checkNaN) {
-            await read(step.kernel.out.buf)
-            this.finish(step.kernel, state.env.get(step.kernel.out.buf)!, opts)
-          }
-        } else {
-          if (step.k === 'host') for (const x of step.inputs) if ('buf' in x) await read(x.buf)
-          if (step.k === 'free') (device.get(step.buf)?.delete(), device.delete(step.buf))
-          this.other(step, state)
-        }
-      }
-      for (const o of plan.outputs) if (o.k === 'buffer') await read(o.buf)
-      return this.outputs(plan, state)
-    } finally {
-      for (const d of device.values()) d.delete()
-    }
   }
 
   private start(plan: Plan, inputs: NDArray[]): RunState {

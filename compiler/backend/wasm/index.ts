@@ -5,7 +5,8 @@
 import type { Backend } from '../backend.js'
 import { planOf } from '../backend.js'
 import { compileKernel } from './codegen.js'
-import { profileTable, wasmLimits, WasmRuntime } from './run.js'
+import { wasmLimits, WasmRuntime } from './run.js'
+import { profileTable } from '../profile.js'
 import { printTile } from './tile.js'
 import { sizeOf } from '../../ir/shape.js'
 
@@ -16,7 +17,7 @@ export function wasmRuntime(): WasmRuntime {
     const r = (shared = new WasmRuntime())
     if (process.env.DRIFT_PROFILE) {
       r.profile = new Map()
-      process.on('exit', () => process.stderr.write(`${profileTable(r.profile!)}\n`))
+      process.on('exit', () => process.stderr.write(`${profileTable(r.profile!, 'wasm kernels')}\n`))
     }
   }
   return shared

@@ -21,6 +21,7 @@ import type { TileShape } from './tile.js'
 import { WorkerPool } from './threads.js'
 import { HOST_MATH } from './imports.js'
 import { layoutPlan, type Layout } from './layout.js'
+import type { KernelTime } from '../profile.js'
 import '../../ir/prims/index.js'
 
 /** Elements the plans may store, all buffers together, by default: 1.5 GiB of the 2 GiB memory. */
@@ -63,11 +64,6 @@ export const WASM_LIMITS = {
 export const wasmLimits = (): BackendLimits => ({ ...WASM_LIMITS, memoryBudget: memoryBudget() })
 
 type Run = (...args: number[]) => void
-export interface KernelTime {
-  /** Milliseconds of every call, in order. */
-  ms: number[]
-  what: string
-}
 interface Compiled {
   id: number
   run: Run
@@ -208,21 +204,4 @@ export class WasmRuntime {
     if (this.view(at, sizeOf(k.out.shape)).some(Number.isNaN))
       throw new BackendError(`kernel ${k.name} produced NaN (it computes ${describeKernel(k)})`)
   }
-}
-
-/** A table of the kernels that took the most time (DRIFT_PROFILE=1 prints it at exit); the median excludes a kernel's first call (memory first touched, worker modules instantiated). */
-export function profileTable(profile: Map<string, KernelTime>, top = 20): string {
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
-  const median = (xs: number[]) => {
-    const s = (xs.length > 1 ? xs.slice(1) : xs).sort((a, b) => a - b)
-    return s[s.length >> 1]
-  }
-  const rows = [...profile].sort((a, b) => sum(b[1].ms) - sum(a[1].ms))
-  const total = sum(rows.map(([, t]) => sum(t.ms)))
-  const fmt = ([name, t]: [string, KernelTime]) =>
-    `${median(t.ms).toFixed(2).padStart(9)} ms ×${String(t.ms.length).padEnd(5)} ${((100 * sum(t.ms)) / total).toFixed(1).padStart(5)}%  ${name}: ${t.what.length > 110 ? `${t.what.slice(0, 107)}...` : t.what}`
-  return [
-    `wasm kernels, ${total.toFixed(0)} ms in all (median per call after the first, calls, share of all time):`,
-    ...rows.slice(0, top).map(fmt),
-  ].join('\n')
 }

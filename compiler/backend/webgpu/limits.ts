@@ -1,0 +1,54 @@
+/**
+ * What the fusion stage must respect on a WebGPU device: the storage buffers one kernel binds
+ * (its output and its inputs; per-step scalars travel in a uniform buffer and do not count), the
+ * largest buffer one binding may hold, and how the cost model weighs a launch there.
+ */
+import type { BackendLimits } from '../../fusion/limits.js'
+import type { RewriteName } from '../../fusion/rewrites.js'
+import type { DeviceLimits } from './adapter.js'
+
+/**
+ * WebGPU's default limits, which every adapter supports: the plans `drift compile` writes for
+ * machines it has not seen are lowered under these.
+ */
+export const PORTABLE_LIMITS: DeviceLimits = {
+  maxStorageBuffersPerShaderStage: 8,
+  maxStorageBufferBindingSize: 128 * 2 ** 20,
+  maxBufferSize: 256 * 2 ** 20,
+  maxComputeWorkgroupStorageSize: 16384,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+  maxComputeWorkgroupSizeY: 256,
+  maxComputeWorkgroupSizeZ: 64,
+  maxComputeWorkgroupsPerDimension: 65535,
+}
+
+/**
+ * The limits `drift compile` lowers its webgpu plan under: WebGPU's defaults but 16 storage
+ * buffers a kernel, which Dawn gives on every adapter drift has run on (Vulkan: lavapipe; OpenGL:
+ * llvmpipe). Under 8 the official drift loss's last kernels cannot read the row sums they need and
+ * recompute them, one thread going over all N·(2N + 16) pairs; a device with fewer than 16 refuses
+ * the plan, naming the kernel (run.ts).
+ */
+export const COMPILE_LIMITS: DeviceLimits = { ...PORTABLE_LIMITS, maxStorageBuffersPerShaderStage: 16 }
+
+/** The largest buffer (in f32 elements) one kernel binding may hold on a device. */
+export const maxBufferElements = (d: DeviceLimits): number =>
+  Math.floor(Math.min(d.maxStorageBufferBindingSize, d.maxBufferSize) / 4)
+
+/**
+ * Fusion limits for a device (a device that stops loops early also bounds each thread's loop
+ * iterations). Launches weigh 10⁶ operations (a dispatch costs microseconds, in which
+ * a GPU does millions of operations), which favours recomputing cheap values in the kernels that
+ * read them over storing them; long reductions over several axes run row by row first
+ * (transforms/splitReductions.ts), so no thread adds millions of terms into one accumulator.
+ */
+export function webgpuLimits(d: DeviceLimits): BackendLimits {
+  return {
+    maxBuffers: d.maxStorageBuffersPerShaderStage - 1,
+    maxBufferElements: maxBufferElements(d),
+    ...(d.maxThreadIterations !== undefined ? { maxThreadIterations: d.maxThreadIterations } : {}),
+    launchCost: 1_000_000,
+    rewrites: ['splitReductions'] as RewriteName[],
+  }
+}
