@@ -180,7 +180,7 @@ describe('drift inspect', () => {
     expect((wgsl.out.match(/^@compute @workgroup_size/gm) ?? []).length).toBe(planned)
     const kernels = Number(
       /^plan: (\d+) kernel\(s\)/m.exec(
-        drift(...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'kernels').out,
+        drift(...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'kernels', '--backend', 'cpu').out,
       )![1],
     )
     const js = drift(...PAPER, '--shapes', 'x=64x2,pos=128x2,neg=64x2', '--dump', 'js')
