@@ -14,9 +14,9 @@ import { adamInit } from '../stdlib/optim/adam.js'
 import { ALPHA_PRIOR, alphaOf, cfgWeight, drawAlphas } from '../stdlib/mnist/cfg.js'
 import { driftStep, featureDriftLoss } from '../stdlib/mnist/driftStep.js'
 import { initEncoder } from '../stdlib/mnist/encoder.js'
-import { initGenerator, type GeneratorSizes } from '../stdlib/mnist/generator.js'
 import { dsl } from '../dsl/index.js'
 import { expectClose, randint, randn, seeded } from './helpers.js'
+import { TINY_GENERATOR, tinyGeneratorParams } from './tinyGenerator.js'
 import { expectFloat32Run } from './tolerance.js'
 
 beforeAll(() => setBackend('wasm'))
@@ -97,36 +97,12 @@ describe('the drift problems of a feature key', () => {
     }))
 })
 
-const GENERATOR: GeneratorSizes = {
-  channels: 1,
-  size: 8,
-  patch: 4,
-  width: 32,
-  depth: 1,
-  mlpRatio: 2,
-  classes: 3,
-  styles: 4,
-  codebook: 5,
-}
+const GENERATOR = TINY_GENERATOR
 const [G, N_NEG, N_POS, N_UNC] = [2, 3, 3, 2]
 
 /** A tiny step's inputs: a generator with its zero-initialized layers jittered, an encoder of 2 stages, a batch. */
 async function stepInputs(r: () => number) {
-  const jitter = (v: unknown): unknown =>
-    v instanceof Tensor
-      ? v.dtype === 'f32'
-        ? new Tensor(
-            Float32Array.from(v.data, (x) => x + 0.1 * randn([1], r).data[0]),
-            v.shape,
-            'f32',
-          )
-        : v
-      : Array.isArray(v)
-        ? v.map(jitter)
-        : typeof v === 'object' && v !== null
-          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jitter(x)]))
-          : v
-  const params = jitter(await initGenerator.run(randomKey(7), GENERATOR))
+  const params = await tinyGeneratorParams(r, true)
   const state = { params, adam: await adamInit.run(params as never), ema: params }
   const encoder = await initEncoder.run(randomKey(8), 1, 4, 2, 1)
   const side = GENERATOR.size

@@ -5,8 +5,8 @@
  * non-zero so every path carries a gradient).
  */
 import { describe, expect, test } from 'vitest'
-import { randomKey, Tensor } from '../dsl/index.js'
-import { generate, initGenerator, type GeneratorSizes } from '../stdlib/mnist/generator.js'
+import { Tensor } from '../dsl/index.js'
+import { generate } from '../stdlib/mnist/generator.js'
 import { argSpec, flattenInputs } from '../compiler/runtime/signature.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
 import { interpret } from '../compiler/ir/interpret.js'
@@ -14,42 +14,16 @@ import { lowerGraph } from '../compiler/fusion/lower.js'
 import { wasmRuntime } from '../compiler/backend/wasm/index.js'
 import { WASM_LIMITS } from '../compiler/backend/wasm/run.js'
 import { lower, randint, randn, rootPath, seeded, T } from './helpers.js'
+import { TINY_GENERATOR, tinyGeneratorParams } from './tinyGenerator.js'
 import { gradientError, lowerGrad } from './gradcheck.js'
 import { expectFloat32Run } from './tolerance.js'
 
-const SIZES: GeneratorSizes = {
-  channels: 1,
-  size: 8,
-  patch: 4,
-  width: 32,
-  depth: 1,
-  mlpRatio: 2,
-  classes: 3,
-  styles: 4,
-  codebook: 5,
-}
+const SIZES = TINY_GENERATOR
 const B = 3
 const FIXTURE = rootPath('test/fixtures/mnistGenerator.ts')
 const GENERATOR = rootPath('stdlib/mnist/generator.ts')
 
-/** The generator's parameters from its initializer, with every parameter leaf perturbed by N(0, 0.1²) when `perturb`. */
-async function params(r: () => number, perturb: boolean): Promise<unknown> {
-  const p = await initGenerator.run(randomKey(7), SIZES)
-  if (!perturb) return p
-  const jitter = (v: unknown): unknown =>
-    v instanceof Tensor
-      ? new Tensor(
-          Float32Array.from(v.data, (x) => x + 0.1 * randn([1], r).data[0]),
-          v.shape,
-          v.dtype,
-        )
-      : Array.isArray(v)
-        ? v.map(jitter)
-        : typeof v === 'object' && v !== null
-          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jitter(x)]))
-          : v
-  return jitter(p)
-}
+const params = tinyGeneratorParams
 
 /** The generator's other inputs: noise, labels, style indices, α ∈ [1, 4]. */
 function inputs(r: () => number): NDArray[] {
