@@ -72,6 +72,20 @@ export function sumLoop(b: BodyBuilder, n: number, term: (k: KExpr) => KExpr): K
   return ref(acc)
 }
 
+/**
+ * Σ over a constant-bound loop of the terms whose condition holds: `term(k)` gives the condition and
+ * a thunk for the value, which is built inside the guarded block (its loads happen only where the
+ * condition holds).
+ */
+export function sumWhere(b: BodyBuilder, n: number, term: (k: KExpr) => { when: KExpr; value: () => KExpr }): KExpr {
+  const acc = b.declare(num(0))
+  b.loop(n, (k) => {
+    const { when, value } = term(k)
+    b.when(when, () => b.emit({ k: 'set', name: acc, value: bin('add', ref(acc), value()) }))
+  })
+  return ref(acc)
+}
+
 /** Translate a scalar-lambda body; `input(i)` gives operand i, `idx` the output indices. */
 export function scalarCode(e: ScalarExpr, input: (i: number) => KExpr, idx: KExpr[]): KExpr {
   const go = (e: ScalarExpr): KExpr => {

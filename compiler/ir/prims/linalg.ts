@@ -4,8 +4,8 @@ import { alloc, type NDArray, type Precision } from '../ndarray.js'
 import { ShapeError, sameShape, showShape, sizeOf } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'
 import { transposeLast2 } from '../vjpHelpers.js'
-import { and, bin, elem, lt, sumLoop, un, type ElementEnv } from '../../kernel/element.js'
-import { add, idiv, imod, mulN, num, ref, sub, unflatten } from '../../kernel/build.js'
+import { and, bin, elem, lt, sumLoop, sumWhere, un, type ElementEnv } from '../../kernel/element.js'
+import { add, idiv, imod, mulN, num, sub, unflatten } from '../../kernel/build.js'
 import type { KExpr } from '../../kernel/types.js'
 
 declare module '../types.js' {
@@ -320,29 +320,31 @@ definePrimitive<'conv2d_grad_filter'>({
   },
 })
 
+/** The input position a tap (dy, dx) of output position (y, x) reads, and whether it lies inside the h × w input. */
+function tapPosition(
+  env: ElementEnv,
+  p: Conv2dParams,
+  [y, x]: KExpr[],
+  [dy, dx]: KExpr[],
+  [h, w]: number[],
+): { iy: KExpr; ix: KExpr; inside: KExpr } {
+  const iy = env.b.bind(add(mulN(y, p.stride[0]), sub(dy, num(p.padding[0]))))
+  const ix = env.b.bind(add(mulN(x, p.stride[1]), sub(dx, num(p.padding[1]))))
+  const inside = and(and(bin('ge', iy, num(0)), lt(iy, num(h))), and(bin('ge', ix, num(0)), lt(ix, num(w))))
+  return { iy, ix, inside }
+}
+
 /** A convolution output element: Σ over input channels and taps inside the (padded) input. */
 function conv(env: ElementEnv, e: Eqn & { params: Conv2dParams }, idx: KExpr[]): KExpr {
-  const { b } = env
   const [x, w] = e.inputs as Var[]
   const [, c, h, wd] = x.shape
   const [, , kh, kw] = w.shape
-  const { stride, padding } = e.params
   const [n, o, y, xx] = idx
-  const acc = b.declare(num(0))
-  b.loop(c * kh * kw, (t) => {
+  return sumWhere(env.b, c * kh * kw, (t) => {
     const [ic, dy, dx] = unflatten(t, [c, kh, kw])
-    const iy = b.bind(add(mulN(y, stride[0]), sub(dy, num(padding[0]))))
-    const ix = b.bind(add(mulN(xx, stride[1]), sub(dx, num(padding[1]))))
-    const inside = and(and(bin('ge', iy, num(0)), lt(iy, num(h))), and(bin('ge', ix, num(0)), lt(ix, num(wd))))
-    b.when(inside, () =>
-      b.emit({
-        k: 'set',
-        name: acc,
-        value: bin('add', ref(acc), bin('mul', elem(env, x, [n, ic, iy, ix]), elem(env, w, [o, ic, dy, dx]))),
-      }),
-    )
+    const { iy, ix, inside } = tapPosition(env, e.params, [y, xx], [dy, dx], [h, wd])
+    return { when: inside, value: () => bin('mul', elem(env, x, [n, ic, iy, ix]), elem(env, w, [o, ic, dy, dx])) }
   })
-  return ref(acc)
 }
 
 /** ∂/∂x of a convolution: x[b, ic, iy, ix] gathers ct[b, oc, y, x] · w[oc, ic, dy, dx] over taps that hit it. */
@@ -353,8 +355,7 @@ function convGradInput(env: ElementEnv, e: Eqn & { params: Conv2dParams }, idx: 
   const [, , kh, kw] = w.shape
   const { stride, padding } = e.params
   const [n, ic, iy, ix] = idx
-  const acc = b.declare(num(0))
-  b.loop(o * kh * kw, (t) => {
+  return sumWhere(b, o * kh * kw, (t) => {
     const [oc, dy, dx] = unflatten(t, [o, kh, kw])
     const ny = b.bind(sub(add(iy, num(padding[0])), dy))
     const nx = b.bind(sub(add(ix, num(padding[1])), dx))
@@ -364,38 +365,19 @@ function convGradInput(env: ElementEnv, e: Eqn & { params: Conv2dParams }, idx: 
       and(and(bin('ge', ny, num(0)), lt(ny, num(oh * stride[0]))), bin('eq', imod(ny, stride[0]), num(0))),
       and(and(bin('ge', nx, num(0)), lt(nx, num(ow * stride[1]))), bin('eq', imod(nx, stride[1]), num(0))),
     )
-    b.when(hits, () =>
-      b.emit({
-        k: 'set',
-        name: acc,
-        value: bin('add', ref(acc), bin('mul', elem(env, ct, [n, oc, y, x]), elem(env, w, [oc, ic, dy, dx]))),
-      }),
-    )
+    return { when: hits, value: () => bin('mul', elem(env, ct, [n, oc, y, x]), elem(env, w, [oc, ic, dy, dx])) }
   })
-  return ref(acc)
 }
 
 /** ∂/∂w of a convolution: w[oc, ic, dy, dx] = Σ over batch and output positions of ct · x. */
 function convGradFilter(env: ElementEnv, e: Eqn & { params: Conv2dParams }, idx: KExpr[]): KExpr {
-  const { b } = env
   const [x, ct] = e.inputs as Var[]
   const [, , h, wd] = x.shape
   const [nb, , oh, ow] = ct.shape
-  const { stride, padding } = e.params
   const [oc, ic, dy, dx] = idx
-  const acc = b.declare(num(0))
-  b.loop(nb * oh * ow, (t) => {
+  return sumWhere(env.b, nb * oh * ow, (t) => {
     const [n, y, xx] = unflatten(t, [nb, oh, ow])
-    const iy = b.bind(add(mulN(y, stride[0]), sub(dy, num(padding[0]))))
-    const ix = b.bind(add(mulN(xx, stride[1]), sub(dx, num(padding[1]))))
-    const inside = and(and(bin('ge', iy, num(0)), lt(iy, num(h))), and(bin('ge', ix, num(0)), lt(ix, num(wd))))
-    b.when(inside, () =>
-      b.emit({
-        k: 'set',
-        name: acc,
-        value: bin('add', ref(acc), bin('mul', elem(env, ct, [n, oc, y, xx]), elem(env, x, [n, ic, iy, ix]))),
-      }),
-    )
+    const { iy, ix, inside } = tapPosition(env, e.params, [y, xx], [dy, dx], [h, wd])
+    return { when: inside, value: () => bin('mul', elem(env, ct, [n, oc, y, xx]), elem(env, x, [n, ic, iy, ix])) }
   })
-  return ref(acc)
 }
