@@ -3,6 +3,9 @@ import { resolveSettings, isCount, isNonNegative, isPositive, isRate, isSeed } f
 import { RunError } from '../train/errors.js'
 import { MNIST_CLASSES } from '../data/mnist.js'
 
+/** Style tokens per sample and entries per codebook (paper App. A.2: 32 tokens, 64 entries). */
+export const STYLES = { tokens: 32, codebook: 64 }
+
 export interface DriftConfig {
   /** the folder of a `drift train mae` run: its EMA encoder gives the features */
   encoder: string

@@ -10,7 +10,7 @@ import { CounterRng, STREAMS } from '../data/counterRng.js'
 import { IMAGE_SIDE, loadMnist, MNIST_CLASSES, type ImageBatch } from '../data/mnist.js'
 import { imageGrid } from '../plot/imageGrid.js'
 import { loadClassifierRun } from './classifierTrain.js'
-import type { DriftConfig } from './driftConfig.js'
+import { STYLES, type DriftConfig } from './driftConfig.js'
 import { noiseOf } from './driftBatch.js'
 import { classifierOutputs, featureMetrics, firstImages, type SetMetrics } from './evaluate.js'
 import { generate, type GeneratorParams } from './generator.js'
@@ -20,9 +20,6 @@ export const SWEEP_ALPHAS = [1, 1.25, 1.5, 2, 3]
 export const GRID_ALPHA = 1.5
 /** Samples per generator call. */
 export const GENERATE_BATCH = 100
-
-const STYLE_TOKENS = 32
-const CODEBOOK = 64
 
 /** Samples of the classes `labels` at guidance `alpha`, GENERATE_BATCH at a time; draws from `seed`. */
 export async function sampleImages(
@@ -48,8 +45,8 @@ export async function sampleImages(
         'i32',
       ) as Vec<'i32'>,
       new Tensor(
-        Int32Array.from({ length: n * STYLE_TOKENS }, () => styles.below(CODEBOOK)),
-        [n, STYLE_TOKENS],
+        Int32Array.from({ length: n * STYLES.tokens }, () => styles.below(STYLES.codebook)),
+        [n, STYLES.tokens],
         'i32',
       ) as Mat<'i32'>,
       new Tensor(new Float32Array(n).fill(alpha), [n], 'f32') as Vec,

@@ -21,7 +21,7 @@ import { stopIfNonFinite, trainLoop } from '../train/loop.js'
 import type { Progress } from '../train/progress.js'
 import { CHECKPOINT_FILE, loadRun, saveRun, type SavedRun } from '../train/runCheckpoint.js'
 import { drawBatch, type BatchShape } from './driftBatch.js'
-import { resolveDriftConfig, type DriftConfig } from './driftConfig.js'
+import { resolveDriftConfig, STYLES, type DriftConfig } from './driftConfig.js'
 import { evaluateGenerator, sampleGrid, type CfgSweep } from './driftEval.js'
 import { driftStep, type GeneratorState } from './driftStep.js'
 import type { EncoderParams } from './encoder.js'
@@ -31,9 +31,6 @@ import { loadMaeRun } from './maeTrain.js'
 export const PROGRAM = 'mnist-drift'
 
 export type DriftRun = SavedRun<DriftConfig, GeneratorState>
-
-/** Style tokens per sample and entries per codebook (paper App. A.2: 32 tokens, 64 entries). */
-export const STYLES = { tokens: 32, codebook: 64 }
 
 export const generatorSizes = (c: DriftConfig): GeneratorSizes => ({
   channels: 1,
