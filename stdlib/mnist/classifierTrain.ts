@@ -46,8 +46,6 @@ export async function initClassifierTensors(c: ClassifierConfig): Promise<Classi
 export const loadClassifierRun = (dir: string): Promise<ClassifierRun> =>
   loadRun(dir, PROGRAM, resolveClassifierConfig, initClassifierTensors)
 
-const tensorsOf = (p: ClassifierParams) => [p.conv1, p.conv2, p.hidden, p.out].flatMap((l) => [l.w, l.b])
-
 export interface ClassifierTrainOptions {
   config: ClassifierConfig
   out: string
@@ -106,7 +104,7 @@ export async function trainClassifier(
       await stopIfNonFinite({
         step: s,
         loss,
-        params: tensorsOf(params),
+        params,
         checkpointKept: fs.existsSync(path.join(out, CHECKPOINT_FILE)),
         explain: () => explainNonFinite(classifierStep, ...args),
       })

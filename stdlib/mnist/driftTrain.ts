@@ -82,9 +82,6 @@ interface DriftExtra {
 }
 
 const scalar = (v: number): Scalar => new Tensor(Float32Array.of(v), [], 'f32') as Scalar
-const leaves = (p: object): Tensor[] =>
-  Object.values(p).flatMap((v) => (v instanceof Tensor ? [v] : typeof v === 'object' && v ? leaves(v) : []))
-
 export interface DriftTrainOptions {
   config: DriftConfig
   out: string
@@ -160,7 +157,7 @@ export async function trainDrift(o: DriftTrainOptions): Promise<{ run: DriftRun;
       await stopIfNonFinite({
         step: s,
         loss,
-        params: leaves(next.params),
+        params: next.params,
         checkpointKept: fs.existsSync(path.join(out, CHECKPOINT_FILE)),
         explain: () => explainNonFinite(driftStep, ...args),
       })

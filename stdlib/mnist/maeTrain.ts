@@ -23,7 +23,6 @@ import { initEncoder } from './encoder.js'
 import { initDecoder } from './decoder.js'
 import { maeStep, maskOf, reconstruct, STREAMS, type MaeParams } from './mae.js'
 import { EVAL_BATCH, resolveMaeConfig, type MaeConfig } from './maeConfig.js'
-import type { Tensor as AnyTensor } from '../../dsl/index.js'
 
 export const PROGRAM = 'mae'
 
@@ -44,9 +43,6 @@ export interface MaeEvaluation {
 export type MaeRun = SavedRun<MaeConfig, MaeTensors>
 
 const index = (i: number) => new Tensor(Int32Array.of(i), [] as [], 'i32')
-const leaves = (p: object): AnyTensor[] =>
-  Object.values(p).flatMap((v) => (v instanceof Tensor ? [v] : typeof v === 'object' && v ? leaves(v) : []))
-
 /** A fresh run's tensors: the weights from foldIn(randomKey(seed), init), zero Adam state, the EMA at the weights. */
 export async function initMaeTensors(c: MaeConfig): Promise<MaeTensors> {
   const key = randomKey(c.seed)
@@ -167,7 +163,7 @@ export async function trainMae(o: MaeTrainOptions): Promise<{ run: MaeRun; evalu
       await stopIfNonFinite({
         step: s,
         loss,
-        params: leaves(next.params),
+        params: next.params,
         checkpointKept: fs.existsSync(path.join(out, CHECKPOINT_FILE)),
         explain: () => explainNonFinite(maeStep, ...args),
       })

@@ -135,7 +135,7 @@ export async function trainToy2d(o: TrainOptions): Promise<RunState> {
       await stopIfNonFinite({
         step: s,
         loss,
-        params: params.flatMap((l) => [l.w, l.b]),
+        params,
         checkpointKept: findCheckpoint(out) !== undefined,
         explain: () => explainNonFinite(trainStep, ...args),
       })

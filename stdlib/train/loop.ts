@@ -4,6 +4,7 @@
  * checkpoint every `checkpointEvery` steps and at the end. Each step's randomness must be a pure
  * function of (seed, step) for a resumed run to end bit for bit as an uninterrupted one.
  */
+import { Tensor } from '../../dsl/index.js'
 import { NonFiniteLossError } from './errors.js'
 import type { Progress } from './progress.js'
 
@@ -49,6 +50,14 @@ export const allFinite = (tensors: { data: ArrayLike<number> }[]): boolean =>
     return true
   })
 
+/** The tensors of a tree of parameters (objects and arrays of tensors), in order. */
+const tensorsIn = (tree: unknown): Tensor[] =>
+  tree instanceof Tensor
+    ? [tree]
+    : typeof tree === 'object' && tree !== null
+      ? Object.values(tree).flatMap(tensorsIn)
+      : []
+
 /**
  * Stop the run when step `step` gave a non-finite loss or non-finite parameters: a
  * NonFiniteLossError saying which, where the first NaN came from (`explain`, e.g.
@@ -57,11 +66,12 @@ export const allFinite = (tensors: { data: ArrayLike<number> }[]): boolean =>
 export async function stopIfNonFinite(o: {
   step: number
   loss: number
-  params: { data: ArrayLike<number> }[]
+  /** the updated parameters: a tree of tensors */
+  params: unknown
   checkpointKept: boolean
   explain: () => Promise<string>
 }): Promise<void> {
-  if (Number.isFinite(o.loss) && allFinite(o.params)) return
+  if (Number.isFinite(o.loss) && allFinite(tensorsIn(o.params))) return
   const what = Number.isFinite(o.loss)
     ? `the update of step ${o.step} made non-finite parameters`
     : `the loss of step ${o.step} is ${o.loss}`
