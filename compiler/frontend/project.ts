@@ -2,23 +2,30 @@
  * Source loading and module resolution for the frontend. ts-morph parses files on demand
  * (no type checking: the frontend needs syntax and bindings only, which keeps the first
  * compile fast). Imports of the DSL package resolve to compiler builtins, never to source.
+ * The text comes from a source host: the file system, or files in memory (sourceHost.ts);
+ * ts-morph itself never touches a file system, so the frontend runs in a browser too.
  */
-import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Project, type SourceFile } from './tsMorph.js'
 import { DiagnosticError } from './diagnostics.js'
 import { checkNesting } from './sourceChecks.js'
+import { fileSources } from './fileSources.js'
+import type { SourceHost } from './sourceHost.js'
 
-/** The package root (the folder holding dsl/, compiler/, stdlib/). */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-export const DSL_DIR = path.join(PACKAGE_ROOT, 'dsl')
 export const PACKAGE_NAME = 'drift-dsl'
 
+let host: SourceHost = fileSources
 let project: Project | undefined
+
+/** Read sources from `h` from now on (files parsed from the previous host are forgotten). */
+export function setSourceHost(h: SourceHost): void {
+  host = h
+  project = undefined
+}
+
 const getProject = () =>
   (project ??= new Project({
-    useInMemoryFileSystem: false,
+    useInMemoryFileSystem: true,
     skipAddingFilesFromTsConfig: true,
     skipFileDependencyResolution: true,
     compilerOptions: { allowJs: true },
@@ -31,7 +38,8 @@ const getProject = () =>
 export function loadSourceFile(file: string): SourceFile {
   const p = getProject()
   const abs = path.resolve(file)
-  const text = fs.readFileSync(abs, 'utf8')
+  const text = host.read(abs)
+  if (text === undefined) throw new Error(`cannot read ${abs}: no such file`)
   const existing = p.getSourceFile(abs)
   if (existing) {
     if (existing.getFullText() === text) return existing
@@ -66,8 +74,7 @@ const inside = (dir: string, file: string) => {
 export function resolveImport(fromFile: string, specifier: string): Resolved {
   if (specifier === PACKAGE_NAME) return { kind: 'dsl' }
   let target: string | undefined
-  if (specifier.startsWith(PACKAGE_NAME + '/'))
-    target = path.join(PACKAGE_ROOT, specifier.slice(PACKAGE_NAME.length + 1))
+  if (specifier.startsWith(PACKAGE_NAME + '/')) target = path.join(host.root, specifier.slice(PACKAGE_NAME.length + 1))
   else if (specifier.startsWith('.') || specifier.startsWith('/'))
     target = path.resolve(path.dirname(fromFile), specifier)
   if (!target) return { kind: 'external', specifier }
@@ -78,7 +85,7 @@ export function resolveImport(fromFile: string, specifier: string): Resolved {
     target + '.ts',
     path.join(target, 'index.ts'),
   ]
-  const found = candidates.find((c) => /\.(m?[tj]sx?)$/.test(c) && fs.existsSync(c) && fs.statSync(c).isFile())
+  const found = candidates.find((c) => /\.(m?[tj]sx?)$/.test(c) && host.isFile(c))
   if (!found) return { kind: 'external', specifier }
-  return inside(DSL_DIR, found) ? { kind: 'dsl' } : { kind: 'file', file: found }
+  return inside(path.join(host.root, 'dsl'), found) ? { kind: 'dsl' } : { kind: 'file', file: found }
 }
