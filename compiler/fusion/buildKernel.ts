@@ -82,7 +82,7 @@ export function buildKernel(
   const grid = sameShape ? threadIndex(gridShape, vars.length) : { grid: [total], idx: [], slot: num(0) }
   const read = new Set<string>()
   const fused: Kernel['fused'] = []
-  const seen = new Set<Eqn>()
+  const seen = new Map<Eqn, number>()
   const own = new Set(vars.map((v) => v.id))
   const env = {
     b,
@@ -94,7 +94,12 @@ export function buildKernel(
       return { kind: 'inline' }
     },
     fused: (e: Eqn) => {
-      if (!seen.has(e)) (seen.add(e), fused.push({ prim: e.prim, ...(e.loc ? { loc: e.loc } : {}) }))
+      let i = seen.get(e)
+      if (i === undefined) {
+        seen.set(e, (i = fused.length))
+        fused.push({ prim: e.prim, ...(e.loc ? { loc: e.loc } : {}) })
+      }
+      return i
     },
     read: (buf: string) => read.add(buf),
   }

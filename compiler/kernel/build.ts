@@ -139,6 +139,8 @@ export class BodyBuilder {
   /** The block where each local name is defined. */
   private readonly level = new Map<string, number>()
   private counter = 0
+  /** Where the statements emitted now come from (see `from`). */
+  private source: (() => number) | undefined
   maxLoop = 1
 
   constructor(globals: string[]) {
@@ -211,7 +213,22 @@ export class BodyBuilder {
   }
 
   emit(s: KStmt): void {
-    this.blocks[this.blocks.length - 1].stmts.push(s)
+    const src = this.source?.()
+    this.blocks[this.blocks.length - 1].stmts.push(src === undefined ? s : { ...s, src })
+  }
+
+  /**
+   * Run `f` with the statements it emits marked as coming from source `src` (asked only when a
+   * statement is emitted: a memoized value emits nothing and names no source).
+   */
+  from<T>(src: () => number, f: () => T): T {
+    const outer = this.source
+    this.source = src
+    try {
+      return f()
+    } finally {
+      this.source = outer
+    }
   }
 
   /** A constant-bound loop; `body` receives the loop variable. */

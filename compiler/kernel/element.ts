@@ -21,8 +21,8 @@ export interface ElementEnv {
   readStoredMax: boolean
   producer(id: number): Eqn | undefined
   source(v: Var): Source
-  /** Called for every equation whose code is written into the kernel. */
-  fused(e: Eqn): void
+  /** Called for every equation whose code is written into the kernel: its index among the kernel's fused equations. */
+  fused(e: Eqn): number
   /** Called when a buffer is read. */
   read(buf: string): void
 }
@@ -51,12 +51,17 @@ export function elem(env: ElementEnv, a: Atom, idx: KExpr[]): KExpr {
   }
   const e = env.producer(a.id)
   if (!e) throw new Error(`internal: no producer for variable ${a.id}`)
-  return env.b.value(elementKey(a, idx), idx, () => {
-    env.fused(e)
-    const p = primitive(e.prim)
-    if (p.fusion === 'host') throw new Error(`internal: '${e.prim}' runs on the host and has no element code`)
-    return p.element(env, e as never, idx)
-  })
+  // the statements of its element code, and the local its value is bound to, come from `e`
+  return env.b.from(
+    () => env.fused(e),
+    () =>
+      env.b.value(elementKey(a, idx), idx, () => {
+        env.fused(e)
+        const p = primitive(e.prim)
+        if (p.fusion === 'host') throw new Error(`internal: '${e.prim}' runs on the host and has no element code`)
+        return p.element(env, e as never, idx)
+      }),
+  )
 }
 
 /** Operand i of `e` at `idx` (rank-0 operands and literals at the empty index). */

@@ -85,29 +85,37 @@ export function printExpr(e: KExpr): string {
   }
 }
 
-function printStmts(ss: KStmt[], indent: string, out: string[]): void {
-  for (const s of ss)
+/** A line of a kernel's printed code, with the statement's source (an index into the kernel's `fused`). */
+export interface KernelLine {
+  text: string
+  src?: number
+}
+
+function printStmts(ss: KStmt[], indent: string, out: KernelLine[]): void {
+  for (const s of ss) {
+    const line = (text: string) => out.push(s.src === undefined ? { text } : { text, src: s.src })
     switch (s.k) {
       case 'let':
-        out.push(`${indent}let ${s.name} = ${printExpr(s.value)}`)
+        line(`${indent}let ${s.name} = ${printExpr(s.value)}`)
         break
       case 'set':
-        out.push(`${indent}${s.name} = ${printExpr(s.value)}`)
+        line(`${indent}${s.name} = ${printExpr(s.value)}`)
         break
       case 'for':
-        out.push(`${indent}for ${s.v} in 0..${s.n} {`)
+        line(`${indent}for ${s.v} in 0..${s.n} {`)
         printStmts(s.body, indent + '  ', out)
-        out.push(`${indent}}`)
+        line(`${indent}}`)
         break
       case 'if':
-        out.push(`${indent}if ${printExpr(s.c)} {`)
+        line(`${indent}if ${printExpr(s.c)} {`)
         printStmts(s.then, indent + '  ', out)
         if (s.else) {
-          out.push(`${indent}} else {`)
+          line(`${indent}} else {`)
           printStmts(s.else, indent + '  ', out)
         }
-        out.push(`${indent}}`)
+        line(`${indent}}`)
     }
+  }
 }
 
 /**
@@ -115,9 +123,16 @@ function printStmts(ss: KStmt[], indent: string, out: string[]): void {
  * tz over the grid; buffers indexed by flat element offsets.
  */
 export function printKernel(k: Kernel): string {
+  return kernelLines(k)
+    .map((l) => l.text)
+    .join('\n')
+}
+
+/** printKernel's lines, each statement's with the fused equation it came from (`k.fused[src]`, its prim and source location). */
+export function kernelLines(k: Kernel): KernelLine[] {
   const params = [...k.buffers, ...k.scalars].join(', ')
-  const out = [`kernel ${k.name}(${params}) -> ${k.out.buf} {`]
+  const out: KernelLine[] = [{ text: `kernel ${k.name}(${params}) -> ${k.out.buf} {` }]
   printStmts(k.body, '  ', out)
-  out.push(`  return ${printExpr(k.result)}`, '}')
-  return out.join('\n')
+  out.push({ text: `  return ${printExpr(k.result)}` }, { text: '}' })
+  return out
 }

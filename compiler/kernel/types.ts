@@ -16,12 +16,16 @@ export type KExpr =
   | { k: 'idiv'; a: KExpr; b: number }
   | { k: 'imod'; a: KExpr; b: number }
 
-export type KStmt =
+export type KStmt = (
   | { k: 'let'; name: string; value: KExpr }
   | { k: 'set'; name: string; value: KExpr }
   | { k: 'for'; v: string; n: number; body: KStmt[] }
   /** `weight`: the expected fraction of threads taking `then` (for the cost model). */
   | { k: 'if'; c: KExpr; then: KStmt[]; else?: KStmt[]; weight: number }
+) & {
+  /** The equation whose element code wrote the statement: an index into its kernel's `fused` (absent for the kernel's own frame). */
+  src?: number
+}
 
 export interface Kernel {
   name: string
@@ -36,7 +40,7 @@ export interface Kernel {
   result: KExpr
   /** The longest loop (gpu.js needs it; the wasm runtime sizes its thread bands with it). */
   maxLoop: number
-  /** L1 primitives fused into this kernel, with their source locations. */
+  /** L1 primitives fused into this kernel, with their source locations (statements name theirs by index, `src`). */
   fused: { prim: PrimName; loc?: SourceLoc }[]
 }
 
