@@ -6,7 +6,7 @@
  * - staged: a contraction (stage.ts) in 16 × 16 workgroups, each thread a block of up to 4 × 4
  *   cells spaced 16 apart, the operand tiles of each step of the loop in workgroup memory.
  */
-import type { Kernel, KStmt } from '../../kernel/types.js'
+import type { Kernel, KStmt, Plan } from '../../kernel/types.js'
 import { analyze, type Analysis } from '../../kernel/analyze.js'
 import type { DeviceLimits } from './adapter.js'
 import { cellTx, cellTy, Emitter, loopVar, range, type Cell, type EmitEnv } from './emit.js'
@@ -297,4 +297,16 @@ export function printTile(t: TileShape): string {
   return t.kind === 'staged'
     ? `staged contraction: ${t.threads.join('×')} threads, ${cells}, ${t.staged} operand tile(s) of ${t.depth} steps in workgroup memory`
     : `one thread per ${t.rows * t.cols === 1 ? 'cell' : `block of ${cells}`}, workgroups of ${t.threads[0]}`
+}
+
+/** Every kernel of a plan as the WGSL it runs as, with its layout, for `drift inspect`. */
+export function planWGSL(plan: Plan, limits: DeviceLimits): string {
+  const scalarSlot = new Map(plan.scalars.map((s, i) => [s.name, CONSTANT_SLOTS + i]))
+  return plan.steps
+    .flatMap((s) => {
+      if (s.k !== 'launch') return []
+      const w = compileKernel(s.kernel, { limits, scalarSlot })
+      return [`// ${s.kernel.name}: ${printTile(w.tile)}; dispatch ${w.dispatch.join('×')}\n${w.code}`]
+    })
+    .join('\n\n')
 }

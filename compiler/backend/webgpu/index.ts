@@ -12,9 +12,11 @@ import { BackendError } from '../planIO.js'
 import type { Plan } from '../../kernel/types.js'
 import { profileTable } from '../profile.js'
 import { noAdapterMessage, probeWebGPU, requestedApi, type AdapterInfo, type DeviceLimits } from './adapter.js'
-import { compileKernel, CONSTANT_SLOTS, printTile } from './codegen.js'
+import { planWGSL } from './codegen.js'
 import { PORTABLE_LIMITS, webgpuLimits } from './limits.js'
 import { WebGPURuntime } from './run.js'
+
+export { planWGSL }
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
@@ -36,18 +38,6 @@ export function webgpuRuntime(): WebGPURuntime {
     }
   }
   return shared
-}
-
-/** Every kernel of a plan as the WGSL it runs as, with its layout, for `drift inspect`. */
-export function planWGSL(plan: Plan, limits: DeviceLimits): string {
-  const scalarSlot = new Map(plan.scalars.map((s, i) => [s.name, CONSTANT_SLOTS + i]))
-  return plan.steps
-    .flatMap((s) => {
-      if (s.k !== 'launch') return []
-      const w = compileKernel(s.kernel, { limits, scalarSlot })
-      return [`// ${s.kernel.name}: ${printTile(w.tile)}; dispatch ${w.dispatch.join('×')}\n${w.code}`]
-    })
-    .join('\n\n')
 }
 
 /** The limits plans are lowered under for `drift inspect`: this machine's adapter, else WebGPU's defaults. */
