@@ -11,6 +11,7 @@ import { UsageError } from '../compiler/cli/shapes.js'
 import { DUMPS } from '../compiler/cli/inspect.js'
 import { BACKEND_NAMES } from '../compiler/backend/names.js'
 import { SAMPLE_USAGE, TRAIN_USAGE } from './usage.js'
+import { PLAYGROUND_USAGE } from './playground.js'
 
 const BACKENDS = ['auto', ...BACKEND_NAMES].join('|')
 
@@ -31,6 +32,7 @@ const USAGE = `usage:
   ${Object.values(TRAIN_USAGE).join('\n  ')}
   ${SAMPLE_USAGE}
   drift fields [--write]   the table of stdlib fields with their kernel counts (--write: into docs/fields.md)
+  ${PLAYGROUND_USAGE}
   drift --help`
 
 /** Errors that report a problem with what the user asked (by name: the command line loads their modules only when used). */
@@ -180,6 +182,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./toy2d/sample.js')).sampleCommand(rest)
       case 'fields':
         return (await import('./fields.js')).fieldsCommand(rest)
+      case 'playground':
+        return await (await import('./playground.js')).playgroundCommand(rest)
       case undefined:
       case '--help':
       case '-h':
