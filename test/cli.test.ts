@@ -263,6 +263,37 @@ describe('drift inspect', () => {
   })
 })
 
+describe('drift playground', () => {
+  test('a bad --port, an argument or a port in use is one line and exit 2, before anything is served', async () => {
+    for (const [args, line] of [
+      [['--port', 'abc'], "drift: --port must be a whole number from 1 to 65535, got 'abc'"],
+      [['--port', '70000'], "drift: --port must be a whole number from 1 to 65535, got '70000'"],
+      [['site'], 'drift: playground takes no file: drift playground [--port N]'],
+    ] as const) {
+      const r = drift('playground', ...args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.err.split('\n'), args.join(' ')).toHaveLength(1)
+      expect(r.err.startsWith(line), r.err).toBe(true)
+    }
+    const http = await import('node:http')
+    const taken = http.createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const port = (taken.address() as { port: number }).port
+    try {
+      const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+        const p = spawn(process.execPath, ['bin/drift.mjs', 'playground', '--port', String(port)], { cwd: ROOT })
+        let err = ''
+        p.stderr.on('data', (d) => (err += d))
+        p.on('close', (code) => resolve({ code, err: err.trim() }))
+      })
+      expect(r.code).toBe(2)
+      expect(r.err).toBe(`drift: port ${port} on 127.0.0.1 is in use: choose another with --port N`)
+    } finally {
+      taken.close()
+    }
+  })
+})
+
 describe('drift run', () => {
   test('runs a TypeScript program that calls DSL functions (the README main job)', () => {
     const r = drift('run', 'examples/paper-field.ts')

@@ -1,0 +1,135 @@
+/**
+ * The playground's compile views on sources held in memory (as the page holds them), its site and
+ * its server: diagnostics located in the edited file, IR and kernel lines linked to their sources,
+ * the backend's code found per kernel, the static files and what the server answers.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { setSourceHost } from '../compiler/frontend/project.js'
+import { fileSources } from '../compiler/frontend/fileSources.js'
+import { memorySources } from '../compiler/frontend/sourceHost.js'
+import { compileViews, fieldSpecs, PLAYGROUND_SIZES, type CodeLine, type PlanBackend } from '../playground/compile.js'
+import { wasmPlans, webgpuPlans } from '../playground/backends.js'
+import { dslSources } from '../playground/site.js'
+import { servePlayground } from '../playground/server.js'
+import { backendCodeByKernel } from '../playground/page/views.js'
+import { parsePort } from '../cli/playground.js'
+
+/** A package root that exists nowhere on disk: everything the compiler reads must come from memory. */
+const ROOT = '/in-memory/drift'
+const PAPER = `${ROOT}/stdlib/fields/paper.ts`
+const files = new Map(Object.entries(dslSources()).map(([rel, text]) => [`${ROOT}/${rel}`, text]))
+const original = files.get(PAPER)!
+
+beforeAll(() => setSourceHost(memorySources(ROOT, files)))
+afterAll(() => setSourceHost(fileSources))
+
+const compile = (source: string, backend: PlanBackend = wasmPlans()) => {
+  files.set(PAPER, source)
+  return compileViews({ file: PAPER, fn: 'paperField', specs: fieldSpecs(PLAYGROUND_SIZES), backend, root: ROOT })
+}
+
+/** The 1-based line and column of the first occurrence of `text` in `source`. */
+const where = (source: string, text: string) => {
+  const at = source.indexOf(text)
+  expect(at, `'${text}' in the source`).toBeGreaterThanOrEqual(0)
+  const before = source.slice(0, at).split('\n')
+  return { line: before.length, col: before[before.length - 1].length + 1 }
+}
+
+/** A kernel's statement lines: all but its header, its return and its closing brace. */
+const statements = (lines: CodeLine[]) => lines.slice(1, -2)
+
+describe('playground compile views', () => {
+  test('a misspelt name is refused with D107 at its line:col in the edited file, with a fix', () => {
+    const broken = original.replace('cdist(x, pos)', 'cdistt(x, pos)')
+    const v = compile(broken)
+    expect(v.ok).toBe(false)
+    if (v.ok) return
+    expect(v.diagnostics).toHaveLength(1)
+    const [d] = v.diagnostics
+    expect(d.code).toBe('D107')
+    expect(d.loc).toEqual({ file: PAPER, ...where(broken, 'cdistt(') })
+    expect(d.fix).toMatch(/did you mean cdist/)
+  })
+
+  test('a syntax error is D100 at its position', () => {
+    const broken = original.replace('const a = biSoftmax(logits)', 'const a = biSoftmax(logits')
+    const v = compile(broken)
+    expect(v.ok).toBe(false)
+    if (v.ok) return
+    expect(v.diagnostics[0].code).toBe('D100')
+    expect(v.diagnostics[0].loc.file).toBe(PAPER)
+    expect(v.diagnostics[0].loc.line).toBeGreaterThanOrEqual(where(broken, 'biSoftmax(logits').line)
+  })
+
+  test('the IR, the gradient program and every kernel statement carry the source location they came from', () => {
+    const v = compile(original)
+    expect(v.ok).toBe(true)
+    if (!v.ok) return
+    const eqnLines = v.ir.slice(1, -1)
+    expect(eqnLines.length).toBeGreaterThan(10)
+    for (const l of eqnLines) expect(l.loc, l.text).toBeDefined()
+    const cdist = v.ir.find((l) => /cdist\[.*\] x pos/.test(l.text))!
+    expect(cdist.loc).toEqual({ file: PAPER, ...where(original, 'cdist(x, pos)') })
+    expect(Array.isArray(v.grad) && v.grad.length > eqnLines.length).toBe(true)
+    expect((v.grad as CodeLine[]).filter((l) => l.loc).length).toBeGreaterThan(eqnLines.length)
+
+    expect(v.plan.kernels.length).toBeGreaterThan(1)
+    for (const k of v.plan.kernels) {
+      expect(k.lines[0].text).toMatch(new RegExp(`^kernel ${k.name}\\(`))
+      for (const l of statements(k.lines)) expect(l.loc, `${k.name}: ${l.text}`).toBeDefined()
+    }
+    // the distance loop's square root comes from a cdist: the one of paper.ts or the masked one of parts.ts
+    const sqrt = v.plan.kernels.flatMap((k) => k.lines).find((l) => /= sqrt\(/.test(l.text))!
+    const cdists = [
+      where(original, 'cdist(x, pos)'),
+      where(files.get(`${ROOT}/stdlib/fields/parts.ts`)!, 'cdist(x, neg)'),
+    ]
+    expect(cdists.map((c) => c.line)).toContain(sqrt.loc!.line)
+  })
+
+  test.each([
+    ['wasm', wasmPlans(), /^\/\/ k_\w+: tiles of .* bytes of WebAssembly$/],
+    ['webgpu', webgpuPlans(), /^\/\/ k_\w+: .*dispatch [\d×]+\n[\s\S]*@compute/],
+  ])("each %s kernel's code is found under its name", (_, backend, shape) => {
+    const v = compile(original, backend)
+    if (!v.ok) throw new Error(v.diagnostics.map((d) => d.message).join('\n'))
+    const code = backendCodeByKernel(
+      v.plan.code,
+      v.plan.kernels.map((k) => k.name),
+    )
+    expect([...code.keys()]).toEqual(v.plan.kernels.map((k) => k.name))
+    for (const [name, text] of code) {
+      expect(text.startsWith(`// ${name}:`)).toBe(true)
+      expect(text).toMatch(shape)
+    }
+    expect(v.plan.explain.length).toBeGreaterThan(0)
+  })
+})
+
+describe('drift playground', () => {
+  test('serves the page, its bundle and the DSL sources with the isolation headers; nothing else', async () => {
+    const s = await servePlayground(0)
+    try {
+      const page = await fetch(s.url)
+      expect(page.status).toBe(200)
+      expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin')
+      expect(page.headers.get('cross-origin-embedder-policy')).toBe('require-corp')
+      expect(await page.text()).toMatch(/<script type="module" src="main.js">/)
+      const sources = (await (await fetch(`${s.url}sources.json`)).json()) as Record<string, string>
+      expect(sources['stdlib/fields/paper.ts']).toMatch(/export const paperField = dsl\(/)
+      expect((await fetch(`${s.url}main.js`)).headers.get('content-type')).toMatch(/javascript/)
+      expect((await fetch(`${s.url}package.json`)).status).toBe(404)
+      expect((await fetch(`${s.url}%2e%2e/package.json`)).status).toBe(404)
+      expect((await fetch(s.url, { method: 'POST' })).status).toBe(405)
+    } finally {
+      await s.close()
+    }
+  })
+
+  test('--port takes a whole number from 1 to 65535', () => {
+    expect(parsePort('8420')).toBe(8420)
+    for (const bad of ['0', '65536', 'abc', '80.5', '-1', ''])
+      expect(() => parsePort(bad), bad).toThrow(`--port must be a whole number from 1 to 65535, got '${bad}'`)
+  })
+})
