@@ -1,0 +1,106 @@
+/**
+ * The playground in headless Chromium (the shared harness, test/browser.ts): the page compiles in the
+ * browser; a field typed with an error shows the located diagnostic, fixed it shows the IR and the
+ * kernels, and a kernel line clicked marks the source line it came from (and the editor's cursor
+ * line marks the kernel lines that came from it).
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { describeInBrowser, openPage, serveFolder, type Served } from './browser.js'
+import { buildSite } from '../playground/site.js'
+
+/** A small field typed into the editor: a softmax-weighted mean shift, with a misspelt softmax at 3:13. */
+const FIELD = (softmax: string) =>
+  [
+    "import { cdist, dsl, softmax, type Mat, type f32 } from '../../dsl/index.js'",
+    'export const paperField = dsl((x: Mat, pos: Mat, neg: Mat, tau: f32): Mat => {',
+    `  const w = ${softmax}(cdist(x, pos).div(-tau), 1)`,
+    '  return w.matmul(pos).sub(x)',
+    '})',
+    '',
+  ].join('\n')
+
+/** Wait until the page has finished more than `after` compiles; the state it ended in. */
+async function compiled(page: Page, after: number): Promise<string> {
+  await page.waitForFunction((n) => Number(document.body.dataset.compiles ?? 0) > n, after, { timeout: 60_000 })
+  return (await page.evaluate(() => document.body.dataset.state)) ?? ''
+}
+const compiles = (page: Page) => page.evaluate(() => Number(document.body.dataset.compiles ?? 0))
+
+/** Replace the editor's text as typing would (one input event, so the debounce and the compile run as on an edit). */
+async function typeField(page: Page, text: string): Promise<void> {
+  await page.click('.cm-content')
+  await page.keyboard.press('Control+A')
+  await page.keyboard.insertText(text)
+}
+
+describeInBrowser('playground', (browser) => {
+  let served: Served
+  let dir: string
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-playground-'))
+    const files = Object.fromEntries(await buildSite())
+    served = await serveFolder(dir, { isolated: true, files })
+  }, 120_000)
+  afterAll(async () => {
+    await served?.close()
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('compiles in the page: a located diagnostic, then the IR and kernels, each kernel line linked to its source', async () => {
+    const { page, errors } = await openPage(browser(), served.url)
+    try {
+      expect(await compiled(page, 0), errors.join('\n')).toBe('compiled')
+      expect(await page.textContent('#status')).toMatch(/paperField: compiled in \d+ ms for (wasm|webgpu)/)
+
+      let n = await compiles(page)
+      await typeField(page, FIELD('softmx'))
+      expect(await compiled(page, n)).toBe('refused')
+      const d = page.locator('#diagnostics li.diagnostic')
+      await expect.poll(() => d.count()).toBe(1)
+      expect(await d.getAttribute('data-code')).toBe('D107')
+      expect([await d.getAttribute('data-line'), await d.getAttribute('data-col')]).toEqual(['3', '13'])
+      expect(await d.textContent()).toMatch(/stdlib\/fields\/paper\.ts:3:13: error D107 .*softmx[\s\S]*fix: .*softmax/)
+      // the squiggle lies on line 3, under the misspelt name
+      await expect.poll(() => page.locator('.cm-lintRange-error').count()).toBeGreaterThan(0)
+      expect(await page.locator('.cm-lintRange-error').first().textContent()).toBe('softmx')
+
+      n = await compiles(page)
+      await typeField(page, FIELD('softmax'))
+      expect(await compiled(page, n), errors.join('\n')).toBe('compiled')
+      expect(await page.locator('#diagnostics li').count()).toBe(0)
+
+      await page.click('#tabs button[data-tab="IR"]')
+      const ir = await page.locator('#view .line').allTextContents()
+      expect(ir.some((l) => /cdist\[squared=false, eps=1e-8\] x pos .*# stdlib\/fields\/paper\.ts:3:\d+/.test(l))).toBe(
+        true,
+      )
+
+      await page.click('#tabs button[data-tab="Kernels"]')
+      const kernels = page.locator('#view .kernel')
+      expect(await kernels.count()).toBeGreaterThan(0)
+      // a kernel line from line 3 (the softmax over the distances) marks that source line
+      const fromLine3 = page.locator('#view .kernel-line[data-line="3"]')
+      expect(await fromLine3.count()).toBeGreaterThan(0)
+      await fromLine3.first().click()
+      await expect.poll(() => page.locator('.cm-drift-marked').count()).toBe(1)
+      expect(await page.locator('.cm-drift-marked').textContent()).toBe(
+        '  const w = softmax(cdist(x, pos).div(-tau), 1)',
+      )
+      expect(await page.textContent('#source-note')).toMatch(/^from stdlib\/fields\/paper\.ts:3:\d+$/)
+
+      // and back: the cursor on line 4 marks the kernel lines that came from it, and only those
+      await page.locator('.cm-line').nth(3).click()
+      const marked = page.locator('#view .kernel-line.marked')
+      await expect.poll(() => marked.count()).toBeGreaterThan(0)
+      const lines = await marked.evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.line))
+      expect(new Set(lines)).toEqual(new Set(['4']))
+      expect(errors).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+})
