@@ -13,8 +13,14 @@ import * as esbuild from 'esbuild'
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(HERE, '..')
 
-/** The folders of DSL sources the page holds in memory (relative to the package root). */
-export const SOURCE_DIRS = ['dsl', 'stdlib/fields', 'stdlib/similarity']
+/** The DSL sources the page holds in memory, folders and files (relative to the package root). */
+export const SOURCES = [
+  'dsl',
+  'stdlib/fields',
+  'stdlib/similarity',
+  'stdlib/toy2d/datasets.ts',
+  'playground/particles.ts',
+]
 
 /** Node built-ins the compiler imports, served to the bundle by playground/shims. */
 const NODE_BUILTINS = /^(node:)?(fs|os|v8|url|module|crypto|child_process|worker_threads)$/
@@ -37,9 +43,15 @@ const browserShims: esbuild.Plugin = {
 /** The DSL sources the page compiles against, by path relative to the package root. */
 export function dslSources(): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const dir of SOURCE_DIRS)
-    for (const name of fs.readdirSync(path.join(ROOT, dir)).sort())
-      if (name.endsWith('.ts')) out[`${dir}/${name}`] = fs.readFileSync(path.join(ROOT, dir, name), 'utf8')
+  for (const entry of SOURCES) {
+    const names = entry.endsWith('.ts')
+      ? [entry]
+      : fs
+          .readdirSync(path.join(ROOT, entry))
+          .sort()
+          .map((n) => `${entry}/${n}`)
+    for (const name of names) if (name.endsWith('.ts')) out[name] = fs.readFileSync(path.join(ROOT, name), 'utf8')
+  }
   return out
 }
 

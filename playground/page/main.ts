@@ -16,6 +16,7 @@ import { compileViews, fieldSpecs, PLAYGROUND_SIZES, type PlanBackend, type View
 import { wasmPlans, webgpuPlans } from '../backends.js'
 import { createEditor, type Editor } from './editor.js'
 import { codeLines, kernelsElement, planElement, type Linker } from './views.js'
+import { livePanel } from './livePanel.js'
 
 /** The folder the page's sources live in (memory only). */
 const ROOT = '/drift'
@@ -142,6 +143,7 @@ async function start(): Promise<void> {
     body.state = views.ok ? 'compiled' : 'refused'
     body.compiles = String(++compiles)
     render()
+    if (views.ok) live.fieldChanged()
   }
   const schedule = () => {
     if (timer !== undefined) clearTimeout(timer)
@@ -151,6 +153,13 @@ async function start(): Promise<void> {
   const editor: Editor = createEditor($('editor'), files.get(fileOf(entry))!, {
     edit: schedule,
     cursorLine: markViewLines,
+  })
+
+  const live = livePanel($('live'), ROOT, () => {
+    if (!views?.ok) return `${entry.name} does not compile: fix the diagnostics first`
+    if (entry.extra(PLAYGROUND_SIZES.d).length)
+      return `${entry.name} takes arguments after (x, pos, neg, tau); live drifting runs fields of (x, pos, neg, tau) only`
+    return { file: `stdlib/fields/${entry.file}`, name: entry.name }
   })
 
   const catalog = $('catalog')

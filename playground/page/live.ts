@@ -1,0 +1,121 @@
+/**
+ * Live drifting in the page: particles moved by the field being edited, x ← x + η·V(x; data)
+ * (playground/particles.ts), against samples of a toy data set (stdlib/toy2d/datasets.ts), both
+ * compiled by the compiler in the page and run on drift's wasm plan executor (the one the browser
+ * runtime for AOT artifacts runs), on the page's thread. Samples are drawn against the data every
+ * few steps, with steps/s and each kernel's median time.
+ */
+import { specialize, type ArgSpec } from '../../compiler/frontend/specialize.js'
+import { lowerGraph } from '../../compiler/fusion/lower.js'
+import { wasmLimits } from '../../compiler/backend/wasm/run.js'
+import { WasmExecutor } from '../../compiler/backend/wasm/executor.js'
+import type { NDArray } from '../../compiler/ir/ndarray.js'
+import type { Plan } from '../../compiler/kernel/types.js'
+import type { KernelTime } from '../../compiler/backend/profile.js'
+import { formatDiagnostic } from '../../compiler/frontend/diagnostics.js'
+
+export const DATA_SETS = ['gaussians8', 'swissRoll', 'checkerboard', 'bimodal'] as const
+const DRAW_EVERY = 5
+const STEPS_PER_SLICE = 10
+const START_SIGMA = 0.3
+
+const T = (shape: number[], dtype: 'f32' | 'i32' = 'f32'): ArgSpec => ({ tag: 'tensor', aval: { shape, dtype } })
+const S = (value: number): ArgSpec => ({ tag: 'static', value })
+const key = (seed: number): NDArray => ({ shape: [], dtype: 'i32', data: Int32Array.of(seed) })
+const scalar = (v: number): NDArray => ({ shape: [], dtype: 'f32', data: Float32Array.of(v) })
+
+export interface LiveSettings {
+  n: number
+  data: (typeof DATA_SETS)[number]
+  seed: number
+  tau: number
+  eta: number
+}
+
+/** Compile a DSL export for the wasm executor; a refused program is its diagnostics' text. */
+function planOf(root: string, file: string, exportName: string, specs: ArgSpec[]): Plan {
+  const r = specialize({ file: `${root}/${file}`, exportName }, specs)
+  if (r._tag === 'Left') throw new Error(r.left.map((d) => formatDiagnostic(d, root)).join('\n'))
+  return lowerGraph(r.right.graph, {}, wasmLimits()).plan
+}
+
+/** Particles, data and the step plan of one field; `step` moves the particles. */
+export class LiveRun {
+  readonly executor = new WasmExecutor()
+  private stepPlan: Plan
+  x: NDArray
+  readonly data: NDArray
+  steps = 0
+
+  constructor(
+    private readonly root: string,
+    readonly settings: LiveSettings,
+    field: { file: string; name: string },
+  ) {
+    const { n, seed } = settings
+    this.executor.profile = new Map()
+    const start = planOf(root, 'playground/particles.ts', 'startParticles', [T([], 'i32'), S(n), S(START_SIGMA)])
+    const data = planOf(root, 'stdlib/toy2d/datasets.ts', settings.data, [T([], 'i32'), S(n)])
+    ;[this.x] = this.executor.run(start, [key(seed)])
+    ;[this.data] = this.executor.run(data, [key(seed + 1)])
+    this.stepPlan = this.planFor(field)
+    this.executor.profile.clear()
+  }
+
+  /** The step with another field (the particles stay where they are). */
+  planFor(field: { file: string; name: string }): Plan {
+    const n = this.settings.n
+    const fn: ArgSpec = { tag: 'fn', ref: { file: `${this.root}/${field.file}`, exportName: field.name } }
+    return planOf(this.root, 'playground/particles.ts', 'driftStep', [fn, T([n, 2]), T([n, 2]), T([]), T([])])
+  }
+
+  useField(field: { file: string; name: string }): void {
+    this.stepPlan = this.planFor(field)
+    this.executor.profile!.clear()
+  }
+
+  /** One step; a non-finite position stops the run with the step and the particle. */
+  step(): void {
+    const { tau, eta } = this.settings
+    const [x] = this.executor.run(this.stepPlan, [this.x, this.data, scalar(tau), scalar(eta)])
+    const bad = Array.prototype.findIndex.call(x.data, (v: number) => !Number.isFinite(v))
+    if (bad >= 0)
+      throw new Error(
+        `step ${this.steps + 1}: the field moved particle ${bad >> 1} to ${x.data[bad]} (τ = ${tau}, η = ${eta}); the run stopped`,
+      )
+    this.x = x
+    this.steps++
+  }
+
+  /** Each kernel's median milliseconds per call, and its share of the time, costliest first. */
+  kernelTimes(): { name: string; median: number; share: number; what: string }[] {
+    const rows = [...this.executor.profile!].map(([name, t]: [string, KernelTime]) => {
+      const s = [...t.ms].sort((a, b) => a - b)
+      return { name, median: s[s.length >> 1], total: t.ms.reduce((a, b) => a + b, 0), what: t.what }
+    })
+    const all = rows.reduce((a, r) => a + r.total, 0) || 1
+    return rows
+      .sort((a, b) => b.total - a.total)
+      .map((r) => ({ name: r.name, median: r.median, share: r.total / all, what: r.what }))
+  }
+}
+
+/** Samples (blue) against data (orange) in [−2, 2]². */
+export function draw(canvas: HTMLCanvasElement, data: ArrayLike<number>, x: ArrayLike<number>): void {
+  const g = canvas.getContext('2d')!
+  const w = canvas.width
+  const h = canvas.height
+  g.clearRect(0, 0, w, h)
+  const dot = (pts: ArrayLike<number>, color: string) => {
+    g.fillStyle = color
+    for (let i = 0; i + 1 < pts.length; i += 2) {
+      const px = ((pts[i] + 2) / 4) * w
+      const py = ((2 - pts[i + 1]) / 4) * h
+      g.fillRect(px - 1.5, py - 1.5, 3, 3)
+    }
+  }
+  dot(data, 'rgba(221, 107, 32, 0.7)')
+  dot(x, 'rgba(43, 108, 176, 0.85)')
+}
+
+export { DRAW_EVERY, STEPS_PER_SLICE }
