@@ -2,7 +2,8 @@
  * The playground in headless Chromium (the shared harness, test/browser.ts): the page compiles in the
  * browser; a field typed with an error shows the located diagnostic, fixed it shows the IR and the
  * kernels, and a kernel line clicked marks the source line it came from (and the editor's cursor
- * line marks the kernel lines that came from it).
+ * line marks the kernel lines that came from it); particles drifted by the paper's field for 200
+ * steps come close to the data (their MMD to it, computed here by the stdlib's metric in float64, falls).
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -11,6 +12,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { describeInBrowser, openPage, serveFolder, type Served } from './browser.js'
 import { buildSite } from '../playground/site.js'
+import { T, lower, rootPath, run, seeded } from './helpers.js'
 
 /** A small field typed into the editor: a softmax-weighted mean shift, with a misspelt softmax at 3:13. */
 const FIELD = (softmax: string) =>
@@ -29,6 +31,14 @@ async function compiled(page: Page, after: number): Promise<string> {
   return (await page.evaluate(() => document.body.dataset.state)) ?? ''
 }
 const compiles = (page: Page) => page.evaluate(() => Number(document.body.dataset.compiles ?? 0))
+
+const N = 256
+const mmd = lower(rootPath('stdlib/metrics/mmd.ts'), 'mmd2Biased', [T([N, 2]), T([N, 2]), T([3])])
+/** Squared MMD (biased, Gaussian kernels of widths 0.05, 0.2, 1) between two point sets given flat [x0, y0, x1, …]. */
+const mmd2 = (x: number[], y: number[]): number => {
+  const set = (d: number[]) => ({ shape: [N, 2], dtype: 'f32' as const, data: Float64Array.from(d) })
+  return run(mmd, [set(x), set(y), { shape: [3], dtype: 'f32', data: Float64Array.of(0.05, 0.2, 1) }])[0].data[0]
+}
 
 /** Replace the editor's text as typing would (one input event, so the debounce and the compile run as on an edit). */
 async function typeField(page: Page, text: string): Promise<void> {
@@ -98,6 +108,48 @@ describeInBrowser('playground', (browser) => {
       await expect.poll(() => marked.count()).toBeGreaterThan(0)
       const lines = await marked.evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.line))
       expect(new Set(lines)).toEqual(new Set(['4']))
+      expect(errors).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
+  test('live drifting: 200 steps of the paper field bring the particles close to the data', async () => {
+    const { page, errors } = await openPage(browser(), served.url)
+    try {
+      expect(await compiled(page, 0), errors.join('\n')).toBe('compiled')
+      await seeded(async (_, seed) => {
+        await page.fill('#live-seed', String(seed % 100_000))
+        const points = () =>
+          page.evaluate(() => {
+            const p = (window as unknown as { driftPlayground: { samples(): number[]; data(): number[] } })
+              .driftPlayground
+            return { x: p.samples(), data: p.data() }
+          })
+        const runSteps = async (steps: number, total: number) => {
+          await page.fill('#live-steps', String(steps))
+          await page.click('#live-run')
+          await page.waitForFunction(
+            (n) => document.body.dataset.live === 'error' || document.body.dataset.liveStep === String(n),
+            total,
+            { timeout: 120_000 },
+          )
+          await page.waitForFunction(() => document.body.dataset.live !== 'running')
+          const stats = (await page.textContent('#live-stats')) ?? ''
+          expect(await page.evaluate(() => document.body.dataset.live), stats).toBe('done')
+        }
+        await runSteps(1, 1)
+        const first = await points()
+        expect(first.x).toHaveLength(2 * N)
+        expect(first.data).toHaveLength(2 * N)
+        await runSteps(199, 200)
+        const last = await points()
+        expect(last.data).toEqual(first.data)
+        const [before, after] = [mmd2(first.x, first.data), mmd2(last.x, last.data)]
+        expect(after, `MMD² to the data after 1 step ${before}, after 200 steps ${after}`).toBeLessThan(before / 10)
+        expect(await page.textContent('#live-stats')).toMatch(/^step 200 · \d+ steps\/s · wasm kernels/)
+        expect(await page.locator('#live-kernels tr').count()).toBeGreaterThan(0)
+      })
       expect(errors).toEqual([])
     } finally {
       await page.close()
