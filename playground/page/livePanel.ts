@@ -52,11 +52,13 @@ export function livePanel(
   const reset = document.createElement('button')
   reset.id = 'live-reset'
   reset.textContent = 'reset'
+  const legend = document.createElement('div')
+  legend.textContent = 'particles (blue) against the data (orange), in [−2, 2]²'
   const stats = document.createElement('div')
   stats.id = 'live-stats'
   const times = document.createElement('table')
   times.id = 'live-kernels'
-  controls.append(data, seed.label, tau.label, eta.label, steps.label, run, reset, stats, times)
+  controls.append(data, seed.label, tau.label, eta.label, steps.label, run, reset, legend, stats, times)
   parent.append(canvas, controls)
 
   let current: LiveRun | undefined
