@@ -1,6 +1,6 @@
 /**
  * `drift playground`: the playground's files, built in memory at start, served on 127.0.0.1 with
- * the cross-origin isolation headers (shared WebAssembly memory and worker threads need them).
+ * the cross-origin isolation headers (an isolated page's clock is precise enough for per-kernel times).
  * Only GET and HEAD of the site's own files are answered.
  */
 import http from 'node:http'
