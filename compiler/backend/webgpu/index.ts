@@ -9,9 +9,8 @@ import { fileURLToPath } from 'node:url'
 import type { Backend } from '../backend.js'
 import { planOf } from '../backend.js'
 import { BackendError } from '../planIO.js'
-import type { Plan } from '../../kernel/types.js'
 import { profileTable } from '../profile.js'
-import { noAdapterMessage, probeWebGPU, requestedApi, type AdapterInfo, type DeviceLimits } from './adapter.js'
+import { noAdapterMessage, probeWebGPU, requestedApi, type DawnAdapterInfo, type DeviceLimits } from './adapter.js'
 import { planWGSL } from './codegen.js'
 import { PORTABLE_LIMITS, webgpuLimits } from './limits.js'
 import { WebGPURuntime } from './run.js'
@@ -21,7 +20,7 @@ export { planWGSL }
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
 /** The adapter WebGPU gets in this process (probed once), or a one-line error saying what to install. */
-export function adapterHere(): AdapterInfo {
+export function adapterHere(): DawnAdapterInfo {
   const info = probeWebGPU(PACKAGE_ROOT)
   if (!info) throw new BackendError(noAdapterMessage(requestedApi()))
   return info
