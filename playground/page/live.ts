@@ -1,9 +1,9 @@
 /**
  * Live drifting in the page: particles moved by the field being edited, x ← x + η·V(x; data)
  * (playground/particles.ts), against samples of a toy data set (stdlib/toy2d/datasets.ts), both
- * compiled by the compiler in the page and run on drift's wasm plan executor (the one the browser
- * runtime for AOT artifacts runs), on the page's thread. Samples are drawn against the data every
- * few steps, with steps/s and each kernel's median time.
+ * compiled by the compiler in the page and run by an engine: drift's wasm plan executor (the one
+ * the browser runtime for AOT artifacts runs) on the page's thread. Samples are drawn against the
+ * data every few steps, with steps/s and each kernel's median time.
  */
 import { specialize, type ArgSpec } from '../../compiler/frontend/specialize.js'
 import { lowerGraph } from '../../compiler/fusion/lower.js'
@@ -12,6 +12,7 @@ import { WasmExecutor } from '../../compiler/backend/wasm/executor.js'
 import type { NDArray } from '../../compiler/ir/ndarray.js'
 import type { Plan } from '../../compiler/kernel/types.js'
 import type { KernelTime } from '../../compiler/backend/profile.js'
+import type { BackendLimits } from '../../compiler/fusion/limits.js'
 import { formatDiagnostic } from '../../compiler/frontend/diagnostics.js'
 
 export const DATA_SETS = ['gaussians8', 'swissRoll', 'checkerboard', 'bimodal'] as const
@@ -32,52 +33,83 @@ export interface LiveSettings {
   eta: number
 }
 
-/** Compile a DSL export for the wasm executor; a refused program is its diagnostics' text. */
-function planOf(root: string, file: string, exportName: string, specs: ArgSpec[]): Plan {
+/** Where the plans run: a backend's limits to lower under, its executor, and the kernel times it records. */
+export interface Engine {
+  /** What the page says runs the kernels. */
+  label: string
+  limits: BackendLimits
+  run(plan: Plan, inputs: NDArray[]): Promise<NDArray[]>
+  profile: Map<string, KernelTime>
+}
+
+/** drift's wasm plan executor on the page's thread. */
+export function wasmEngine(): Engine {
+  const executor = new WasmExecutor()
+  const profile = (executor.profile = new Map())
+  return {
+    label: "wasm kernels on the page's thread",
+    limits: wasmLimits(),
+    run: async (plan, inputs) => executor.run(plan, inputs),
+    profile,
+  }
+}
+
+/** Compile a DSL export for an engine; a refused program is its diagnostics' text. */
+function planOf(root: string, engine: Engine, file: string, exportName: string, specs: ArgSpec[]): Plan {
   const r = specialize({ file: `${root}/${file}`, exportName }, specs)
   if (r._tag === 'Left') throw new Error(r.left.map((d) => formatDiagnostic(d, root)).join('\n'))
-  return lowerGraph(r.right.graph, {}, wasmLimits()).plan
+  return lowerGraph(r.right.graph, {}, engine.limits).plan
+}
+
+export interface FieldRef {
+  file: string
+  name: string
 }
 
 /** Particles, data and the step plan of one field; `step` moves the particles. */
 export class LiveRun {
-  readonly executor = new WasmExecutor()
-  private stepPlan: Plan
-  x: NDArray
-  readonly data: NDArray
   steps = 0
 
-  constructor(
+  private constructor(
     private readonly root: string,
+    readonly engine: Engine,
     readonly settings: LiveSettings,
-    field: { file: string; name: string },
-  ) {
+    private stepPlan: Plan,
+    public x: NDArray,
+    readonly data: NDArray,
+  ) {}
+
+  /** The seeded start and data, and the step of `field`. */
+  static async start(root: string, engine: Engine, settings: LiveSettings, field: FieldRef): Promise<LiveRun> {
     const { n, seed } = settings
-    this.executor.profile = new Map()
-    const start = planOf(root, 'playground/particles.ts', 'startParticles', [T([], 'i32'), S(n), S(START_SIGMA)])
-    const data = planOf(root, 'stdlib/toy2d/datasets.ts', settings.data, [T([], 'i32'), S(n)])
-    ;[this.x] = this.executor.run(start, [key(seed)])
-    ;[this.data] = this.executor.run(data, [key(seed + 1)])
-    this.stepPlan = this.planFor(field)
-    this.executor.profile.clear()
+    const start = planOf(root, engine, 'playground/particles.ts', 'startParticles', [
+      T([], 'i32'),
+      S(n),
+      S(START_SIGMA),
+    ])
+    const data = planOf(root, engine, 'stdlib/toy2d/datasets.ts', settings.data, [T([], 'i32'), S(n)])
+    const [x] = await engine.run(start, [key(seed)])
+    const [d] = await engine.run(data, [key(seed + 1)])
+    const run = new LiveRun(root, engine, settings, LiveRun.stepPlan(root, engine, n, field), x, d)
+    engine.profile.clear()
+    return run
   }
 
-  /** The step with another field (the particles stay where they are). */
-  planFor(field: { file: string; name: string }): Plan {
-    const n = this.settings.n
-    const fn: ArgSpec = { tag: 'fn', ref: { file: `${this.root}/${field.file}`, exportName: field.name } }
-    return planOf(this.root, 'playground/particles.ts', 'driftStep', [fn, T([n, 2]), T([n, 2]), T([]), T([])])
+  private static stepPlan(root: string, engine: Engine, n: number, field: FieldRef): Plan {
+    const fn: ArgSpec = { tag: 'fn', ref: { file: `${root}/${field.file}`, exportName: field.name } }
+    return planOf(root, engine, 'playground/particles.ts', 'driftStep', [fn, T([n, 2]), T([n, 2]), T([]), T([])])
   }
 
-  useField(field: { file: string; name: string }): void {
-    this.stepPlan = this.planFor(field)
-    this.executor.profile!.clear()
+  /** Go on with another field (the particles stay where they are). */
+  useField(field: FieldRef): void {
+    this.stepPlan = LiveRun.stepPlan(this.root, this.engine, this.settings.n, field)
+    this.engine.profile.clear()
   }
 
   /** One step; a non-finite position stops the run with the step and the particle. */
-  step(): void {
+  async step(): Promise<void> {
     const { tau, eta } = this.settings
-    const [x] = this.executor.run(this.stepPlan, [this.x, this.data, scalar(tau), scalar(eta)])
+    const [x] = await this.engine.run(this.stepPlan, [this.x, this.data, scalar(tau), scalar(eta)])
     const bad = Array.prototype.findIndex.call(x.data, (v: number) => !Number.isFinite(v))
     if (bad >= 0)
       throw new Error(
@@ -89,7 +121,7 @@ export class LiveRun {
 
   /** Each kernel's median milliseconds per call, and its share of the time, costliest first. */
   kernelTimes(): { name: string; median: number; share: number; what: string }[] {
-    const rows = [...this.executor.profile!].map(([name, t]: [string, KernelTime]) => {
+    const rows = [...this.engine.profile].map(([name, t]) => {
       const s = [...t.ms].sort((a, b) => a - b)
       return { name, median: s[s.length >> 1], total: t.ms.reduce((a, b) => a + b, 0), what: t.what }
     })

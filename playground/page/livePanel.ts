@@ -4,12 +4,16 @@
  * `document.body.dataset.live` says where it stands (idle, running, done, error) and
  * `dataset.liveStep` the steps taken; `window.driftPlayground` hands the samples and the data to tests.
  */
-import { DATA_SETS, DRAW_EVERY, LiveRun, STEPS_PER_SLICE, draw, type LiveSettings } from './live.js'
-
-export interface FieldRef {
-  file: string
-  name: string
-}
+import {
+  DATA_SETS,
+  DRAW_EVERY,
+  LiveRun,
+  STEPS_PER_SLICE,
+  draw,
+  type Engine,
+  type FieldRef,
+  type LiveSettings,
+} from './live.js'
 
 const input = (label: string, value: string, attrs: Record<string, string> = {}) => {
   const l = document.createElement('label')
@@ -31,6 +35,7 @@ const number = (i: HTMLInputElement, what: string, ok: (v: number) => boolean): 
 export function livePanel(
   parent: HTMLElement,
   root: string,
+  engine: Engine,
   /** The field the editor holds now, when it compiled and takes (x, pos, neg, tau) only; else why not. */
   field: () => FieldRef | string,
 ) {
@@ -106,22 +111,24 @@ export function livePanel(
     )
   }
 
-  const slice = () => {
+  const slice = async () => {
     if (!running || !current) return
     const r = current
     const t0 = performance.now()
     const n0 = r.steps
     try {
-      while (r.steps < stopAt && r.steps - n0 < STEPS_PER_SLICE) {
-        r.step()
+      while (running && current === r && r.steps < stopAt && r.steps - n0 < STEPS_PER_SLICE) {
+        await r.step()
         if (r.steps % DRAW_EVERY === 0) draw(canvas, r.data.data, r.x.data)
       }
     } catch (e) {
       return fail(e)
     }
+    if (current !== r) return
     body.liveStep = String(r.steps)
     showTimes(r, ((r.steps - n0) * 1000) / Math.max(performance.now() - t0, 1e-3))
-    if (r.steps < stopAt) requestAnimationFrame(slice)
+    if (!running) return
+    if (r.steps < stopAt) requestAnimationFrame(() => void slice())
     else {
       running = false
       run.textContent = 'run'
@@ -130,7 +137,7 @@ export function livePanel(
     }
   }
 
-  run.addEventListener('click', () => {
+  run.addEventListener('click', async () => {
     if (running) {
       running = false
       run.textContent = 'run'
@@ -144,14 +151,14 @@ export function livePanel(
       const count = number(steps.input, 'steps', (v) => Number.isInteger(v) && v > 0 && v <= 1e6)
       // a fresh run from the start (seeded) for new settings; else the particles go on from where they are
       const same = current && JSON.stringify(current.settings) === JSON.stringify(s)
-      if (!same) current = new LiveRun(root, s, f)
+      if (!same) current = await LiveRun.start(root, engine, s, f)
       else current!.useField(f)
       draw(canvas, current!.data.data, current!.x.data)
       stopAt = current!.steps + count
       running = true
       run.textContent = 'stop'
       body.live = 'running'
-      requestAnimationFrame(slice)
+      requestAnimationFrame(() => void slice())
     } catch (e) {
       fail(e)
     }

@@ -17,6 +17,7 @@ import { wasmPlans, webgpuPlans } from '../backends.js'
 import { createEditor, type Editor } from './editor.js'
 import { codeLines, kernelsElement, planElement, type Linker } from './views.js'
 import { livePanel } from './livePanel.js'
+import { wasmEngine } from './live.js'
 
 /** The folder the page's sources live in (memory only). */
 const ROOT = '/drift'
@@ -155,7 +156,7 @@ async function start(): Promise<void> {
     cursorLine: markViewLines,
   })
 
-  const live = livePanel($('live'), ROOT, () => {
+  const live = livePanel($('live'), ROOT, wasmEngine(), () => {
     if (!views?.ok) return `${entry.name} does not compile: fix the diagnostics first`
     if (entry.extra(PLAYGROUND_SIZES.d).length)
       return `${entry.name} takes arguments after (x, pos, neg, tau); live drifting runs fields of (x, pos, neg, tau) only`
