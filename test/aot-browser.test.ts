@@ -7,12 +7,13 @@
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, expect, test } from 'vitest'
 import { BROWSER_BUNDLE, BROWSER_WORKER, runtimeBundles } from '../compiler/aot/compile.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import type { NDArray } from '../compiler/ir/ndarray.js'
-import { describeInBrowser, openPage, serveFolder, type Served } from './browser.js'
+import type { Specialized } from '../compiler/frontend/specialize.js'
+import { describeInBrowser, openPage, serveFolder } from './browser.js'
 import { lower, randn, rng, rootPath, ROOT, scalar, T } from './helpers.js'
 import { expectFloat32Run } from './tolerance.js'
 
@@ -47,13 +48,17 @@ interface PageGlobals {
 
 /** What the page returns: each output's shape and data, the run's info and stats. */
 interface PageRun {
-  info: { backend: string; threads: number; crossOriginIsolated: boolean }
+  info: { backend: string; threads: number; crossOriginIsolated: boolean; adapter?: string }
   stats: { kernels: number; splitLaunches: number }
   outputs: Record<string, { shape: number[]; dtype: string; data: number[] }>
 }
 
 /** Load the artifact in the page (from its address, or from its files fetched by the page) and run it once. */
-function runInPage(page: Page, inputs: number[][], opts: { threads?: number; fromFiles?: boolean }): Promise<PageRun> {
+function runInPage(
+  page: Page,
+  inputs: number[][],
+  opts: { threads?: number; fromFiles?: boolean; backend?: 'wasm' | 'webgpu' },
+): Promise<PageRun> {
   return page.evaluate(
     async ({ inputs, opts, n, tau }) => {
       const load = (window as unknown as PageGlobals).driftLoad
@@ -70,7 +75,7 @@ function runInPage(page: Page, inputs: number[][], opts: { threads?: number; fro
         source = { 'manifest.json': await get('manifest.json') }
         for (const f of names) source[f] = await get(f)
       }
-      const a = await load(source, { threads: opts.threads })
+      const a = await load(source, { threads: opts.threads, backend: opts.backend })
       const t = (data: number[]) => ({ shape: [n, 2], dtype: 'f32', data: Float32Array.from(data) })
       const [x, pos, neg, ct] = inputs.map(t)
       type Out = { shape: number[]; dtype: string; data: Float32Array }
@@ -103,53 +108,63 @@ const loadError = (page: Page, source: unknown, opts: object) =>
     { source, opts },
   )
 
+/** The compiled artifact's inputs and the float64 interpreter's outputs. */
+interface Reference {
+  spec: Specialized
+  inputs: number[][]
+  want: NDArray[]
+}
+let made: Reference | undefined
+/** Compile the artifact and run the interpreter once, for every browser test of the file. */
+function reference(): Reference {
+  if (made) return made
+  fs.rmSync(OUT, { recursive: true, force: true })
+  const shapes = `x=${N}x2,pos=${N}x2,neg=${N}x2,ct=${N}x2`
+  const compiled = spawnSync(
+    process.execPath,
+    ['bin/drift.mjs', 'compile', FIXTURE, '--fn', 'fieldAndVjp', '--shapes', shapes, '-o', OUT],
+    { cwd: ROOT, encoding: 'utf8' },
+  )
+  expect(compiled.status, compiled.stderr).toBe(0)
+  const spec = lower(rootPath(FIXTURE), 'fieldAndVjp', [T([N, 2]), T([N, 2]), T([N, 2]), T([]), T([N, 2])])
+  const r = rng(SEED)
+  const [x, pos, neg, ct] = [0, 1, 2, 3].map(() => randn([N, 2], r))
+  const want = interpret(spec.graph, [x, pos, neg, scalar(TAU), ct], 'f64')
+  return (made = { spec, inputs: [x, pos, neg, ct].map((a) => Array.from(a.data)), want })
+}
+afterAll(() => fs.rmSync(OUT, { recursive: true, force: true }))
+
+/** Both outputs of a run in the page within float32 bounds of the float64 interpreter. */
+function check(run: PageRun, what: string): void {
+  const { spec, want } = reference()
+  const got = ['field', 'gx'].map((k): NDArray => {
+    const o = run.outputs[k]
+    expect(o.shape, `${what}: ${k}`).toEqual([N, 2])
+    return { shape: o.shape, dtype: 'f32', data: Float64Array.from(o.data) }
+  })
+  expectFloat32Run(spec.graph, got, want, `${what} (inputs drawn with seed ${SEED})`)
+}
+
+/** The artifact's folder served (with or without the isolation headers) and the test page open on it. */
+async function serve(browser: Browser, isolated: boolean, body: (page: Page) => Promise<void>): Promise<void> {
+  const served = await serveFolder(OUT, { isolated, files: { 'index.html': PAGE } })
+  try {
+    const { page, errors } = await openPage(browser, served.url)
+    await page.waitForFunction(() => document.title === 'ready')
+    await body(page)
+    expect(errors.filter((e) => !e.includes('status of 404'))).toEqual([])
+    await page.close()
+  } finally {
+    await served.close()
+  }
+}
+
 describeInBrowser('an artifact in a browser', (browser) => {
-  let inputs: number[][] = []
-  let want: NDArray[] = []
-  let spec: ReturnType<typeof lower>
   const oneThread: Record<string, number[]> = {}
 
-  beforeAll(() => {
-    fs.rmSync(OUT, { recursive: true, force: true })
-    const shapes = `x=${N}x2,pos=${N}x2,neg=${N}x2,ct=${N}x2`
-    const compiled = spawnSync(
-      process.execPath,
-      ['bin/drift.mjs', 'compile', FIXTURE, '--fn', 'fieldAndVjp', '--shapes', shapes, '-o', OUT],
-      { cwd: ROOT, encoding: 'utf8' },
-    )
-    expect(compiled.status, compiled.stderr).toBe(0)
-    spec = lower(rootPath(FIXTURE), 'fieldAndVjp', [T([N, 2]), T([N, 2]), T([N, 2]), T([]), T([N, 2])])
-    const r = rng(SEED)
-    const [x, pos, neg, ct] = [0, 1, 2, 3].map(() => randn([N, 2], r))
-    inputs = [x, pos, neg, ct].map((a) => Array.from(a.data))
-    want = interpret(spec.graph, [x, pos, neg, scalar(TAU), ct], 'f64')
-  }, 120_000)
-  afterAll(() => fs.rmSync(OUT, { recursive: true, force: true }))
-
-  const check = (run: PageRun, what: string) => {
-    const got = ['field', 'gx'].map((k): NDArray => {
-      const o = run.outputs[k]
-      expect(o.shape, `${what}: ${k}`).toEqual([N, 2])
-      return { shape: o.shape, dtype: 'f32', data: Float64Array.from(o.data) }
-    })
-    expectFloat32Run(spec.graph, got, want, `${what} (inputs drawn with seed ${SEED})`)
-  }
-
-  const serve = async (isolated: boolean, body: (page: Page, served: Served) => Promise<void>) => {
-    const served = await serveFolder(OUT, { isolated, files: { 'index.html': PAGE } })
-    try {
-      const { page, errors } = await openPage(browser(), served.url)
-      await page.waitForFunction(() => document.title === 'ready')
-      await body(page, served)
-      expect(errors.filter((e) => !e.includes('status of 404'))).toEqual([])
-      await page.close()
-    } finally {
-      await served.close()
-    }
-  }
-
   test('without cross-origin isolation: one thread, from the address and from the files, matching the float64 interpreter', async () => {
-    await serve(false, async (page) => {
+    const { inputs } = reference()
+    await serve(browser(), false, async (page) => {
       const run = await runInPage(page, inputs, {})
       expect(run.info).toEqual({ backend: 'wasm', threads: 1, crossOriginIsolated: false })
       expect(run.stats.splitLaunches).toBe(0)
@@ -165,7 +180,8 @@ describeInBrowser('an artifact in a browser', (browser) => {
   }, 120_000)
 
   test('cross-origin isolated: kernels split over a pool of workers, the same numbers as one thread', async () => {
-    await serve(true, async (page) => {
+    const { inputs } = reference()
+    await serve(browser(), true, async (page) => {
       const run = await runInPage(page, inputs, { threads: 2 })
       expect(run.info).toEqual({ backend: 'wasm', threads: 2, crossOriginIsolated: true })
       expect(run.stats.splitLaunches).toBeGreaterThan(0)
@@ -180,7 +196,8 @@ describeInBrowser('an artifact in a browser', (browser) => {
   }, 120_000)
 
   test('the files are checked as in Node: a damaged kernel module or manifest is refused with one line naming the file', async () => {
-    await serve(false, async (page) => {
+    reference()
+    await serve(browser(), false, async (page) => {
       const m = JSON.parse(fs.readFileSync(path.join(OUT, 'manifest.json'), 'utf8'))
       const entry = m.functions.fieldAndVjp.entries[0]
       const files: Record<string, number[]> = { 'manifest.json': [...fs.readFileSync(path.join(OUT, 'manifest.json'))] }
@@ -216,3 +233,24 @@ describeInBrowser('an artifact in a browser', (browser) => {
     })
   }, 120_000)
 })
+
+describeInBrowser(
+  "an artifact on the browser's WebGPU",
+  (browser) => {
+    test('the webgpu plans run on the adapter the browser offers, matching the float64 interpreter', async () => {
+      const { inputs } = reference()
+      await serve(browser(), false, async (page) => {
+        const run = await runInPage(page, inputs, { backend: 'webgpu' })
+        expect(run.info.backend).toBe('webgpu')
+        expect(run.info.adapter, 'the adapter the browser describes').toMatch(/\w/)
+        expect(run.stats.kernels).toBeGreaterThan(1)
+        check(run, `fieldAndVjp on the browser's WebGPU (${run.info.adapter})`)
+        expect(await loadError(page, './', { backend: 'webgpu', threads: 2 })).toBe(
+          "ArtifactError: threads: 2 applies to the wasm backend; webgpu runs on the browser's GPU device",
+        )
+      })
+    }, 120_000)
+  },
+  // Chromium exposes WebGPU on Linux only behind this flag; without a GPU its adapter is SwiftShader
+  ['--enable-unsafe-webgpu'],
+)

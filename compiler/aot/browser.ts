@@ -8,14 +8,24 @@
  */
 import { leaves, toNDArray } from './args.js'
 import type { Compiled } from './artifact.js'
-import type { ErrorInfo, LoadMessage, PageMessage, RunInfo, Stats, WorkerReply } from './browserWorker.js'
+import type {
+  BrowserBackend,
+  ErrorInfo,
+  LoadMessage,
+  PageMessage,
+  RunInfo,
+  Stats,
+  WorkerReply,
+} from './browserWorker.js'
 
 export type { HostArray } from './args.js'
 export type { Compiled } from './artifact.js'
-export type { RunInfo, Stats } from './browserWorker.js'
+export type { BrowserBackend, RunInfo, Stats } from './browserWorker.js'
 
 export interface LoadOptions {
-  /** threads a kernel launch may use (default: every core where the page is cross-origin isolated, else 1) */
+  /** wasm (default: drift's WebAssembly kernels) or webgpu (its WGSL kernels on the browser's WebGPU device) */
+  backend?: BrowserBackend
+  /** wasm: threads a kernel launch may use (default: every core where the page is cross-origin isolated, else 1) */
   threads?: number
   /** the worker bundle (default: drift-browser-worker.mjs beside this file) */
   worker?: URL
@@ -48,7 +58,7 @@ export async function load(
 ): Promise<Loaded> {
   const script = opts.worker ?? new URL('./drift-browser-worker.mjs', import.meta.url)
   const worker = new Worker(script, { type: 'module', name: 'drift' })
-  const start: LoadMessage = { type: 'load', threads: opts.threads }
+  const start: LoadMessage = { type: 'load', backend: opts.backend, threads: opts.threads }
   if (typeof source === 'string' || source instanceof URL) {
     const base = new URL(source, location.href)
     if (!base.pathname.endsWith('/')) base.pathname += '/'
