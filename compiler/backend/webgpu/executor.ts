@@ -447,13 +447,11 @@ function dropState(st: PlanState): void {
   st.timestamps?.resolve.destroy()
 }
 
-/** Do two float arrays hold the same bytes? */
+/** Do two float arrays hold the same bytes? (Compared as 32-bit words: NaNs with one payload are equal, +0 and −0 are not.) */
 function sameBytes(a: Float32Array, b: Float32Array): boolean {
   if (a.length !== b.length) return false
-  return (
-    Buffer.compare(
-      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
-      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
-    ) === 0
-  )
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length)
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length)
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false
+  return true
 }
