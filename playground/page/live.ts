@@ -1,14 +1,18 @@
 /**
  * Live drifting in the page: particles moved by the field being edited, x ← x + η·V(x; data)
  * (playground/particles.ts), against samples of a toy data set (stdlib/toy2d/datasets.ts), both
- * compiled by the compiler in the page and run by an engine: drift's wasm plan executor (the one
- * the browser runtime for AOT artifacts runs) on the page's thread. Samples are drawn against the
- * data every few steps, with steps/s and each kernel's median time.
+ * compiled by the compiler in the page and run by an engine: drift's WebGPU plan executor on the
+ * browser's adapter, or its wasm plan executor on the page's thread (the executors the browser
+ * runtime for AOT artifacts runs). Samples are drawn against the data every few steps, with
+ * steps/s and each kernel's median time.
  */
 import { specialize, type ArgSpec } from '../../compiler/frontend/specialize.js'
 import { lowerGraph } from '../../compiler/fusion/lower.js'
 import { wasmLimits } from '../../compiler/backend/wasm/run.js'
 import { WasmExecutor } from '../../compiler/backend/wasm/executor.js'
+import { WebGPUExecutor } from '../../compiler/backend/webgpu/executor.js'
+import { browserDevice } from '../../compiler/backend/webgpu/browserDevice.js'
+import { webgpuLimits } from '../../compiler/backend/webgpu/limits.js'
 import type { NDArray } from '../../compiler/ir/ndarray.js'
 import type { Plan } from '../../compiler/kernel/types.js'
 import type { KernelTime } from '../../compiler/backend/profile.js'
@@ -51,6 +55,18 @@ export function wasmEngine(): Engine {
     limits: wasmLimits(),
     run: async (plan, inputs) => executor.run(plan, inputs),
     profile,
+  }
+}
+
+/** drift's WebGPU plan executor on the device the browser's adapter gives (opened here: a failure is its error). */
+export async function webgpuEngine(): Promise<Engine> {
+  const executor = new WebGPUExecutor(browserDevice, { profile: true })
+  const { info } = await executor.ready()
+  return {
+    label: `WebGPU kernels on ${info.description}${info.software ? ' (a software adapter, on the CPU)' : ''}`,
+    limits: webgpuLimits(info.limits),
+    run: (plan, inputs) => executor.run(plan, inputs),
+    profile: executor.profile!,
   }
 }
 

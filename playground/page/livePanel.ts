@@ -35,7 +35,8 @@ const number = (i: HTMLInputElement, what: string, ok: (v: number) => boolean): 
 export function livePanel(
   parent: HTMLElement,
   root: string,
-  engine: Engine,
+  /** The engines the page has, by name (made on first use), the first the default. */
+  engines: Record<string, () => Promise<Engine>>,
   /** The field the editor holds now, when it compiled and takes (x, pos, neg, tau) only; else why not. */
   field: () => FieldRef | string,
 ) {
@@ -44,6 +45,15 @@ export function livePanel(
   canvas.width = canvas.height = 300
   const controls = document.createElement('div')
   controls.className = 'controls'
+  const engineSelect = document.createElement('select')
+  engineSelect.id = 'live-engine'
+  for (const name of Object.keys(engines)) engineSelect.append(new Option(`on ${name}`, name))
+  const made = new Map<string, Promise<Engine>>()
+  const engine = () => {
+    const name = engineSelect.value
+    if (!made.has(name)) made.set(name, engines[name]())
+    return made.get(name)!
+  }
   const data = document.createElement('select')
   data.id = 'live-data'
   for (const d of DATA_SETS) data.append(new Option(d, d))
@@ -63,7 +73,7 @@ export function livePanel(
   stats.id = 'live-stats'
   const times = document.createElement('table')
   times.id = 'live-kernels'
-  controls.append(data, seed.label, tau.label, eta.label, steps.label, run, reset, legend, stats, times)
+  controls.append(engineSelect, data, seed.label, tau.label, eta.label, steps.label, run, reset, legend, stats, times)
   parent.append(canvas, controls)
 
   let current: LiveRun | undefined
@@ -93,9 +103,7 @@ export function livePanel(
   })
 
   const showTimes = (r: LiveRun, perSecond: number) => {
-    say(
-      `step ${r.steps} · ${perSecond.toFixed(0)} steps/s · wasm kernels on the page's thread · N = P = ${r.settings.n}`,
-    )
+    say(`step ${r.steps} · ${perSecond.toFixed(0)} steps/s · ${r.engine.label} · N = P = ${r.settings.n}`)
     const rows = r.kernelTimes().slice(0, 8)
     times.replaceChildren(
       ...rows.map((k) => {
@@ -150,8 +158,9 @@ export function livePanel(
       const s = settings()
       const count = number(steps.input, 'steps', (v) => Number.isInteger(v) && v > 0 && v <= 1e6)
       // a fresh run from the start (seeded) for new settings; else the particles go on from where they are
-      const same = current && JSON.stringify(current.settings) === JSON.stringify(s)
-      if (!same) current = await LiveRun.start(root, engine, s, f)
+      const e = await engine()
+      const same = current && current.engine === e && JSON.stringify(current.settings) === JSON.stringify(s)
+      if (!same) current = await LiveRun.start(root, e, s, f)
       else current!.useField(f)
       draw(canvas, current!.data.data, current!.x.data)
       stopAt = current!.steps + count

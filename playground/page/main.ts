@@ -17,7 +17,7 @@ import { wasmPlans, webgpuPlans } from '../backends.js'
 import { createEditor, type Editor } from './editor.js'
 import { codeLines, kernelsElement, planElement, type Linker } from './views.js'
 import { livePanel } from './livePanel.js'
-import { wasmEngine } from './live.js'
+import { wasmEngine, webgpuEngine } from './live.js'
 
 /** The folder the page's sources live in (memory only). */
 const ROOT = '/drift'
@@ -156,7 +156,9 @@ async function start(): Promise<void> {
     cursorLine: markViewLines,
   })
 
-  const live = livePanel($('live'), ROOT, wasmEngine(), () => {
+  // WebGPU where the browser has an adapter (first, the default), wasm everywhere
+  const engines = { ...(device ? { webgpu: webgpuEngine } : {}), wasm: async () => wasmEngine() }
+  const live = livePanel($('live'), ROOT, engines, () => {
     if (!views?.ok) return `${entry.name} does not compile: fix the diagnostics first`
     if (entry.extra(PLAYGROUND_SIZES.d).length)
       return `${entry.name} takes arguments after (x, pos, neg, tau); live drifting runs fields of (x, pos, neg, tau) only`
