@@ -3,7 +3,8 @@
  * browser; a field typed with an error shows the located diagnostic, fixed it shows the IR and the
  * kernels, and a kernel line clicked marks the source line it came from (and the editor's cursor
  * line marks the kernel lines that came from it); particles drifted by the paper's field for 200
- * steps come close to the data (their MMD to it, computed here by the stdlib's metric in float64, falls).
+ * steps come close to the data (their MMD to it, computed here by the stdlib's metric in float64,
+ * falls), on wasm and, with Chromium's WebGPU switched on (SwiftShader here), on WebGPU.
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -45,6 +46,47 @@ async function typeField(page: Page, text: string): Promise<void> {
   await page.click('.cm-content')
   await page.keyboard.press('Control+A')
   await page.keyboard.insertText(text)
+}
+
+/**
+ * Run the paper field's particles on `engine` (the page's select) for 1 step, then 199 more, and check
+ * that their squared MMD to the data fell below a tenth; `label` is how the page names the engine.
+ */
+async function drift200(page: Page, engine: 'wasm' | 'webgpu', label: RegExp): Promise<void> {
+  await seeded(async (_, seed) => {
+    await page.selectOption('#live-engine', engine)
+    await page.fill('#live-seed', String(seed % 100_000))
+    const points = () =>
+      page.evaluate(() => {
+        const p = (window as unknown as { driftPlayground: { samples(): number[]; data(): number[] } }).driftPlayground
+        return { x: p.samples(), data: p.data() }
+      })
+    const runSteps = async (steps: number, total: number) => {
+      await page.fill('#live-steps', String(steps))
+      await page.click('#live-run')
+      await page.waitForFunction(
+        (n) => document.body.dataset.live === 'error' || document.body.dataset.liveStep === String(n),
+        total,
+        { timeout: 240_000 },
+      )
+      await page.waitForFunction(() => document.body.dataset.live !== 'running')
+      const stats = (await page.textContent('#live-stats')) ?? ''
+      expect(await page.evaluate(() => document.body.dataset.live), stats).toBe('done')
+    }
+    await runSteps(1, 1)
+    const first = await points()
+    expect(first.x).toHaveLength(2 * N)
+    expect(first.data).toHaveLength(2 * N)
+    await runSteps(199, 200)
+    const last = await points()
+    expect(last.data).toEqual(first.data)
+    const [before, after] = [mmd2(first.x, first.data), mmd2(last.x, last.data)]
+    expect(after, `${engine}: MMD² to the data after 1 step ${before}, after 200 steps ${after}`).toBeLessThan(
+      before / 10,
+    )
+    expect(await page.textContent('#live-stats')).toMatch(new RegExp(`^step 200 · \\d+ steps/s · ${label.source}`))
+    expect(await page.locator('#live-kernels tr').count()).toBeGreaterThan(0)
+  })
 }
 
 describeInBrowser('playground', (browser) => {
@@ -114,45 +156,45 @@ describeInBrowser('playground', (browser) => {
     }
   })
 
-  test('live drifting: 200 steps of the paper field bring the particles close to the data', async () => {
+  test('live drifting on wasm: 200 steps of the paper field bring the particles close to the data', async () => {
     const { page, errors } = await openPage(browser(), served.url)
     try {
       expect(await compiled(page, 0), errors.join('\n')).toBe('compiled')
-      await seeded(async (_, seed) => {
-        await page.fill('#live-seed', String(seed % 100_000))
-        const points = () =>
-          page.evaluate(() => {
-            const p = (window as unknown as { driftPlayground: { samples(): number[]; data(): number[] } })
-              .driftPlayground
-            return { x: p.samples(), data: p.data() }
-          })
-        const runSteps = async (steps: number, total: number) => {
-          await page.fill('#live-steps', String(steps))
-          await page.click('#live-run')
-          await page.waitForFunction(
-            (n) => document.body.dataset.live === 'error' || document.body.dataset.liveStep === String(n),
-            total,
-            { timeout: 120_000 },
-          )
-          await page.waitForFunction(() => document.body.dataset.live !== 'running')
-          const stats = (await page.textContent('#live-stats')) ?? ''
-          expect(await page.evaluate(() => document.body.dataset.live), stats).toBe('done')
-        }
-        await runSteps(1, 1)
-        const first = await points()
-        expect(first.x).toHaveLength(2 * N)
-        expect(first.data).toHaveLength(2 * N)
-        await runSteps(199, 200)
-        const last = await points()
-        expect(last.data).toEqual(first.data)
-        const [before, after] = [mmd2(first.x, first.data), mmd2(last.x, last.data)]
-        expect(after, `MMD² to the data after 1 step ${before}, after 200 steps ${after}`).toBeLessThan(before / 10)
-        expect(await page.textContent('#live-stats')).toMatch(/^step 200 · \d+ steps\/s · wasm kernels/)
-        expect(await page.locator('#live-kernels tr').count()).toBeGreaterThan(0)
-      })
+      await drift200(page, 'wasm', /wasm kernels on the page's thread/)
       expect(errors).toEqual([])
     } finally {
       await page.close()
     }
   })
 })
+
+describeInBrowser(
+  'playground on WebGPU',
+  (browser) => {
+    let served: Served
+    let dir: string
+    beforeAll(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-playground-'))
+      served = await serveFolder(dir, { isolated: true, files: Object.fromEntries(await buildSite()) })
+    }, 120_000)
+    afterAll(async () => {
+      await served?.close()
+      fs.rmSync(dir, { recursive: true, force: true })
+    })
+
+    test("live drifting on the browser's WebGPU adapter: the same 200 steps on drift's WebGPU executor", async () => {
+      const { page, errors } = await openPage(browser(), served.url)
+      try {
+        expect(await compiled(page, 0), errors.join('\n')).toBe('compiled')
+        // an adapter makes WebGPU the default engine and the plan shown
+        expect(await page.inputValue('#live-engine')).toBe('webgpu')
+        expect(await page.textContent('#status')).toMatch(/compiled in \d+ ms for webgpu/)
+        await drift200(page, 'webgpu', /WebGPU kernels on /)
+        expect(errors).toEqual([])
+      } finally {
+        await page.close()
+      }
+    }, 300_000)
+  },
+  ['--enable-unsafe-webgpu'],
+)
