@@ -160,6 +160,13 @@ describeInBrowser('playground', (browser) => {
     const { page, errors } = await openPage(browser(), served.url)
     try {
       expect(await compiled(page, 0), errors.join('\n')).toBe('compiled')
+      // a bad setting is one line naming it, before anything runs
+      await page.fill('#live-tau', '-1')
+      await page.click('#live-run')
+      await page.waitForFunction(() => document.body.dataset.live === 'error')
+      expect(await page.textContent('#live-stats')).toBe("stopped: τ must be a number above 0 and below 1000, got '-1'")
+      expect(await page.evaluate(() => document.body.dataset.liveStep)).toBe('0')
+      await page.fill('#live-tau', '0.2')
       await drift200(page, 'wasm', /wasm kernels on the page's thread/)
       expect(errors).toEqual([])
     } finally {

@@ -26,9 +26,10 @@ const input = (label: string, value: string, attrs: Record<string, string> = {})
   return { label: l, input: i }
 }
 
-const number = (i: HTMLInputElement, what: string, ok: (v: number) => boolean): number => {
+/** A setting's number; else one line naming the setting, what it must be and what it got. */
+const number = (i: HTMLInputElement, what: string, range: string, ok: (v: number) => boolean): number => {
   const v = Number(i.value)
-  if (i.value.trim() === '' || !ok(v)) throw new Error(`${what} '${i.value}' is out of range`)
+  if (i.value.trim() === '' || !ok(v)) throw new Error(`${what} must be ${range}, got '${i.value}'`)
   return v
 }
 
@@ -97,9 +98,14 @@ export function livePanel(
   const settings = (): LiveSettings => ({
     n: 256,
     data: data.value as LiveSettings['data'],
-    seed: number(seed.input, 'seed', (v) => Number.isInteger(v) && Math.abs(v) < 2 ** 31),
-    tau: number(tau.input, 'τ', (v) => v > 0 && v < 1e3),
-    eta: number(eta.input, 'η', (v) => Number.isFinite(v) && Math.abs(v) < 1e3),
+    seed: number(
+      seed.input,
+      'seed',
+      'a whole number below 2^31 in size',
+      (v) => Number.isInteger(v) && Math.abs(v) < 2 ** 31,
+    ),
+    tau: number(tau.input, 'τ', 'a number above 0 and below 1000', (v) => v > 0 && v < 1e3),
+    eta: number(eta.input, 'η', 'a number between −1000 and 1000', (v) => Number.isFinite(v) && Math.abs(v) < 1e3),
   })
 
   const showTimes = (r: LiveRun, perSecond: number) => {
@@ -156,7 +162,12 @@ export function livePanel(
       const f = field()
       if (typeof f === 'string') throw new Error(f)
       const s = settings()
-      const count = number(steps.input, 'steps', (v) => Number.isInteger(v) && v > 0 && v <= 1e6)
+      const count = number(
+        steps.input,
+        'steps',
+        'a whole number from 1 to 1000000',
+        (v) => Number.isInteger(v) && v > 0 && v <= 1e6,
+      )
       // a fresh run from the start (seeded) for new settings; else the particles go on from where they are
       const e = await engine()
       const same = current && current.engine === e && JSON.stringify(current.settings) === JSON.stringify(s)
