@@ -29,6 +29,8 @@ export interface TileShape {
 
 export interface WgslKernel {
   code: string
+  /** For each line of `code`, the source of the kernel statement it was emitted for (an index into the kernel's `fused`), if any. */
+  lineSources: (number | undefined)[]
   tile: TileShape
   /** Workgroups to dispatch along x, y, z. */
   dispatch: [number, number, number]
@@ -159,18 +161,24 @@ function emitKernel(k: Kernel, a: Analysis, ctx: CodegenContext, layout: Layout)
     }
   const maxSlot = Math.max(CONSTANT_SLOTS - 1, ...slots)
   const body = [...head, ...e.lines, '}']
-  const code = [
+  const bodySources = [...head.map(() => undefined), ...e.sources, undefined]
+  const preamble = [
     `struct Params { v: array<vec4<f32>, ${(maxSlot >> 2) + 1}> }`,
     '@group(0) @binding(0) var<uniform> P: Params;',
     '@group(0) @binding(1) var<storage, read_write> out: array<f32>;',
     ...k.buffers.map((b, i) => `@group(0) @binding(${i + 2}) var<storage, read> b${i}: array<f32>; // ${b}`),
     ...shared,
     mathPrelude(body.join('\n')),
-    ...body,
   ]
-    .filter((l) => l !== '')
-    .join('\n')
-  return { code, tile, dispatch, iterations }
+  // the parts as before (empty ones left out), then line by line with each line's source
+  const lines = [
+    ...preamble.map((text) => ({ text, src: undefined })),
+    ...body.map((text, i) => ({ text, src: bodySources[i] })),
+  ]
+    .filter((l) => l.text !== '')
+    .flatMap((l) => l.text.split('\n').map((text) => ({ text, src: l.src })))
+  const code = lines.map((l) => l.text).join('\n')
+  return { code, lineSources: lines.map((l) => l.src), tile, dispatch, iterations }
 }
 
 /** Entry point of the threads layout: a linear thread id over the blocks, workgroups spread over x and y. */
@@ -299,14 +307,28 @@ export function printTile(t: TileShape): string {
     : `one thread per ${t.rows * t.cols === 1 ? 'cell' : `block of ${cells}`}, workgroups of ${t.threads[0]}`
 }
 
+/** Each kernel of a plan as the WGSL it runs as, under a comment line naming it with its layout and dispatch. */
+export function planKernelsWGSL(
+  plan: Plan,
+  limits: DeviceLimits,
+): { kernel: Kernel; header: string; wgsl: WgslKernel }[] {
+  const scalarSlot = new Map(plan.scalars.map((s, i) => [s.name, CONSTANT_SLOTS + i]))
+  return plan.steps.flatMap((s) => {
+    if (s.k !== 'launch') return []
+    const wgsl = compileKernel(s.kernel, { limits, scalarSlot })
+    return [
+      {
+        kernel: s.kernel,
+        header: `// ${s.kernel.name}: ${printTile(wgsl.tile)}; dispatch ${wgsl.dispatch.join('×')}`,
+        wgsl,
+      },
+    ]
+  })
+}
+
 /** Every kernel of a plan as the WGSL it runs as, with its layout, for `drift inspect`. */
 export function planWGSL(plan: Plan, limits: DeviceLimits): string {
-  const scalarSlot = new Map(plan.scalars.map((s, i) => [s.name, CONSTANT_SLOTS + i]))
-  return plan.steps
-    .flatMap((s) => {
-      if (s.k !== 'launch') return []
-      const w = compileKernel(s.kernel, { limits, scalarSlot })
-      return [`// ${s.kernel.name}: ${printTile(w.tile)}; dispatch ${w.dispatch.join('×')}\n${w.code}`]
-    })
+  return planKernelsWGSL(plan, limits)
+    .map((k) => `${k.header}\n${k.wgsl.code}`)
     .join('\n\n')
 }

@@ -76,6 +76,9 @@ export const cellTy = (i: number) => `ty${i}`
 
 export class Emitter {
   readonly lines: string[] = []
+  /** For each line, the kernel statement's source it was emitted for (`src`: an index into the kernel's fused equations). */
+  readonly sources: (number | undefined)[] = []
+  private source: number | undefined
   private depth = 1
   /** Variables ever assigned after their declaration (declared with var, the others with let). */
   private readonly mutable = new Set<string>()
@@ -94,6 +97,7 @@ export class Emitter {
 
   line(s: string): void {
     this.lines.push(`${'  '.repeat(this.depth)}${s}`)
+    this.sources.push(this.source)
   }
   block(open: string, body: () => void, close = '}'): void {
     this.line(open)
@@ -216,6 +220,16 @@ export class Emitter {
   }
 
   private stmt(s: KStmt, R: Restriction): number {
+    const outer = this.source
+    this.source = s.src ?? outer
+    try {
+      return this.stmtCode(s, R)
+    } finally {
+      this.source = outer
+    }
+  }
+
+  private stmtCode(s: KStmt, R: Restriction): number {
     const a = this.env.analysis
     switch (s.k) {
       case 'let':
@@ -251,7 +265,8 @@ export class Emitter {
         const branch = (cond: string, inner: Restriction): number => {
           let [then, other] = [0, 0]
           this.block(`if ${cond} {`, () => (then = this.stmts(s.then, inner)))
-          if (s.else) (this.lines.pop(), this.block('} else {', () => (other = this.stmts(s.else!, inner))))
+          if (s.else)
+            (this.lines.pop(), this.sources.pop(), this.block('} else {', () => (other = this.stmts(s.else!, inner))))
           return Math.max(then, other)
         }
         // the same for every cell of every thread of the workgroup: one branch, uniform control flow
