@@ -45,6 +45,8 @@ export interface KernelView {
   name: string
   /** The backend-neutral kernel code, line by line with sources (what `drift inspect --dump kernels` prints). */
   lines: CodeLine[]
+  /** The backend's own code of the kernel (its WGSL, or the wasm kernel's summary), with sources where the code generator keeps them. */
+  code: CodeLine[]
   /** Every source location fused into the kernel. */
   locs: SourceLoc[]
 }
@@ -55,8 +57,12 @@ export interface PlanView {
   text: string
   explain: string[]
   kernels: KernelView[]
-  /** The backend's code of the whole plan (`kernelCode` of the backend: WGSL, or the wasm kernels' summaries). */
-  code: string
+}
+
+/** A line of a backend's code of a kernel, with the kernel statement's source (an index into the kernel's `fused`) where known. */
+export interface BackendLine {
+  text: string
+  src?: number
 }
 
 export type Views =
@@ -67,7 +73,8 @@ export type Views =
 export interface PlanBackend {
   name: string
   limits: BackendLimits
-  code(plan: Plan): string
+  /** Each kernel's code, by kernel name. */
+  code(plan: Plan): Map<string, BackendLine[]>
 }
 
 /** The printed graph (locations relative to `root`), each equation's line with its location: printGraph writes equation i on line i + 1. */
@@ -80,19 +87,25 @@ function irLines(graph: Graph, root: string): CodeLine[] {
     })
 }
 
-export function kernelView(k: Kernel): KernelView {
-  const lines = kernelLines(k).map((l) => {
+/** Lines with sources given as indices into `k.fused`, with those sources' locations. */
+const located = (k: Kernel, lines: BackendLine[]): CodeLine[] =>
+  lines.map((l) => {
     const loc = l.src === undefined ? undefined : k.fused[l.src]?.loc
     return loc ? { text: l.text, loc } : { text: l.text }
   })
+
+export function kernelView(k: Kernel, code: BackendLine[]): KernelView {
   const locs = k.fused.flatMap((f) => (f.loc ? [f.loc] : []))
-  return { name: k.name, lines, locs }
+  return { name: k.name, lines: located(k, kernelLines(k)), code: located(k, code), locs }
 }
 
 export function planView(graph: Graph, backend: PlanBackend): PlanView {
   const { plan, explain } = lowerGraph(graph, {}, backend.limits)
-  const kernels = plan.steps.flatMap((s) => (s.k === 'launch' ? [kernelView(s.kernel)] : []))
-  return { backend: backend.name, text: printPlan(plan), explain, kernels, code: backend.code(plan) }
+  const code = backend.code(plan)
+  const kernels = plan.steps.flatMap((s) =>
+    s.k === 'launch' ? [kernelView(s.kernel, code.get(s.kernel.name) ?? [])] : [],
+  )
+  return { backend: backend.name, text: printPlan(plan), explain, kernels }
 }
 
 export interface CompileRequest {

@@ -144,6 +144,21 @@ describeInBrowser('playground', (browser) => {
       )
       expect(await page.textContent('#source-note')).toMatch(/^from stdlib\/fields\/paper\.ts:3:\d+$/)
 
+      // the webgpu plan's WGSL is linked line by line too
+      let m = await compiles(page)
+      await page.selectOption('#plan-backend', 'webgpu')
+      expect(await compiled(page, m)).toBe('compiled')
+      const wgslFrom3 = page.locator('#view .backend-line[data-line="3"]')
+      expect(await wgslFrom3.count()).toBeGreaterThan(0)
+      await page.locator('.cm-line').nth(0).click()
+      await wgslFrom3.first().click()
+      await expect
+        .poll(() => page.locator('.cm-drift-marked').textContent())
+        .toBe('  const w = softmax(cdist(x, pos).div(-tau), 1)')
+      m = await compiles(page)
+      await page.selectOption('#plan-backend', 'wasm')
+      expect(await compiled(page, m)).toBe('compiled')
+
       // and back: the cursor on line 4 marks the kernel lines that came from it, and only those
       await page.locator('.cm-line').nth(3).click()
       const marked = page.locator('#view .kernel-line.marked')

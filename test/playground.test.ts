@@ -11,7 +11,6 @@ import { compileViews, fieldSpecs, PLAYGROUND_SIZES, type CodeLine, type PlanBac
 import { wasmPlans, webgpuPlans } from '../playground/backends.js'
 import { dslSources } from '../playground/site.js'
 import { servePlayground } from '../playground/server.js'
-import { backendCodeByKernel } from '../playground/page/views.js'
 import { parsePort } from '../cli/playground.js'
 
 /** A package root that exists nowhere on disk: everything the compiler reads must come from memory. */
@@ -94,16 +93,29 @@ describe('playground compile views', () => {
   ])("each %s kernel's code is found under its name", (_, backend, shape) => {
     const v = compile(original, backend)
     if (!v.ok) throw new Error(v.diagnostics.map((d) => d.message).join('\n'))
-    const code = backendCodeByKernel(
-      v.plan.code,
-      v.plan.kernels.map((k) => k.name),
-    )
-    expect([...code.keys()]).toEqual(v.plan.kernels.map((k) => k.name))
-    for (const [name, text] of code) {
-      expect(text.startsWith(`// ${name}:`)).toBe(true)
+    for (const k of v.plan.kernels) {
+      const text = k.code.map((l) => l.text).join('\n')
+      expect(text.startsWith(`// ${k.name}:`), k.name).toBe(true)
       expect(text).toMatch(shape)
     }
     expect(v.plan.explain.length).toBeGreaterThan(0)
+  })
+
+  test("the WGSL of each kernel is linked line by line: every statement's lines carry its source, the frame's none", () => {
+    const v = compile(original, webgpuPlans())
+    if (!v.ok) throw new Error(v.diagnostics.map((d) => d.message).join('\n'))
+    for (const k of v.plan.kernels) {
+      const linked = k.code.filter((l) => l.loc)
+      expect(linked.length, k.name).toBeGreaterThan(0)
+      // the bindings, the math prelude and the entry point are the kernel's frame
+      for (const l of k.code.filter((l) => /^@group|^fn |^struct /.test(l.text))) expect(l.loc, l.text).toBeUndefined()
+      for (const l of linked) expect(k.locs).toContainEqual(l.loc)
+    }
+    // the distance's square root in WGSL comes from a cdist, as in the neutral code
+    const sqrt = v.plan.kernels.flatMap((k) => k.code).find((l) => /= d_sqrt\(/.test(l.text))!
+    expect(sqrt, 'a WGSL square root').toBeDefined()
+    const parts = files.get(`${ROOT}/stdlib/fields/parts.ts`)!
+    expect([where(original, 'cdist(x, pos)').line, where(parts, 'cdist(x, neg)').line]).toContain(sqrt.loc!.line)
   })
 })
 

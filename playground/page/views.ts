@@ -47,18 +47,6 @@ const pre = (text: string) => {
   return p
 }
 
-/** The backend's code of each kernel: planWGSL and the wasm summaries start each kernel's code with a line `// name: …`. */
-export function backendCodeByKernel(code: string, kernels: string[]): Map<string, string> {
-  const out = new Map<string, string[]>()
-  let current: string[] | undefined
-  for (const line of code.split('\n')) {
-    const name = kernels.find((k) => line.startsWith(`// ${k}:`))
-    if (name) out.set(name, (current = []))
-    current?.push(line)
-  }
-  return new Map([...out].map(([k, ls]) => [k, ls.join('\n').trimEnd()]))
-}
-
 export function planElement(plan: PlanView): HTMLElement {
   const box = document.createElement('div')
   box.append(heading(`the plan the ${plan.backend} backend runs`), pre(plan.text))
@@ -68,20 +56,16 @@ export function planElement(plan: PlanView): HTMLElement {
 
 export function kernelsElement(plan: PlanView, link: Linker): HTMLElement {
   const box = document.createElement('div')
-  const code = backendCodeByKernel(
-    plan.code,
-    plan.kernels.map((k) => k.name),
-  )
-  for (const k of plan.kernels) box.append(kernelElement(k, plan.backend, code.get(k.name), link))
+  for (const k of plan.kernels) box.append(kernelElement(k, plan.backend, link))
   return box
 }
 
-function kernelElement(k: KernelView, backend: string, code: string | undefined, link: Linker): HTMLElement {
+function kernelElement(k: KernelView, backend: string, link: Linker): HTMLElement {
   const box = document.createElement('div')
   box.className = 'kernel'
   box.dataset.kernel = k.name
   box.append(heading(`${k.name}`))
   box.append(codeLines(k.lines, link, 'line kernel-line'))
-  if (code) box.append(heading(`${k.name} on ${backend}`), pre(code))
+  if (k.code.length) box.append(heading(`${k.name} on ${backend}`), codeLines(k.code, link, 'line backend-line'))
   return box
 }
