@@ -13,6 +13,7 @@ import { WasmExecutor } from '../../compiler/backend/wasm/executor.js'
 import { WebGPUExecutor } from '../../compiler/backend/webgpu/executor.js'
 import { browserDevice } from '../../compiler/backend/webgpu/browserDevice.js'
 import { webgpuLimits } from '../../compiler/backend/webgpu/limits.js'
+import type { DeviceLimits } from '../../compiler/backend/webgpu/device.js'
 import type { NDArray } from '../../compiler/ir/ndarray.js'
 import type { Plan } from '../../compiler/kernel/types.js'
 import type { KernelTime } from '../../compiler/backend/profile.js'
@@ -44,6 +45,8 @@ export interface Engine {
   limits: BackendLimits
   run(plan: Plan, inputs: NDArray[]): Promise<NDArray[]>
   profile: Map<string, KernelTime>
+  /** A WebGPU engine's device limits (its loop budget included), which the views lower webgpu plans under. */
+  device?: DeviceLimits
 }
 
 /** drift's wasm plan executor on the page's thread. */
@@ -67,6 +70,7 @@ export async function webgpuEngine(): Promise<Engine> {
     limits: webgpuLimits(info.limits),
     run: (plan, inputs) => executor.run(plan, inputs),
     profile: executor.profile!,
+    device: info.limits,
   }
 }
 

@@ -10,14 +10,12 @@ import { setSourceHost } from '../../compiler/frontend/project.js'
 import { memorySources } from '../../compiler/frontend/sourceHost.js'
 import { formatDiagnostic, type Diagnostic } from '../../compiler/frontend/diagnostics.js'
 import type { SourceLoc } from '../../compiler/ir/types.js'
-import type { DeviceLimits } from '../../compiler/backend/webgpu/adapter.js'
-import { PORTABLE_LIMITS } from '../../compiler/backend/webgpu/limits.js'
 import { compileViews, fieldSpecs, PLAYGROUND_SIZES, type PlanBackend, type Views } from '../compile.js'
 import { wasmPlans, webgpuPlans } from '../backends.js'
 import { createEditor, type Editor } from './editor.js'
 import { codeLines, kernelsElement, planElement, type Linker } from './views.js'
 import { livePanel } from './livePanel.js'
-import { wasmEngine, webgpuEngine } from './live.js'
+import { wasmEngine, webgpuEngine, type Engine } from './live.js'
 
 /** The folder the page's sources live in (memory only). */
 const ROOT = '/drift'
@@ -28,14 +26,17 @@ type Tab = (typeof TABS)[number]
 const $ = (id: string) => document.getElementById(id)!
 const body = document.body.dataset
 
-/** The adapter's limits where the browser has WebGPU (those WebGPU defines: no loop budget is measured here), else undefined. */
-async function webgpuDevice(): Promise<DeviceLimits | undefined> {
-  const adapter = await (navigator as { gpu?: GPU }).gpu?.requestAdapter()
-  if (!adapter) return undefined
-  const has = adapter.limits as unknown as Record<string, number>
-  const limits = { ...PORTABLE_LIMITS }
-  for (const k of Object.keys(PORTABLE_LIMITS) as (keyof typeof PORTABLE_LIMITS)[]) limits[k] = has[k]
-  return limits
+/**
+ * The WebGPU engine where the browser offers an adapter (its device opened once, for the views'
+ * webgpu plans and for live drifting); a device that does not open is a problem the page shows.
+ */
+async function webgpuHere(): Promise<{ engine?: Engine; problem?: string }> {
+  if (!(await (navigator as { gpu?: GPU }).gpu?.requestAdapter())) return {}
+  try {
+    return { engine: await webgpuEngine() }
+  } catch (e) {
+    return { problem: `WebGPU's adapter gave no device (${(e as Error).message}): wasm runs instead` }
+  }
 }
 
 const relative = (file: string) => (file.startsWith(`${ROOT}/`) ? file.slice(ROOT.length + 1) : file)
@@ -48,9 +49,9 @@ async function start(): Promise<void> {
   const files = new Map(Object.entries(sources).map(([rel, text]) => [`${ROOT}/${rel}`, text]))
   setSourceHost(memorySources(ROOT, files))
 
-  const device = await webgpuDevice()
-  const backends: Record<string, PlanBackend> = { wasm: wasmPlans(), webgpu: webgpuPlans(device) }
-  let planBackend = device ? 'webgpu' : 'wasm'
+  const { engine: webgpu, problem } = await webgpuHere()
+  const backends: Record<string, PlanBackend> = { wasm: wasmPlans(), webgpu: webgpuPlans(webgpu?.device) }
+  let planBackend = webgpu ? 'webgpu' : 'wasm'
 
   let entry: FieldEntry = FIELDS[0]
   const fileOf = (e: FieldEntry) => `${ROOT}/stdlib/fields/${e.file}`
@@ -138,9 +139,11 @@ async function start(): Promise<void> {
     const ms = (performance.now() - t0).toFixed(0)
     showDiagnostics(views.ok ? [] : views.diagnostics)
     if (!views.ok) editor.mark([])
-    $('status').textContent = views.ok
-      ? `${entry.name}: compiled in ${ms} ms for ${planBackend} (N = P = ${PLAYGROUND_SIZES.n}, D = ${PLAYGROUND_SIZES.d}), ${views.plan.kernels.length} kernels`
-      : `${entry.name}: refused (${views.diagnostics.length} diagnostic${views.diagnostics.length === 1 ? '' : 's'})`
+    $('status').textContent =
+      (views.ok
+        ? `${entry.name}: compiled in ${ms} ms for ${planBackend} (N = P = ${PLAYGROUND_SIZES.n}, D = ${PLAYGROUND_SIZES.d}), ${views.plan.kernels.length} kernels`
+        : `${entry.name}: refused (${views.diagnostics.length} diagnostic${views.diagnostics.length === 1 ? '' : 's'})`) +
+      (problem ? ` · ${problem}` : '')
     body.state = views.ok ? 'compiled' : 'refused'
     body.compiles = String(++compiles)
     render()
@@ -157,7 +160,7 @@ async function start(): Promise<void> {
   })
 
   // WebGPU where the browser has an adapter (first, the default), wasm everywhere
-  const engines = { ...(device ? { webgpu: webgpuEngine } : {}), wasm: async () => wasmEngine() }
+  const engines = { ...(webgpu ? { webgpu: async () => webgpu } : {}), wasm: async () => wasmEngine() }
   const live = livePanel($('live'), ROOT, engines, () => {
     if (!views?.ok) return `${entry.name} does not compile: fix the diagnostics first`
     if (entry.extra(PLAYGROUND_SIZES.d).length)
