@@ -1,7 +1,8 @@
 /**
  * `drift sample --checkpoint DIR …`: samples from a trained generator. The checkpoint says which
- * program trained it: a `drift train mnist` run samples digits (cli/mnist/sample.ts), anything else
- * is read as a toy 2-D run (cli/toy2d/sample.ts), whose loader reports what is wrong with it.
+ * program trained it: a `drift train mnist` run samples digits (cli/mnist/sample.ts), as does any
+ * call with --class or --alpha; anything else is read as a toy 2-D run (cli/toy2d/sample.ts). The
+ * command that runs reports what is wrong with the checkpoint.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -31,7 +32,9 @@ async function programOf(dir: string): Promise<unknown> {
 export async function sampleCommand(args: string[]): Promise<number> {
   const dir = checkpointArg(args)
   const { PROGRAM } = await import('../stdlib/mnist/driftTrain.js')
-  if (dir !== undefined && (await programOf(dir)) === PROGRAM)
+  // --class and --alpha ask for digits: the MNIST command says what is wrong with a checkpoint that has none
+  const digits = args.some((a) => /^--(class|alpha)(=|$)/.test(a))
+  if (digits || (dir !== undefined && (await programOf(dir)) === PROGRAM))
     return (await import('./mnist/sample.js')).mnistSampleCommand(args)
   return (await import('./toy2d/sample.js')).sampleCommand(args)
 }

@@ -32,6 +32,8 @@ export interface TrainTarget<C extends object, R extends Resumable<C>> {
   flags: Record<string, { key: keyof C & string; kind: FlagKind }>
   /** the settings a resumed run may change */
   resumable: (keyof C & string)[]
+  /** the settings of `--quick`, a short run: under a config file's settings and the flags */
+  quick?: Partial<C>
   /**
    * the settings that take a DSL function: a catalog name, or `path/to/file.ts:exportName`
    * (stdlib/train/functionSetting.ts), its path read from the working folder for a flag and from
@@ -177,6 +179,7 @@ export async function runTrainCommand<C extends object, R extends Resumable<C>>(
       resume: { type: 'string' },
       out: { type: 'string' },
       backend: { type: 'string' },
+      ...(target.quick ? { quick: { type: 'boolean' as const } } : {}),
     },
   })
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals.join(' ')}': ${usage}`)
@@ -192,7 +195,12 @@ export async function runTrainCommand<C extends object, R extends Resumable<C>>(
   let config: C
   let out: string
   let resume: R | undefined
+  const quick = (values as { quick?: boolean }).quick === true
   if (v.resume !== undefined) {
+    if (quick)
+      throw new UsageError(
+        '--quick cannot be combined with --resume: a resumed run keeps the settings of its checkpoint',
+      )
     if (v.config !== undefined)
       throw new UsageError(
         '--config cannot be combined with --resume: a resumed run keeps the settings of its checkpoint',
@@ -223,7 +231,7 @@ export async function runTrainCommand<C extends object, R extends Resumable<C>>(
             target.functionSettings,
             path.dirname(path.resolve(v.config)),
           )
-    config = asUsage(() => target.resolve(file, flags))
+    config = asUsage(() => target.resolve(quick ? (target.quick ?? {}) : {}, file, flags))
     if (v.out !== undefined) out = v.out
     else {
       const base = target.defaultOut(config)

@@ -14,20 +14,29 @@ import { PNG } from 'pngjs'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadCheckpoint } from '../stdlib/io/checkpoint.js'
 import { readSafetensors } from '../stdlib/io/safetensors.js'
+import { DRIFT_QUICK } from '../stdlib/mnist/driftConfig.js'
 import { ROOT } from './helpers.js'
 
 let work: string
 const env = () => ({ ...process.env, DRIFT_CACHE_DIR: path.join(work, 'cache'), DRIFT_BACKEND: 'wasm' })
-const drift = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['bin/drift.mjs', ...args], { cwd: ROOT, encoding: 'utf8', env: env() })
+/** `drift …` run in the repository, or in `cwd` */
+const driftIn = (cwd: string, ...args: string[]) => {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/drift.mjs'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: env(),
+  })
   return { code: r.status, out: r.stdout, err: r.stderr.trim() }
 }
+const drift = (...args: string[]) => driftIn(ROOT, ...args)
 const at = (...p: string[]) => path.join(work, ...p)
 const LONG = 900_000
 
 const TINY = () => [
   ...['--encoder', at('encoder'), '--classes', '2', '--n-neg', '2', '--n-pos', '2', '--n-unc', '1'],
   ...['--width', '32', '--depth', '1', '--warmup', '1', '--log-every', '1'],
+  // no classifier, no scores (a run that scores names its classifier and a sample count after these)
+  ...['--eval-samples', '0'],
 ]
 
 beforeAll(() => {
@@ -128,6 +137,49 @@ describe('drift train mnist', () => {
         expect(r.err, flags.join(' ')).toMatch(message)
         expect(fs.existsSync(path.join(out, 'checkpoint.safetensors')), flags.join(' ')).toBe(false)
       }
+    },
+    LONG,
+  )
+
+  test(
+    'without --encoder and --classifier, the runs in out/mae/width8 and out/classifier are used; --quick sets a short run',
+    () => {
+      const home = at('home')
+      fs.cpSync(at('encoder'), path.join(home, 'out', 'mae', 'width8'), { recursive: true })
+      fs.cpSync(at('classifier'), path.join(home, 'out', 'classifier'), { recursive: true })
+      const tiny = TINY().slice(2) // without --encoder
+      const r = driftIn(
+        home,
+        'train',
+        'mnist',
+        '--quick',
+        ...tiny,
+        '--steps',
+        '2',
+        '--eval-samples',
+        '200',
+        '--out',
+        'run',
+      )
+      expect(r.code, r.err).toBe(0)
+      expect(r.err.split('\n')).toEqual([
+        `drift: using the mae run in ${path.join('out', 'mae', 'width8')}`,
+        `drift: using the classifier run in ${path.join('out', 'classifier')}`,
+      ])
+      const config = JSON.parse(fs.readFileSync(path.join(home, 'run', 'config.json'), 'utf8'))
+      // the flags win over --quick, which wins over the defaults
+      expect(config).toMatchObject({
+        encoder: path.join('out', 'mae', 'width8'),
+        classifier: path.join('out', 'classifier'),
+        steps: 2,
+        checkpointEvery: DRIFT_QUICK.checkpointEvery,
+      })
+      expect(fs.existsSync(path.join(home, 'run', 'metrics.json'))).toBe(true)
+      const again = driftIn(home, 'train', 'mnist', '--resume', 'run', '--quick', '--steps', '3')
+      expect(again.code).not.toBe(0)
+      expect(again.err).toBe(
+        'drift: --quick cannot be combined with --resume: a resumed run keeps the settings of its checkpoint',
+      )
     },
     LONG,
   )
@@ -241,6 +293,10 @@ describe('drift sample and drift eval on a drift train mnist run', () => {
         [
           ['eval', '--checkpoint', at('run'), '--alphas', '2,1', '--out', at('x')],
           /^drift: --alphas expects up to 16 increasing CFG scales in \[1, 16\]/,
+        ],
+        [
+          ['sample', '--checkpoint', at('nowhere'), '--class', '1', '--out', at('x.png')],
+          /^drift: \S+nowhere\/checkpoint\.safetensors is missing: no checkpoint has been saved in \S+nowhere$/,
         ],
         [
           ['eval', '--checkpoint', at('nowhere'), '--out', at('x')],

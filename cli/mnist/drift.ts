@@ -1,7 +1,7 @@
 /** `drift train mnist`: the generator's training by multi-scale feature drifting as a training target (cli/trainCommand.ts); the run is stdlib/mnist/driftTrain.ts. */
 import fs from 'node:fs'
 import path from 'node:path'
-import { DRIFT_RESUMABLE, resolveDriftConfig, type DriftConfig } from '../../stdlib/mnist/driftConfig.js'
+import { DRIFT_QUICK, DRIFT_RESUMABLE, resolveDriftConfig, type DriftConfig } from '../../stdlib/mnist/driftConfig.js'
 import { CHECKPOINT_FILE } from '../../stdlib/train/runCheckpoint.js'
 import { formatLoss } from '../../stdlib/train/progress.js'
 import type { DriftRun } from '../../stdlib/mnist/driftTrain.js'
@@ -40,6 +40,7 @@ export const MNIST: TrainTarget<DriftConfig, DriftRun> = {
     'eval-samples': { key: 'evalSamples', kind: 'number' },
   },
   resumable: DRIFT_RESUMABLE,
+  quick: DRIFT_QUICK,
   resolve: resolveDriftConfig,
   defaultOut: (c) => path.join('out', 'mnist', `${c.generator}${c.width}x${c.depth}`),
   findRun: (dir) => [path.join(dir, CHECKPOINT_FILE)].find((f) => fs.existsSync(f)),
@@ -49,13 +50,14 @@ export const MNIST: TrainTarget<DriftConfig, DriftRun> = {
   steps: (c) => c.steps,
   train: async (o) => {
     const { trainDrift } = await import('../../stdlib/mnist/driftTrain.js')
-    const { run, sweep } = await trainDrift(o)
+    const { withPrerequisites } = await import('./prerequisites.js')
+    const { run, sweep } = await trainDrift({ ...o, config: await withPrerequisites(o.config) })
     const last = run.losses.at(-1)
     const lines = [
       `trained the generator for ${run.step} steps: final drift loss ${last === undefined ? '-' : formatLoss(last)}`,
     ]
     if (sweep) lines.push(...sweepLines(sweep))
-    else lines.push('no classifier given (--classifier DIR): the samples are not scored')
+    else lines.push('--eval-samples 0: the samples are not scored')
     lines.push(
       `outputs in ${o.out}: ${CHECKPOINT_FILE}, config.json, loss.png, samples.png${sweep ? ', metrics.json, cfg-sweep.png' : ''}`,
     )

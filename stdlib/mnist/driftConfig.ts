@@ -8,9 +8,9 @@ import { GENERATORS, type GeneratorKind } from './generator.js'
 export const STYLES = { tokens: 32, codebook: 64 }
 
 export interface DriftConfig {
-  /** the folder of a `drift train mae` run: its EMA encoder gives the features */
+  /** the folder of a `drift train mae` run: its EMA encoder gives the features ('': the default folder, trained first when empty) */
   encoder: string
-  /** the folder of a `drift train classifier` run for the metrics at the end ('' : none) */
+  /** the folder of a `drift train classifier` run for the metrics at the end ('': the default folder, trained first when empty) */
   classifier: string
   /** class groups per step (N_c) and, per group, generated samples, positives, unconditional samples */
   classes: number
@@ -47,7 +47,7 @@ export interface DriftConfig {
 }
 
 export const DRIFT_DEFAULTS: DriftConfig = {
-  encoder: 'out/mae/width8',
+  encoder: '',
   classifier: '',
   classes: MNIST_CLASSES,
   nNeg: 8,
@@ -58,9 +58,9 @@ export const DRIFT_DEFAULTS: DriftConfig = {
   depth: 2,
   patch: 4,
   mlpRatio: 2,
-  steps: 400,
-  lr: 1e-3,
-  warmup: 50,
+  steps: 1000,
+  lr: 2e-3,
+  warmup: 20,
   beta1: 0.9,
   beta2: 0.95,
   weightDecay: 0.01,
@@ -71,9 +71,18 @@ export const DRIFT_DEFAULTS: DriftConfig = {
   alphaMax: 4,
   noCfg: 0,
   seed: 0,
-  checkpointEvery: 50,
+  checkpointEvery: 100,
   logEvery: 10,
   evalSamples: 1000,
+}
+
+/**
+ * `--quick`: a run of a few minutes on a 2-core CPU whose samples are digits already (docs/mnist.md
+ * has what it reaches), with the encoder and classifier reused.
+ */
+export const DRIFT_QUICK: Partial<DriftConfig> = {
+  steps: 200,
+  checkpointEvery: 200,
 }
 
 /** The settings a resumed run may change: how often it writes and what it measures at the end. */
@@ -88,7 +97,7 @@ export const DRIFT_RESUMABLE: (keyof DriftConfig)[] = [
 function check(key: keyof DriftConfig, v: unknown): string | undefined {
   switch (key) {
     case 'encoder':
-      return typeof v === 'string' && v !== '' ? undefined : `encoder must name a drift train mae folder`
+      return typeof v === 'string' ? undefined : `encoder must name a drift train mae folder, or be ''`
     case 'classifier':
       return typeof v === 'string' ? undefined : `classifier must name a drift train classifier folder, or be ''`
     case 'classes':

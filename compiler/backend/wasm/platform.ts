@@ -39,7 +39,11 @@ export abstract class BandPool implements ThreadPool {
   protected readonly flags = new Int32Array(new SharedArrayBuffer(MAX_POOL * 4))
   private readonly compiled = new Set<number>()
 
-  constructor(readonly size: number) {
+  /** `oneThread`: how to run every band on the calling thread, where a failing thread's error shows (for messages). */
+  constructor(
+    readonly size: number,
+    private readonly oneThread: string,
+  ) {
     if (!(size >= 1 && size <= MAX_POOL)) throw new RangeError(`a pool has 1 to ${MAX_POOL} threads, not ${size}`)
   }
 
@@ -62,7 +66,7 @@ export abstract class BandPool implements ThreadPool {
     for (let i = 0; i < n; i++) {
       while (Atomics.load(this.flags, i) === 0) Atomics.wait(this.flags, i, 0, 1000)
       if (Atomics.load(this.flags, i) === 2)
-        throw new Error(`worker ${i + 1} failed (DRIFT_THREADS=1 runs every band on this thread and shows the error)`)
+        throw new Error(`worker ${i + 1} failed (${this.oneThread} runs every band on one thread and shows the error)`)
     }
   }
 }

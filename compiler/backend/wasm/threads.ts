@@ -37,7 +37,7 @@ export class WorkerPool extends BandPool {
     readonly memory: WebAssembly.Memory,
     size: number,
   ) {
-    super(size)
+    super(size, 'DRIFT_THREADS=1')
     for (let i = 0; i < size; i++) {
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, flags: this.flags.buffer } })
       w.unref()

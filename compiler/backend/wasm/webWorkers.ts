@@ -19,7 +19,7 @@ export class WebWorkerPool extends BandPool {
   readonly ready: Promise<void>
 
   constructor(memory: WebAssembly.Memory, size: number, script: URL) {
-    super(size)
+    super(size, 'loading with threads: 1')
     const started: Promise<void>[] = []
     for (let i = 0; i < size; i++) {
       const w = new Worker(script, { type: 'module', name: `drift thread ${i + 1}` })

@@ -1,6 +1,6 @@
 /**
  * drift's WebGPU backend: its own WGSL from the kernel IR (codegen.ts), run on Dawn (adapter.ts)
- * with device-resident buffers (run.ts). Plans are lowered under the adapter's real limits, which a
+ * with device-resident buffers (executor.ts). Plans are lowered under the adapter's real limits, which a
  * short-lived child process reads once per process. DRIFT_PROFILE=1 times every kernel (device
  * timestamps where the adapter has them) and prints the costliest at exit.
  */
