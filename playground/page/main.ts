@@ -39,14 +39,28 @@ async function webgpuHere(): Promise<{ engine?: Engine; problem?: string }> {
   }
 }
 
+/** sources.json as the site writes it: relative `.ts` paths (no `..`) to their texts; anything else is refused in one line. */
+function checkedSources(v: unknown): Record<string, string> {
+  const ok =
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.entries(v).every(
+      ([k, t]) =>
+        typeof t === 'string' && /^[\w./-]+\.ts$/.test(k) && !k.split('/').includes('..') && !k.startsWith('/'),
+    )
+  if (!ok)
+    throw new Error("sources.json is not the site's DSL sources (relative .ts paths to texts): build the site again")
+  return v as Record<string, string>
+}
+
 const relative = (file: string) => (file.startsWith(`${ROOT}/`) ? file.slice(ROOT.length + 1) : file)
 
 async function start(): Promise<void> {
   body.state = 'loading'
   const res = await fetch('sources.json')
   if (!res.ok) throw new Error(`sources.json: HTTP ${res.status}`)
-  const sources = (await res.json()) as Record<string, string>
-  const files = new Map(Object.entries(sources).map(([rel, text]) => [`${ROOT}/${rel}`, text]))
+  const files = new Map(Object.entries(checkedSources(await res.json())).map(([rel, text]) => [`${ROOT}/${rel}`, text]))
   setSourceHost(memorySources(ROOT, files))
 
   const { engine: webgpu, problem } = await webgpuHere()
