@@ -337,8 +337,12 @@ export class Evaluator {
     if (Node.isObjectLiteralExpression(node)) return this.evalObject(node, scope)
     if (Node.isArrowFunction(node) || Node.isFunctionExpression(node))
       return new Closure(node, scope, Node.isFunctionExpression(node) ? (node.getName() ?? '') : '')
-    if (Node.isPropertyAccessExpression(node))
-      return this.member(this.evalExpr(node.getExpression(), scope), node.getName(), node.getNameNode())
+    if (Node.isPropertyAccessExpression(node)) {
+      const obj = this.evalExpr(node.getExpression(), scope)
+      // a property that is an operation (x.T) is located at its name, like a method call
+      this.at(node.getNameNode(), node)
+      return this.member(obj, node.getName(), node.getNameNode())
+    }
     if (Node.isElementAccessExpression(node)) return this.element(node, scope)
     if (Node.isCallExpression(node)) return this.evalCall(node, scope)
     if (Node.isConditionalExpression(node)) return this.evalConditional(node, scope)
