@@ -12,6 +12,7 @@ import { wasmPlans, webgpuPlans } from '../playground/backends.js'
 import { dslSources } from '../playground/site.js'
 import { servePlayground } from '../playground/server.js'
 import { parsePort } from '../cli/playground.js'
+import { FIELDS } from '../stdlib/fields/catalog.js'
 
 /** A package root that exists nowhere on disk: everything the compiler reads must come from memory. */
 const ROOT = '/in-memory/drift'
@@ -117,6 +118,26 @@ describe('playground compile views', () => {
     const parts = files.get(`${ROOT}/stdlib/fields/parts.ts`)!
     expect([where(original, 'cdist(x, pos)').line, where(parts, 'cdist(x, neg)').line]).toContain(sqrt.loc!.line)
   })
+})
+
+describe('every stdlib field in the playground', () => {
+  test.each(FIELDS.map((f) => [f.name, f] as const))(
+    '%s compiles from memory: IR, gradient program, and every kernel statement linked to a source',
+    (_, f) => {
+      const file = `${ROOT}/stdlib/fields/${f.file}`
+      const v = compileViews({
+        file,
+        fn: f.name,
+        specs: fieldSpecs(PLAYGROUND_SIZES, f.extra(PLAYGROUND_SIZES.d)),
+        backend: wasmPlans(),
+        root: ROOT,
+      })
+      if (!v.ok) throw new Error(v.diagnostics.map((d) => d.message).join('\n'))
+      expect(v.grad.every((l) => 'text' in l)).toBe(true)
+      for (const k of v.plan.kernels)
+        for (const l of statements(k.lines)) expect(l.loc, `${f.name} ${k.name}: ${l.text}`).toBeDefined()
+    },
+  )
 })
 
 describe('drift playground', () => {
