@@ -36,8 +36,12 @@ const where = (source: string, text: string) => {
   return { line: before.length, col: before[before.length - 1].length + 1 }
 }
 
-/** A kernel's statement lines: all but its header, its return and its closing brace. */
-const statements = (lines: CodeLine[]) => lines.slice(1, -2)
+/**
+ * A kernel's statement lines: all but its header, its return and its closing brace, and the frame
+ * of a stacked kernel (its slot variable and the branches choosing the slot), which is the kernel's own.
+ */
+const SLOT_FRAME = /\bslot\d+\b|^\s*if \(t[xyz] (==|<) \d+\) \{$|^\s*\} else \{$|^\s*\}$/
+const statements = (lines: CodeLine[]) => lines.slice(1, -2).filter((l) => !(SLOT_FRAME.test(l.text) && !l.loc))
 
 describe('playground compile views', () => {
   test('a misspelt name is refused with D107 at its line:col in the edited file, with a fix', () => {
@@ -122,20 +126,23 @@ describe('playground compile views', () => {
 
 describe('every stdlib field in the playground', () => {
   test.each(FIELDS.map((f) => [f.name, f] as const))(
-    '%s compiles from memory: IR, gradient program, and every kernel statement linked to a source',
+    '%s compiles from memory: IR, gradient program, every kernel statement and WGSL statement linked to a source',
     (_, f) => {
       const file = `${ROOT}/stdlib/fields/${f.file}`
-      const v = compileViews({
-        file,
-        fn: f.name,
-        specs: fieldSpecs(PLAYGROUND_SIZES, f.extra(PLAYGROUND_SIZES.d)),
-        backend: wasmPlans(),
-        root: ROOT,
-      })
-      if (!v.ok) throw new Error(v.diagnostics.map((d) => d.message).join('\n'))
-      expect(v.grad.every((l) => 'text' in l)).toBe(true)
-      for (const k of v.plan.kernels)
-        for (const l of statements(k.lines)) expect(l.loc, `${f.name} ${k.name}: ${l.text}`).toBeDefined()
+      const specs = fieldSpecs(PLAYGROUND_SIZES, f.extra(PLAYGROUND_SIZES.d))
+      for (const backend of [wasmPlans(), webgpuPlans()]) {
+        const v = compileViews({ file, fn: f.name, specs, backend, root: ROOT })
+        if (!v.ok) throw new Error(v.diagnostics.map((d) => d.message).join('\n'))
+        expect(v.grad.every((l) => 'text' in l)).toBe(true)
+        for (const k of v.plan.kernels) {
+          for (const l of statements(k.lines)) expect(l.loc, `${f.name} ${k.name}: ${l.text}`).toBeDefined()
+          if (backend.name === 'webgpu')
+            expect(
+              k.code.some((l) => l.loc),
+              `${f.name} ${k.name}: WGSL`,
+            ).toBe(true)
+        }
+      }
     },
   )
 })
