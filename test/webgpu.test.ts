@@ -389,6 +389,17 @@ describeEachAdapter('the webgpu backend', (t) => {
     )
     expect(t.runtime.uploads).toBe(before)
   })
+
+  test('a plan holding more than the device memory limit at once is refused in one line before anything is uploaded', async () => {
+    const n = 2 ** 24
+    const spec = lowerOnce(FIX, 'scaledCopies', [T([n])])
+    const plan = lowerGraph(spec.graph, {}, webgpuLimits(t.info.limits)).plan
+    const before = t.runtime.uploads
+    await expect(t.runtime.run(plan, [{ shape: [n], dtype: 'f32', data: new Float32Array(n) }])).rejects.toThrow(
+      /^this run needs 4\.6 GiB of buffers at once on the webgpu backend, more than its limit of 4\.0 GiB; the largest is buffer \w+ f32\[16777216\] \(64\.0 MiB\): run smaller batches or shapes$/,
+    )
+    expect(t.runtime.uploads).toBe(before)
+  })
 })
 
 // ---- the differential suite ----

@@ -5,6 +5,7 @@
  * a thread of a plan written for GPUs may loop.
  */
 import type { BackendLimits } from '../../fusion/limits.js'
+import { HOST_MEMORY_LIMIT } from '../../ir/memory.js'
 import type { RewriteName } from '../../fusion/rewrites.js'
 import { loopTrips } from '../../kernel/analyze.js'
 import type { Plan } from '../../kernel/types.js'
@@ -34,6 +35,13 @@ export const PORTABLE_LIMITS: DeviceLimits = {
  * the plan, naming the kernel (run.ts).
  */
 export const COMPILE_LIMITS: DeviceLimits = { ...PORTABLE_LIMITS, maxStorageBuffersPerShaderStage: 16 }
+
+/**
+ * The bytes of buffers a plan may hold on a device at once (run.ts checks it before allocating).
+ * WebGPU reports no device memory size: the host backends' 4 GiB, which lavapipe and llvmpipe take
+ * from the host and a GPU drift runs on has.
+ */
+export const DEVICE_MEMORY_LIMIT = HOST_MEMORY_LIMIT
 
 /** The largest buffer (in f32 elements) one kernel binding may hold on a device. */
 export const maxBufferElements = (d: DeviceLimits): number =>
