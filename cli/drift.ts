@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { UsageError } from '../compiler/cli/shapes.js'
 import { DUMPS } from '../compiler/cli/inspect.js'
 import { BACKEND_NAMES } from '../compiler/backend/names.js'
-import { SAMPLE_USAGE, TRAIN_USAGE } from './usage.js'
+import { EVAL_USAGE, MNIST_SAMPLE_USAGE, SAMPLE_USAGE, TRAIN_USAGE } from './usage.js'
 
 const BACKENDS = ['auto', ...BACKEND_NAMES].join('|')
 
@@ -30,6 +30,8 @@ const USAGE = `usage:
   drift run [--backend ${BACKENDS}] <file.ts> [args...]   run a program that calls DSL functions
   ${Object.values(TRAIN_USAGE).join('\n  ')}
   ${SAMPLE_USAGE}
+  ${MNIST_SAMPLE_USAGE}
+  ${EVAL_USAGE}
   drift fields [--write]   the table of stdlib fields with their kernel counts (--write: into docs/fields.md)
   drift --help`
 
@@ -177,7 +179,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'train':
         return await (await import('./train.js')).trainCommand(rest)
       case 'sample':
-        return await (await import('./toy2d/sample.js')).sampleCommand(rest)
+        return await (await import('./sample.js')).sampleCommand(rest)
+      case 'eval':
+        return await (await import('./mnist/eval.js')).evalCommand(rest)
       case 'fields':
         return (await import('./fields.js')).fieldsCommand(rest)
       case undefined:

@@ -31,11 +31,14 @@ test('drift compile writes an artifact whose bundle runs without ts-morph and ma
   const r = compile('x=32x2,pos=48x2,neg=32x2')
   expect(r.status, r.stderr).toBe(0)
   const lines = r.stdout.trim().split('\n')
-  expect(lines).toHaveLength(3)
+  expect(lines).toHaveLength(4)
   expect(lines[1]).toBe(
     `use it in Node: import { load } from '${path.join(OUT, 'drift-runtime.mjs')}'; const f = load('${OUT}'); await f.NAME(...args)`,
   )
-  expect(lines[2]).toBe('its README.md lists the compiled signatures and backends')
+  expect(lines[2]).toBe(
+    `use it in a browser: serve ${OUT} over HTTP; import { load } from './drift-browser.mjs'; const { functions } = await load('./'); await functions.NAME(...args) (threads where the server sends Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)`,
+  )
+  expect(lines[3]).toBe('its README.md lists the compiled signatures and backends')
   const manifest = manifestOf(OUT)
   expect(manifest.format).toBe('drift-aot-2')
   const [entry] = manifest.functions.paperField.entries
@@ -51,11 +54,15 @@ test('drift compile writes an artifact whose bundle runs without ts-morph and ma
     `${base}.kernels.txt`,
     `${base}.kernels.js`,
     'drift-runtime.mjs',
+    'drift-browser.mjs',
+    'drift-browser-worker.mjs',
   ])
     expect(fs.existsSync(path.join(OUT, f)), f).toBe(true)
-  expect(fs.readFileSync(path.join(OUT, 'README.md'), 'utf8')).toContain(
-    '`(x=f32[32,2], pos=f32[48,2], neg=f32[32,2], tau=f32)`: plans for gpujs, wasm',
-  )
+  const readme = fs.readFileSync(path.join(OUT, 'README.md'), 'utf8')
+  expect(readme).toContain('`(x=f32[32,2], pos=f32[48,2], neg=f32[32,2], tau=f32)`: plans for gpujs, wasm')
+  expect(readme).toContain("import { load } from './drift-runtime.mjs'")
+  expect(readme).toContain("import { load } from './drift-browser.mjs'")
+  expect(readme).toContain('`Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`')
   const bundle = fs.readFileSync(path.join(OUT, 'drift-runtime.mjs'), 'utf8')
   expect(bundle).not.toMatch(/ts-morph|typescript/i)
   expect(fs.readFileSync(path.join(OUT, `${base}.ir.txt`), 'utf8')).toMatch(/# paper\.ts:\d+:\d+/)
@@ -177,6 +184,29 @@ test('a manifest is validated before use: paths stay in the folder, plans belong
     }),
   ).toThrow(/a shape is a list of at most 8 non-negative integers/)
   fs.writeFileSync(path.join(dir, 'manifest.json'), original)
+  // each kernel's .wasm module: valid WebAssembly, and the module of that kernel (its imports and arity)
+  const arity = new Map(
+    (
+      JSON.parse(fs.readFileSync(path.join(dir, entries[0].plans.wasm), 'utf8')).plan.steps as {
+        k: string
+        kernel: { name: string; buffers: string[]; scalars: string[] }
+      }[]
+    )
+      .filter((st) => st.k === 'launch')
+      .map((st) => [st.kernel.name, st.kernel.buffers.length + st.kernel.scalars.length]),
+  )
+  const [a, b] = [...arity.keys()].filter((k, _, all) => all.some((o) => arity.get(o) !== arity.get(k)))
+  const [fileA, fileB] = [a, b].map((k) => path.join(dir, entries[0].wasmKernels[k]))
+  const bytesA = fs.readFileSync(fileA)
+  fs.writeFileSync(fileA, 'not WebAssembly')
+  expect(() => load(dir)).toThrow(`${fileA} is not a valid WebAssembly module: compile the artifact again`)
+  fs.copyFileSync(fileB, fileA)
+  const x4 = t(4, 0)
+  await expect(load(dir).paperField(x4, x4, x4, 0.3)).rejects.toThrow(
+    new RegExp(`^the WebAssembly module given for kernel ${a} is not that kernel's: .* compile the artifact again$`),
+  )
+  fs.writeFileSync(fileA, bytesA)
+  await load(dir).paperField(x4, x4, x4, 0.3)
   const plan = JSON.parse(fs.readFileSync(path.join(dir, entries[0].plans.wasm), 'utf8'))
   plan.plan.buffers[0].name = 'x; process.exit(1)'
   fs.writeFileSync(path.join(dir, entries[0].plans.wasm), JSON.stringify(plan))

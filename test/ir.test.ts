@@ -1,8 +1,9 @@
 /** The L1 layer on its own: primitive semantics on known values, precision, printing, hashing. */
+import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { GraphBuilder, lit } from '../compiler/ir/builder.js'
 import { evaluateSteps, interpret } from '../compiler/ir/interpret.js'
-import { printGraph } from '../compiler/ir/print.js'
+import { printGraph, relativePath, showLoc } from '../compiler/ir/print.js'
 import { structuralHash } from '../compiler/ir/hash.js'
 import { allPrimitives } from '../compiler/ir/primitive.js'
 import { mix, normalAt, uniformAt } from '../compiler/ir/prims/random.js'
@@ -379,4 +380,19 @@ describe('simplification', () => {
       expectClose(values(got), values(want[o]), EXACT_IN_REALS, `output ${o}`),
     )
   })
+})
+
+test('source locations are shown relative to a folder as path.relative shows them, without node:path', () => {
+  for (const [from, file] of [
+    ['/a/b', '/a/b/c/d.ts'],
+    ['/a/b', '/a/x/d.ts'],
+    ['/a/b/', '/q.ts'],
+    ['/', '/a/b.ts'],
+    ['/a/b', '/a/b'],
+  ])
+    expect(relativePath(from, file), `${from} → ${file}`).toBe(path.relative(from, file))
+  const loc = { file: '/a/x/d.ts', line: 3, col: 7 }
+  expect(showLoc(loc, '/a/b')).toBe('../x/d.ts:3:7')
+  expect(showLoc(loc, '/a/x/d.ts')).toBe('/a/x/d.ts:3:7')
+  expect(showLoc(loc, 'relative/folder')).toBe('/a/x/d.ts:3:7')
 })

@@ -1,9 +1,10 @@
 /**
- * `drift train mnist` as a user runs it, at a tiny size (2 class groups of 2 generated samples, a
- * DiT of width 32 and one block, on a 2-stage encoder of width 4 trained for 2 steps): its outputs,
- * summary and CFG sweep; a run stopped after a checkpoint and resumed ends with the same checkpoint
- * bytes as an uninterrupted one (generator, AdamW, EMA and the sample queues); bad input gets one
- * `drift:` line and writes nothing.
+ * `drift train mnist`, `drift sample` and `drift eval` as a user runs them, at a tiny size (2 class
+ * groups of 2 generated samples, a generator of width 32 and one block, on a 2-stage encoder of
+ * width 4 trained for 2 steps): the run's outputs, summary and CFG sweep; samples as PNG, .npy and
+ * .safetensors; `drift eval` reproducing the run's own sweep; a run stopped after a checkpoint and
+ * resumed ends with the same checkpoint bytes as an uninterrupted one (generator, AdamW, EMA and the
+ * sample queues), for both generators; bad input gets one `drift:` line and writes nothing.
  */
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -12,6 +13,7 @@ import path from 'node:path'
 import { PNG } from 'pngjs'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadCheckpoint } from '../stdlib/io/checkpoint.js'
+import { readSafetensors } from '../stdlib/io/safetensors.js'
 import { ROOT } from './helpers.js'
 
 let work: string
@@ -60,6 +62,7 @@ describe('drift train mnist', () => {
           ),
         )
       expect(fs.readdirSync(at('run')).sort()).toEqual([
+        'cfg-sweep.png',
         'checkpoint.safetensors',
         'config.json',
         'loss.png',
@@ -81,17 +84,20 @@ describe('drift train mnist', () => {
     LONG,
   )
 
-  test(
-    'stopped after a checkpoint and resumed, the run ends with the bytes of an uninterrupted one',
-    () => {
-      const args = [...TINY(), '--checkpoint-every', '1', '--seed', '3']
-      const whole = drift('train', 'mnist', ...args, '--steps', '4', '--out', at('whole'))
+  test.each(['mlp', 'dit'])(
+    'stopped after a checkpoint and resumed, the run (%s generator) ends with the bytes of an uninterrupted one',
+    (generator) => {
+      const args = [...TINY(), '--checkpoint-every', '1', '--seed', '3', '--generator', generator]
+      const whole = drift('train', 'mnist', ...args, '--steps', '4', '--out', at(`whole-${generator}`))
       expect(whole.code, whole.err).toBe(0)
-      const first = drift('train', 'mnist', ...args, '--steps', '2', '--out', at('parts'))
+      const first = drift('train', 'mnist', ...args, '--steps', '2', '--out', at(`parts-${generator}`))
       expect(first.code, first.err).toBe(0)
-      const rest = drift('train', 'mnist', '--resume', at('parts'), '--steps', '4')
+      const rest = drift('train', 'mnist', '--resume', at(`parts-${generator}`), '--steps', '4')
       expect(rest.code, rest.err).toBe(0)
-      const [a, b] = [at('whole', 'checkpoint.safetensors'), at('parts', 'checkpoint.safetensors')]
+      const [a, b] = [
+        at(`whole-${generator}`, 'checkpoint.safetensors'),
+        at(`parts-${generator}`, 'checkpoint.safetensors'),
+      ]
       expect(fs.readFileSync(b).equals(fs.readFileSync(a)), 'checkpoint bytes').toBe(true)
     },
     LONG,
@@ -112,6 +118,7 @@ describe('drift train mnist', () => {
         ],
         [['--n-neg', '1'], /^drift: nNeg must be a positive integer ≥ 2 ≤ 256, got 1$/],
         [['--patch', '3'], /^drift: patch must be 1, 2, 4 or 8, got 3$/],
+        [['--generator', 'gan'], /^drift: generator must be mlp or dit, got "gan"$/],
       ]
       for (const [flags, message] of cases) {
         const out = at(`bad-${flags.join('')}`.replace(/[^\w-]/g, ''))
@@ -139,6 +146,118 @@ describe('drift train mnist', () => {
       expect(r.code).not.toBe(0)
       expect(r.err).toMatch(/^drift: the encoder in \S+ is not the one this run was trained against/)
       expect(fs.readFileSync(at('moved', 'checkpoint.safetensors')).equals(before)).toBe(true)
+    },
+    LONG,
+  )
+})
+
+/** The values of a float32 `.npy` file and the shape its header states. */
+function readNpy(file: string): { shape: number[]; values: Float32Array } {
+  const bytes = fs.readFileSync(file)
+  expect(bytes.subarray(0, 8).equals(Buffer.from([0x93, ...Buffer.from('NUMPY'), 1, 0])), 'npy magic').toBe(true)
+  const headerLength = bytes.readUInt16LE(8)
+  expect((10 + headerLength) % 64, 'npy header alignment').toBe(0)
+  const header = bytes.subarray(10, 10 + headerLength).toString('latin1')
+  expect(header).toMatch(/^\{'descr': '<f4', 'fortran_order': False, 'shape': \([\d, ]+\), \} *\n$/)
+  const shape = header
+    .match(/\(([\d, ]+)\)/)![1]
+    .split(',')
+    .filter((d) => d.trim() !== '')
+    .map(Number)
+  const body = bytes.subarray(10 + headerLength)
+  return { shape, values: new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.length)) }
+}
+
+describe('drift sample and drift eval on a drift train mnist run', () => {
+  test(
+    'samples of one class as PNG, .npy and .safetensors: the same images, reproducible from the seed',
+    () => {
+      const sample = (out: string, ...more: string[]) =>
+        drift('sample', '--checkpoint', at('run'), '--class', '3', '--alpha', '1.5', '--n', '6', ...more, '--out', out)
+      for (const ext of ['png', 'npy', 'safetensors']) {
+        const r = sample(at(`three.${ext}`))
+        expect(r.err).toBe('')
+        expect(r.code).toBe(0)
+        expect(r.out).toMatch(/^6 images of class 3 at α 1\.5 from the EMA generator at step 2 → \S+three\./m)
+      }
+      // rows of ⌈√6⌉ = 3 images of 32×32 at scale 2
+      expect(PNG.sync.read(fs.readFileSync(at('three.png'))).height).toBe(26 + 2 * (64 + 4) + 4)
+      const npy = readNpy(at('three.npy'))
+      expect(npy.shape).toEqual([6, 1, 32, 32])
+      expect(npy.values.every(Number.isFinite)).toBe(true)
+      const st = readSafetensors(at('three.safetensors'), 'missing')
+      expect(st.metadata).toEqual({ label: '3', alpha: '1.5', seed: '0', step: '2' })
+      expect(Array.from(st.tensors.get('labels')!.data)).toEqual([3, 3, 3, 3, 3, 3])
+      expect(Array.from(st.tensors.get('images')!.data)).toEqual(Array.from(npy.values))
+      expect(sample(at('again.npy')).code).toBe(0)
+      expect(fs.readFileSync(at('again.npy')).equals(fs.readFileSync(at('three.npy'))), 'same seed, same bytes').toBe(
+        true,
+      )
+      expect(sample(at('seed5.npy'), '--seed', '5').code).toBe(0)
+      expect(fs.readFileSync(at('seed5.npy')).equals(fs.readFileSync(at('three.npy'))), 'another seed').toBe(false)
+    },
+    LONG,
+  )
+
+  test(
+    'drift eval reproduces the CFG sweep the run computed at its end, as a table, eval.json and a plot',
+    () => {
+      const r = drift('eval', '--checkpoint', at('run'), '--samples', '200', '--alphas', '1,2', '--out', at('eval'))
+      expect(r.err).toBe('')
+      expect(r.code).toBe(0)
+      expect(r.out).toMatch(/^α 1: accuracy \S+% \(worst class \S+%\), FID \S+, precision \S+%, recall \S+%$/m)
+      expect(r.out).toMatch(/^α 2: accuracy /m)
+      const ours = JSON.parse(fs.readFileSync(at('eval', 'eval.json'), 'utf8'))
+      const run = JSON.parse(fs.readFileSync(at('run', 'metrics.json'), 'utf8'))
+      expect(ours).toMatchObject({ step: 2, samples: 200 })
+      expect(ours.sweep).toEqual([run.sweep[0], run.sweep[3]])
+      const plot = PNG.sync.read(fs.readFileSync(at('eval', 'cfg-sweep.png')))
+      expect([plot.width, plot.height]).toEqual([720, 360])
+    },
+    LONG,
+  )
+
+  test(
+    'bad input gets one drift: line, a non-zero exit and no file written',
+    () => {
+      const cases: [string[], RegExp][] = [
+        [
+          ['sample', '--checkpoint', at('run'), '--class', '10', '--out', at('x.png')],
+          /^drift: --class expects an integer in \[0, 9\], got '10'$/,
+        ],
+        [['sample', '--checkpoint', at('run'), '--out', at('x.png')], /^drift: missing --class K \(0 to 9\)/],
+        [
+          ['sample', '--checkpoint', at('run'), '--class', '1', '--out', at('x.txt')],
+          /^drift: cannot tell the format of \S+x\.txt: name it \.png, \.npy, \.safetensors$/,
+        ],
+        [
+          ['sample', '--checkpoint', at('run'), '--class', '1', '--alpha', '0.5', '--out', at('x.png')],
+          /^drift: --alpha expects a CFG scale in \[1, 16\], got '0\.5'$/,
+        ],
+        [
+          ['sample', '--checkpoint', at('run'), '--class', '1', '--n', '20000', '--out', at('x.png')],
+          /^drift: --n expects an integer in \[1, 10000\], got '20000'$/,
+        ],
+        [
+          ['eval', '--checkpoint', at('run'), '--alphas', '2,1', '--out', at('x')],
+          /^drift: --alphas expects up to 16 increasing CFG scales in \[1, 16\]/,
+        ],
+        [
+          ['eval', '--checkpoint', at('nowhere'), '--out', at('x')],
+          /^drift: \S+nowhere\/checkpoint\.safetensors is missing: no checkpoint has been saved in \S+nowhere$/,
+        ],
+        [
+          ['eval', '--checkpoint', at('run'), '--samples', '50', '--out', at('x')],
+          /^drift: evalSamples must be 0 \(no scores\) or an integer in \[200, 10000\], got 50$/,
+        ],
+      ]
+      for (const [args, message] of cases) {
+        const r = drift(...args)
+        expect(r.code, args.join(' ')).not.toBe(0)
+        expect(r.err.split('\n'), args.join(' ')).toHaveLength(1)
+        expect(r.err, args.join(' ')).toMatch(message)
+      }
+      expect(fs.readdirSync(work).filter((f) => f.startsWith('x'))).toEqual([])
     },
     LONG,
   )

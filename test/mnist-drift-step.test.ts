@@ -17,6 +17,7 @@ import { initEncoder } from '../stdlib/mnist/encoder.js'
 import { dsl } from '../dsl/index.js'
 import { expectClose, randint, randn, seeded } from './helpers.js'
 import { TINY_GENERATOR, tinyGeneratorParams } from './tinyGenerator.js'
+import { GENERATORS, type GeneratorKind } from '../stdlib/mnist/generator.js'
 import { expectFloat32Run } from './tolerance.js'
 
 beforeAll(() => setBackend('wasm'))
@@ -101,8 +102,8 @@ const GENERATOR = TINY_GENERATOR
 const [G, N_NEG, N_POS, N_UNC] = [2, 3, 3, 2]
 
 /** A tiny step's inputs: a generator with its zero-initialized layers jittered, an encoder of 2 stages, a batch. */
-async function stepInputs(r: () => number) {
-  const params = await tinyGeneratorParams(r, true)
+async function stepInputs(r: () => number, kind: GeneratorKind) {
+  const params = await tinyGeneratorParams(r, true, kind)
   const state = { params, adam: await adamInit.run(params as never), ema: params }
   const encoder = await initEncoder.run(randomKey(8), 1, 4, 2, 1)
   const side = GENERATOR.size
@@ -139,15 +140,15 @@ async function stepInputs(r: () => number) {
     emaDecay: s(0.999),
     alphaScale: s(1),
   }
-  return [state, encoder, batch, hyper] as const
+  return [state, encoder, batch, hyper, kind] as const
 }
 
-describe('one training step', () => {
+describe.each(GENERATORS)('one training step of the %s generator', (kind) => {
   test(
     'compiled for wasm, the new state, loss, ‖V‖² per key and τ and gradient norm match the float64 interpreter',
     () =>
       seeded(async (r) => {
-        const args = await stepInputs(r)
+        const args = await stepInputs(r, kind)
         const { graph } = await driftStep.lower(...(args as never as Parameters<typeof driftStep.lower>))
         const got = await driftStep.run(...(args as never as Parameters<typeof driftStep.run>))
         const want = await driftStep.reference(...(args as never as Parameters<typeof driftStep.reference>))

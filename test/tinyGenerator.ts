@@ -1,9 +1,11 @@
-/** The tiny DiT the generator's tests use, and its parameters made non-zero so every path carries a gradient. */
-import { randomKey, Tensor } from '../dsl/index.js'
-import { initGenerator, type GeneratorSizes } from '../stdlib/mnist/generator.js'
+/** The tiny generators the generator's tests use, and their parameters made non-zero so every path carries a gradient. */
+import { Tensor } from '../dsl/index.js'
+import type { DitSizes } from '../stdlib/mnist/dit.js'
+import { initGenerator, type GeneratorKind } from '../stdlib/mnist/generator.js'
 import { randn } from './helpers.js'
 
-export const TINY_GENERATOR: GeneratorSizes = {
+/** The sizes of both tiny generators (the MLP ignores the patch). */
+export const TINY_GENERATOR: DitSizes = {
   channels: 1,
   size: 8,
   patch: 4,
@@ -31,8 +33,12 @@ export function jitter(v: unknown, r: () => number): unknown {
   return v
 }
 
-/** The tiny generator's parameters from its initializer (key 7), jittered when `perturb`. */
-export async function tinyGeneratorParams(r: () => number, perturb: boolean): Promise<unknown> {
-  const p = await initGenerator.run(randomKey(7), TINY_GENERATOR)
+/** The tiny generator's parameters from its initializer (seed 7), jittered when `perturb`. */
+export async function tinyGeneratorParams(
+  r: () => number,
+  perturb: boolean,
+  kind: GeneratorKind = 'dit',
+): Promise<unknown> {
+  const p = await initGenerator(kind, 7, TINY_GENERATOR)
   return perturb ? jitter(p, r) : p
 }

@@ -6,8 +6,7 @@ import { CHECKPOINT_FILE } from '../../stdlib/train/runCheckpoint.js'
 import { formatLoss } from '../../stdlib/train/progress.js'
 import type { DriftRun } from '../../stdlib/mnist/driftTrain.js'
 import type { TrainTarget } from '../trainCommand.js'
-
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`
+import { sweepLines } from './sweepLines.js'
 
 export const MNIST: TrainTarget<DriftConfig, DriftRun> = {
   name: 'mnist',
@@ -18,6 +17,7 @@ export const MNIST: TrainTarget<DriftConfig, DriftRun> = {
     'n-neg': { key: 'nNeg', kind: 'number' },
     'n-pos': { key: 'nPos', kind: 'number' },
     'n-unc': { key: 'nUnc', kind: 'number' },
+    generator: { key: 'generator', kind: 'string' },
     width: { key: 'width', kind: 'number' },
     depth: { key: 'depth', kind: 'number' },
     patch: { key: 'patch', kind: 'number' },
@@ -41,7 +41,7 @@ export const MNIST: TrainTarget<DriftConfig, DriftRun> = {
   },
   resumable: DRIFT_RESUMABLE,
   resolve: resolveDriftConfig,
-  defaultOut: (c) => path.join('out', 'mnist', `dit${c.width}x${c.depth}`),
+  defaultOut: (c) => path.join('out', 'mnist', `${c.generator}${c.width}x${c.depth}`),
   findRun: (dir) => [path.join(dir, CHECKPOINT_FILE)].find((f) => fs.existsSync(f)),
   load: async (dir) => (await import('../../stdlib/mnist/driftTrain.js')).loadDriftRun(dir),
   labels: () => ['drift loss'],
@@ -54,14 +54,10 @@ export const MNIST: TrainTarget<DriftConfig, DriftRun> = {
     const lines = [
       `trained the generator for ${run.step} steps: final drift loss ${last === undefined ? '-' : formatLoss(last)}`,
     ]
-    if (sweep)
-      for (const s of sweep)
-        lines.push(
-          `α ${s.alpha}: accuracy ${pct(s.accuracy)} (worst class ${pct(Math.min(...s.perClass))}), FID ${s.fid.toFixed(2)}, precision ${pct(s.precision)}, recall ${pct(s.recall)}`,
-        )
+    if (sweep) lines.push(...sweepLines(sweep))
     else lines.push('no classifier given (--classifier DIR): the samples are not scored')
     lines.push(
-      `outputs in ${o.out}: ${CHECKPOINT_FILE}, config.json, loss.png, samples.png${sweep ? ', metrics.json' : ''}`,
+      `outputs in ${o.out}: ${CHECKPOINT_FILE}, config.json, loss.png, samples.png${sweep ? ', metrics.json, cfg-sweep.png' : ''}`,
     )
     return lines.join('\n')
   },

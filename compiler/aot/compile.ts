@@ -2,7 +2,8 @@
  * `drift compile`: a specialized function written to a directory as kernels, plans (one for the
  * gpu.js backends, one for wasm, with every wasm kernel also as a .wasm binary, one for webgpu),
  * manifest, README
- * and IR dumps, plus an esbuild bundle of the runtime that runs them without the compiler. Each
+ * and IR dumps, plus esbuild bundles of the runtime that run them without the compiler: one for
+ * Node (runtime.ts) and one for browsers (browser.ts and its worker, browserWorker.ts). Each
  * signature (the inputs' shapes and dtypes) of a function is an entry of its own: compiling another
  * shape into the same folder adds it (format.ts).
  */
@@ -33,8 +34,32 @@ import { wasmLimits } from '../backend/wasm/run.js'
 import { COMPILE_LIMITS, webgpuLimits } from '../backend/webgpu/limits.js'
 import { sizeOf } from '../ir/shape.js'
 
-const RUNTIME_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime.ts')
+const HERE = path.dirname(fileURLToPath(import.meta.url))
 export const BUNDLE = 'drift-runtime.mjs'
+/** The browser runtime: the page's module and the worker it starts (browser.ts finds it by this name, beside itself). */
+export const BROWSER_BUNDLE = 'drift-browser.mjs'
+export const BROWSER_WORKER = 'drift-browser-worker.mjs'
+
+/** The runtime bundles by file name: Node's, and the browser's two (built for a browser: no Node module in them). */
+export async function runtimeBundles(): Promise<Map<string, string>> {
+  const bundle = async (entry: string, platform: 'node' | 'browser') => {
+    const r = await build({
+      entryPoints: [path.join(HERE, entry)],
+      bundle: true,
+      platform,
+      format: 'esm',
+      target: platform === 'node' ? 'node20' : 'es2022',
+      write: false,
+      external: platform === 'node' ? ['gpu.js', 'webgpu'] : [],
+    })
+    return r.outputFiles[0].text
+  }
+  return new Map([
+    [BUNDLE, await bundle('runtime.ts', 'node')],
+    [BROWSER_BUNDLE, await bundle('browser.ts', 'browser')],
+    [BROWSER_WORKER, await bundle('browserWorker.ts', 'browser')],
+  ])
+}
 
 /** Input leaves in plan order, named by their parameter paths. */
 function inputInfo(s: Specialized, specs: ArgSpec[], names: string[]): ArgInfo[] {
@@ -84,6 +109,19 @@ function readme(m: Manifest): string {
     'const result = await f.NAME(...args) // tensors as { shape, dtype, data } and numbers',
     '```',
     '',
+    'In a browser, served over HTTP (the page imports `drift-browser.mjs`, which starts `drift-browser-worker.mjs`):',
+    '',
+    '```js',
+    "import { load } from './drift-browser.mjs'",
+    "const { functions, info } = await load('./') // the folder's address, or its files: { 'manifest.json': bytes, … }",
+    'const result = await functions.NAME(...args) // info.threads: 1 unless the page is cross-origin isolated',
+    '```',
+    '',
+    'Kernels run in a worker, on several threads where the page is cross-origin isolated: the server sends',
+    '`Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp` with the page',
+    "and these files. Without them everything runs on that one worker. `load('./', { backend: 'webgpu' })` runs",
+    "the webgpu plans on the browser's WebGPU device instead.",
+    '',
     'Each function runs the entry compiled for the shapes and dtypes of its arguments:',
     '',
   ]
@@ -93,8 +131,8 @@ function readme(m: Manifest): string {
   }
   lines.push(
     '',
-    "Backends: `wasm` (the default: drift's WebAssembly kernels, also as `.wasm` files), `webgpu`",
-    "(drift's WGSL kernels on Dawn: `npm install webgpu`) and the gpu.js modes `cpu`, `webasm`,",
+    "Backends in Node: `wasm` (the default, and the browser's: drift's WebAssembly kernels, the `.wasm` files),",
+    "`webgpu` (drift's WGSL kernels on Dawn: `npm install webgpu`) and the gpu.js modes `cpu`, `webasm`,",
     "`webasm-threads` (`npm install gpu.js`). `*.ir.txt` and `*.kernels.txt` show each entry's",
     'program and kernels.',
     '',
@@ -102,9 +140,10 @@ function readme(m: Manifest): string {
   return lines.join('\n')
 }
 
-/** The two lines `drift compile` prints after writing an artifact: how to use it. */
+/** The lines `drift compile` prints after writing an artifact: how to use it. */
 export const usageLines = (dir: string): string[] => [
   `use it in Node: import { load } from '${path.resolve(dir, BUNDLE)}'; const f = load('${path.resolve(dir)}'); await f.NAME(...args)`,
+  `use it in a browser: serve ${path.resolve(dir)} over HTTP; import { load } from './${BROWSER_BUNDLE}'; const { functions } = await load('./'); await functions.NAME(...args) (threads where the server sends Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)`,
   `its README.md lists the compiled signatures and backends`,
 ]
 
@@ -157,15 +196,6 @@ export async function compileToDir(
   manifest.functions[s.name] = fn
   put('manifest.json', JSON.stringify(manifest, null, 2) + '\n')
   put('README.md', readme(manifest))
-  const bundled = await build({
-    entryPoints: [RUNTIME_ENTRY],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    write: false,
-    external: ['gpu.js', 'webgpu'],
-  })
-  put(BUNDLE, bundled.outputFiles[0].text)
+  for (const [name, text] of await runtimeBundles()) put(name, text)
   return files
 }

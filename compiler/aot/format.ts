@@ -1,6 +1,6 @@
 /**
  * The format of an ahead-of-time artifact (`drift compile`), and its checks. Nothing here reads
- * files: runtime.ts reads them and passes their text. A manifest lists functions; each function
+ * files: artifact.ts reads them through a source (a folder in Node, fetched files in a browser) and passes their text. A manifest lists functions; each function
  * has one entry per compiled signature (the shapes and dtypes of its inputs), and each entry names
  * one plan file per backend (`plans.wasm`, `plans.gpujs`; another backend adds its own key). A
  * plan file says which function, signature and backend it belongs to. Every name in a manifest is
@@ -18,6 +18,8 @@ const OLD_FORMATS = ['drift-aot-1']
 /** The most bytes of a manifest and of a plan file this runtime reads. */
 export const MAX_MANIFEST_BYTES = 4 * 2 ** 20
 export const MAX_PLAN_BYTES = 64 * 2 ** 20
+/** The most bytes of one kernel's WebAssembly module. */
+export const MAX_KERNEL_BYTES = 16 * 2 ** 20
 /** The most elements of one tensor (kernels index buffers with 32-bit integers). */
 const MAX_ELEMENTS = 2 ** 31 - 1
 

@@ -5,7 +5,6 @@
  *     let a:f32[64,64] = cdist[squared=false, eps=1e-8] x x    # stdlib/fields/paper.ts:20:18
  *     in (a) }
  */
-import path from 'node:path'
 import type { Atom, Eqn, Graph, SourceLoc } from './types.js'
 import { primitive } from './primitive.js'
 import { showShape } from './shape.js'
@@ -18,8 +17,21 @@ export interface PrintOptions {
   relativeTo?: string
 }
 
-export const showLoc = (loc: SourceLoc, relativeTo = process.cwd()): string =>
-  `${path.relative(relativeTo, loc.file) || loc.file}:${loc.line}:${loc.col}`
+/**
+ * `file` relative to the folder `from`, both absolute and '/'-separated (as source locations are), as
+ * Node's path.relative writes it; plain string work, so this module also runs in a browser.
+ */
+export function relativePath(from: string, file: string): string {
+  const a = from.split('/').filter(Boolean)
+  const b = file.split('/').filter(Boolean)
+  let i = 0
+  while (i < a.length && i < b.length && a[i] === b[i]) i++
+  return [...a.slice(i).map(() => '..'), ...b.slice(i)].join('/')
+}
+
+/** A source location, its file relative to `relativeTo` (default: the working directory; in a browser, none). */
+export const showLoc = (loc: SourceLoc, relativeTo = globalThis.process?.cwd()): string =>
+  `${(relativeTo?.startsWith('/') && loc.file.startsWith('/') && relativePath(relativeTo, loc.file)) || loc.file}:${loc.line}:${loc.col}`
 
 export function varNamer(graph: Graph) {
   const names = new Map<number, string>()

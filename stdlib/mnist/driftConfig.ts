@@ -2,6 +2,7 @@
 import { resolveSettings, isCount, isNonNegative, isPositive, isRate, isSeed } from '../train/settings.js'
 import { RunError } from '../train/errors.js'
 import { MNIST_CLASSES } from '../data/mnist.js'
+import { GENERATORS, type GeneratorKind } from './generator.js'
 
 /** Style tokens per sample and entries per codebook (paper App. A.2: 32 tokens, 64 entries). */
 export const STYLES = { tokens: 32, codebook: 64 }
@@ -16,7 +17,9 @@ export interface DriftConfig {
   nNeg: number
   nPos: number
   nUnc: number
-  /** the DiT generator: token width, blocks, patch side, MLP ratio */
+  /** the generator's architecture (generator.ts): a residual MLP over the image, or the paper's DiT */
+  generator: GeneratorKind
+  /** its width (the MLP's hidden width, the DiT's token width), blocks, the DiT's patch side, and the blocks' MLP ratio */
   width: number
   depth: number
   patch: number
@@ -50,7 +53,8 @@ export const DRIFT_DEFAULTS: DriftConfig = {
   nNeg: 8,
   nPos: 8,
   nUnc: 4,
-  width: 64,
+  generator: 'mlp',
+  width: 256,
   depth: 2,
   patch: 4,
   mlpRatio: 2,
@@ -94,6 +98,10 @@ function check(key: keyof DriftConfig, v: unknown): string | undefined {
     case 'nPos':
     case 'nUnc':
       return isCount(key, v, 1, 256)
+    case 'generator':
+      return (GENERATORS as readonly unknown[]).includes(v)
+        ? undefined
+        : `generator must be ${GENERATORS.join(' or ')}, got ${JSON.stringify(v)}`
     case 'width':
       return isCount(key, v, 32, 1024) ?? (Number(v) % 32 ? `width must be a multiple of 32, got ${v}` : undefined)
     case 'depth':

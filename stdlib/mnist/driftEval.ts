@@ -21,22 +21,23 @@ export const GRID_ALPHA = 1.5
 /** Samples per generator call. */
 export const GENERATE_BATCH = 100
 
-/** Samples of the classes `labels` at guidance `alpha`, GENERATE_BATCH at a time; draws from `seed`. */
+/** Samples of the classes `labels` at guidance `alpha` from the generator `c.generator`, GENERATE_BATCH at a time; draws from `seed`. */
 export async function sampleImages(
   p: GeneratorParams,
+  c: Pick<DriftConfig, 'generator' | 'alphaScale'>,
   labels: ArrayLike<number>,
   alpha: number,
-  alphaScale: number,
   seed: number,
 ): Promise<ImageBatch> {
   const plane = IMAGE_SIDE * IMAGE_SIDE
   const out = new Float32Array(labels.length * plane)
-  const scale = new Tensor(Float32Array.of(alphaScale), [], 'f32') as Scalar
+  const scale = new Tensor(Float32Array.of(c.alphaScale), [], 'f32') as Scalar
   for (let from = 0, b = 0; from < labels.length; from += GENERATE_BATCH, b++) {
     const n = Math.min(GENERATE_BATCH, labels.length - from)
     const step = 2 ** 32 - 1 - b
     const styles = new CounterRng(seed, step, STREAMS.styles)
     const x = await generate.run(
+      c.generator,
       p,
       new Tensor(noiseOf(seed, step, [n, 1, IMAGE_SIDE, IMAGE_SIDE]), [n, 1, IMAGE_SIDE, IMAGE_SIDE], 'f32') as T4,
       new Tensor(
@@ -61,7 +62,7 @@ export async function sampleImages(
 export async function sampleGrid(p: GeneratorParams, c: DriftConfig, title: string): Promise<Buffer> {
   const per = 10
   const labels = Array.from({ length: MNIST_CLASSES * per }, (_, i) => Math.floor(i / per))
-  const x = await sampleImages(p, labels, GRID_ALPHA, c.alphaScale, c.seed)
+  const x = await sampleImages(p, c, labels, GRID_ALPHA, c.seed)
   const plane = IMAGE_SIDE * IMAGE_SIDE
   return imageGrid({
     title: `${title}, ALPHA ${GRID_ALPHA}`,
@@ -95,18 +96,15 @@ function argmaxRows(logits: Mat): Int32Array {
   })
 }
 
-/** The sweep over SWEEP_ALPHAS: c.evalSamples samples each (classes in turn) against as many test images. */
-export async function evaluateGenerator(p: GeneratorParams, c: DriftConfig): Promise<CfgSweep> {
+/** The sweep over `alphas`: c.evalSamples samples each (classes in turn) against as many test images. */
+export async function evaluateGenerator(p: GeneratorParams, c: DriftConfig, alphas = SWEEP_ALPHAS): Promise<CfgSweep> {
   const classifier = (await loadClassifierRun(c.classifier)).tensors.params
   const n = c.evalSamples
   const real = (await classifierOutputs(classifier, firstImages(loadMnist('test'), n))).features
   const labels = Int32Array.from({ length: n }, (_, i) => i % MNIST_CLASSES)
   const sweep: CfgSweep = []
-  for (const alpha of SWEEP_ALPHAS) {
-    const { features, logits } = await classifierOutputs(
-      classifier,
-      await sampleImages(p, labels, alpha, c.alphaScale, c.seed),
-    )
+  for (const alpha of alphas) {
+    const { features, logits } = await classifierOutputs(classifier, await sampleImages(p, c, labels, alpha, c.seed))
     const predicted = argmaxRows(logits)
     const hits = new Array<number>(MNIST_CLASSES).fill(0)
     const asked = new Array<number>(MNIST_CLASSES).fill(0)

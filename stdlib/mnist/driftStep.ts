@@ -27,7 +27,7 @@ import type { AdamState } from '../optim/adam.js'
 import { clipByGlobalNorm, globalNorm } from '../optim/clip.js'
 import { ema, emaWarmupDecay } from '../optim/ema.js'
 import { linearWarmup } from '../optim/warmup.js'
-import { generate, type GeneratorParams } from './generator.js'
+import { generate, type GeneratorKind, type GeneratorParams } from './generator.js'
 import { multiScaleFeatures, type Features } from './features.js'
 import type { EncoderParams } from './encoder.js'
 
@@ -109,29 +109,32 @@ export interface DriftHyper {
 
 /**
  * One step: the summed feature drift loss of the generated images, its gradient through the frozen
- * encoder into the generator, clipped, an AdamW update and the EMA. Returns the new state, the loss,
+ * encoder into the generator (of architecture `generator`), clipped, an AdamW update and the EMA. Returns the new state, the loss,
  * each key's raw ‖V‖² per temperature and the gradient's norm before clipping.
  */
-export const driftStep = dsl((s: GeneratorState, encoder: EncoderParams, b: DriftBatch, h: DriftHyper) => {
-  const pos = stopGradient(multiScaleFeatures(encoder, b.positives))
-  const unc = stopGradient(multiScaleFeatures(encoder, b.uncond))
-  const lossOf = (p: GeneratorParams) =>
-    featureDriftLoss(
-      multiScaleFeatures(encoder, generate(p, b.noise, b.labels, b.styles, b.alpha, h.alphaScale)),
-      pos,
-      unc,
-      b.w,
-    )
-  const [out, pullback] = vjp(lossOf, s.params)
-  const [grads] = pullback({ loss: onesLike(out.loss), perTemperature: treeMap(zerosLike, out.perTemperature) })
-  const lr = linearWarmup(s.adam.step, h.lr, h.warmup)
-  const hyper = { lr, beta1: h.beta1, beta2: h.beta2, weightDecay: h.weightDecay }
-  const next = adamw(s.params, clipByGlobalNorm(grads, h.clip), s.adam, hyper)
-  const decay = emaWarmupDecay(s.adam.step, h.emaDecay)
-  return {
-    state: { params: next.params, adam: next.state, ema: ema(s.ema, next.params, decay) },
-    loss: out.loss,
-    perTemperature: out.perTemperature,
-    gradNorm: globalNorm(grads),
-  }
-})
+export const driftStep = dsl(
+  (s: GeneratorState, encoder: EncoderParams, b: DriftBatch, h: DriftHyper, generator: GeneratorKind) => {
+    const pos = stopGradient(multiScaleFeatures(encoder, b.positives))
+    const unc = stopGradient(multiScaleFeatures(encoder, b.uncond))
+    const lossOf = (p: GeneratorParams) =>
+      featureDriftLoss(
+        multiScaleFeatures(encoder, generate(generator, p, b.noise, b.labels, b.styles, b.alpha, h.alphaScale)),
+        pos,
+        unc,
+        b.w,
+      )
+    const [out, pullback] = vjp(lossOf, s.params)
+    const [grads] = pullback({ loss: onesLike(out.loss), perTemperature: treeMap(zerosLike, out.perTemperature) })
+    const lr = linearWarmup(s.adam.step, h.lr, h.warmup)
+    const hyper = { lr, beta1: h.beta1, beta2: h.beta2, weightDecay: h.weightDecay }
+    const next = adamw(s.params, clipByGlobalNorm(grads, h.clip), s.adam, hyper)
+    const decay = emaWarmupDecay(s.adam.step, h.emaDecay)
+    return {
+      state: { params: next.params, adam: next.state, ema: ema(s.ema, next.params, decay) },
+      loss: out.loss,
+      perTemperature: out.perTemperature,
+      gradNorm: globalNorm(grads),
+    }
+  },
+  { static: ['generator'] },
+)

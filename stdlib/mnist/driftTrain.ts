@@ -1,20 +1,22 @@
 /**
  * The generator's training run (host code; paper §3–§4, App. A.6–A.9): a frozen encoder from a
- * `drift train mae` run, a DiT generator from zero output, and each step one compiled program
+ * `drift train mae` run, a generator (generator.ts) from zero output, and each step one compiled program
  * (driftStep.ts) on a batch drawn by driftBatch.ts. The checkpoint keeps the generator, AdamW's
  * state, the EMA, the sample queues and the encoder's hash (a resumed run refuses another
- * encoder). At the end: a grid of EMA samples per class and, with a classifier, the CFG sweep.
+ * encoder). At the end: a grid of EMA samples per class and, with a classifier, the CFG sweep
+ * (metrics.json and its plot, cfg-sweep.png).
  */
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { randomKey, Tensor, type Scalar } from '../../dsl/index.js'
+import { Tensor, type Scalar } from '../../dsl/index.js'
 import { writeAtomic } from '../../compiler/runtime/atomicWrite.js'
 import { adamInit, type AdamState } from '../optim/adam.js'
 import { IMAGE_SIDE, loadMnist, MNIST_CLASSES } from '../data/mnist.js'
 import { SampleQueue } from '../data/queue.js'
 import type { Json } from '../io/checkpoint.js'
 import { lossPlot } from '../plot/lossPlot.js'
+import { sweepPlot } from '../plot/sweepPlot.js'
 import { explainNonFinite } from '../train/diagnose.js'
 import { RunError } from '../train/errors.js'
 import { stopIfNonFinite, trainLoop } from '../train/loop.js'
@@ -25,14 +27,15 @@ import { resolveDriftConfig, STYLES, type DriftConfig } from './driftConfig.js'
 import { evaluateGenerator, sampleGrid, type CfgSweep } from './driftEval.js'
 import { driftStep, type GeneratorState } from './driftStep.js'
 import type { EncoderParams } from './encoder.js'
-import { initGenerator, type GeneratorParams, type GeneratorSizes } from './generator.js'
+import { initGenerator, type GeneratorParams } from './generator.js'
+import type { DitSizes } from './dit.js'
 import { loadMaeRun } from './maeTrain.js'
 
 export const PROGRAM = 'mnist-drift'
 
 export type DriftRun = SavedRun<DriftConfig, GeneratorState>
 
-export const generatorSizes = (c: DriftConfig): GeneratorSizes => ({
+export const generatorSizes = (c: DriftConfig): DitSizes => ({
   channels: 1,
   size: IMAGE_SIDE,
   patch: c.patch,
@@ -56,7 +59,7 @@ export const batchShape = (c: DriftConfig): BatchShape => ({
 
 /** A fresh run's tensors: the generator from randomKey(seed), zero AdamW state, the EMA at the weights. */
 export async function initDriftTensors(c: DriftConfig): Promise<GeneratorState> {
-  const params = await initGenerator.run(randomKey(c.seed), generatorSizes(c))
+  const params = await initGenerator(c.generator, c.seed, generatorSizes(c))
   return { params, adam: (await adamInit.run(params)) as AdamState<GeneratorParams>, ema: params }
 }
 
@@ -135,7 +138,7 @@ export async function trainDrift(o: DriftTrainOptions): Promise<{ run: DriftRun;
     alphaScale: scalar(c.alphaScale),
   }
   const shape = batchShape(c)
-  const title = `DRIFT DIT ${c.width}X${c.depth}`
+  const title = `DRIFT ${c.generator.toUpperCase()} ${c.width}X${c.depth}`
 
   await trainLoop({
     from: run.step,
@@ -150,7 +153,7 @@ export async function trainDrift(o: DriftTrainOptions): Promise<{ run: DriftRun;
     },
     step: async (s) => {
       const { batch } = drawBatch(queue, train, c.seed, s, shape)
-      const args = [run.tensors, encoder, batch, hyper] as const
+      const args = [run.tensors, encoder, batch, hyper, c.generator] as const
       const r = await driftStep.run(...args)
       const loss = r.loss.item()
       const next = r.state as GeneratorState
@@ -171,5 +174,6 @@ export async function trainDrift(o: DriftTrainOptions): Promise<{ run: DriftRun;
   if (c.classifier === '' || c.evalSamples === 0) return { run }
   const sweep = await evaluateGenerator(run.tensors.ema, c)
   write('metrics.json', JSON.stringify({ step: run.step, finalLoss: run.losses.at(-1) ?? null, sweep }, null, 2) + '\n')
+  write('cfg-sweep.png', sweepPlot(sweep, `${title} CFG SWEEP, STEP ${run.step}`))
   return { run, sweep }
 }

@@ -1,229 +1,35 @@
 /**
- * The one-step generator of the image pipeline: a small DiT (docs/paper.md#generator; paper §4 and
- * App. A.2, scaled down to MNIST). Noise of the image's shape goes in, the image comes out, in one
- * network evaluation:
- * - patchify the noise (p×p patches → tokens), embed them linearly, add learned positions;
- * - the condition vector: class embedding + the sum of `styles` style embeddings (each index picks
- *   one row of its own codebook) + a scaled, RMS-normed embedding of the CFG scale α;
- * - `depth` transformer blocks (RMSNorm, multi-head self-attention, an MLP with SiLU), each branch
- *   modulated by the condition (adaLN-Zero: shift, scale and gate from a zero-initialized linear map
- *   of the condition, so every block starts as the identity);
- * - a final adaLN and a zero-initialized linear map back to patches, unpatchified: at initialization
- *   the generator outputs exactly 0 for every input (a point mass at 0).
+ * The image pipeline's one-step generator, either architecture (docs/mnist.md): `mlp`, a residual
+ * MLP over the whole image (mlpGenerator.ts, the default), or `dit`, the paper's small DiT (dit.ts).
+ * Both take noise of the image's shape with the class, the style indices and α, share the
+ * condition vector (condition.ts) and output exactly 0 at initialization.
  */
-import {
-  concat,
-  cos,
-  dsl,
-  foldIn,
-  gather,
-  iota,
-  ones,
-  sin,
-  type f32,
-  type Key,
-  type Mat,
-  type Scalar,
-  type T3,
-  type T4,
-  type Vec,
-} from '../../dsl/index.js'
-import { initAttention, initEmbedding, initLinear, zeroInit } from '../nn/init.js'
-import { linear, type LinearParams } from '../nn/linear.js'
-import { rmsNorm } from '../nn/rmsNorm.js'
-import { multiHeadAttention, type AttentionParams } from '../nn/attention.js'
-import { silu } from '../nn/activations.js'
+import { dsl, randomKey, type f32, type Mat, type Scalar, type T4, type Vec } from '../../dsl/index.js'
+import { generateDit, initDit, type DitParams, type DitSizes } from './dit.js'
+import { generateMlp, initMlpGenerator, type MlpGeneratorParams } from './mlpGenerator.js'
 
-export interface GeneratorBlock {
-  norm1: { scale: Vec }
-  attn: AttentionParams
-  norm2: { scale: Vec }
-  mlpIn: LinearParams
-  mlpOut: LinearParams
-  /** cond → shift, scale, gate of the attention branch, then of the MLP branch [D, 6D]; zero at init. */
-  modulation: LinearParams
-}
+export const GENERATORS = ['mlp', 'dit'] as const
+export type GeneratorKind = (typeof GENERATORS)[number]
 
-export interface GeneratorParams {
-  /** p·p·C patch values → D. */
-  patchEmbed: LinearParams
-  /** Learned positions [T, D] (2-D sin-cos at init). */
-  positions: Mat
-  /** [classes, D] */
-  classEmbed: Mat
-  /** The style codebooks, one after the other: [styles · codebook, D]. */
-  styleEmbed: Mat
-  /** The α embedding: sinusoidal features → D → D. */
-  alphaIn: LinearParams
-  alphaOut: LinearParams
-  alphaNorm: { scale: Vec }
-  blocks: GeneratorBlock[]
-  /** cond → shift, scale of the final norm [D, 2D]; zero at init. */
-  finalModulation: LinearParams
-  finalNorm: { scale: Vec }
-  /** D → p·p·C; zero at init. */
-  unpatch: LinearParams
-}
+export type GeneratorParams = MlpGeneratorParams | DitParams
 
-/** Features per attention head: a width D has D / HEAD_DIM heads. */
-export const HEAD_DIM = 32
-
-/** [B, C, H, W] → tokens [B, (H/p)(W/p), C·p·p], each token one p×p patch. */
-export function patchify(x: T4, p: number): T3 {
-  const [b, c, h, w] = x.shape
-  return x
-    .reshape([b, c, h / p, p, w / p, p])
-    .transpose([0, 2, 4, 1, 3, 5])
-    .reshape([b, (h / p) * (w / p), c * p * p]) as T3
-}
-
-/** Tokens [B, (H/p)(W/p), C·p·p] → [B, C, H, W]: the inverse of patchify. */
-export function unpatchify(t: T3, c: number, h: number, w: number, p: number): T4 {
-  const b = t.shape[0]
-  return t
-    .reshape([b, h / p, w / p, c, p, p])
-    .transpose([0, 3, 1, 4, 2, 5])
-    .reshape([b, c, h, w]) as T4
-}
-
-/** Sinusoidal features of α: sin and cos of α·(π/4)·2^k for k < 8 ([B, 16]). */
-export function alphaFeatures(alpha: Vec): Mat {
-  const b = alpha.shape[0]
-  const freqs = iota([1, 8], 1, 'f32')
-    .mul(Math.LN2)
-    .exp()
-    .mul(Math.PI / 4)
-  const angles = alpha.reshape([b, 1]).mul(freqs) as Mat
-  return concat([sin(angles), cos(angles)], 1) as Mat
-}
-
-/** x ⊙ (1 + scale) + shift, the condition's [B, D] shift and scale broadcast over the tokens. */
-function modulate(x: T3, shift: Mat, scale: Mat): T3 {
-  const [b, , d] = x.shape
-  return x.mul(scale.reshape([b, 1, d]).add(1)).add(shift.reshape([b, 1, d])) as T3
-}
-
-/** One block: x + gate ⊙ attention(adaLN(x)), then + gate ⊙ MLP(adaLN(·)). */
-function block(p: GeneratorBlock, x: T3, cond: Mat, heads: number): T3 {
-  const [b, , d] = x.shape
-  const m = linear(p.modulation, silu(cond)) as Mat
-  const part = (i: number) => m.slice(1, i * d, (i + 1) * d) as Mat
-  const gate = (i: number) => part(i).reshape([b, 1, d])
-  const a = multiHeadAttention(p.attn, modulate(rmsNorm(p.norm1, x) as T3, part(0), part(1)), heads)
-  const h = x.add(a.mul(gate(2))) as T3
-  const hidden = silu(linear(p.mlpIn, modulate(rmsNorm(p.norm2, h) as T3, part(3), part(4))))
-  return h.add(linear(p.mlpOut, hidden).mul(gate(5))) as T3
-}
-
-/** The condition [B, D]: class + Σ styles + alphaScale · RMSNorm(MLP(features(α))). */
-function condition(
-  p: GeneratorParams,
-  labels: Vec<'i32'>,
-  styles: Mat<'i32'>,
-  alpha: Vec,
-  alphaScale: f32 | Scalar,
-): Mat {
-  const [b, n] = styles.shape
-  const d = p.classEmbed.shape[1]
-  // style i reads row i·codebook + index of the stacked codebooks
-  const rows = styles.add(iota([b, n], 1).mul(p.styleEmbed.shape[0] / n))
-  const style = gather(p.styleEmbed, rows).sum(1) as Mat
-  const a = linear(p.alphaOut, silu(linear(p.alphaIn, alphaFeatures(alpha))))
-  const alphaEmbed = rmsNorm(p.alphaNorm, a).mul(alphaScale)
-  return gather(p.classEmbed, labels).add(style).add(alphaEmbed).reshape([b, d]) as Mat
-}
-
-/**
- * x = G(noise | class, styles, α): noise [B, C, H, W] → images [B, C, H, W]; labels [B], styles
- * [B, S] (indices into S codebooks), alpha [B]. The patch size, the codebook size and the number of
- * heads follow from the parameters' shapes; `alphaScale` weighs the α embedding in the condition.
- */
+/** x = G(noise | class, styles, α) with the generator `kind` (a compile-time constant). */
 export const generate = dsl(
   (
+    kind: GeneratorKind,
     p: GeneratorParams,
     noise: T4,
     labels: Vec<'i32'>,
     styles: Mat<'i32'>,
     alpha: Vec,
     alphaScale: f32 | Scalar = 1,
-  ): T4 => {
-    const [, c, h, w] = noise.shape
-    const patch = Math.round(Math.sqrt(p.patchEmbed.w.shape[0] / c))
-    const cond = condition(p, labels, styles, alpha, alphaScale)
-    let x = linear(p.patchEmbed, patchify(noise, patch)).add(p.positions) as T3
-    const d = x.shape[2]
-    for (const blk of p.blocks) x = block(blk, x, cond, d / HEAD_DIM)
-    const m = linear(p.finalModulation, silu(cond)) as Mat
-    const y = modulate(rmsNorm(p.finalNorm, x) as T3, m.slice(1, 0, d) as Mat, m.slice(1, d, 2 * d) as Mat)
-    return unpatchify(linear(p.unpatch, y) as T3, c, h, w, patch)
-  },
+  ): T4 =>
+    kind === 'mlp'
+      ? generateMlp(p as MlpGeneratorParams, noise, labels, styles, alpha, alphaScale)
+      : generateDit(p as DitParams, noise, labels, styles, alpha, alphaScale),
+  { static: ['kind'] },
 )
 
-/** The generator's sizes. */
-export interface GeneratorSizes {
-  channels: number
-  /** Images are size × size. */
-  size: number
-  patch: number
-  width: number
-  depth: number
-  /** MLP hidden units per width unit. */
-  mlpRatio: number
-  classes: number
-  styles: number
-  codebook: number
-}
-
-/** 2-D sin-cos positions [T, D] of a g×g token grid (half the features for the row, half for the column). */
-function sinCosPositions(g: number, d: number): Mat {
-  const t = iota([g * g], 0, 'f32')
-  const row = t.div(g).floor()
-  const col = t.sub(row.mul(g))
-  const quarter = d / 4
-  const omega = iota([1, quarter], 1, 'f32')
-    .mul(-Math.log(10000) / quarter)
-    .exp()
-  const axis = (v: Vec) => {
-    const angles = v.reshape([g * g, 1]).mul(omega)
-    return concat([sin(angles), cos(angles)], 1)
-  }
-  return concat([axis(row), axis(col)], 1) as Mat
-}
-
-/** A new generator: He/Xavier weights from `key`, 2-D sin-cos positions, and every modulation and the output map zero. */
-export const initGenerator = dsl(
-  (key: Key, s: GeneratorSizes): GeneratorParams => {
-    const { width: d, patch } = s
-    const tokens = (s.size / patch) ** 2
-    const patchIn = s.channels * patch * patch
-    const hidden = s.mlpRatio * d
-    const k = (i: number) => foldIn(key, i)
-    let blocks: GeneratorBlock[] = []
-    for (let i = 0; i < s.depth; i++)
-      blocks = [
-        ...blocks,
-        {
-          norm1: { scale: ones([d]) },
-          attn: initAttention(foldIn(k(10), i), d),
-          norm2: { scale: ones([d]) },
-          mlpIn: initLinear(foldIn(k(11), i), d, hidden, 'he'),
-          mlpOut: initLinear(foldIn(k(12), i), hidden, d, 'lecun'),
-          modulation: zeroInit(d, 6 * d),
-        },
-      ]
-    return {
-      patchEmbed: initLinear(k(0), patchIn, d, 'lecun'),
-      positions: sinCosPositions(s.size / patch, d).reshape([tokens, d]) as Mat,
-      classEmbed: initEmbedding(k(1), s.classes, d, 1),
-      styleEmbed: initEmbedding(k(2), s.styles * s.codebook, d, 1 / Math.sqrt(s.styles)),
-      alphaIn: initLinear(k(3), 16, d, 'he'),
-      alphaOut: initLinear(k(4), d, d, 'lecun'),
-      alphaNorm: { scale: ones([d]) },
-      blocks,
-      finalModulation: zeroInit(d, 2 * d),
-      finalNorm: { scale: ones([d]) },
-      unpatch: zeroInit(d, patchIn),
-    }
-  },
-  { static: ['s'] },
-)
+/** A new generator of `kind` from randomKey(seed): the DiT reads every size, the MLP all but the patch. */
+export const initGenerator = (kind: GeneratorKind, seed: number, s: DitSizes): Promise<GeneratorParams> =>
+  kind === 'mlp' ? initMlpGenerator.run(randomKey(seed), s) : initDit.run(randomKey(seed), s)

@@ -1,10 +1,10 @@
 /**
- * A worker pool for wasm kernels: every worker instantiates the same kernel modules on the one
- * shared memory, and a launch is split into row (or column) bands, one per thread, the calling
- * thread taking the first. Workers are told to compile a kernel before its first launch (messages
- * arrive in order) and report completion through an Atomics flag the caller waits on.
+ * Node's pool for wasm kernels: worker_threads speaking the pool protocol (platform.ts). A worker
+ * runs the thread side from source text (it cannot import the TypeScript modules); its kernels are
+ * the same modules on the same shared memory.
  */
 import { Worker } from 'node:worker_threads'
+import { BandPool, type ThreadMessage } from './platform.js'
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
@@ -30,15 +30,14 @@ parentPort.on('message', (m) => {
 })
 `
 
-export class WorkerPool {
+export class WorkerPool extends BandPool {
   private readonly workers: Worker[] = []
-  private readonly flags = new Int32Array(new SharedArrayBuffer(64 * 4))
-  private readonly compiled = new Set<number>()
 
   constructor(
     readonly memory: WebAssembly.Memory,
-    readonly size: number,
+    size: number,
   ) {
+    super(size, 'DRIFT_THREADS=1')
     for (let i = 0; i < size; i++) {
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, flags: this.flags.buffer } })
       w.unref()
@@ -46,26 +45,8 @@ export class WorkerPool {
     }
   }
 
-  /** Make kernel `id` available to every worker. */
-  compile(id: number, bytes: Uint8Array, imports: string[]): void {
-    if (this.compiled.has(id)) return
-    for (const w of this.workers) w.postMessage({ type: 'compile', id, bytes, imports })
-    this.compiled.add(id)
-  }
-
-  /** Run bands 1… on the workers while `own` runs band 0 here; wait for all. */
-  launch(id: number, bands: number[][], own: () => void): void {
-    const n = Math.min(bands.length - 1, this.workers.length)
-    for (let i = 0; i < n; i++) {
-      Atomics.store(this.flags, i, 0)
-      this.workers[i].postMessage({ type: 'run', id, args: bands[i + 1], slot: i })
-    }
-    own()
-    for (let i = 0; i < n; i++) {
-      while (Atomics.load(this.flags, i) === 0) Atomics.wait(this.flags, i, 0, 1000)
-      if (Atomics.load(this.flags, i) === 2)
-        throw new Error(`worker ${i + 1} failed (DRIFT_THREADS=1 runs every band on this thread and shows the error)`)
-    }
+  protected post(thread: number, m: ThreadMessage): void {
+    this.workers[thread].postMessage(m)
   }
 
   terminate(): Promise<number[]> {

@@ -1,6 +1,6 @@
 /**
  * drift's WebGPU backend: its own WGSL from the kernel IR (codegen.ts), run on Dawn (adapter.ts)
- * with device-resident buffers (run.ts). Plans are lowered under the adapter's real limits, which a
+ * with device-resident buffers (executor.ts). Plans are lowered under the adapter's real limits, which a
  * short-lived child process reads once per process. DRIFT_PROFILE=1 times every kernel (device
  * timestamps where the adapter has them) and prints the costliest at exit.
  */
@@ -11,7 +11,7 @@ import { planOf } from '../backend.js'
 import { BackendError } from '../planIO.js'
 import type { Plan } from '../../kernel/types.js'
 import { profileTable } from '../profile.js'
-import { noAdapterMessage, probeWebGPU, requestedApi, type AdapterInfo, type DeviceLimits } from './adapter.js'
+import { noAdapterMessage, probeWebGPU, requestedApi, type DawnAdapterInfo, type DeviceLimits } from './adapter.js'
 import { compileKernel, CONSTANT_SLOTS, printTile } from './codegen.js'
 import { PORTABLE_LIMITS, webgpuLimits } from './limits.js'
 import { WebGPURuntime } from './run.js'
@@ -19,7 +19,7 @@ import { WebGPURuntime } from './run.js'
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
 /** The adapter WebGPU gets in this process (probed once), or a one-line error saying what to install. */
-export function adapterHere(): AdapterInfo {
+export function adapterHere(): DawnAdapterInfo {
   const info = probeWebGPU(PACKAGE_ROOT)
   if (!info) throw new BackendError(noAdapterMessage(requestedApi()))
   return info

@@ -32,7 +32,7 @@ export const PORTABLE_LIMITS: DeviceLimits = {
  * buffers a kernel, which Dawn gives on every adapter drift has run on (Vulkan: lavapipe; OpenGL:
  * llvmpipe). Under 8 the official drift loss's last kernels cannot read the row sums they need and
  * recompute them, one thread going over all N·(2N + 16) pairs; a device with fewer than 16 refuses
- * the plan, naming the kernel (run.ts).
+ * the plan, naming the kernel (executor.ts).
  */
 export const COMPILE_LIMITS: DeviceLimits = { ...PORTABLE_LIMITS, maxStorageBuffersPerShaderStage: 16 }
 

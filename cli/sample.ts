@@ -1,0 +1,37 @@
+/**
+ * `drift sample --checkpoint DIR …`: samples from a trained generator. The checkpoint says which
+ * program trained it: a `drift train mnist` run samples digits (cli/mnist/sample.ts), anything else
+ * is read as a toy 2-D run (cli/toy2d/sample.ts), whose loader reports what is wrong with it.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { CHECKPOINT_FILE } from '../stdlib/io/checkpoint.js'
+
+/** The value of --checkpoint in `args` (as `--checkpoint DIR` or `--checkpoint=DIR`). */
+function checkpointArg(args: string[]): string | undefined {
+  const i = args.findIndex((a) => a === '--checkpoint' || a.startsWith('--checkpoint='))
+  if (i < 0) return undefined
+  return args[i].includes('=') ? args[i].slice('--checkpoint='.length) : args[i + 1]
+}
+
+/** The program a checkpoint file names in its metadata, or undefined when it cannot tell. */
+async function programOf(dir: string): Promise<unknown> {
+  if (!fs.existsSync(path.join(dir, CHECKPOINT_FILE))) return undefined
+  const { loadCheckpoint } = await import('../stdlib/io/checkpoint.js')
+  const { DataError } = await import('../stdlib/io/errors.js')
+  try {
+    return loadCheckpoint(dir).meta.program
+  } catch (e) {
+    // the toy loader reads it again and reports the problem
+    if (e instanceof DataError) return undefined
+    throw e
+  }
+}
+
+export async function sampleCommand(args: string[]): Promise<number> {
+  const dir = checkpointArg(args)
+  const { PROGRAM } = await import('../stdlib/mnist/driftTrain.js')
+  if (dir !== undefined && (await programOf(dir)) === PROGRAM)
+    return (await import('./mnist/sample.js')).mnistSampleCommand(args)
+  return (await import('./toy2d/sample.js')).sampleCommand(args)
+}
