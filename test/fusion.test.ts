@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest'
 import { lowerGraph } from '../compiler/fusion/lower.js'
 import { GpujsRuntime } from '../compiler/backend/gpujs/run.js'
 import { emitKernel } from '../compiler/backend/gpujs/emit.js'
+import { COMPILE_LIMITS, longThreads, MAX_THREAD_ITERATIONS, webgpuLimits } from '../compiler/backend/webgpu/limits.js'
 import type { Plan } from '../compiler/kernel/types.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import { specialize } from '../compiler/frontend/specialize.js'
@@ -17,6 +18,7 @@ const FUSION = rootPath('test/fixtures/fusion.ts')
 /** The five-op chain of the elementwise benchmark. */
 const CHAIN = rootPath('bench/workloads/programs.ts')
 const PAPER = rootPath('stdlib/fields/paper.ts')
+const LOSS = rootPath('stdlib/fields/driftLoss.ts')
 const kernels = (p: Plan) => p.steps.flatMap((s) => (s.k === 'launch' ? [s.kernel] : []))
 const intermediates = (p: Plan) => p.buffers.filter((b) => b.role === 'intermediate')
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1)
@@ -284,4 +286,35 @@ describe('backend limits', () => {
       expectFloat32Run(spec.graph, packed, interpret(spec.graph, ins, 'f64'), 'nineInputs')
       expect(Array.from(packed[0].data)).toEqual(Array.from(rt.run(free, ins)[0].data))
     }))
+})
+
+describe('split reductions on a backend of many threads', () => {
+  // drift compile's webgpu limits; driftLoss as the GPU benchmark runs it (16 unconditional negatives)
+  const gpu = webgpuLimits(COMPILE_LIMITS)
+  const loss = (n: number, d: number) =>
+    lower(LOSS, 'driftLoss', [T([1, n, d]), T([1, 16, d]), T([1, n, d]), T([1])]).graph
+
+  test.each([
+    [2048, 2],
+    [2048, 64],
+    [8192, 2],
+    [8192, 64],
+  ])(
+    `driftLoss at N = %i, D = %i: the full-matrix mean sums stored row sums; no thread loops more than ${MAX_THREAD_ITERATIONS} times`,
+    (n, d) => {
+      const { plan } = lowerGraph(loss(n, d), {}, gpu)
+      expect(longThreads(plan)).toEqual([])
+      const rows = plan.buffers.filter((b) => /split reduction's rows/.test(b.reason ?? ''))
+      expect(rows.map((b) => b.shape)).toContainEqual([1, n])
+    },
+  )
+
+  test('without the split, the mean is one thread over all N·(2N + 16) pairs, and the check names its kernel', () => {
+    const n = 8192
+    const { plan } = lowerGraph(loss(n, 2), {}, { ...gpu, rewrites: [] })
+    const long = longThreads(plan)
+    expect(long.length).toBeGreaterThan(0)
+    expect(long[0]).toMatchObject({ threads: 1 })
+    expect(long[0].trips).toBeGreaterThanOrEqual(n * (2 * n + 16))
+  })
 })

@@ -78,7 +78,7 @@ const REWRITES: Record<string, (g: Graph) => Graph> = {
   roots: (g) => roots(g).graph,
   scaledExtrema: (g) => scaledExtrema(g).graph,
   scaledMatmuls: (g) => scaledMatmuls(g).graph,
-  splitReductions: (g) => splitReductions(g, 1),
+  splitReductions: (g) => splitReductions(g, 1).graph,
   transposedOperands: (g) => transposedOperands(g).graph,
   simplify,
 }

@@ -14,6 +14,8 @@ import type { NDArray } from '../compiler/ir/ndarray.js'
 import { limitsFor } from '../compiler/backend/gpujs/run.js'
 import { EPS32, expectClose, lower, randn, rng, rootPath, scalar, T, testSeed } from './helpers.js'
 import { expectFloat32Run } from './tolerance.js'
+import { specialize } from '../compiler/frontend/specialize.js'
+import { formatDiagnostic } from '../compiler/frontend/diagnostics.js'
 
 const FIXTURE = rootPath('test/fixtures/wasm.ts')
 const single = new WasmRuntime(1)
@@ -113,6 +115,31 @@ describe('tiles', () => {
     expect(plan.steps.some((s) => s.k === 'launch' && s.kernel.name.split('_').length > 2)).toBe(true)
   })
 })
+
+test("sharpField's vjp runs in wasm's plan and in gpu.js's stacked one, whose fused kernels hold thousands of values: each statement's locals are reused after it", () => {
+  const r = rng(testSeed())
+  // at these sizes gpu.js's plan has a kernel of 90 000 values, past the 50 000 locals an engine allows
+  const [N, P, d] = [8, 6, 4]
+  const ref = {
+    file: rootPath('stdlib/fields/sharp.ts'),
+    exportName: 'sharpField',
+    transform: { kind: 'vjp' as const },
+  }
+  const s = specialize(ref, [T([N, d]), T([P, d]), T([N, d]), T([]), T([N, d])])
+  if (s._tag === 'Left') throw new Error(s.left.map((e) => formatDiagnostic(e)).join('\n'))
+  const { graph } = s.right
+  const x = randn([N, d], r)
+  const ins = [x, randn([P, d], r), x, scalar(0.5 + r()), randn([N, d], r)]
+  const want = interpret(graph, ins, 'f64')
+  for (const [name, limits] of [
+    ['wasm', wasmLimits()],
+    ['gpu.js', limitsFor('webasm')],
+  ] as const) {
+    const { plan } = lowerGraph(graph, {}, limits)
+    // float32 kernels against the float64 interpreter, output by output (test/tolerance.ts)
+    expectFloat32Run(graph, single.run(plan, ins), want, `sharpField's vjp in ${name}'s plan`)
+  }
+}, 120_000)
 
 test('distances in 64 dimensions read their second operand through a stored transpose; each softmax sum reads its stored max', () => {
   const plan = check(

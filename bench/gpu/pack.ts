@@ -16,22 +16,15 @@ import { build } from 'esbuild'
 import { specialize } from '../../compiler/frontend/specialize.js'
 import { formatDiagnostic } from '../../compiler/frontend/diagnostics.js'
 import { compileToDir } from '../../compiler/aot/compile.js'
-import { planFromJson } from '../../compiler/kernel/serialize.js'
-import { loopTrips } from '../../compiler/kernel/analyze.js'
+import { parseManifest, parsePlanFile } from '../../compiler/aot/format.js'
+import type { Plan } from '../../compiler/kernel/types.js'
+import { longThreads, MAX_THREAD_ITERATIONS } from '../../compiler/backend/webgpu/limits.js'
 import { gpuWorkloads } from './workloads.js'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(HERE, '../..')
 const MARK = 'drift-bench-gpu-pack'
 const LIMIT = 60 * 2 ** 20
-/**
- * Loop iterations one GPU thread may run in a packed plan. Past this, one thread does work meant
- * for thousands and the run takes minutes to hours: the drift loss's plan from N = 8192 on, where
- * fusion recomputes the row sums of the full-matrix mean inside the mean's single thread
- * (docs/compiler.md). Such a workload is packed as not run, with the kernel named, and its row
- * in the table says so.
- */
-const MAX_THREAD_ITERATIONS = 2 ** 24
 /** The Debian packages of the loaders: Vulkan's, and glvnd's EGL (the NVIDIA driver brings its own ICD and EGL vendor library). */
 const DEBS = ['libvulkan1', 'libegl1', 'libglvnd0']
 
@@ -62,16 +55,25 @@ fs.writeFileSync(path.join(OUT, MARK), `${new Date().toISOString()}\n`)
 const run = (cmd: string, args: string[], cwd = ROOT) =>
   execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] })
 
-/** Why drift's webgpu plan is not run, if a kernel's threads would run past MAX_THREAD_ITERATIONS. */
-function refusal(planFile: string): string | undefined {
-  for (const st of planFromJson(fs.readFileSync(planFile, 'utf8')).steps) {
-    if (st.k !== 'launch') continue
-    const trips = loopTrips(st.kernel.body)
-    const threads = st.kernel.grid.reduce((a, b) => a * b, 1)
-    if (trips > MAX_THREAD_ITERATIONS)
-      return `not run: kernel ${st.kernel.name} (${threads} thread${threads === 1 ? '' : 's'}) runs ${trips.toExponential(1)} loop iterations per thread`
-  }
-  return undefined
+/** The webgpu plan `drift compile` wrote into `dir` for function `fn`, its file name, read back through the manifest. */
+function webgpuPlan(dir: string, fn: string): { file: string; plan: Plan } {
+  const manifest = parseManifest(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'), `${dir}/manifest.json`)
+  const entry = manifest.functions[fn].entries[0]
+  const file = entry.plans.webgpu
+  const text = fs.readFileSync(path.join(dir, file), 'utf8')
+  return { file, plan: parsePlanFile(text, path.join(dir, file), fn, entry, 'webgpu') }
+}
+
+/**
+ * Why drift's webgpu plan is not run, if a kernel's threads would each loop more than
+ * MAX_THREAD_ITERATIONS times (compiler/backend/webgpu/limits.ts): such a run would take minutes
+ * to hours. The workload is packed as not run, the kernel named, and its row in the table says so.
+ */
+function refusal(plan: Plan): string | undefined {
+  const [long] = longThreads(plan, MAX_THREAD_ITERATIONS)
+  if (!long) return undefined
+  const { kernel, threads, trips } = long
+  return `not run: kernel ${kernel} (${threads} thread${threads === 1 ? '' : 's'}) runs ${trips.toExponential(1)} loop iterations per thread`
 }
 
 // 1. the workloads, compiled ahead of time: manifest and webgpu plan per workload
@@ -83,9 +85,9 @@ for (const w of workloads) {
   if (s._tag === 'Left') fail(`${w.id}: ${s.left.map((d) => formatDiagnostic(d)).join('; ')}`)
   const dir = path.join(OUT, 'artifacts', w.id)
   await compileToDir(s.right, w.args, w.names, w.file, dir)
-  for (const f of fs.readdirSync(dir))
-    if (f !== 'manifest.json' && !f.endsWith('.webgpu-plan.json')) fs.rmSync(path.join(dir, f))
-  const why = refusal(path.join(dir, `${w.fn}.webgpu-plan.json`))
+  const { file, plan } = webgpuPlan(dir, w.fn)
+  for (const f of fs.readdirSync(dir)) if (f !== 'manifest.json' && f !== file) fs.rmSync(path.join(dir, f))
+  const why = refusal(plan)
   if (why) refused.set(w.id, why)
   console.log(`compiled ${w.id} in ${((performance.now() - t0) / 1000).toFixed(1)} s${why ? `; ${why}` : ''}`)
 }

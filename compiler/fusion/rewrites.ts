@@ -29,8 +29,12 @@ const REWRITES = {
     ...nothing(g),
     ...convMatmuls(g, () => limits.convDesign ?? 'im2col'),
   }),
-  /** Long reductions over several axes in two (transforms/splitReductions.ts). */
-  splitReductions: (g: Graph): Rewritten => nothing(splitReductions(g)),
+  /** Long reductions over several axes in two, the per-row reductions stored (transforms/splitReductions.ts). */
+  splitReductions: (g: Graph): Rewritten => {
+    const { graph, rows } = splitReductions(g)
+    const why = "a split reduction's rows: recomputed, one thread would reduce the whole matrix"
+    return { ...nothing(graph), stored: new Map([...rows].map((id) => [id, why])) }
+  },
   /** Distance operands offered in transposed layout (transforms/transposedOperands.ts). */
   transposeOperands: (g: Graph): Rewritten => ({ ...nothing(g), ...transposedOperands(g) }),
 }

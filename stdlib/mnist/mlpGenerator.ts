@@ -5,8 +5,9 @@
  * - the flattened noise through a linear map to width D, plus the condition vector of condition.ts
  *   (class, styles, α);
  * - `depth` residual blocks x + W₂·SiLU(W₁·RMSNorm(x)), hidden width `mlpRatio`·D;
- * - a final RMSNorm and a zero-initialized linear map to the pixels: at initialization the
- *   generator outputs exactly 0 for every input (a point mass at 0), as the DiT does.
+ * - a final RMSNorm, a zero-initialized linear map to the pixels and tanh, so that pixels stay in
+ *   the data's range [−1, 1]: at initialization the generator outputs exactly 0 for every input (a
+ *   point mass at 0), as the DiT does.
  * Every output pixel depends on all of the noise and on the condition from the first step, where
  * the DiT's patches see the class only through modulations that start at zero.
  */
@@ -47,7 +48,7 @@ export const generateMlp = dsl(
     const cond = condition(p.condition, labels, styles, alpha, alphaScale)
     let x = linear(p.noiseIn, noise.reshape([b, c * h * w])).add(cond) as Mat
     for (const blk of p.blocks) x = x.add(linear(blk.fc2, silu(linear(blk.fc1, rmsNorm(blk.norm, x))))) as Mat
-    return linear(p.out, rmsNorm(p.finalNorm, x)).reshape([b, c, h, w]) as T4
+    return linear(p.out, rmsNorm(p.finalNorm, x)).tanh().reshape([b, c, h, w]) as T4
   },
 )
 

@@ -111,12 +111,16 @@ export class BodyGen {
     const k = `${e.buf}[${key}]`
     let v = this.hoisted.get(k)
     if (!v) {
-      // before the loops, the guards around this load have not been tested yet: clamp it
-      this.f.divert(this.prologue, () => {
-        this.divergent++
-        v = this.emitLoad(e)
-        this.divergent--
-      })
+      // before the loops, the guards around this load have not been tested yet: clamp it; the
+      // prologue runs before code already emitted, so its locals are new ones, kept for the body
+      this.f.divert(this.prologue, () =>
+        this.f.fresh(() => {
+          this.divergent++
+          v = this.emitLoad(e)
+          this.divergent--
+        }),
+      )
+      this.f.keep(v!.locals.flat(), true)
       this.hoisted.set(k, v!)
     }
     return v!
@@ -379,8 +383,17 @@ export class BodyGen {
 
   // ---- statements ----
 
+  /**
+   * The kernel's statements, each in a scope of locals: what a statement computes on the way is
+   * dead after it, but for its variables, which live to the end of the enclosing scope.
+   */
   stmts(ss: KStmt[]): void {
-    for (const s of ss) this.stmt(s)
+    for (const s of ss) this.f.scoped(() => this.stmt(s))
+  }
+
+  /** A nested block (a loop body, a branch): its variables are dead after it, as in the code generated from it. */
+  private block(ss: KStmt[]): void {
+    this.f.scoped(() => this.stmts(ss), true)
   }
 
   private stmt(s: KStmt): void {
@@ -390,6 +403,7 @@ export class BodyGen {
         const v = this.value(s.value)
         const into = t.alloc(this.env.analysis.vars.get(s.name) ?? 0)
         t.assign(into, v)
+        f.keep(into.locals.flat())
         this.vars.set(s.name, into)
         return
       }
@@ -413,7 +427,7 @@ export class BodyGen {
         if (s.n <= UNROLL) {
           for (let k = 0; k < s.n; k++) {
             this.loops.set(s.v, { konst: k })
-            this.stmts(s.body)
+            this.block(s.body)
           }
           return
         }
@@ -422,7 +436,7 @@ export class BodyGen {
         f.i32(0).set(i)
         f.op(OP.loop, 0x40)
         this.loopDepth++
-        this.stmts(s.body)
+        this.block(s.body)
         this.loopDepth--
         f.get(i).i32(1).op(OP.i32_add).tee(i).i32(s.n).op(OP.i32_lt_s).op(OP.br_if, 0)
         f.op(OP.end)
@@ -433,8 +447,8 @@ export class BodyGen {
         if (!t.varies(cd)) {
           this.truth(this.value(s.c))
           f.op(OP.if, 0x40)
-          this.stmts(s.then)
-          if (s.else) (f.op(OP.else), this.stmts(s.else))
+          this.block(s.then)
+          if (s.else) (f.op(OP.else), this.block(s.else))
           f.op(OP.end)
           return
         }
@@ -466,14 +480,14 @@ export class BodyGen {
             f.op(OP.if, 0x40)
             this.mask = outer
             this.divergent--
-            this.stmts(body)
+            this.block(body)
             this.divergent++
             f.op(OP.else)
           }
           this.mask = m
           this.anyTrue(m)
           f.op(OP.if, 0x40)
-          this.stmts(body)
+          this.block(body)
           f.op(OP.end)
           if (this.divergent <= 2) f.op(OP.end)
         }

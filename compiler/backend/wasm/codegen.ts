@@ -82,8 +82,9 @@ export function compileKernel(k: Kernel, sizes: Map<string, number>): WasmKernel
   const tile = tileFor(k, analysis)
   const { X, Y, Z } = grid(k)
 
-  /** Emit the body for one tile shape and store its cells. */
-  const body = (shape: TileShape) => {
+  /** Emit the body for one tile shape and store its cells (its locals are free again for the next shape). */
+  const body = (shape: TileShape) => f.scoped(() => bodyFor(shape), true)
+  const bodyFor = (shape: TileShape) => {
     const t = new Tile(f, shape)
     const g = new BodyGen(t, env)
     const start = f.code.length

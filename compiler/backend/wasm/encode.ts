@@ -137,10 +137,22 @@ export const SIMD = {
   f32x4_convert_i32x4_s: 0xfa,
 } as const
 
-/** One function body under construction: parameters first, then locals added on demand. */
+/**
+ * One function body under construction: parameters first, then locals added on demand. A local
+ * taken inside a scope (`scoped`) goes back to a free list when the scope ends, unless `keep`
+ * moved it to an enclosing block's scope, and a later `local` of its type reuses it: an engine
+ * refuses a function of more than 50 000 locals, which a large fused kernel emitted for several
+ * tile shapes would otherwise pass. Every local is written before it is read, so a reused one
+ * needs no reset.
+ */
 export class FnBuilder {
   code: number[] = []
   private readonly locals: ValType[] = []
+  private readonly free = new Map<ValType, number[]>()
+  /** The locals each open scope took, outermost first; a block's scope also holds its variables. */
+  private readonly scopes: { taken: number[]; block: boolean }[] = []
+  /** While set, `local` takes no freed local (code placed before the code already emitted). */
+  private freshOnly = false
   constructor(readonly params: ValType[]) {}
 
   /** Emit into `into` instead of the body while `emit` runs (code to be placed elsewhere later). */
@@ -154,8 +166,53 @@ export class FnBuilder {
     }
   }
   local(t: ValType): number {
-    this.locals.push(t)
-    return this.params.length + this.locals.length - 1
+    const reused = this.freshOnly ? undefined : this.free.get(t)?.pop()
+    const i = reused ?? this.params.length + this.locals.push(t) - 1
+    this.scopes.at(-1)?.taken.push(i)
+    return i
+  }
+  /** Run `emit`; every local it takes is free again afterwards (its value dead), except those `keep` moved out. */
+  scoped<T>(emit: () => T, block = false): T {
+    this.scopes.push({ taken: [], block })
+    try {
+      return emit()
+    } finally {
+      for (const i of this.scopes.pop()!.taken) {
+        const t = this.locals[i - this.params.length]
+        let list = this.free.get(t)
+        if (!list) this.free.set(t, (list = []))
+        list.push(i)
+      }
+    }
+  }
+  /**
+   * Keep these locals (taken in the current scope or inner ones) until the enclosing block ends
+   * (a variable), or with `whole` until the outermost scope ends (a value computed once per body).
+   */
+  keep(locals: number[], whole = false): void {
+    const top = this.scopes.length - 1
+    let at = 0
+    if (!whole) for (let k = top - 1; k > 0 && at === 0; k--) if (this.scopes[k].block) at = k
+    const set = new Set(locals)
+    for (const scope of this.scopes.slice(at + 1)) {
+      const moved = scope.taken.filter((i) => set.has(i))
+      if (!moved.length) continue
+      scope.taken = scope.taken.filter((i) => !set.has(i))
+      this.scopes[at].taken.push(...moved)
+    }
+  }
+  /**
+   * Run `emit` taking only new locals: for code placed before code already emitted, where a freed
+   * local may still hold a value that later code reads.
+   */
+  fresh<T>(emit: () => T): T {
+    const saved = this.freshOnly
+    this.freshOnly = true
+    try {
+      return emit()
+    } finally {
+      this.freshOnly = saved
+    }
   }
   op(...bytes: number[]): this {
     for (const b of bytes) this.code.push(b)

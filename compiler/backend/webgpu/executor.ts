@@ -11,11 +11,12 @@
 import type { NDArray } from '../../ir/ndarray.js'
 import { showShape, sizeOf } from '../../ir/shape.js'
 import type { BufferInfo, Kernel, Plan } from '../../kernel/types.js'
+import { checkPlanMemory } from '../../kernel/memory.js'
 import { BackendError, describeKernel, placeInputs, planOutputs, runHostStep, scalarInputs } from '../planIO.js'
 import type { KernelTime } from '../profile.js'
 import type { Acquired, AdapterInfo } from './device.js'
 import { compileKernel, CONSTANT_SLOTS, type TileShape } from './codegen.js'
-import { maxBufferElements } from './limits.js'
+import { DEVICE_MEMORY_LIMIT, maxBufferElements } from './limits.js'
 import { BufferPool, pooledSize } from './pool.js'
 import '../../ir/prims/index.js'
 
@@ -424,8 +425,13 @@ export class WebGPUExecutor {
   }
 }
 
-/** Refuse a plan this device cannot run, naming the buffer or kernel and the limit. */
+/**
+ * Refuse a plan this device cannot run, in one line naming the buffer or kernel and the limit: the
+ * buffers it holds at once (kernel/memory.ts, as on every backend), then each buffer against what
+ * one binding holds on this adapter, and the storage buffers each kernel binds.
+ */
 function checkPlan(plan: Plan, info: AdapterInfo): void {
+  checkPlanMemory(plan, 'webgpu', DEVICE_MEMORY_LIMIT)
   const max = maxBufferElements(info.limits)
   for (const b of plan.buffers)
     if (sizeOf(b.shape) > max)

@@ -1,10 +1,14 @@
 /**
  * What the fusion stage must respect on a WebGPU device: the storage buffers one kernel binds
  * (its output and its inputs; per-step scalars travel in a uniform buffer and do not count), the
- * largest buffer one binding may hold, and how the cost model weighs a launch there.
+ * largest buffer one binding may hold, and how the cost model weighs a launch there; and how long
+ * a thread of a plan written for GPUs may loop.
  */
 import type { BackendLimits } from '../../fusion/limits.js'
+import { HOST_MEMORY_LIMIT } from '../../ir/memory.js'
 import type { RewriteName } from '../../fusion/rewrites.js'
+import { loopTrips } from '../../kernel/analyze.js'
+import type { Plan } from '../../kernel/types.js'
 import type { DeviceLimits } from './adapter.js'
 
 /**
@@ -32,6 +36,13 @@ export const PORTABLE_LIMITS: DeviceLimits = {
  */
 export const COMPILE_LIMITS: DeviceLimits = { ...PORTABLE_LIMITS, maxStorageBuffersPerShaderStage: 16 }
 
+/**
+ * The bytes of buffers a plan may hold on a device at once (run.ts checks it before allocating).
+ * WebGPU reports no device memory size: the host backends' 4 GiB, which lavapipe and llvmpipe take
+ * from the host and a GPU drift runs on has.
+ */
+export const DEVICE_MEMORY_LIMIT = HOST_MEMORY_LIMIT
+
 /** The largest buffer (in f32 elements) one kernel binding may hold on a device. */
 export const maxBufferElements = (d: DeviceLimits): number =>
   Math.floor(Math.min(d.maxStorageBufferBindingSize, d.maxBufferSize) / 4)
@@ -51,4 +62,28 @@ export function webgpuLimits(d: DeviceLimits): BackendLimits {
     launchCost: 1_000_000,
     rewrites: ['splitReductions'] as RewriteName[],
   }
+}
+
+/**
+ * Loop iterations one thread of a plan written for a GPU may run (kernel/analyze.ts loopTrips).
+ * Past this a thread does the work meant for thousands of threads, and a run that takes
+ * milliseconds spread over the GPU takes minutes in that one thread.
+ */
+export const MAX_THREAD_ITERATIONS = 2 ** 24
+
+/** A kernel whose threads each loop longer than the bound: its name, threads and loop iterations per thread. */
+export interface LongThread {
+  kernel: string
+  threads: number
+  trips: number
+}
+
+/** The kernels of a plan whose threads each run more than `max` loop iterations, in plan order. */
+export function longThreads(plan: Plan, max = MAX_THREAD_ITERATIONS): LongThread[] {
+  return plan.steps.flatMap((st) => {
+    if (st.k !== 'launch') return []
+    const trips = loopTrips(st.kernel.body)
+    const threads = st.kernel.grid.reduce((a, b) => a * b, 1)
+    return trips > max ? [{ kernel: st.kernel.name, threads, trips }] : []
+  })
 }
