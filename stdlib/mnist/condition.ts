@@ -34,6 +34,20 @@ export interface ConditionParams {
   alphaNorm: { scale: Vec }
 }
 
+/** The sizes both generators have: images, width, blocks, and the condition's vocabularies. */
+export interface GeneratorSizes {
+  channels: number
+  /** Images are size × size. */
+  size: number
+  width: number
+  depth: number
+  /** hidden units of a block's MLP per width unit */
+  mlpRatio: number
+  classes: number
+  styles: number
+  codebook: number
+}
+
 /** Sinusoidal features of α: sin and cos of α·(π/4)·2^k for k < 8 ([B, 16]). */
 export function alphaFeatures(alpha: Vec): Mat {
   const b = alpha.shape[0]

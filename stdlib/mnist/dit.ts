@@ -31,7 +31,7 @@ import { linear, type LinearParams } from '../nn/linear.js'
 import { rmsNorm } from '../nn/rmsNorm.js'
 import { multiHeadAttention, type AttentionParams } from '../nn/attention.js'
 import { silu } from '../nn/activations.js'
-import { condition, initCondition, type ConditionParams } from './condition.js'
+import { condition, initCondition, type ConditionParams, type GeneratorSizes } from './condition.js'
 
 export interface DitBlock {
   norm1: { scale: Vec }
@@ -116,19 +116,9 @@ export const generateDit = dsl(
   },
 )
 
-/** The DiT's sizes. */
-export interface DitSizes {
-  channels: number
-  /** Images are size × size. */
-  size: number
+/** The DiT's sizes: the generators' and the patch side. */
+export interface DitSizes extends GeneratorSizes {
   patch: number
-  width: number
-  depth: number
-  /** MLP hidden units per width unit. */
-  mlpRatio: number
-  classes: number
-  styles: number
-  codebook: number
 }
 
 /** 2-D sin-cos positions [T, D] of a g×g token grid (half the features for the row, half for the column). */

@@ -16,7 +16,7 @@ import { initLinear, zeroInit } from '../nn/init.js'
 import { linear, type LinearParams } from '../nn/linear.js'
 import { rmsNorm } from '../nn/rmsNorm.js'
 import { silu } from '../nn/activations.js'
-import { condition, initCondition, type ConditionParams } from './condition.js'
+import { condition, initCondition, type ConditionParams, type GeneratorSizes } from './condition.js'
 
 export interface MlpBlock {
   norm: { scale: Vec }
@@ -52,22 +52,9 @@ export const generateMlp = dsl(
   },
 )
 
-export interface MlpGeneratorSizes {
-  channels: number
-  /** Images are size × size. */
-  size: number
-  width: number
-  depth: number
-  /** hidden units of a block per width unit */
-  mlpRatio: number
-  classes: number
-  styles: number
-  codebook: number
-}
-
 /** A new MLP generator: LeCun/He weights from `key` and the output map zero. */
 export const initMlpGenerator = dsl(
-  (key: Key, s: MlpGeneratorSizes): MlpGeneratorParams => {
+  (key: Key, s: GeneratorSizes): MlpGeneratorParams => {
     const { width: d } = s
     const pixels = s.channels * s.size * s.size
     let blocks: MlpBlock[] = []
