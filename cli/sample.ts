@@ -20,8 +20,9 @@ async function programOf(dir: string): Promise<unknown> {
   if (!fs.existsSync(path.join(dir, CHECKPOINT_FILE))) return undefined
   const { loadCheckpoint } = await import('../stdlib/io/checkpoint.js')
   const { DataError } = await import('../stdlib/io/errors.js')
+  const { MAX_RUN_CHECKPOINT_BYTES } = await import('../stdlib/train/runCheckpoint.js')
   try {
-    return loadCheckpoint(dir).meta.program
+    return loadCheckpoint(dir, MAX_RUN_CHECKPOINT_BYTES).meta.program
   } catch (e) {
     // the toy loader reads it again and reports the problem
     if (e instanceof DataError) return undefined

@@ -13,6 +13,9 @@ import { RunError } from './errors.js'
 
 export const CHECKPOINT_FILE = store.CHECKPOINT_FILE
 
+/** The largest run checkpoint read (1 GiB; the defaults' runs write a few MiB to some tens): a bigger file is refused unread. */
+export const MAX_RUN_CHECKPOINT_BYTES = 2 ** 30
+
 export interface RunRecord<C> {
   step: number
   config: C
@@ -81,7 +84,7 @@ export async function loadRun<C, T extends object>(
 ): Promise<SavedRun<C, T>> {
   const file = `${dir}/${CHECKPOINT_FILE}`
   try {
-    const { tensors, meta } = store.loadCheckpoint(dir)
+    const { tensors, meta } = store.loadCheckpoint(dir, MAX_RUN_CHECKPOINT_BYTES)
     if (meta.program !== program)
       throw new Corrupt(`not a ${program} checkpoint (program ${JSON.stringify(meta.program)})`)
     let config: C
