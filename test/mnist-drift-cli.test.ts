@@ -4,7 +4,7 @@
  * width 4 trained for 2 steps): the run's outputs, summary and CFG sweep; samples as PNG, .npy and
  * .safetensors; `drift eval` reproducing the run's own sweep; a run stopped after a checkpoint and
  * resumed ends with the same checkpoint bytes as an uninterrupted one (generator, AdamW, EMA and the
- * sample queues), for both generators; bad input gets one `drift:` line and writes nothing.
+ * sample queues); the DiT through the command line; bad input gets one `drift:` line and writes nothing.
  */
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -93,9 +93,10 @@ describe('drift train mnist', () => {
     LONG,
   )
 
-  test.each(['mlp', 'dit'])(
-    'stopped after a checkpoint and resumed, the run (%s generator) ends with the bytes of an uninterrupted one',
-    (generator) => {
+  test(
+    'stopped after a checkpoint and resumed, the run ends with the bytes of an uninterrupted one',
+    () => {
+      const generator = 'mlp'
       const args = [...TINY(), '--checkpoint-every', '1', '--seed', '3', '--generator', generator]
       const whole = drift('train', 'mnist', ...args, '--steps', '4', '--out', at(`whole-${generator}`))
       expect(whole.code, whole.err).toBe(0)
@@ -142,7 +143,7 @@ describe('drift train mnist', () => {
   )
 
   test(
-    'without --encoder and --classifier, the runs in out/mae/width8 and out/classifier are used; --quick sets a short run',
+    'without --encoder and --classifier, the runs in out/mae/width8 and out/classifier are used; --quick sets a short run (of the DiT)',
     () => {
       const home = at('home')
       fs.cpSync(at('encoder'), path.join(home, 'out', 'mae', 'width8'), { recursive: true })
@@ -172,6 +173,7 @@ describe('drift train mnist', () => {
         encoder: path.join('out', 'mae', 'width8'),
         classifier: path.join('out', 'classifier'),
         steps: 2,
+        generator: 'dit',
         checkpointEvery: DRIFT_QUICK.checkpointEvery,
       })
       expect(fs.existsSync(path.join(home, 'run', 'metrics.json'))).toBe(true)
