@@ -159,6 +159,8 @@ describe('drift train mnist', () => {
         '2',
         '--eval-samples',
         '200',
+        '--generator',
+        'dit',
         '--out',
         'run',
       )
