@@ -15,14 +15,14 @@ function checkpointArg(args: string[]): string | undefined {
   return args[i].includes('=') ? args[i].slice('--checkpoint='.length) : args[i + 1]
 }
 
-/** The program a checkpoint file names in its metadata, or undefined when it cannot tell. */
+/** The program a checkpoint names in its header, or undefined when it cannot tell. */
 async function programOf(dir: string): Promise<unknown> {
   if (!fs.existsSync(path.join(dir, CHECKPOINT_FILE))) return undefined
-  const { loadCheckpoint } = await import('../stdlib/io/checkpoint.js')
+  const { checkpointProgram } = await import('../stdlib/io/checkpoint.js')
   const { DataError } = await import('../stdlib/io/errors.js')
   const { MAX_RUN_CHECKPOINT_BYTES } = await import('../stdlib/train/runCheckpoint.js')
   try {
-    return loadCheckpoint(dir, MAX_RUN_CHECKPOINT_BYTES).meta.program
+    return checkpointProgram(dir, MAX_RUN_CHECKPOINT_BYTES)
   } catch (e) {
     // the toy loader reads it again and reports the problem
     if (e instanceof DataError) return undefined

@@ -9,7 +9,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { Tensor } from '../dsl/index.js'
-import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint, type AnyTensor } from '../stdlib/io/checkpoint.js'
+import {
+  CHECKPOINT_FILE,
+  checkpointProgram,
+  loadCheckpoint,
+  saveCheckpoint,
+  type AnyTensor,
+} from '../stdlib/io/checkpoint.js'
 import { DataError } from '../stdlib/io/errors.js'
 import { encodeSafetensors, type StTensor } from '../stdlib/io/safetensors.js'
 import { rng } from './helpers.js'
@@ -113,6 +119,20 @@ function refusal(f: () => unknown, file: string): string {
 }
 
 describe('checkpoints', () => {
+  test('the program a checkpoint names is read from its header; another safetensors file names none', () => {
+    const dir = fresh()
+    saveCheckpoint(dir, { tensors: sampleTree(), meta: { ...META, program: 'mnist-drift' } })
+    expect(checkpointProgram(dir)).toBe('mnist-drift')
+    const other = fresh()
+    fs.writeFileSync(
+      path.join(other, CHECKPOINT_FILE),
+      encodeSafetensors({ metadata: { note: 'x' }, tensors: new Map() }),
+    )
+    expect(checkpointProgram(other)).toBeUndefined()
+    // over the reader's limit it is refused unread, like the whole file
+    expect(refusal(() => checkpointProgram(dir, 16), CHECKPOINT_FILE)).toMatch(/more than the 16 its reader accepts$/)
+  })
+
   test('a nested pytree of every tensor dtype and the metadata come back bit for bit', () => {
     const dir = fresh()
     const tree = sampleTree()

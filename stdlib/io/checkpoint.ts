@@ -13,7 +13,7 @@ import path from 'node:path'
 import { Tensor, type DType, type Shape } from '../../dsl/index.js'
 import { writeAtomic } from '../../compiler/runtime/atomicWrite.js'
 import { DataError } from './errors.js'
-import { encodeSafetensors, readSafetensors, type StTensor } from './safetensors.js'
+import { encodeSafetensors, readSafetensors, readSafetensorsMetadata, type StTensor } from './safetensors.js'
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors'
 const FORMAT = 'drift-checkpoint'
@@ -262,4 +262,18 @@ export function loadCheckpoint(dir: string, maxBytes?: number): LoadedCheckpoint
     tensors: rebuild(skeleton, [], tensors) as { [key: string]: TensorTree },
     meta: meta as { [key: string]: Json },
   }
+}
+
+/**
+ * The program a checkpoint in DIR says wrote it, from its header alone (no tensor read, nothing
+ * checked beyond the header): undefined when it names none. Its loader checks the whole file.
+ */
+export function checkpointProgram(dir: string, maxBytes?: number): unknown {
+  const file = path.join(dir, CHECKPOINT_FILE)
+  const m = readSafetensorsMetadata(file, `no checkpoint has been saved in ${dir}`, maxBytes)
+  if (m.format !== FORMAT || typeof m.meta !== 'string') return undefined
+  const meta = parseJson(m.meta, 'meta', (what) => {
+    throw new DataError(`${file}: ${what}`)
+  })
+  return isPlainObject(meta) ? meta.program : undefined
 }

@@ -204,6 +204,48 @@ function checkCoverage(entries: Entry[], bufferLength: number): Entry[] | string
   return sorted
 }
 
+/** The checked header of a file of `size` bytes: its length, the metadata and the tensor entries (unchecked against each other). */
+function readHeader(
+  size: number,
+  read: (offset: number, length: number) => Uint8Array,
+  maxBytes: number,
+  fail: (what: string) => never,
+): { headerLength: number; metadata: Record<string, string>; entries: Entry[] } {
+  if (size > maxBytes) fail(`${size} bytes, more than the ${maxBytes} its reader accepts`)
+  if (size < 8) fail(`${size} bytes, shorter than the 8-byte header length of a safetensors file`)
+  const n = new DataView(read(0, 8).buffer).getBigUint64(0, true)
+  if (n > BigInt(size - 8)) fail(`the header length ${n} runs past the end of the file (${size} bytes)`)
+  if (n > BigInt(MAX_HEADER_BYTES)) fail(`the header length ${n} is over the limit of ${MAX_HEADER_BYTES} bytes`)
+  const headerLength = Number(n)
+  const header = parseHeader(read(8, headerLength))
+  if (typeof header === 'string') return fail(header)
+  let metadata: Record<string, string> = {}
+  const entries: Entry[] = []
+  for (const [name, v] of Object.entries(header)) {
+    const checked = name === '__metadata__' ? checkMetadata(v) : checkEntry(name, v, size - 8 - headerLength)
+    if (typeof checked === 'string') return fail(checked)
+    if (name === '__metadata__') metadata = checked as Record<string, string>
+    else entries.push(checked as Entry)
+  }
+  return { headerLength, metadata, entries }
+}
+
+/**
+ * The `__metadata__` of a safetensors file, its header checked as readSafetensors checks it and no
+ * tensor read: enough to tell what a file is before its reader reads (and checks) the whole of it.
+ */
+export function readSafetensorsMetadata(
+  file: string,
+  missing = 'name an existing safetensors file',
+  maxBytes = Number.MAX_SAFE_INTEGER,
+): Record<string, string> {
+  requireLittleEndian()
+  const fail = (what: string): never => {
+    throw new DataError(`${file}: ${what}`)
+  }
+  return withRegularFile(file, missing, ({ size, read }) => readHeader(size, read, maxBytes, fail).metadata)
+}
+
 /**
  * Read FILE, a safetensors file of at most `maxBytes` (checked before anything is read); any
  * problem is a DataError naming it (`missing`: the fix when it does not exist).
@@ -218,23 +260,8 @@ export function readSafetensors(
     throw new DataError(`${file}: ${what}`)
   }
   return withRegularFile(file, missing, ({ size, read }) => {
-    if (size > maxBytes) fail(`${size} bytes, more than the ${maxBytes} its reader accepts`)
-    if (size < 8) fail(`${size} bytes, shorter than the 8-byte header length of a safetensors file`)
-    const n = new DataView(read(0, 8).buffer).getBigUint64(0, true)
-    if (n > BigInt(size - 8)) fail(`the header length ${n} runs past the end of the file (${size} bytes)`)
-    if (n > BigInt(MAX_HEADER_BYTES)) fail(`the header length ${n} is over the limit of ${MAX_HEADER_BYTES} bytes`)
-    const headerLength = Number(n)
+    const { headerLength, metadata, entries } = readHeader(size, read, maxBytes, fail)
     const bufferLength = size - 8 - headerLength
-    const header = parseHeader(read(8, headerLength))
-    if (typeof header === 'string') return fail(header)
-    let metadata: Record<string, string> = {}
-    const entries: Entry[] = []
-    for (const [name, v] of Object.entries(header)) {
-      const checked = name === '__metadata__' ? checkMetadata(v) : checkEntry(name, v, bufferLength)
-      if (typeof checked === 'string') return fail(checked)
-      if (name === '__metadata__') metadata = checked as Record<string, string>
-      else entries.push(checked as Entry)
-    }
     const ordered = checkCoverage(entries, bufferLength)
     if (typeof ordered === 'string') return fail(ordered)
     const tensors = new Map<string, StTensor>()
