@@ -135,6 +135,12 @@ function defaultInputs(ev: Evaluator, args: ArgSpec[], names: string[]) {
   return { bind, values }
 }
 
+/** Whether an argument binds graph inputs: a tensor, or an array or object holding one. */
+const bindsTensors = (s: ArgSpec): boolean =>
+  s.tag === 'tensor' ||
+  (s.tag === 'array' && s.items.some(bindsTensors)) ||
+  (s.tag === 'object' && s.fields.some(([, f]) => bindsTensors(f)))
+
 /** Specialize `ref` to `args`; `simplified: false` returns the frontend's graph before simplification (for tests of the rewrites). */
 export function specialize(
   ref: FnRef,
@@ -165,9 +171,10 @@ export function specialize(
     let result: Value
     if (t?.kind === 'vjp') {
       // the last argument is the output cotangent: [f(...primals), cotangents of every primal];
-      // static arguments stay compile-time values (cotangent 0), only the others are primals
+      // arguments that bind no tensor (static values, objects of them) stay compile-time values
+      // (cotangent 0), only the others are primals
       const primals = values.slice(0, -1)
-      const traced = primals.flatMap((_, i) => (args[i].tag === 'static' || args[i].tag === 'default' ? [] : [i]))
+      const traced = primals.flatMap((_, i) => (bindsTensors(args[i]) ? [i] : []))
       const bound = new Builtin(name, (xs, at) =>
         ev.callValue(
           closure,
