@@ -23,6 +23,8 @@ import { FIELDS, LANDMARKS, type FieldEntry } from '../stdlib/fields/catalog.js'
 import { BEGIN, DOC, END, fieldTable } from '../cli/fields.js'
 import { expectClose, lower, maxAbs, randn, rootPath, run, S, scalar, seeded, T } from './helpers.js'
 import { vjpErrors } from './gradcheck.js'
+import { argSpec } from '../compiler/runtime/signature.js'
+import { printGraph } from '../compiler/ir/print.js'
 import { expectFloat32Run, expectFloat64Output } from './tolerance.js'
 
 const fieldFile = (f: { file: string }) => rootPath('stdlib/fields', f.file)
@@ -224,11 +226,21 @@ function paperReference(x: NDArray, pos: NDArray, neg: NDArray, tau: number): Fl
   return V
 }
 
+/** A loss variant as the reference reads it (stdlib/fields/driftLossVariant.ts; docs/mnist.md#loss-variants). */
+interface LossVariant {
+  attraction: number
+  repulsion: number
+  normalize: 'both' | 'row' | 'none'
+  temperatures: number[]
+}
+const OFFICIAL: LossVariant = { attraction: 1, repulsion: 1, normalize: 'both', temperatures: [0.02, 0.05, 0.2] }
+
 /**
  * The official drift_loss.py (paper App. A.6; docs/paper.md#official-loss), literally, in loops: loss,
- * f2 per τ, and ∂loss/∂gen.
+ * f2 per τ, and ∂loss/∂gen; with a variant, per τ the affinity A of its normalization and
+ * F = a·V⁺ − b·V⁻, V⁺ = Σⱼ A⁺ᵢⱼ·rowsum(A⁻)ᵢ·(y⁺ⱼ − xᵢ), V⁻ = Σₖ A⁻ᵢₖ·rowsum(A⁺)ᵢ·(y⁻ₖ − xᵢ) (both halves returned).
  */
-function driftLossReference(gen: NDArray, fneg: NDArray, fpos: NDArray, w: NDArray) {
+function driftLossReference(gen: NDArray, fneg: NDArray, fpos: NDArray, w: NDArray, v: LossVariant = OFFICIAL) {
   const [B, Cg, S] = gen.shape
   const [Cn, Cp] = [fneg.shape[1], fpos.shape[1]]
   const Ct = Cg + Cn + Cp
@@ -254,41 +266,53 @@ function driftLossReference(gen: NDArray, fneg: NDArray, fpos: NDArray, w: NDArr
   const si = Math.max(scale / Math.sqrt(S), 1e-3)
   const force = new Float64Array(B * Cg * S)
   const f2s: number[] = []
-  for (const R of [0.02, 0.05, 0.2]) {
+  const halves: { plus: Float64Array; minus: Float64Array }[] = []
+  for (const R of v.temperatures) {
     const F = new Float64Array(B * Cg * S)
-    for (let b = 0; b < B; b++) {
-      const logit = Array.from({ length: Cg }, (_, i) =>
+    const [plus, minus] = [new Float64Array(B * Cg * S), new Float64Array(B * Cg * S)]
+    const logits = Array.from({ length: B }, (_, b) =>
+      Array.from({ length: Cg }, (_, i) =>
         Array.from({ length: Ct }, (_, j) => -(dist(b, i, j) / Math.max(scale, 1e-3) + (i === j ? 100 : 0)) / R),
-      )
+      ),
+    )
+    const maxAll = Math.max(...logits.flat(2))
+    for (let b = 0; b < B; b++) {
+      const logit = logits[b]
       const rowMax = logit.map((row) => Math.max(...row))
       const colMax = Array.from({ length: Ct }, (_, j) => Math.max(...logit.map((row) => row[j])))
       const rowSum = logit.map((row, i) => row.reduce((s, l) => s + Math.exp(l - rowMax[i]), 0))
       const colSum = Array.from({ length: Ct }, (_, j) => logit.reduce((s, row) => s + Math.exp(row[j] - colMax[j]), 0))
+      const affinity = (i: number, j: number, l: number) => {
+        const row = Math.exp(l - rowMax[i]) / rowSum[i]
+        if (v.normalize === 'row') return row
+        if (v.normalize === 'none') return Math.exp(l - maxAll)
+        return Math.sqrt(Math.max(row * (Math.exp(l - colMax[j]) / colSum[j]), 1e-6))
+      }
       for (let i = 0; i < Cg; i++) {
-        const aff = logit[i].map(
-          (l, j) =>
-            Math.sqrt(Math.max((Math.exp(l - rowMax[i]) / rowSum[i]) * (Math.exp(l - colMax[j]) / colSum[j]), 1e-6)) *
-            tw(b, j),
-        )
+        const aff = logit[i].map((l, j) => affinity(i, j, l) * tw(b, j))
         let [negSum, posSum] = [0, 0]
         aff.forEach((a, j) => (j < Cg + Cn ? (negSum += a) : (posSum += a)))
-        const coeff = aff.map((a, j) => (j < Cg + Cn ? -a * posSum : a * negSum))
-        const coeffSum = coeff.reduce((s, c) => s + c, 0)
         for (let s = 0; s < S; s++) {
-          let v = -coeffSum * (gen.data[(b * Cg + i) * S + s] / si)
-          for (let j = 0; j < Ct; j++) v += coeff[j] * (target(b, j, s) / si)
-          F[(b * Cg + i) * S + s] = v
+          const k = (b * Cg + i) * S + s
+          const x = gen.data[k] / si
+          for (let j = 0; j < Ct; j++) {
+            const d = target(b, j, s) / si - x
+            if (j < Cg + Cn) minus[k] += aff[j] * posSum * d
+            else plus[k] += aff[j] * negSum * d
+          }
+          F[k] = v.attraction * plus[k] - v.repulsion * minus[k]
         }
       }
     }
-    const f2 = F.reduce((s, v) => s + v * v, 0) / F.length
+    const f2 = F.reduce((s, x) => s + x * x, 0) / F.length
     f2s.push(f2)
-    F.forEach((v, k) => (force[k] += v / Math.sqrt(Math.max(f2, 1e-8))))
+    halves.push({ plus, minus })
+    F.forEach((x, k) => (force[k] += x / Math.sqrt(Math.max(f2, 1e-8))))
   }
   // goal = gen/si + force, so (gen/si − goal)² = force²; ∂/∂gen = 2(gen/si − goal)/si / (B·Cg·S)
-  const loss = force.reduce((s, v) => s + v * v, 0) / force.length
-  const grad = force.map((v) => (-2 * v) / si / force.length)
-  return { loss, f2s, grad }
+  const loss = force.reduce((s, x) => s + x * x, 0) / force.length
+  const grad = force.map((x) => (-2 * x) / si / force.length)
+  return { loss, f2s, grad, halves, si }
 }
 
 describe('paperField and the official loss equal independent float64 loops', () => {
@@ -343,6 +367,99 @@ describe('paperField and the official loss equal independent float64 loops', () 
   })
 })
 
+describe('the loss variants (docs/mnist.md#loss-variants) equal the same loops', () => {
+  const [B, Cg, Cn, Cp, S] = [2, 4, 3, 5, 3]
+  const VARIANTS: [string, LossVariant][] = [
+    ['1.5× attraction', { ...OFFICIAL, attraction: 1.5 }],
+    ['1.5× repulsion', { ...OFFICIAL, repulsion: 1.5 }],
+    ['2× attraction', { ...OFFICIAL, attraction: 2 }],
+    ['2× repulsion', { ...OFFICIAL, repulsion: 2 }],
+    ['attraction only', { ...OFFICIAL, repulsion: 0 }],
+    ['softmax over the targets', { ...OFFICIAL, normalize: 'row' }],
+    ['no normalization', { ...OFFICIAL, normalize: 'none' }],
+    ['τ = 0.02 alone', { ...OFFICIAL, temperatures: [0.02] }],
+    ['τ = 0.05 alone', { ...OFFICIAL, temperatures: [0.05] }],
+    ['τ = 0.2 alone', { ...OFFICIAL, temperatures: [0.2] }],
+    [
+      'no normalization, 2× repulsion, τ = 0.2 and 0.05',
+      { ...OFFICIAL, normalize: 'none', repulsion: 2, temperatures: [0.2, 0.05] },
+    ],
+  ]
+  const inputs = (r: () => number): NDArray[] => [
+    randn([B, Cg, S], r, 0.5),
+    randn([B, Cn, S], r),
+    randn([B, Cp, S], r, 1.3),
+    { shape: [B], dtype: 'f32', data: Float64Array.from([0.7, 2.1].map(Math.fround)) },
+  ]
+  const ARGS = [T([B, Cg, S]), T([B, Cn, S]), T([B, Cp, S]), T([B])]
+  /** driftLoss's vjp at a variant: [loss, perTemperature, ∂loss/∂gen, …] of the inputs and the cotangent (1, 0). */
+  const vjpOf = (v: LossVariant, ins: NDArray[]) => {
+    const k = v.temperatures.length
+    const ct: ArgSpec = {
+      tag: 'object',
+      fields: [
+        ['loss', T([])],
+        ['perTemperature', T([k])],
+      ],
+    }
+    const r0 = specialize({ file: LOSS, exportName: 'driftLoss', transform: { kind: 'vjp' } }, [
+      ...ARGS,
+      argSpec(v, true, 'variant'),
+      ct,
+    ])
+    if (r0._tag === 'Left') throw new Error(r0.left.map((dg) => formatDiagnostic(dg)).join('\n'))
+    const seed: NDArray[] = [scalar(1), { shape: [k], dtype: 'f32', data: new Float64Array(k) }]
+    return { graph: r0.right.graph, out: run(r0.right, [...ins, ...seed]) }
+  }
+
+  test.each(VARIANTS)('%s: loss, f2 per τ and ∂loss/∂gen', (_, v) =>
+    seeded((r) => {
+      const ins = inputs(r)
+      const { graph, out } = vjpOf(v, ins)
+      const [loss, perT, dGen] = out
+      const want = driftLossReference(ins[0], ins[1], ins[2], ins[3], v)
+      expectClose(loss.data, [want.loss], { rtol: 1e-12, atol: 0 }, 'loss')
+      expectClose(perT.data, want.f2s, { rtol: 1e-12, atol: 0 }, 'perTemperature')
+      expectFloat64Output(graph, 2, dGen.data, want.grad, '∂loss/∂gen')
+      // the variant changes the drift: its force differs from the official loss's by more than 1 %
+      const official = driftLossReference(ins[0], ins[1], ins[2], ins[3])
+      const gap = maxAbs(want.grad.map((g, i) => g - official.grad[i]))
+      expect(gap, 'the variant’s gradient against the official one').toBeGreaterThan(0.01 * maxAbs(official.grad))
+    }),
+  )
+
+  test('attraction only: the drift is the V⁺ half, V⁺/√mean (V⁺)², though V⁻ is not 0', () =>
+    seeded((r) => {
+      const ins = inputs(r)
+      const v: LossVariant = { ...OFFICIAL, repulsion: 0, temperatures: [0.05] }
+      const { graph, out } = vjpOf(v, ins)
+      const { plus, minus } = driftLossReference(ins[0], ins[1], ins[2], ins[3], v).halves[0]
+      const { si } = driftLossReference(ins[0], ins[1], ins[2], ins[3], v)
+      const meanSquare = (a: Float64Array) => a.reduce((s, x) => s + x * x, 0) / a.length
+      expect(meanSquare(minus), 'mean (V⁻)²').toBeGreaterThan(0.01 * meanSquare(plus))
+      expectClose(out[1].data, [meanSquare(plus)], { rtol: 1e-12, atol: 0 }, 'f2 = mean (V⁺)²')
+      // ∂loss/∂gen = −2·force/(σ·B·Cg·S), force = V⁺/√f2
+      const force = plus.map((x) => x / Math.sqrt(meanSquare(plus)))
+      expectFloat64Output(
+        graph,
+        2,
+        out[2].data,
+        force.map((x) => (-2 * x) / si / plus.length),
+        '∂loss/∂gen',
+      )
+    }))
+
+  test('left out, the variant is the official loss: the graph of passing it; another variant’s differs', () => {
+    const print = (variant?: LossVariant) =>
+      printGraph(lower(LOSS, 'driftLoss', variant ? [...ARGS, argSpec(variant, true, 'variant')] : ARGS).graph, {
+        locations: false,
+      })
+    const official = print()
+    expect(print(OFFICIAL)).toBe(official)
+    expect(print({ ...OFFICIAL, attraction: 1.5 })).not.toBe(official)
+  })
+})
+
 describe('every field’s vjp matches central finite differences in float64, with respect to x, pos and neg', () => {
   const [N, P, M, d] = [5, 6, 5, 2]
   const inputsFor = (f: FieldEntry, r: () => number) => {
@@ -384,6 +501,41 @@ describe('the compiled path (gpu.js cpu) equals the float64 interpreter', () => 
       expectFloat32Run(spec.graph, got, want, 'driftLoss')
     })
   })
+
+  test.each([
+    // the raw exponentials exp(L) would leave f2 at τ = 0.02 at 1e−45 and below: 0 in float32
+    ['on random features', [1, 1]],
+    // the wide row's exponentials underflow to 0 at τ = 0.02, the tight row's hold the key's largest affinity
+    ['on one row 1000 times tighter than the other', [1e-3, 1]],
+  ])(
+    'driftLoss without kernel normalization %s: finite, as the float64 interpreter, no f2 underflowed',
+    (_, spreads) => {
+      seeded((r) => {
+        const [B, Cg, Cn, Cp, S] = [2, 6, 3, 5, 8]
+        const variant = { attraction: 1, repulsion: 1, normalize: 'none', temperatures: [0.02, 0.05, 0.2] }
+        const args = [T([B, Cg, S]), T([B, Cn, S]), T([B, Cp, S]), T([B]), argSpec(variant, true, 'variant')]
+        const spec = lower(LOSS, 'driftLoss', args)
+        const rowsScaled = (a: NDArray): NDArray => {
+          const per = a.data.length / B
+          return { ...a, data: a.data.map((x, i) => Math.fround(x * spreads[Math.floor(i / per)])) }
+        }
+        const w: NDArray = { shape: [B], dtype: 'f32', data: Float64Array.of(1.5, 0.5) }
+        const ins = [
+          rowsScaled(randn([B, Cg, S], r)),
+          rowsScaled(randn([B, Cn, S], r)),
+          rowsScaled(randn([B, Cp, S], r)),
+          w,
+        ]
+        const [got, want] = [compiled(spec, ins), run(spec, ins)]
+        for (const [i, o] of got.entries())
+          expect(Array.from(o.data).every(Number.isFinite), `output ${i} finite`).toBe(true)
+        // float32 kernels against the float64 interpreter, output by output (test/tolerance.ts)
+        expectFloat32Run(spec.graph, got, want, 'driftLoss, no normalization')
+        // exp(L − max L): the key's largest affinity is 1, so every τ's f2 is a normal float32 number
+        for (const f2 of got[1].data) expect(f2, 'f2 per τ').toBeGreaterThan(2 ** -126)
+      })
+    },
+  )
 
   test.each([['sharpField'], ['gaussianField'], ['sinkhornField'], ['biasCorrectedField']])('%s', (name) => {
     seeded((r) => {

@@ -6,7 +6,8 @@
 import type * as TF from '@tensorflow/tfjs'
 import type * as JAX from '@jax-js/jax'
 import { Tensor } from '../../dsl/index.js'
-import { driftLoss, TEMPERATURES } from '../../stdlib/fields/driftLoss.js'
+import { driftLoss } from '../../stdlib/fields/driftLoss.js'
+import { TEMPERATURES } from '../../stdlib/fields/driftLossVariant.js'
 import { driftImpls, gauss, type Case, type Impl, type Outputs, type Workload } from '../harness.js'
 import { jax, JAXJS, peer, PLAIN, TFJS, tfjs, tfRun } from '../peers.js'
 

@@ -11,9 +11,18 @@ import {
   type T3,
   type Vec,
 } from '../../dsl/index.js'
+import { DEFAULT_LOSS_VARIANT, type DriftLossVariant } from './driftLossVariant.js'
 
-/** The temperatures of every configuration (paper Table 8; the configs list them as [0.2, 0.05, 0.02]). */
-export const TEMPERATURES = [0.02, 0.05, 0.2]
+/** The affinity of each kernel normalization (driftLossVariant.ts), from the logits [B, Cg, Ct]. */
+const AFFINITY = {
+  both: (logits: T3): T3 => softmax(logits, 2).mul(softmax(logits, 1)).maximum(1e-6).sqrt(),
+  row: (logits: T3): T3 => softmax(logits, 2),
+  // one factor e^(−max L) for the whole key, which the drift normalization cancels (docs/mnist.md#loss-variants)
+  none: (logits: T3): T3 => logits.sub(logits.max()).exp(),
+}
+
+/** k·x, without an operation at k = 1 and k = −1 (so the default variant's program is the official loss's). */
+const scaled = (x: T3, k: number): T3 => (k === 1 ? x : k === -1 ? x.neg() : x.mul(k))
 
 /**
  * The official drifting loss of one feature key, `drift_loss.py` translated literally (paper App. A.6,
@@ -24,40 +33,47 @@ export const TEMPERATURES = [0.02, 0.05, 0.2]
  * 1e−6)) then ×w (the code weights after both softmaxes, the paper only says "in the kernel"), drift
  * F = coeff·targets − rowsum(coeff)·x, f2 = mean F², force = Σ F/√max(f2, 1e−8).
  * loss = mean over B of mean over (Cg, S) of (gen/scale − (gen/scale + force))²; perTemperature = f2.
+ * `variant` (static; driftLossVariant.ts) scales the two halves of F, F = a·V⁺ − b·V⁻, picks the
+ * affinity's normalization and the temperatures; the default is the official loss.
  */
-export const driftLoss = dsl((gen: T3, fixedNeg: T3, fixedPos: T3, w: Vec) => {
-  const [B, Cg, S] = gen.shape
-  const [Cn, Ct] = [fixedNeg.shape[1], Cg + fixedNeg.shape[1] + fixedPos.shape[1]]
-  const oldGen = stopGradient(gen)
-  const targets = concat([oldGen, fixedNeg, fixedPos], 1)
-  const weights = concat([ones([B, Cg]), ones([B, Cn]).mul(w.reshape([B, 1])), ones([B, Ct - Cg - Cn])], 1).reshape([
-    B,
-    1,
-    Ct,
-  ])
-  const dist = stopGradient(cdist(oldGen, targets, { squared: true }).maximum(1e-8).sqrt())
-  const scale = dist.mul(weights).mean().div(weights.mean())
-  const scaleInputs = scale.div(Math.sqrt(S)).maximum(1e-3)
-  const [genS, targetsS] = [oldGen.div(scaleInputs), targets.div(scaleInputs)]
-  const distN = dist.div(scale.maximum(1e-3)).add(eye(Cg, Ct).mul(100))
-  const drifts = TEMPERATURES.map((R) => {
-    const logits = distN.div(-R)
-    const [affNeg, affPos] = split(
-      softmax(logits, 2).mul(softmax(logits, 1)).maximum(1e-6).sqrt().mul(weights),
-      [Cg + Cn],
-      2,
-    )
-    const coeff = concat([affNeg.mul(affPos.sum(2, true)).neg(), affPos.mul(affNeg.sum(2, true))], 2)
-    const force = coeff.matmul(targetsS).sub(coeff.sum(2, true).mul(genS))
-    return { force, f2: force.square().mean() }
-  })
-  const goal = stopGradient(drifts.reduce((acc, d) => acc.add(d.force.div(d.f2.maximum(1e-8).sqrt())), genS))
-  const loss = gen.div(scaleInputs).sub(goal).square().mean([1, 2]).mean()
-  return {
-    loss,
-    perTemperature: stack(
-      drifts.map((d) => d.f2),
-      0,
-    ),
-  }
-})
+export const driftLoss = dsl(
+  (gen: T3, fixedNeg: T3, fixedPos: T3, w: Vec, variant: DriftLossVariant = DEFAULT_LOSS_VARIANT) => {
+    const [B, Cg, S] = gen.shape
+    const [Cn, Ct] = [fixedNeg.shape[1], Cg + fixedNeg.shape[1] + fixedPos.shape[1]]
+    const oldGen = stopGradient(gen)
+    const targets = concat([oldGen, fixedNeg, fixedPos], 1)
+    const weights = concat([ones([B, Cg]), ones([B, Cn]).mul(w.reshape([B, 1])), ones([B, Ct - Cg - Cn])], 1).reshape([
+      B,
+      1,
+      Ct,
+    ])
+    const dist = stopGradient(cdist(oldGen, targets, { squared: true }).maximum(1e-8).sqrt())
+    const scale = dist.mul(weights).mean().div(weights.mean())
+    const scaleInputs = scale.div(Math.sqrt(S)).maximum(1e-3)
+    const [genS, targetsS] = [oldGen.div(scaleInputs), targets.div(scaleInputs)]
+    const distN = dist.div(scale.maximum(1e-3)).add(eye(Cg, Ct).mul(100))
+    const drifts = variant.temperatures.map((R) => {
+      const logits = distN.div(-R)
+      const [affNeg, affPos] = split(AFFINITY[variant.normalize](logits).mul(weights), [Cg + Cn], 2)
+      const coeff = concat(
+        [
+          scaled(affNeg.mul(affPos.sum(2, true)), -variant.repulsion),
+          scaled(affPos.mul(affNeg.sum(2, true)), variant.attraction),
+        ],
+        2,
+      )
+      const force = coeff.matmul(targetsS).sub(coeff.sum(2, true).mul(genS))
+      return { force, f2: force.square().mean() }
+    })
+    const goal = stopGradient(drifts.reduce((acc, d) => acc.add(d.force.div(d.f2.maximum(1e-8).sqrt())), genS))
+    const loss = gen.div(scaleInputs).sub(goal).square().mean([1, 2]).mean()
+    return {
+      loss,
+      perTemperature: stack(
+        drifts.map((d) => d.f2),
+        0,
+      ),
+    }
+  },
+  { static: ['variant'] },
+)
