@@ -12,7 +12,7 @@ import { CounterRng } from '../stdlib/data/counterRng.js'
 import { driftLoss } from '../stdlib/fields/driftLoss.js'
 import { adamInit } from '../stdlib/optim/adam.js'
 import { ALPHA_PRIOR, alphaOf, cfgWeight, drawAlphas } from '../stdlib/mnist/cfg.js'
-import { driftStep, featureDriftLoss } from '../stdlib/mnist/driftStep.js'
+import { driftStep, featureDriftLoss, type DriftVariant } from '../stdlib/mnist/driftStep.js'
 import { initEncoder } from '../stdlib/mnist/encoder.js'
 import { dsl } from '../dsl/index.js'
 import { expectClose, randint, randn, seeded } from './helpers.js'
@@ -155,6 +155,41 @@ describe.each(GENERATORS)('one training step of the %s generator', (kind) => {
         const norm = (want as unknown as { gradNorm: Tensor }).gradNorm.data[0] as number
         expect(Number.isFinite(norm) && norm > 0, `gradient norm ${norm}`).toBe(true)
         expectFloat32Run(graph, leaves(got), leaves(want), 'driftStep')
+      }),
+    600_000,
+  )
+})
+
+describe('a loss variant in the step', () => {
+  const convolutions = (g: { eqns: { prim: string }[] }) => g.eqns.filter((e) => e.prim.startsWith('conv2d')).length
+
+  test(
+    'pixels only (features global), softmax over the targets, 2× repulsion, τ = 0.05: no convolution in the program, and the compiled step matches the float64 interpreter',
+    () =>
+      seeded(async (r) => {
+        const [state, encoder, batch, hyper, kind] = await stepInputs(r, 'mlp')
+        const variant: DriftVariant = {
+          attraction: 1,
+          repulsion: 2,
+          normalize: 'row',
+          temperatures: [0.05],
+          features: 'global',
+        }
+        type Args = Parameters<typeof driftStep.run>
+        const args = [state, encoder, batch, hyper, kind, variant] as never as Args
+        const { graph } = await driftStep.lower(...args)
+        // the encoder runs on no image: the default step's program convolves, this one does not
+        const official = await driftStep.lower(...([state, encoder, batch, hyper, kind] as never as Args))
+        expect(convolutions(official.graph), 'convolutions of the default step').toBeGreaterThan(0)
+        expect(convolutions(graph), 'convolutions of the pixels-only step').toBe(0)
+        const got = await driftStep.run(...args)
+        const want = await driftStep.reference(...args)
+        const perT = (got as unknown as { perTemperature: Record<string, Tensor> }).perTemperature
+        expect(Object.keys(perT)).toEqual(['global'])
+        expect(perT.global.shape).toEqual([1])
+        const norm = (want as unknown as { gradNorm: Tensor }).gradNorm.data[0] as number
+        expect(Number.isFinite(norm) && norm > 0, `gradient norm ${norm}`).toBe(true)
+        expectFloat32Run(graph, leaves(got), leaves(want), 'driftStep, pixels only')
       }),
     600_000,
   )

@@ -22,13 +22,14 @@ import {
   type Vec,
 } from '../../dsl/index.js'
 import { driftLoss } from '../fields/driftLoss.js'
+import { DEFAULT_LOSS_VARIANT, type DriftLossVariant } from '../fields/driftLossVariant.js'
 import { adamw } from '../optim/adamw.js'
 import type { AdamState } from '../optim/adam.js'
 import { clipByGlobalNorm, globalNorm } from '../optim/clip.js'
 import { ema, emaWarmupDecay } from '../optim/ema.js'
 import { linearWarmup } from '../optim/warmup.js'
 import { generate, type GeneratorKind, type GeneratorParams } from './generator.js'
-import { multiScaleFeatures, type Features } from './features.js'
+import { selectFeatures, type Features, type FeatureSet } from './features.js'
 import type { EncoderParams } from './encoder.js'
 
 /** What a step draws on the host: the generator's inputs for G class groups and their real samples. */
@@ -56,15 +57,17 @@ const byGroup = (f: T3, groups: number): T3 => {
 }
 
 /**
- * The summed drift loss over every feature key of the generated images' features `gen`, against the
- * positives' and unconditional samples' features; `perTemperature` holds each key's raw ‖V‖² per τ
- * (the convergence signal: the normalized loss itself does not go to 0).
+ * The summed drift loss (of the loss variant `variant`) over every feature key of the generated
+ * images' features `gen`, against the positives' and unconditional samples' features;
+ * `perTemperature` holds each key's raw ‖V‖² per τ (the convergence signal: the normalized loss
+ * itself does not go to 0).
  */
 export function featureDriftLoss(
   gen: Features,
   pos: Features,
   unc: Features,
   w: Vec,
+  variant: DriftLossVariant = DEFAULT_LOSS_VARIANT,
 ): { loss: Scalar; perTemperature: { [key: string]: Vec } } {
   const groups = w.shape[0]
   const terms = Object.keys(gen).map((key) => {
@@ -73,7 +76,13 @@ export function featureDriftLoss(
       .reshape([1, groups])
       .broadcastTo([locations, groups])
       .reshape([locations * groups]) as Vec
-    return driftLoss(byGroup(gen[key], groups), byGroup(unc[key], groups), byGroup(pos[key], groups), rowWeights)
+    return driftLoss(
+      byGroup(gen[key], groups),
+      byGroup(unc[key], groups),
+      byGroup(pos[key], groups),
+      rowWeights,
+      variant,
+    )
   })
   return {
     loss: stack(
@@ -83,6 +92,14 @@ export function featureDriftLoss(
     perTemperature: Object.fromEntries(Object.keys(gen).map((key, i) => [key, terms[i].perTemperature])),
   }
 }
+
+/** The drift loss's variant and the feature set it is taken over: compile-time settings of a step. */
+export interface DriftVariant extends DriftLossVariant {
+  features: FeatureSet
+}
+
+/** The official loss over every feature key. */
+export const DEFAULT_DRIFT_VARIANT: DriftVariant = { ...DEFAULT_LOSS_VARIANT, features: 'all' }
 
 /** The generator's training state: weights, AdamW moments and step, and their EMA. */
 export interface GeneratorState {
@@ -110,18 +127,28 @@ export interface DriftHyper {
 /**
  * One step: the summed feature drift loss of the generated images, its gradient through the frozen
  * encoder into the generator (of architecture `generator`), clipped, an AdamW update and the EMA. Returns the new state, the loss,
- * each key's raw ‖V‖² per temperature and the gradient's norm before clipping.
+ * each key's raw ‖V‖² per temperature and the gradient's norm before clipping. `variant` picks the
+ * loss's variant and feature set (the feature set `global` never runs the encoder).
  */
 export const driftStep = dsl(
-  (s: GeneratorState, encoder: EncoderParams, b: DriftBatch, h: DriftHyper, generator: GeneratorKind) => {
-    const pos = stopGradient(multiScaleFeatures(encoder, b.positives))
-    const unc = stopGradient(multiScaleFeatures(encoder, b.uncond))
+  (
+    s: GeneratorState,
+    encoder: EncoderParams,
+    b: DriftBatch,
+    h: DriftHyper,
+    generator: GeneratorKind,
+    variant: DriftVariant = DEFAULT_DRIFT_VARIANT,
+  ) => {
+    const features = (x: T4) => selectFeatures(variant.features, encoder, x)
+    const pos = stopGradient(features(b.positives))
+    const unc = stopGradient(features(b.uncond))
     const lossOf = (p: GeneratorParams) =>
       featureDriftLoss(
-        multiScaleFeatures(encoder, generate(generator, p, b.noise, b.labels, b.styles, b.alpha, h.alphaScale)),
+        features(generate(generator, p, b.noise, b.labels, b.styles, b.alpha, h.alphaScale)),
         pos,
         unc,
         b.w,
+        variant,
       )
     const [out, pullback] = vjp(lossOf, s.params)
     const [grads] = pullback({ loss: onesLike(out.loss), perTemperature: treeMap(zerosLike, out.perTemperature) })
@@ -136,5 +163,5 @@ export const driftStep = dsl(
       gradNorm: globalNorm(grads),
     }
   },
-  { static: ['generator'] },
+  { static: ['generator', 'variant'] },
 )

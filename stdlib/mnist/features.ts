@@ -71,14 +71,34 @@ export const featureMaps = (p: EncoderParams, x: T4): { name: string; map: T4 }[
   return maps
 }
 
+/** The key `global`: each image x [n, C₀, H, W] as one vector, [1, n, C₀·H·W]. */
+export const globalFeature = (x: T4): T3 => {
+  const [n, c0, hh, ww] = x.shape
+  return x.reshape([1, n, c0 * hh * ww]) as T3
+}
+
 /** Every key of the multi-scale features of the images x [n, C₀, H, W] (see the file's comment). */
 export const multiScaleFeatures = dsl((p: EncoderParams, x: T4): Features => {
-  const [n, c0, hh, ww] = x.shape
   let out: Features = {}
   for (const { name, map } of featureMaps(p, x)) out = { ...out, ...mapFeatures(name, map) }
   return {
     ...out,
-    global: x.reshape([1, n, c0 * hh * ww]) as T3,
+    global: globalFeature(x),
     norm_x: byLocation(x.square().mean([2, 3], true).add(STD_EPS).sqrt() as T4),
   }
 })
+
+/**
+ * The feature spaces the drift loss can be taken in (the "feature space" ablation, paper §5.2):
+ * `all`, every key above; `global`, the raw pixels only, without running the encoder.
+ */
+export const FEATURE_SETS = ['all', 'global'] as const
+export type FeatureSet = (typeof FEATURE_SETS)[number]
+
+const FEATURES_OF = {
+  all: (p: EncoderParams, x: T4): Features => multiScaleFeatures(p, x),
+  global: (_: EncoderParams, x: T4): Features => ({ global: globalFeature(x) }),
+}
+
+/** The keys of feature set `set` of the images x. */
+export const selectFeatures = (set: FeatureSet, p: EncoderParams, x: T4): Features => FEATURES_OF[set](p, x)
