@@ -4,7 +4,8 @@
  * width 4 trained for 2 steps): the run's outputs, summary and CFG sweep; samples as PNG, .npy and
  * .safetensors; `drift eval` reproducing the run's own sweep; a run stopped after a checkpoint and
  * resumed ends with the same checkpoint bytes as an uninterrupted one (generator, AdamW, EMA and the
- * sample queues); the DiT through the command line; bad input gets one `drift:` line and writes nothing.
+ * sample queues); the DiT through the command line; a loss variant's settings recorded and kept on
+ * --resume; bad input gets one `drift:` line and writes nothing.
  */
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -129,6 +130,16 @@ describe('drift train mnist', () => {
         [['--n-neg', '1'], /^drift: nNeg must be a positive integer ≥ 2 ≤ 256, got 1$/],
         [['--patch', '3'], /^drift: patch must be 1, 2, 4 or 8, got 3$/],
         [['--generator', 'gan'], /^drift: generator must be mlp or dit, got "gan"$/],
+        [['--normalize', 'softmax'], /^drift: normalize must be both, row or none, got "softmax"$/],
+        [['--features', 'pixels'], /^drift: features must be all or global, got "pixels"$/],
+        [
+          ['--attraction', '0', '--repulsion', '0'],
+          /^drift: attraction and repulsion are both 0, so nothing drifts: make one of them positive$/,
+        ],
+        [
+          ['--temperatures', '0.05,-1'],
+          /^drift: temperatures must be a list of 1 to 8 positive numbers, e\.g\. 0\.02,0\.05,0\.2, got \[0\.05,-1\]$/,
+        ],
       ]
       for (const [flags, message] of cases) {
         const out = at(`bad-${flags.join('')}`.replace(/[^\w-]/g, ''))
@@ -184,6 +195,43 @@ describe('drift train mnist', () => {
       expect(again.err).toBe(
         'drift: --quick cannot be combined with --resume: a resumed run keeps the settings of its checkpoint',
       )
+    },
+    LONG,
+  )
+
+  test(
+    'the loss variant: its settings in config.json, and a resumed run refuses to change them',
+    () => {
+      const variant = ['--attraction', '1.5', '--repulsion', '0.5', '--normalize', 'none', '--temperatures', '0.05,0.2']
+      const r = drift(
+        'train',
+        'mnist',
+        ...TINY(),
+        '--steps',
+        '2',
+        ...variant,
+        '--features',
+        'global',
+        '--out',
+        at('variant'),
+      )
+      expect(r.code, r.err).toBe(0)
+      expect(r.out).toMatch(/^trained the generator for 2 steps: final drift loss \S+$/m)
+      const config = JSON.parse(fs.readFileSync(at('variant', 'config.json'), 'utf8'))
+      expect(config).toMatchObject({
+        attraction: 1.5,
+        repulsion: 0.5,
+        normalize: 'none',
+        temperatures: [0.05, 0.2],
+        features: 'global',
+      })
+      const before = fs.readFileSync(at('variant', 'checkpoint.safetensors'))
+      const again = drift('train', 'mnist', '--resume', at('variant'), '--steps', '3', '--normalize', 'both')
+      expect(again.code).not.toBe(0)
+      expect(again.err).toBe(
+        'drift: --resume continues a run with its own settings: normalize cannot change (only steps, checkpointEvery, logEvery, classifier, evalSamples can)',
+      )
+      expect(fs.readFileSync(at('variant', 'checkpoint.safetensors')).equals(before)).toBe(true)
     },
     LONG,
   )

@@ -3,6 +3,9 @@ import { resolveSettings, isCount, isNonNegative, isPositive, isRate, isSeed } f
 import { RunError } from '../train/errors.js'
 import { MNIST_CLASSES } from '../data/mnist.js'
 import { GENERATORS, type GeneratorKind } from './generator.js'
+import { KERNEL_NORMALIZATIONS, TEMPERATURES, type KernelNormalization } from '../fields/driftLossVariant.js'
+import { FEATURE_SETS, type FeatureSet } from './features.js'
+import type { DriftVariant } from './driftStep.js'
 
 /** Style tokens per sample and entries per codebook (paper App. A.2: 32 tokens, 64 entries). */
 export const STYLES = { tokens: 32, codebook: 64 }
@@ -17,6 +20,15 @@ export interface DriftConfig {
   nNeg: number
   nPos: number
   nUnc: number
+  /**
+   * the drift loss's variant (docs/mnist.md#loss-variants): V = attraction·V⁺ − repulsion·V⁻, the
+   * kernel's normalization, the temperatures, and the feature keys the loss is summed over
+   */
+  attraction: number
+  repulsion: number
+  normalize: KernelNormalization
+  temperatures: number[]
+  features: FeatureSet
   /** the generator's architecture (generator.ts): a residual MLP over the image, or the paper's DiT */
   generator: GeneratorKind
   /** its width (the MLP's hidden width, the DiT's token width), blocks, the DiT's patch side, and the blocks' MLP ratio */
@@ -53,6 +65,11 @@ export const DRIFT_DEFAULTS: DriftConfig = {
   nNeg: 8,
   nPos: 8,
   nUnc: 4,
+  attraction: 1,
+  repulsion: 1,
+  normalize: 'both',
+  temperatures: [...TEMPERATURES],
+  features: 'all',
   generator: 'mlp',
   width: 256,
   depth: 2,
@@ -94,6 +111,14 @@ export const DRIFT_RESUMABLE: (keyof DriftConfig)[] = [
   'evalSamples',
 ]
 
+/** Temperatures a run may sum: each one adds its drift to every feature key's program. */
+const MAX_TEMPERATURES = 8
+
+const oneOf = (key: string, v: unknown, values: readonly string[]): string | undefined =>
+  values.includes(v as string)
+    ? undefined
+    : `${key} must be ${values.join(', ').replace(/, ([^,]*)$/, ' or $1')}, got ${JSON.stringify(v)}`
+
 function check(key: keyof DriftConfig, v: unknown): string | undefined {
   switch (key) {
     case 'encoder':
@@ -107,6 +132,20 @@ function check(key: keyof DriftConfig, v: unknown): string | undefined {
     case 'nPos':
     case 'nUnc':
       return isCount(key, v, 1, 256)
+    case 'attraction':
+    case 'repulsion':
+      return isNonNegative(key, v)
+    case 'normalize':
+      return oneOf(key, v, KERNEL_NORMALIZATIONS)
+    case 'features':
+      return oneOf(key, v, FEATURE_SETS)
+    case 'temperatures':
+      return Array.isArray(v) &&
+        v.length >= 1 &&
+        v.length <= MAX_TEMPERATURES &&
+        v.every((t) => typeof t === 'number' && Number.isFinite(t) && t > 0)
+        ? undefined
+        : `temperatures must be a list of 1 to ${MAX_TEMPERATURES} positive numbers, e.g. 0.02,0.05,0.2, got ${JSON.stringify(v)}`
     case 'generator':
       return (GENERATORS as readonly unknown[]).includes(v)
         ? undefined
@@ -157,5 +196,16 @@ export function resolveDriftConfig(...layers: object[]): DriftConfig {
   const c = resolveSettings(DRIFT_DEFAULTS, check, layers)
   if (c.steps > 0 && c.warmup >= c.steps)
     throw new RunError(`warmup (${c.warmup}) must be shorter than steps (${c.steps})`)
+  if (c.attraction === 0 && c.repulsion === 0)
+    throw new RunError('attraction and repulsion are both 0, so nothing drifts: make one of them positive')
   return c
 }
+
+/** The step's compile-time loss variant of the settings. */
+export const driftVariant = (c: DriftConfig): DriftVariant => ({
+  attraction: c.attraction,
+  repulsion: c.repulsion,
+  normalize: c.normalize,
+  temperatures: c.temperatures,
+  features: c.features,
+})

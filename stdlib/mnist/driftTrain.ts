@@ -23,7 +23,7 @@ import { stopIfNonFinite, trainLoop } from '../train/loop.js'
 import type { Progress } from '../train/progress.js'
 import { CHECKPOINT_FILE, loadRun, saveRun, type SavedRun } from '../train/runCheckpoint.js'
 import { drawBatch, type BatchShape } from './driftBatch.js'
-import { resolveDriftConfig, STYLES, type DriftConfig } from './driftConfig.js'
+import { driftVariant, resolveDriftConfig, STYLES, type DriftConfig } from './driftConfig.js'
 import { evaluateGenerator, sampleGrid, type CfgSweep } from './driftEval.js'
 import { driftStep, type GeneratorState } from './driftStep.js'
 import type { EncoderParams } from './encoder.js'
@@ -138,6 +138,7 @@ export async function trainDrift(o: DriftTrainOptions): Promise<{ run: DriftRun;
     alphaScale: scalar(c.alphaScale),
   }
   const shape = batchShape(c)
+  const variant = driftVariant(c)
   const title = `DRIFT ${c.generator.toUpperCase()} ${c.width}X${c.depth}`
 
   await trainLoop({
@@ -153,7 +154,7 @@ export async function trainDrift(o: DriftTrainOptions): Promise<{ run: DriftRun;
     },
     step: async (s) => {
       const { batch } = drawBatch(queue, train, c.seed, s, shape)
-      const args = [run.tensors, encoder, batch, hyper, c.generator] as const
+      const args = [run.tensors, encoder, batch, hyper, c.generator, variant] as const
       const r = await driftStep.run(...args)
       const loss = r.loss.item()
       const next = r.state as GeneratorState
