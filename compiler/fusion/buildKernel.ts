@@ -56,7 +56,8 @@ export const slotOffsets = (vars: { shape: number[] }[]): number[] => {
 /**
  * A kernel computing `vars` into `out`, one slot per variable. Members of one shape run on a
  * thread grid with the slot as an extra outer axis; members of different shapes run on a flat
- * grid over the concatenated buffer, each thread finding its member by range.
+ * grid over the concatenated buffer, each thread finding its member by range. A body of more
+ * than `maxStatements` statements throws KernelTooLarge.
  */
 export function buildKernel(
   vars: Var[],
@@ -64,9 +65,10 @@ export function buildKernel(
   producer: Map<number, Eqn>,
   name: string,
   out: string,
+  maxStatements = Infinity,
 ): Kernel {
   const scalarNames = [...place.scalars.values()]
-  const b = new BodyBuilder([...THREAD_VARS, ...scalarNames])
+  const b = new BodyBuilder([...THREAD_VARS, ...scalarNames], maxStatements)
   // members whose shapes differ only by size-1 axes share one grid (of the squeezed shape)
   const squeezed = (shape: number[]) => shape.filter((d) => d !== 1)
   const sameShape = vars.every((v) => squeezed(v.shape).join() === squeezed(vars[0].shape).join())
@@ -122,6 +124,7 @@ export function buildKernel(
     branch(0)
     result = ref(r)
   }
+  const used = namesIn(b.stmts, result)
   return {
     name,
     out: {
@@ -131,7 +134,7 @@ export function buildKernel(
     },
     grid: grid.grid,
     buffers: [...read],
-    scalars: scalarNames.filter((s) => mentions(b.stmts, result, s)),
+    scalars: scalarNames.filter((s) => used.has(s)),
     body: b.stmts,
     result,
     maxLoop: b.maxLoop,
@@ -139,13 +142,23 @@ export function buildKernel(
   }
 }
 
-function mentions(stmts: KStmt[], result: KExpr, name: string): boolean {
-  const inExpr = (e: KExpr): boolean => {
+/**
+ * The names an expression and statements refer to. Kernel expressions share subtrees (a value
+ * recomputed in several places is one node), so each node is visited once: walking them as trees
+ * takes time exponential in the sharing depth.
+ */
+function namesIn(stmts: KStmt[], result: KExpr): Set<string> {
+  const names = new Set<string>()
+  const seen = new Set<KExpr>()
+  const inExpr = (e: KExpr): void => {
+    if (seen.has(e)) return
+    seen.add(e)
     switch (e.k) {
       case 'ref':
-        return e.name === name
+        names.add(e.name)
+        return
       case 'num':
-        return false
+        return
       case 'load':
         return inExpr(e.index)
       case 'un':
@@ -153,18 +166,22 @@ function mentions(stmts: KStmt[], result: KExpr, name: string): boolean {
       case 'imod':
         return inExpr(e.a)
       case 'bin':
-        return inExpr(e.a) || inExpr(e.b)
+        return (inExpr(e.a), inExpr(e.b))
       case 'sel':
-        return inExpr(e.c) || inExpr(e.a) || inExpr(e.b)
+        return (inExpr(e.c), inExpr(e.a), inExpr(e.b))
     }
   }
-  const inStmts = (ss: KStmt[]): boolean =>
-    ss.some((s) =>
-      s.k === 'let' || s.k === 'set'
-        ? inExpr(s.value)
-        : s.k === 'for'
-          ? inStmts(s.body)
-          : inExpr(s.c) || inStmts(s.then) || (s.else ? inStmts(s.else) : false),
-    )
-  return inExpr(result) || inStmts(stmts)
+  const inStmts = (ss: KStmt[]): void => {
+    for (const s of ss)
+      if (s.k === 'let' || s.k === 'set') inExpr(s.value)
+      else if (s.k === 'for') inStmts(s.body)
+      else {
+        inExpr(s.c)
+        inStmts(s.then)
+        if (s.else) inStmts(s.else)
+      }
+  }
+  inExpr(result)
+  inStmts(stmts)
+  return names
 }

@@ -197,12 +197,39 @@ export function placeGroups(ctx: FusionContext, gs: number[][]): Placement {
   return p
 }
 
-/** The kernel computing a group of variables under a placement. */
-export const groupKernel = (ctx: FusionContext, g: number[], p: Placement) =>
+/**
+ * A kernel may look past these variables even when they are stored: the softmax normalizer follows
+ * a max through broadcasts, reshapes and stop_gradient to see whether the max itself is stored.
+ */
+export const seesThrough = (ctx: FusionContext, id: number): boolean =>
+  ['broadcast', 'reshape', 'stop_gradient'].includes(ctx.producer.get(id)?.prim ?? '')
+
+/**
+ * The stored variables the kernel of `ids` reads, sorted: reached from their operands through
+ * recomputed ones (and past the ones it sees through). Its code depends on nothing else.
+ */
+export function frontierOf(ctx: FusionContext, ids: number[], stored: (id: number) => boolean): number[] {
+  const out: number[] = []
+  const seen = new Set<number>()
+  const operands = (id: number) => ctx.producer.get(id)?.inputs.flatMap((a) => (a.kind === 'var' ? [a.id] : [])) ?? []
+  const stack = ids.flatMap(operands)
+  while (stack.length) {
+    const v = stack.pop()!
+    if (seen.has(v)) continue
+    seen.add(v)
+    if (stored(v)) out.push(v)
+    if (!stored(v) || seesThrough(ctx, v)) stack.push(...operands(v))
+  }
+  return out.sort((a, b) => a - b)
+}
+
+/** The kernel computing a group of variables under a placement (at most `maxStatements` statements: buildKernel). */
+export const groupKernel = (ctx: FusionContext, g: number[], p: Placement, maxStatements = Infinity) =>
   buildKernel(
     g.map((id) => ctx.varOf.get(id)!),
     p,
     ctx.producer,
     `k_${groupName(ctx, g)}`,
     groupName(ctx, g),
+    maxStatements,
   )

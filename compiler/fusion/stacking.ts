@@ -7,13 +7,15 @@ import { sizeOf } from '../ir/shape.js'
 import type { Kernel } from '../kernel/types.js'
 import { kernelCost } from './cost.js'
 import type { Placement } from './buildKernel.js'
-import { groupKernel, groupName, placeGroups, withinLimits, type FusionContext } from './context.js'
+import { frontierOf, groupKernel, groupName, placeGroups, withinLimits, type FusionContext } from './context.js'
+import { KernelTooLarge } from '../kernel/build.js'
+import { MAX_KERNEL_STATEMENTS } from './decide.js'
 
 /** The stored variables in groups sharing a kernel, in an order that runs (one group each where stacking is off). */
 export function stackKernels(ctx: FusionContext, materialized: Set<number>): number[][] {
   const { graph, producer, varOf, outputVars, limits } = ctx
   const order = graph.eqns.flatMap((e) => e.outputs.map((o) => o.id)).filter((id) => materialized.has(id))
-  if (limits.stacking === false) return order.map((id) => [id])
+  if (limits.stacking === false || order.length > STACKING_LIMIT) return order.map((id) => [id])
   const ancestors = ctx.ancestors
   const memo = new Map<string, Kernel>()
   return stackSiblings(
@@ -29,18 +31,27 @@ export function stackKernels(ctx: FusionContext, materialized: Set<number>): num
       shapeKey: (id) => varOf.get(id)!.dtype,
       placement: (gs) => placeGroups(ctx, gs),
       kernel: (g, p) => {
-        // memoized on the group and on where its ancestors live (the only placement it can see)
-        const seen = new Set<number>()
-        for (const id of g) for (const a of ancestors.get(id)!) seen.add(a)
-        const where = [...seen]
-          .filter((a) => p.buffers.has(a))
-          .map((a) => `${a}@${p.buffers.get(a)!.buf}+${p.buffers.get(a)!.offset}`)
+        // memoized on the group and on where the stored variables its code reads live (the only placement it can see)
+        // (its own members are computed in place, not read)
+        const own = new Set(g)
+        const where = frontierOf(ctx, g, (id) => p.buffers.has(id) && !own.has(id)).map(
+          (a) => `${a}@${p.buffers.get(a)!.buf}+${p.buffers.get(a)!.offset}`,
+        )
         const key = `${g.join(',')}|${where.join(',')}`
         let k = memo.get(key)
         if (!k) memo.set(key, (k = groupKernel(ctx, g, p)))
         return k
       },
       cost: (k) => (withinLimits(ctx, k) ? kernelCost(k, (b) => ctx.sizes.get(b) ?? 1, limits) : Infinity),
+      mergedCost: (g, p) => {
+        try {
+          const k = groupKernel(ctx, g, p, MAX_KERNEL_STATEMENTS)
+          return withinLimits(ctx, k) ? kernelCost(k, (b) => ctx.sizes.get(b) ?? 1, limits) : Infinity
+        } catch (e) {
+          if (e instanceof KernelTooLarge) return Infinity
+          throw e
+        }
+      },
       // a stacked buffer is as cache-friendly as its largest slot: readers touch one slot
       register: (g) => ctx.sizes.set(groupName(ctx, g), Math.max(...g.map((id) => sizeOf(varOf.get(id)!.shape)))),
     },
@@ -56,8 +67,17 @@ interface StackingOps {
   placement(groups: number[][]): Placement
   kernel(group: number[], p: Placement): Kernel
   cost(k: Kernel): number
+  /** The cost of a merged group's kernel: Infinity when it passes the size the fusion search considers (decide.ts). */
+  mergedCost(group: number[], p: Placement): number
   register(group: number[]): void
 }
+
+/**
+ * Plans of more kernels than this are not stacked: the search tries pairs of kernels (building each
+ * merged kernel), which took minutes on a training step's thousand, and its check that merged
+ * groups still run in some order looks at one group between two at a time.
+ */
+export const STACKING_LIMIT = 128
 
 /**
  * Merge groups while the estimated work drops and the groups can still run in some order. A
@@ -83,7 +103,7 @@ function stackSiblings(order: number[], ops: StackingOps, ancestors: Map<number,
       const merged = [...a, ...b]
       ops.register(merged)
       const trial = groups.filter((_, k) => k !== j).map((g, k) => (k === i ? merged : g))
-      const delta = kernelCostOf(merged, trial) - kernelCostOf(a, groups) - kernelCostOf(b, groups)
+      const delta = ops.mergedCost(merged, ops.placement(trial)) - kernelCostOf(a, groups) - kernelCostOf(b, groups)
       if (delta < 0) {
         groups.splice(j, 1)
         groups[i] = merged

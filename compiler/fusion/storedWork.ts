@@ -24,6 +24,8 @@ export interface SearchGraph {
   kernelCost(id: number, stored: ReadonlySet<number>): number
   /** Elements the stored buffers may hold in all. */
   budget: number
+  /** A kernel recomputing more variables than this is not considered (its cost is Infinity, unbuilt). */
+  maxRecomputed: number
   /** Kernel costs by variable and frontier, shared by every search over this graph. */
   memo: Map<string, number>
 }
@@ -106,23 +108,30 @@ export class StoredWork implements Iterable<number> {
     return out
   }
 
-  /** The stored variables `id`'s kernel reads: reached from its operands through recomputed ones. */
-  private frontier(id: number): number[] {
+  /**
+   * The stored variables `id`'s kernel reads (reached from its operands through recomputed ones),
+   * or undefined when it would recompute more than `maxRecomputed` variables.
+   */
+  private frontier(id: number): number[] | undefined {
     const out: number[] = []
     const seen = new Set<number>()
     const stack = [...this.g.reads(id)]
+    let recomputed = 0
     while (stack.length) {
       const v = stack.pop()!
       if (seen.has(v)) continue
       seen.add(v)
       if (this.members.has(v)) out.push(v)
+      else if (++recomputed > this.g.maxRecomputed) return undefined
       if (!this.members.has(v) || this.g.seeThrough(v)) stack.push(...this.g.reads(v))
     }
     return out.sort((a, b) => a - b)
   }
 
   private kernelCost(id: number): number {
-    const key = `${id}|${this.frontier(id).join(',')}`
+    const frontier = this.frontier(id)
+    if (!frontier) return Infinity
+    const key = `${id}|${frontier.join(',')}`
     let c = this.g.memo.get(key)
     if (c === undefined) this.g.memo.set(key, (c = this.g.kernelCost(id, this.members)))
     return c

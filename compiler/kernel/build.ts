@@ -31,7 +31,7 @@ function regrouped(outer: KExpr, inner: KExpr): KExpr | undefined {
   const [r, c] = scaled(low)
   if (r.k !== 'imod' || cq !== r.b * c) return undefined
   const n = r.b
-  const same = (x: KExpr) => x === r.a || print(x) === print(r.a)
+  const same = (x: KExpr) => sameExpr(x, r.a)
   let folded: KExpr | undefined
   if (q.k === 'idiv' && q.b === n && same(q.a)) folded = r.a
   else if (q.k === 'imod' && q.a.k === 'idiv' && q.a.b === n && same(q.a.a)) folded = imod(r.a, n * q.b)
@@ -101,30 +101,65 @@ export const print = (e: KExpr): string => {
   }
 }
 
-function refs(e: KExpr, out: Set<string>): Set<string> {
+/** Structural equality of two expressions (shared subtrees are compared by identity first). */
+export function sameExpr(x: KExpr, y: KExpr): boolean {
+  if (x === y) return true
+  switch (x.k) {
+    case 'num':
+      return y.k === 'num' && String(x.v) === String(y.v)
+    case 'ref':
+      return y.k === 'ref' && x.name === y.name
+    case 'load':
+      return y.k === 'load' && x.buf === y.buf && sameExpr(x.index, y.index)
+    case 'un':
+      return y.k === 'un' && x.op === y.op && sameExpr(x.a, y.a)
+    case 'bin':
+      return y.k === 'bin' && x.op === y.op && sameExpr(x.a, y.a) && sameExpr(x.b, y.b)
+    case 'sel':
+      return y.k === 'sel' && sameExpr(x.c, y.c) && sameExpr(x.a, y.a) && sameExpr(x.b, y.b)
+    case 'idiv':
+    case 'imod':
+      return y.k === x.k && x.b === y.b && sameExpr(x.a, y.a)
+  }
+}
+
+/**
+ * The local names an expression reads. Index expressions share subtrees (one node reached along
+ * many paths), so every node is visited once.
+ */
+function refs(e: KExpr, out: Set<string>, seen = new Set<KExpr>()): Set<string> {
+  if (seen.has(e)) return out
+  seen.add(e)
   switch (e.k) {
     case 'ref':
       out.add(e.name)
       break
     case 'load':
-      refs(e.index, out)
+      refs(e.index, out, seen)
       break
     case 'un':
     case 'idiv':
     case 'imod':
-      refs(e.a, out)
+      refs(e.a, out, seen)
       break
     case 'bin':
-      refs(e.a, out)
-      refs(e.b, out)
+      refs(e.a, out, seen)
+      refs(e.b, out, seen)
       break
     case 'sel':
-      refs(e.c, out)
-      refs(e.a, out)
-      refs(e.b, out)
+      refs(e.c, out, seen)
+      refs(e.a, out, seen)
+      refs(e.b, out, seen)
       break
   }
   return out
+}
+
+/** Thrown when a body passes its builder's statement budget (the fusion search then does not consider that kernel). */
+export class KernelTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`a kernel body passed ${limit} statements`)
+  }
 }
 
 interface Block {
@@ -141,9 +176,17 @@ export class BodyBuilder {
   private counter = 0
   /** Where the statements emitted now come from (see `from`). */
   private source: (() => number) | undefined
+  private emitted = 0
+  /** Structural keys of expressions: a number per distinct structure (see `key`). */
+  private readonly interned = new Map<string, number>()
+  private readonly keys = new WeakMap<KExpr, string>()
   maxLoop = 1
 
-  constructor(globals: string[]) {
+  /** `maxStatements`: emitting more throws KernelTooLarge. */
+  constructor(
+    globals: string[],
+    private readonly maxStatements = Infinity,
+  ) {
     for (const g of globals) this.level.set(g, 0)
   }
 
@@ -153,6 +196,42 @@ export class BodyBuilder {
 
   fresh(prefix: string): string {
     return `${prefix}${this.counter++}`
+  }
+
+  /**
+   * A short key of an expression's structure, equal for structurally equal expressions within this
+   * body: the memo keys of values at an index. Printing the index instead takes time and space
+   * growing with its tree, which sharing makes exponential in its depth.
+   */
+  key(e: KExpr): string {
+    let k = this.keys.get(e)
+    if (k !== undefined) return k
+    switch (e.k) {
+      case 'num':
+        k = String(e.v)
+        break
+      case 'ref':
+        k = e.name
+        break
+      default: {
+        const parts =
+          e.k === 'load'
+            ? [e.k, e.buf, this.key(e.index)]
+            : e.k === 'un'
+              ? [e.k, e.op, this.key(e.a)]
+              : e.k === 'bin'
+                ? [e.k, e.op, this.key(e.a), this.key(e.b)]
+                : e.k === 'sel'
+                  ? [e.k, this.key(e.c), this.key(e.a), this.key(e.b)]
+                  : [e.k, String(e.b), this.key(e.a)]
+        const signature = parts.join(' ')
+        let id = this.interned.get(signature)
+        if (id === undefined) this.interned.set(signature, (id = this.interned.size))
+        k = `#${id}`
+      }
+    }
+    this.keys.set(e, k)
+    return k
   }
 
   /** The innermost block in which an expression over these names can be computed. */
@@ -213,6 +292,7 @@ export class BodyBuilder {
   }
 
   emit(s: KStmt): void {
+    if (++this.emitted > this.maxStatements) throw new KernelTooLarge(this.maxStatements)
     const src = this.source?.()
     this.blocks[this.blocks.length - 1].stmts.push(src === undefined ? s : { ...s, src })
   }

@@ -9,7 +9,7 @@ import type { Atom, Eqn, Var } from '../ir/types.js'
 import type { ScalarExpr } from '../ir/scalar.js'
 import { primitive } from '../ir/primitive.js'
 import type { KExpr } from './types.js'
-import { BodyBuilder, add, flatIndex, num, print, ref } from './build.js'
+import { BodyBuilder, add, flatIndex, num, ref } from './build.js'
 
 export type Source =
   { kind: 'buffer'; buf: string; offset: number } | { kind: 'scalar'; name: string } | { kind: 'inline' }
@@ -35,7 +35,7 @@ export const and = (a: KExpr, b: KExpr) => bin('and', a, b)
 export const clampIndex = (e: KExpr, n: number): KExpr => bin('min', bin('max', un('trunc', e), num(0)), num(n - 1))
 
 /** The builder's memo key of a variable's element at `idx`. */
-export const elementKey = (v: Var, idx: KExpr[]) => `v${v.id}:${idx.map(print).join(',')}`
+export const elementKey = (b: BodyBuilder, v: Var, idx: KExpr[]) => `v${v.id}:${idx.map((e) => b.key(e)).join(',')}`
 
 /** The element of `a` at `idx`: a literal, a scalar argument, a load, or its producer's code in place. */
 export function elem(env: ElementEnv, a: Atom, idx: KExpr[]): KExpr {
@@ -44,7 +44,7 @@ export function elem(env: ElementEnv, a: Atom, idx: KExpr[]): KExpr {
   if (src.kind === 'scalar') return ref(src.name)
   if (src.kind === 'buffer') {
     const index = add(num(src.offset), flatIndex(idx, a.shape))
-    return env.b.value(`load:${src.buf}:${print(index)}`, [index], () => {
+    return env.b.value(`load:${src.buf}:${env.b.key(index)}`, [index], () => {
       env.read(src.buf)
       return { k: 'load', buf: src.buf, index }
     })
@@ -55,7 +55,7 @@ export function elem(env: ElementEnv, a: Atom, idx: KExpr[]): KExpr {
   return env.b.from(
     () => env.fused(e),
     () =>
-      env.b.value(elementKey(a, idx), idx, () => {
+      env.b.value(elementKey(env.b, a, idx), idx, () => {
         env.fused(e)
         const p = primitive(e.prim)
         if (p.fusion === 'host') throw new Error(`internal: '${e.prim}' runs on the host and has no element code`)

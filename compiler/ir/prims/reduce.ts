@@ -375,7 +375,7 @@ function reduction(env: ElementEnv, e: EqnOf<ReductionName>, idx: KExpr[]): KExp
       )
     })
     // the running max is the max: a logsumexp (max + log Σ) in this kernel needs no second loop
-    b.remember(elementKey(online.max, idx), ref(m))
+    b.remember(elementKey(b, online.max, idx), ref(m))
     return ref(s)
   }
   const op = e.prim === 'reduce_sum' ? 'add' : e.prim === 'reduce_max' ? 'max' : 'min'
