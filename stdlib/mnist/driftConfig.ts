@@ -98,8 +98,8 @@ export const DRIFT_DEFAULTS: DriftConfig = {
  * has what it reaches), with the encoder and classifier reused.
  */
 export const DRIFT_QUICK: Partial<DriftConfig> = {
-  steps: 200,
-  checkpointEvery: 200,
+  steps: 300,
+  checkpointEvery: 300,
 }
 
 /** The settings a resumed run may change: how often it writes and what it measures at the end. */
