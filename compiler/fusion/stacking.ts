@@ -18,6 +18,7 @@ export function stackKernels(ctx: FusionContext, materialized: Set<number>): num
   if (limits.stacking === false || order.length > STACKING_LIMIT) return order.map((id) => [id])
   const ancestors = ctx.ancestors
   const memo = new Map<string, Kernel>()
+  const cost = (k: Kernel) => (withinLimits(ctx, k) ? kernelCost(k, (b) => ctx.sizes.get(b) ?? 1, limits) : Infinity)
   return stackSiblings(
     order,
     {
@@ -42,11 +43,10 @@ export function stackKernels(ctx: FusionContext, materialized: Set<number>): num
         if (!k) memo.set(key, (k = groupKernel(ctx, g, p)))
         return k
       },
-      cost: (k) => (withinLimits(ctx, k) ? kernelCost(k, (b) => ctx.sizes.get(b) ?? 1, limits) : Infinity),
+      cost,
       mergedCost: (g, p) => {
         try {
-          const k = groupKernel(ctx, g, p, MAX_KERNEL_STATEMENTS)
-          return withinLimits(ctx, k) ? kernelCost(k, (b) => ctx.sizes.get(b) ?? 1, limits) : Infinity
+          return cost(groupKernel(ctx, g, p, MAX_KERNEL_STATEMENTS))
         } catch (e) {
           if (e instanceof KernelTooLarge) return Infinity
           throw e
