@@ -6,7 +6,7 @@
  */
 import type { Eqn, Var } from '../ir/types.js'
 import type { Kernel, KExpr, KStmt } from '../kernel/types.js'
-import { BodyBuilder, num, ref, sub, unflatten } from '../kernel/build.js'
+import { BodyBuilder, num, ref, refs, sub, unflatten } from '../kernel/build.js'
 import { elem, type Source } from '../kernel/element.js'
 
 export const THREAD_VARS = ['tx', 'ty', 'tz']
@@ -142,46 +142,21 @@ export function buildKernel(
   }
 }
 
-/**
- * The names an expression and statements refer to. Kernel expressions share subtrees (a value
- * recomputed in several places is one node), so each node is visited once: walking them as trees
- * takes time exponential in the sharing depth.
- */
+/** The names a kernel's statements and result refer to (each shared expression node visited once). */
 function namesIn(stmts: KStmt[], result: KExpr): Set<string> {
   const names = new Set<string>()
   const seen = new Set<KExpr>()
-  const inExpr = (e: KExpr): void => {
-    if (seen.has(e)) return
-    seen.add(e)
-    switch (e.k) {
-      case 'ref':
-        names.add(e.name)
-        return
-      case 'num':
-        return
-      case 'load':
-        return inExpr(e.index)
-      case 'un':
-      case 'idiv':
-      case 'imod':
-        return inExpr(e.a)
-      case 'bin':
-        return (inExpr(e.a), inExpr(e.b))
-      case 'sel':
-        return (inExpr(e.c), inExpr(e.a), inExpr(e.b))
-    }
-  }
   const inStmts = (ss: KStmt[]): void => {
     for (const s of ss)
-      if (s.k === 'let' || s.k === 'set') inExpr(s.value)
+      if (s.k === 'let' || s.k === 'set') refs(s.value, names, seen)
       else if (s.k === 'for') inStmts(s.body)
       else {
-        inExpr(s.c)
+        refs(s.c, names, seen)
         inStmts(s.then)
         if (s.else) inStmts(s.else)
       }
   }
-  inExpr(result)
+  refs(result, names, seen)
   inStmts(stmts)
   return names
 }

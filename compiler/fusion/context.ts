@@ -11,6 +11,7 @@ import type { BufferInfo, Kernel, Plan } from '../kernel/types.js'
 import { buildKernel, slotOffsets, type Placement, type Slot } from './buildKernel.js'
 import { producersOf } from '../transforms/rewrite.js'
 import { loopTrips } from '../kernel/analyze.js'
+import { KernelTooLarge } from '../kernel/build.js'
 import type { BackendLimits, FusionHints } from './limits.js'
 import type { Rewritten } from './rewrites.js'
 
@@ -204,24 +205,20 @@ export function placeGroups(ctx: FusionContext, gs: number[][]): Placement {
 export const seesThrough = (ctx: FusionContext, id: number): boolean =>
   ['broadcast', 'reshape', 'stop_gradient'].includes(ctx.producer.get(id)?.prim ?? '')
 
+/** The variables an equation's variable reads: its producer's variable operands. */
+export const operandsOf = (ctx: FusionContext, id: number): number[] =>
+  ctx.producer.get(id)?.inputs.flatMap((a) => (a.kind === 'var' ? [a.id] : [])) ?? []
+
 /**
- * The stored variables the kernel of `ids` reads, sorted: reached from their operands through
- * recomputed ones (and past the ones it sees through). Its code depends on nothing else.
+ * The fusion search never chooses a kernel of more statements than MAX_KERNEL_STATEMENTS, nor one
+ * that recomputes more than MAX_RECOMPUTED variables (that one it does not even build). Such kernels
+ * come from recomputing chains of values inside loops inside loops, which every dropped buffer
+ * lengthens where launches weigh much (GPUs): each thread would redo the work of thousands, and
+ * building them to cost them grows with them (a training step's webgpu search built bodies of 10⁶
+ * statements and never finished). The kernels of drift's wasm plans have a few hundred at most.
  */
-export function frontierOf(ctx: FusionContext, ids: number[], stored: (id: number) => boolean): number[] {
-  const out: number[] = []
-  const seen = new Set<number>()
-  const operands = (id: number) => ctx.producer.get(id)?.inputs.flatMap((a) => (a.kind === 'var' ? [a.id] : [])) ?? []
-  const stack = ids.flatMap(operands)
-  while (stack.length) {
-    const v = stack.pop()!
-    if (seen.has(v)) continue
-    seen.add(v)
-    if (stored(v)) out.push(v)
-    if (!stored(v) || seesThrough(ctx, v)) stack.push(...operands(v))
-  }
-  return out.sort((a, b) => a - b)
-}
+export const MAX_KERNEL_STATEMENTS = 4096
+export const MAX_RECOMPUTED = 512
 
 /** The kernel computing a group of variables under a placement (at most `maxStatements` statements: buildKernel). */
 export const groupKernel = (ctx: FusionContext, g: number[], p: Placement, maxStatements = Infinity) =>
@@ -233,3 +230,13 @@ export const groupKernel = (ctx: FusionContext, g: number[], p: Placement, maxSt
     groupName(ctx, g),
     maxStatements,
   )
+
+/** The group's kernel as the fusion search may choose it: undefined past MAX_KERNEL_STATEMENTS statements. */
+export function searchKernel(ctx: FusionContext, g: number[], p: Placement): Kernel | undefined {
+  try {
+    return groupKernel(ctx, g, p, MAX_KERNEL_STATEMENTS)
+  } catch (e) {
+    if (e instanceof KernelTooLarge) return undefined
+    throw e
+  }
+}

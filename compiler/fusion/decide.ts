@@ -12,9 +12,17 @@ import type { Var } from '../ir/types.js'
 import { fusionClass, primitive } from '../ir/primitive.js'
 import { sizeOf } from '../ir/shape.js'
 import type { Kernel } from '../kernel/types.js'
-import { KernelTooLarge } from '../kernel/build.js'
 import { kernelCost } from './cost.js'
-import { isLoopEqn, placementFor, groupKernel, seesThrough, withinLimits, type FusionContext } from './context.js'
+import {
+  isLoopEqn,
+  MAX_RECOMPUTED,
+  operandsOf,
+  placementFor,
+  searchKernel,
+  seesThrough,
+  withinLimits,
+  type FusionContext,
+} from './context.js'
 import { StoredWork, type SearchGraph } from './storedWork.js'
 
 export interface Decision {
@@ -28,16 +36,6 @@ export interface Decision {
 export const fmt = (n: number) => n.toExponential(2)
 /** Above this many candidates the search runs once, without compound moves. */
 const THOROUGH_SEARCH_LIMIT = 40
-/**
- * The search never chooses a kernel of more statements than MAX_KERNEL_STATEMENTS, nor one that
- * recomputes more than MAX_RECOMPUTED variables (that one it does not even build). Such kernels
- * come from recomputing chains of values inside loops inside loops, which every dropped buffer
- * lengthens where launches weigh much (GPUs): each thread would redo the work of thousands, and
- * building them to cost them grows with them (a training step's webgpu search built bodies of 10⁶
- * statements and never finished). The kernels of drift's wasm plans have a few hundred at most.
- */
-export const MAX_KERNEL_STATEMENTS = 4096
-export const MAX_RECOMPUTED = 512
 
 /** Variables that must be stored, and why. */
 function forcedDecisions(ctx: FusionContext): Map<number, string> {
@@ -116,18 +114,14 @@ export function decideStorage(ctx: FusionContext): Decision {
         for (const o of e.outputs) list.push(o.id)
       }
   const graph: SearchGraph = {
-    reads: (id) => ctx.producer.get(id)?.inputs.flatMap((a) => (a.kind === 'var' ? [a.id] : [])) ?? [],
+    reads: (id) => operandsOf(ctx, id),
     readers: (id) => readers.get(id) ?? [],
     elements: (id) => sizeOf(varOf.get(id)!.shape),
     isHost: ctx.isHost,
     seeThrough: (id) => seesThrough(ctx, id),
     kernelCost: (id, stored) => {
-      try {
-        return bounded(groupKernel(ctx, [id], placementFor(ctx, stored), MAX_KERNEL_STATEMENTS))
-      } catch (e) {
-        if (e instanceof KernelTooLarge) return Infinity
-        throw e
-      }
+      const k = searchKernel(ctx, [id], placementFor(ctx, stored))
+      return k ? bounded(k) : Infinity
     },
     budget,
     maxRecomputed: MAX_RECOMPUTED,

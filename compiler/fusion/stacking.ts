@@ -7,9 +7,17 @@ import { sizeOf } from '../ir/shape.js'
 import type { Kernel } from '../kernel/types.js'
 import { kernelCost } from './cost.js'
 import type { Placement } from './buildKernel.js'
-import { frontierOf, groupKernel, groupName, placeGroups, withinLimits, type FusionContext } from './context.js'
-import { KernelTooLarge } from '../kernel/build.js'
-import { MAX_KERNEL_STATEMENTS } from './decide.js'
+import {
+  groupKernel,
+  groupName,
+  operandsOf,
+  placeGroups,
+  searchKernel,
+  seesThrough,
+  withinLimits,
+  type FusionContext,
+} from './context.js'
+import { frontierOf } from './storedWork.js'
 
 /** The stored variables in groups sharing a kernel, in an order that runs (one group each where stacking is off). */
 export function stackKernels(ctx: FusionContext, materialized: Set<number>): number[][] {
@@ -18,6 +26,7 @@ export function stackKernels(ctx: FusionContext, materialized: Set<number>): num
   if (limits.stacking === false || order.length > STACKING_LIMIT) return order.map((id) => [id])
   const ancestors = ctx.ancestors
   const memo = new Map<string, Kernel>()
+  const dataflow = { reads: (id: number) => operandsOf(ctx, id), seeThrough: (id: number) => seesThrough(ctx, id) }
   const cost = (k: Kernel) => (withinLimits(ctx, k) ? kernelCost(k, (b) => ctx.sizes.get(b) ?? 1, limits) : Infinity)
   return stackSiblings(
     order,
@@ -35,7 +44,8 @@ export function stackKernels(ctx: FusionContext, materialized: Set<number>): num
         // memoized on the group and on where the stored variables its code reads live (the only placement it can see)
         // (its own members are computed in place, not read)
         const own = new Set(g)
-        const where = frontierOf(ctx, g, (id) => p.buffers.has(id) && !own.has(id)).map(
+        const stored = (id: number) => p.buffers.has(id) && !own.has(id)
+        const where = frontierOf(g.flatMap(dataflow.reads), dataflow, stored)!.map(
           (a) => `${a}@${p.buffers.get(a)!.buf}+${p.buffers.get(a)!.offset}`,
         )
         const key = `${g.join(',')}|${where.join(',')}`
@@ -45,12 +55,8 @@ export function stackKernels(ctx: FusionContext, materialized: Set<number>): num
       },
       cost,
       mergedCost: (g, p) => {
-        try {
-          return cost(groupKernel(ctx, g, p, MAX_KERNEL_STATEMENTS))
-        } catch (e) {
-          if (e instanceof KernelTooLarge) return Infinity
-          throw e
-        }
+        const k = searchKernel(ctx, g, p)
+        return k ? cost(k) : Infinity
       },
       // a stacked buffer is as cache-friendly as its largest slot: readers touch one slot
       register: (g) => ctx.sizes.set(groupName(ctx, g), Math.max(...g.map((id) => sizeOf(varOf.get(id)!.shape)))),

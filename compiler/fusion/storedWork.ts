@@ -30,6 +30,32 @@ export interface SearchGraph {
   memo: Map<string, number>
 }
 
+/**
+ * The stored variables a kernel reads: reached from its operands `start` through recomputed
+ * variables (and past stored ones it sees through). Its code depends on nothing else. Undefined
+ * when it recomputes more than `maxRecomputed` variables on the way.
+ */
+export function frontierOf(
+  start: readonly number[],
+  g: Pick<SearchGraph, 'reads' | 'seeThrough'>,
+  stored: (id: number) => boolean,
+  maxRecomputed = Infinity,
+): number[] | undefined {
+  const out: number[] = []
+  const seen = new Set<number>()
+  const stack = [...start]
+  let recomputed = 0
+  while (stack.length) {
+    const v = stack.pop()!
+    if (seen.has(v)) continue
+    seen.add(v)
+    if (stored(v)) out.push(v)
+    else if (++recomputed > maxRecomputed) return undefined
+    if (!stored(v) || g.seeThrough(v)) stack.push(...g.reads(v))
+  }
+  return out.sort((a, b) => a - b)
+}
+
 export class StoredWork implements Iterable<number> {
   private readonly members = new Set<number>()
   /** The work of each stored variable's kernel. */
@@ -108,24 +134,9 @@ export class StoredWork implements Iterable<number> {
     return out
   }
 
-  /**
-   * The stored variables `id`'s kernel reads (reached from its operands through recomputed ones),
-   * or undefined when it would recompute more than `maxRecomputed` variables.
-   */
+  /** The stored variables `id`'s kernel reads, or undefined past `maxRecomputed` (frontierOf). */
   private frontier(id: number): number[] | undefined {
-    const out: number[] = []
-    const seen = new Set<number>()
-    const stack = [...this.g.reads(id)]
-    let recomputed = 0
-    while (stack.length) {
-      const v = stack.pop()!
-      if (seen.has(v)) continue
-      seen.add(v)
-      if (this.members.has(v)) out.push(v)
-      else if (++recomputed > this.g.maxRecomputed) return undefined
-      if (!this.members.has(v) || this.g.seeThrough(v)) stack.push(...this.g.reads(v))
-    }
-    return out.sort((a, b) => a - b)
+    return frontierOf(this.g.reads(id), this.g, (v) => this.members.has(v), this.g.maxRecomputed)
   }
 
   private kernelCost(id: number): number {

@@ -124,10 +124,10 @@ export function sameExpr(x: KExpr, y: KExpr): boolean {
 }
 
 /**
- * The local names an expression reads. Index expressions share subtrees (one node reached along
- * many paths), so every node is visited once.
+ * Adds the names an expression reads to `out`. Expressions share subtrees (one node reached along
+ * many paths), so every node is visited once (`seen` may be shared across calls).
  */
-function refs(e: KExpr, out: Set<string>, seen = new Set<KExpr>()): Set<string> {
+export function refs(e: KExpr, out: Set<string>, seen = new Set<KExpr>()): Set<string> {
   if (seen.has(e)) return out
   seen.add(e)
   switch (e.k) {
