@@ -1,5 +1,5 @@
 /** The settings of the generator's training by multi-scale feature drifting (host code; docs/mnist.md). */
-import { resolveSettings, isCount, isNonNegative, isPositive, isRate, isSeed } from '../train/settings.js'
+import { resolveSettings, isCount, isNonNegative, isOneOf, isPositive, isRate, isSeed } from '../train/settings.js'
 import { RunError } from '../train/errors.js'
 import { MNIST_CLASSES } from '../data/mnist.js'
 import { GENERATORS, type GeneratorKind } from './generator.js'
@@ -114,11 +114,6 @@ export const DRIFT_RESUMABLE: (keyof DriftConfig)[] = [
 /** Temperatures a run may sum: each one adds its drift to every feature key's program. */
 const MAX_TEMPERATURES = 8
 
-const oneOf = (key: string, v: unknown, values: readonly string[]): string | undefined =>
-  values.includes(v as string)
-    ? undefined
-    : `${key} must be ${values.join(', ').replace(/, ([^,]*)$/, ' or $1')}, got ${JSON.stringify(v)}`
-
 function check(key: keyof DriftConfig, v: unknown): string | undefined {
   switch (key) {
     case 'encoder':
@@ -136,9 +131,9 @@ function check(key: keyof DriftConfig, v: unknown): string | undefined {
     case 'repulsion':
       return isNonNegative(key, v)
     case 'normalize':
-      return oneOf(key, v, KERNEL_NORMALIZATIONS)
+      return isOneOf(key, v, KERNEL_NORMALIZATIONS)
     case 'features':
-      return oneOf(key, v, FEATURE_SETS)
+      return isOneOf(key, v, FEATURE_SETS)
     case 'temperatures':
       return Array.isArray(v) &&
         v.length >= 1 &&
@@ -147,15 +142,13 @@ function check(key: keyof DriftConfig, v: unknown): string | undefined {
         ? undefined
         : `temperatures must be a list of 1 to ${MAX_TEMPERATURES} positive numbers, e.g. 0.02,0.05,0.2, got ${JSON.stringify(v)}`
     case 'generator':
-      return (GENERATORS as readonly unknown[]).includes(v)
-        ? undefined
-        : `generator must be ${GENERATORS.join(' or ')}, got ${JSON.stringify(v)}`
+      return isOneOf(key, v, GENERATORS)
     case 'width':
       return isCount(key, v, 32, 1024) ?? (Number(v) % 32 ? `width must be a multiple of 32, got ${v}` : undefined)
     case 'depth':
       return isCount(key, v, 1, 32)
     case 'patch':
-      return [1, 2, 4, 8].includes(v as number) ? undefined : `patch must be 1, 2, 4 or 8, got ${JSON.stringify(v)}`
+      return isOneOf(key, v, [1, 2, 4, 8])
     case 'mlpRatio':
       return isCount(key, v, 1, 8)
     case 'steps':

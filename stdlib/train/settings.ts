@@ -48,6 +48,12 @@ export const isNonNegative = (key: string, v: unknown): string | undefined =>
     ? undefined
     : `${key} must be a non-negative number, got ${JSON.stringify(v)}`
 
+/** One of `values` (names or numbers), listed in the message as "a, b or c". */
+export const isOneOf = (key: string, v: unknown, values: readonly (string | number)[]): string | undefined =>
+  values.includes(v as string | number)
+    ? undefined
+    : `${key} must be ${values.join(', ').replace(/, ([^,]*)$/, ' or $1')}, got ${JSON.stringify(v)}`
+
 /** A list of integers of at least `min` each; `example` shows one in the message. */
 export const isCountList = (
   key: string,
