@@ -286,6 +286,26 @@ describe('backend limits', () => {
       expectFloat32Run(spec.graph, packed, interpret(spec.graph, ins, 'f64'), 'nineInputs')
       expect(Array.from(packed[0].data)).toEqual(Array.from(rt.run(free, ins)[0].data))
     }))
+  test('under a 7-buffer limit a 20-way sum and a 20-way concat become trees of kernels of at most 7 reads, with the same results', () =>
+    seeded((r) => {
+      const spec = lower(FUSION, 'wideFanIn', [T([20, 16])])
+      // unstacked, as in plans of more kernels than stacking considers (a training step's)
+      const free = lowerGraph(spec.graph, {}, { stacking: false }).plan
+      const limits = { maxBuffers: 7, stacking: false, rewrites: ['narrowConcats' as const] }
+      const limited = lowerGraph(spec.graph, {}, limits).plan
+      expect(Math.max(...kernels(free).map((k) => k.buffers.length))).toBeGreaterThan(7)
+      expect(Math.max(...kernels(limited).map((k) => k.buffers.length))).toBeLessThanOrEqual(7)
+      const reasons = intermediates(limited).map((b) => b.reason)
+      expect(reasons.some((w) => /part of a concatenation of more tensors than the 7 buffers/.test(w ?? ''))).toBe(true)
+      expect(reasons.some((w) => /its inline code reads \d+ buffers: stored/.test(w ?? ''))).toBe(true)
+      const ins = [randn([20, 16], r)]
+      expectFloat32Run(
+        spec.graph,
+        new GpujsRuntime('cpu').run(limited, ins),
+        interpret(spec.graph, ins, 'f64'),
+        'wideFanIn',
+      )
+    }))
 })
 
 describe('split reductions on a backend of many threads', () => {

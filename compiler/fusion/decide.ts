@@ -24,6 +24,7 @@ import {
   type FusionContext,
 } from './context.js'
 import { StoredWork, type SearchGraph } from './storedWork.js'
+import { boundedFanIn } from './fanIn.js'
 
 export interface Decision {
   materialized: Set<number>
@@ -58,6 +59,7 @@ function forcedDecisions(ctx: FusionContext): Map<number, string> {
     const always = primitive(e.prim).alwaysStored
     if (always && !why.has(e.outputs[0].id)) why.set(e.outputs[0].id, always)
   }
+  for (const [id, reason] of boundedFanIn(ctx, new Set(why.keys()))) why.set(id, reason)
   return why
 }
 

@@ -9,6 +9,7 @@ import { checked } from '../ir/verify.js'
 import { splitReductions } from '../transforms/splitReductions.js'
 import { transposedOperands } from '../transforms/transposedOperands.js'
 import { convMatmuls } from '../transforms/convMatmuls.js'
+import { narrowConcats } from '../transforms/narrowConcats.js'
 import type { BackendLimits } from './limits.js'
 
 export interface Rewritten {
@@ -34,6 +35,12 @@ const REWRITES = {
     const { graph, rows } = splitReductions(g)
     const why = "a split reduction's rows: recomputed, one thread would reduce the whole matrix"
     return { ...nothing(graph), stored: new Map([...rows].map((id) => [id, why])) }
+  },
+  /** Concatenations of more tensors than a kernel binds as trees (transforms/narrowConcats.ts). */
+  narrowConcats: (g: Graph, limits: BackendLimits): Rewritten => {
+    const { graph, parts } = narrowConcats(g, limits.maxBuffers ?? Infinity)
+    const why = `part of a concatenation of more tensors than the ${limits.maxBuffers} buffers a kernel binds here`
+    return { ...nothing(graph), stored: new Map([...parts].map((id) => [id, why])) }
   },
   /** Distance operands offered in transposed layout (transforms/transposedOperands.ts). */
   transposeOperands: (g: Graph): Rewritten => ({ ...nothing(g), ...transposedOperands(g) }),

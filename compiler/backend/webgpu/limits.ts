@@ -30,9 +30,9 @@ export const PORTABLE_LIMITS: DeviceLimits = {
 /**
  * The limits `drift compile` lowers its webgpu plan under: WebGPU's defaults but 16 storage
  * buffers a kernel, which Dawn gives on every adapter drift has run on (Vulkan: lavapipe; OpenGL:
- * llvmpipe). Under 8 the official drift loss's last kernels cannot read the row sums they need and
- * recompute them, one thread going over all N·(2N + 16) pairs; a device with fewer than 16 refuses
- * the plan, naming the kernel (executor.ts).
+ * llvmpipe). Under 8 more intermediates must be stored for each kernel to read few enough
+ * (fusion/fanIn.ts: the official drift loss stores logits it otherwise recomputes); a device with
+ * fewer than 16 refuses the plan, naming the kernel (executor.ts).
  */
 export const COMPILE_LIMITS: DeviceLimits = { ...PORTABLE_LIMITS, maxStorageBuffersPerShaderStage: 16 }
 
@@ -60,7 +60,7 @@ export function webgpuLimits(d: DeviceLimits): BackendLimits {
     maxBufferElements: maxBufferElements(d),
     ...(d.maxThreadIterations !== undefined ? { maxThreadIterations: d.maxThreadIterations } : {}),
     launchCost: 1_000_000,
-    rewrites: ['splitReductions'] as RewriteName[],
+    rewrites: ['splitReductions', 'narrowConcats'] as RewriteName[],
   }
 }
 
