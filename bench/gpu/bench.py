@@ -51,8 +51,10 @@ def paper_field(x, pos, neg, tau):
     return w_pos @ pos - w_neg @ neg
 
 
-def drift_loss(gen, neg, pos, w):
-    """The official multi-temperature loss (stdlib/fields/driftLoss.ts), line by line."""
+def drift_loss(gen_in, neg, pos, w):
+    """The official multi-temperature loss (stdlib/fields/driftLoss.ts), line by line: the gradient
+    flows only through the generated samples of the last line."""
+    gen = gen_in.detach()
     b, cg, s = gen.shape
     cn, cp = neg.shape[1], pos.shape[1]
     ct = cg + cn + cp
@@ -76,7 +78,7 @@ def drift_loss(gen, neg, pos, w):
     goal = gen_s
     for force, f2 in zip(forces, f2s):
         goal = goal + force / f2.clamp_min(1e-8).sqrt()
-    loss = (gen / scale_inputs - goal).square().mean([1, 2]).mean()
+    loss = (gen_in / scale_inputs - goal).square().mean([1, 2]).mean()
     return [loss, torch.stack(f2s)]
 
 
@@ -103,6 +105,104 @@ def train_step(layers, m, v, step, noise, data, tau, lr, beta1, beta2, eps=1e-8)
     return [loss.detach(), *new_m], new_p, new_v
 
 
+# ---- the image pipeline's training step (stdlib/mnist/driftStep.ts) ----
+
+
+def rms_norm(x, scale, eps=1e-6):
+    return x / (x.square().mean(-1, keepdim=True) + eps).sqrt() * scale
+
+
+def generate_mlp(p, depth, noise, labels, styles, alpha, alpha_scale):
+    """The MLP generator (stdlib/mnist/mlpGenerator.ts) with its condition (condition.ts); p its leaves in order."""
+    noise_w, noise_b, class_embed, style_embed, a_in_w, a_in_b, a_out_w, a_out_b, a_norm = p[:9]
+    b, n = styles.shape
+    freqs = (torch.arange(8, device=noise.device, dtype=noise.dtype) * math.log(2)).exp() * (math.pi / 4)
+    angles = alpha.reshape(b, 1) * freqs
+    a = F.silu(torch.cat([angles.sin(), angles.cos()], 1) @ a_in_w + a_in_b) @ a_out_w + a_out_b
+    rows = styles + torch.arange(n, device=styles.device).reshape(1, n) * (style_embed.shape[0] // n)
+    cond = class_embed[labels] + style_embed[rows].sum(1) + rms_norm(a, a_norm) * alpha_scale
+    x = noise.reshape(b, -1) @ noise_w + noise_b + cond
+    for i in range(depth):
+        scale, w1, b1, w2, b2 = p[9 + 5 * i : 14 + 5 * i]
+        x = x + F.silu(rms_norm(x, scale) @ w1 + b1) @ w2 + b2
+    final, out_w, out_b = p[9 + 5 * depth :]
+    return (rms_norm(x, final) @ out_w + out_b).reshape(noise.shape)
+
+
+def encoder_maps(e, x):
+    """The encoder's stage outputs (stdlib/mnist/encoder.ts: 1 block a stage); e its leaves in order."""
+    groups = lambda c: max(1, min(8, c // 4))
+    gn = lambda h, scale, shift: F.group_norm(h, groups(h.shape[1]), scale, shift, 1e-5)
+    h = F.relu(gn(F.conv2d(x, e[0], e[1], padding=1), e[2], e[3]))
+    maps, k, s = [], 4, 0
+    while k < len(e):
+        stride = 1 if s == 0 else 2
+        w1, b1, n1s, n1b, w2, b2, n2s, n2b = e[k : k + 8]
+        y = gn(F.conv2d(F.relu(gn(F.conv2d(h, w1, b1, stride, 1), n1s, n1b)), w2, b2, 1, 1), n2s, n2b)
+        if s > 0:
+            pw, pb, ps, psh = e[k + 8 : k + 12]
+            skip = gn(F.conv2d(h, pw, pb, stride, 0), ps, psh)
+        h = F.relu(y + (skip if s > 0 else h))
+        maps.append(h)
+        k, s = k + (12 if s > 0 else 8), s + 1
+    return maps
+
+
+def features(e, x):
+    """The multi-scale features (stdlib/mnist/features.ts), each [locations, n, channels]."""
+    by_location = lambda h: h.reshape(h.shape[0], h.shape[1], -1).permute(2, 0, 1)
+
+    def stats(h, p):
+        n, c, hh, ww = h.shape
+        patches = h.reshape(n, c, hh // p, p, ww // p, p)
+        mean = patches.mean([3, 5], keepdim=True)
+        std = ((patches - mean).square().mean([3, 5]) + 1e-6).sqrt()
+        return by_location(mean.reshape(n, c, hh // p, ww // p)), by_location(std)
+
+    out = []
+    for h in encoder_maps(e, x):
+        side = h.shape[2]
+        out += [by_location(h), *stats(h, side)]
+        out += [f for p in (2, 4) if side % p == 0 and side // p >= 2 for f in stats(h, p)]
+    n = x.shape[0]
+    return out + [x.reshape(1, n, -1), by_location((x.square().mean([2, 3], keepdim=True) + 1e-6).sqrt())]
+
+
+def mnist_step(ins, depth):
+    """One step: the summed drift loss over the feature keys, its gradient into the generator, clipped
+    by global norm, AdamW after a linear warmup, the EMA. Returns the loss, the output layer's new
+    weights, its first moment and the noise layer's first moment (the outputs compared)."""
+    n = 12 + 5 * depth
+    params, step = ins[:n], float(ins[n])
+    m, v, ema = ins[n + 1 : 2 * n + 1], ins[2 * n + 1 : 3 * n + 1], ins[3 * n + 1 : 4 * n + 1]
+    enc = ins[4 * n + 1 : -15]
+    noise, labels, styles, alpha, positives, uncond, w = ins[-15:-8]
+    lr, warmup, wd, beta1, beta2, clip, ema_decay, alpha_scale = (float(x) for x in ins[-8:])
+    groups = w.shape[0]
+    params = [p.detach().requires_grad_(True) for p in params]
+    with torch.no_grad():
+        pos, unc = features(enc, positives), features(enc, uncond)
+    gen = features(enc, generate_mlp(params, depth, noise, labels.long(), styles.long(), alpha, alpha_scale))
+    by_group = lambda f: f.reshape(f.shape[0] * groups, f.shape[1] // groups, f.shape[2])
+    loss = sum(
+        drift_loss(by_group(g), by_group(u), by_group(p), w.repeat(g.shape[0]))[0] for g, p, u in zip(gen, pos, unc)
+    )
+    grads = torch.autograd.grad(loss, params)
+    norm = torch.sqrt(sum(g.square().sum() for g in grads))
+    grads = [g * (clip / torch.clamp_min(norm, clip)) for g in grads]
+    rate = min(step / warmup, 1) * (lr - 1e-6) + 1e-6
+    t = step + 1
+    new_m = [beta1 * mi + (1 - beta1) * g for mi, g in zip(m, grads)]
+    new_v = [beta2 * vi + (1 - beta2) * g * g for vi, g in zip(v, grads)]
+    new_p = [
+        p.detach() - rate * ((mi / (1 - beta1**t)) / ((vi / (1 - beta2**t)).sqrt() + 1e-8) + p.detach() * wd)
+        for p, mi, vi in zip(params, new_m, new_v)
+    ]
+    decay = min((1 + step) / (10 + step), ema_decay)
+    new_ema = [a * decay + p * (1 - decay) for a, p in zip(ema, new_p)]
+    return [loss.detach(), new_p[-2], new_m[-2], new_m[0]], new_ema
+
+
 def torch_call(w, ins):
     """The workload as a function of its device inputs, returning the compared outputs (on the device)."""
     kind = w["kind"]
@@ -115,6 +215,8 @@ def torch_call(w, ins):
     if kind == "matmul":
         a, b = ins
         return lambda: [a @ b]
+    if kind == "mnist-step":
+        return lambda: mnist_step(ins, w["size"]["depth"])[0]
     n = (len(ins) - 7) // 3  # weights and biases, then the step, m, v, and six more inputs
     layers, step, m, v = ins[:n], float(ins[n]), ins[n + 1 : 2 * n + 1], ins[2 * n + 1 : 3 * n + 1]
     noise, data, tau, lr, beta1, beta2 = ins[3 * n + 1 :]
@@ -142,6 +244,14 @@ def measure(call, runs, budget, sync):
 
 def read_f32(path, shape):
     return torch.from_numpy(np.fromfile(path, dtype="<f4").reshape(shape).copy())
+
+
+def read_input(ddir, i, rule):
+    """Input i as the runner wrote it: int32 for an integer rule, else float32."""
+    if "below" in rule:
+        data = np.fromfile(os.path.join(ddir, f"in{i}.i32"), dtype="<i4")
+        return torch.from_numpy(data.reshape(rule["shape"]).copy())
+    return read_f32(os.path.join(ddir, f"in{i}.f32"), rule.get("shape", []))
 
 
 def agreement(drift_dir, drift_outputs, compared, theirs):
@@ -202,8 +312,7 @@ def main():
             ddir = os.path.join(out_dir, w["id"])
             ins = []
             for i, rule in enumerate(w["inputs"]):
-                shape = rule.get("shape", [])
-                ins.append(read_f32(os.path.join(ddir, f"in{i}.f32"), shape).to(device))
+                ins.append(read_input(ddir, i, rule).to(device))
             for name, wrap in [("eager", None), ("compile", "compile")]:
                 if wrap and compile_why:
                     row[name] = {"error": compile_why}

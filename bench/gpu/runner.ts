@@ -32,20 +32,25 @@ interface Entry {
 }
 interface Host {
   shape: number[]
-  dtype: 'f32'
-  data: Float32Array
+  dtype: 'f32' | 'i32'
+  data: Float32Array | Int32Array
 }
 
-/** Standard normal draws from a seed (mulberry32, Box–Muller), the same stream on every machine. */
-function normal(n: number, seed: number, scale: number): Float32Array {
+/** Uniform draws in (0, 1) from a seed (mulberry32), the same stream on every machine. */
+function uniforms(seed: number): () => number {
   let a = Math.imul(seed, 0x9e3779b1) >>> 0
-  const uniform = () => {
+  return () => {
     a = (a + 0x6d2b79f5) >>> 0
     let t = a
     t = Math.imul(t ^ (t >>> 15), t | 1)
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296
   }
+}
+
+/** Standard normal draws from a seed (Box–Muller on uniforms(seed)). */
+function normal(n: number, seed: number, scale: number): Float32Array {
+  const uniform = uniforms(seed)
   const out = new Float32Array(n)
   for (let i = 0; i < n; i += 2) {
     const [r, th] = [Math.sqrt(-2 * Math.log(uniform())), 2 * Math.PI * uniform()]
@@ -55,12 +60,22 @@ function normal(n: number, seed: number, scale: number): Float32Array {
   return out
 }
 
+/** Integers uniform in [0, below) from a seed (the bias of flooring a 32-bit uniform is below 2⁻²⁰ for below ≤ 4096). */
+function integers(n: number, seed: number, below: number): Int32Array {
+  const uniform = uniforms(seed)
+  return Int32Array.from({ length: n }, () => Math.floor(uniform() * below))
+}
+
 function draw(rule: InputRule): Host | number {
   if ('scalar' in rule) return rule.scalar
   const n = rule.shape.reduce((a, b) => a * b, 1)
+  if ('below' in rule) return { shape: rule.shape, dtype: 'i32', data: integers(n, rule.seed, rule.below) }
   const data = 'fill' in rule ? new Float32Array(n).fill(rule.fill) : normal(n, rule.seed, rule.scale)
   return { shape: rule.shape, dtype: 'f32', data }
 }
+
+/** The file of input i: raw little-endian float32, or int32 for an integer input. */
+const inputFile = (i: number, rule: InputRule): string => `in${i}.${'below' in rule ? 'i32' : 'f32'}`
 
 /** The output tree's leaves in order (arrays and objects as the manifest's output structure builds them). */
 function leaves(v: unknown, out: Host[] = []): Host[] {
@@ -70,7 +85,7 @@ function leaves(v: unknown, out: Host[] = []): Host[] {
   return out
 }
 
-const write = (file: string, a: Float32Array) =>
+const write = (file: string, a: Float32Array | Int32Array) =>
   fs.writeFileSync(file, new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
 
 async function probe(): Promise<void> {
@@ -106,7 +121,9 @@ async function run(argv: string[]): Promise<void> {
     const dir = path.join(values.out, e.id)
     fs.mkdirSync(dir, { recursive: true })
     const inputs = e.inputs.map(draw)
-    inputs.forEach((x, i) => write(path.join(dir, `in${i}.f32`), typeof x === 'number' ? Float32Array.of(x) : x.data))
+    inputs.forEach((x, i) =>
+      write(path.join(dir, inputFile(i, e.inputs[i])), typeof x === 'number' ? Float32Array.of(x) : x.data),
+    )
     const line: Record<string, unknown> = { id: e.id }
     if (e.refused) {
       console.log(JSON.stringify({ ...line, error: e.refused }))
