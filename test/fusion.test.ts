@@ -4,6 +4,12 @@
  */
 import { describe, expect, test } from 'vitest'
 import { lowerGraph } from '../compiler/fusion/lower.js'
+import { withinBudget } from '../compiler/fusion/decide.js'
+import { fusionContext } from '../compiler/fusion/context.js'
+import { backendRewrites } from '../compiler/fusion/rewrites.js'
+import { fusionClass } from '../compiler/ir/primitive.js'
+import { sizeOf } from '../compiler/ir/shape.js'
+import { WASM_LIMITS, WasmRuntime } from '../compiler/backend/wasm/run.js'
 import { GpujsRuntime } from '../compiler/backend/gpujs/run.js'
 import { emitKernel } from '../compiler/backend/gpujs/emit.js'
 import { COMPILE_LIMITS, longThreads, MAX_THREAD_ITERATIONS, webgpuLimits } from '../compiler/backend/webgpu/limits.js'
@@ -305,6 +311,36 @@ describe('backend limits', () => {
         interpret(spec.graph, ins, 'f64'),
         'wideFanIn',
       )
+    }))
+})
+
+describe('the memory budget', () => {
+  const spec = () => lower(FUSION, 'manyProducts', [T([64, 64])])
+  const limits = (budget: number) => ({ ...WASM_LIMITS, memoryBudget: budget })
+
+  test('the search starts from every candidate stored less the largest while they pass the budget', () => {
+    const { graph } = spec()
+    const ctx = fusionContext(backendRewrites(graph, limits(20 * 4096)), {}, limits(20 * 4096))
+    const loops = graph.eqns.filter((e) => fusionClass(e.prim) === 'loop').flatMap((e) => e.outputs)
+    const small = graph.inputs // a 64×64 candidate that is not a product, smallest of all
+    const candidates = [...loops, ...small.map((v) => ({ ...v, shape: [1] }))]
+    const start = withinBudget(ctx, new Set(), candidates)
+    const elements = start.reduce((acc, id) => acc + sizeOf(candidates.find((v) => v.id === id)!.shape), 0)
+    expect(elements).toBeLessThanOrEqual(20 * 4096)
+    expect(elements).toBeGreaterThan(19 * 4096)
+    expect(start).toContain(small[0].id)
+    expect(withinBudget(ctx, new Set(), loops.slice(0, 3))).toEqual(loops.slice(0, 3).map((v) => v.id))
+  })
+
+  test('48 products of 64×64 under a budget of 20 of them: 19 stored, the rest recomputed, the same results', () =>
+    seeded((r) => {
+      const s = spec()
+      const { plan } = lowerGraph(s.graph, {}, limits(20 * 4096))
+      const stored = intermediates(plan).map((b) => size(b.shape))
+      expect(stored.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(20 * 4096)
+      expect(stored).toHaveLength(19)
+      const ins = [randn([64, 64], r)]
+      expectFloat32Run(s.graph, new WasmRuntime().run(plan, ins), interpret(s.graph, ins, 'f64'), 'manyProducts')
     }))
 })
 

@@ -63,6 +63,25 @@ function forcedDecisions(ctx: FusionContext): Map<number, string> {
   return why
 }
 
+/**
+ * Every candidate stored, less the largest while the buffers pass the memory budget: the search's
+ * densest start. Over the budget every plan costs Infinity and the search could not tell a better
+ * one (a training step's patch matrices at twice the batch).
+ */
+export function withinBudget(ctx: FusionContext, forced: Set<number>, candidates: Var[]): number[] {
+  const budget = ctx.limits.memoryBudget ?? Infinity
+  const size = (v: Var) => sizeOf(v.shape)
+  let total = [...forced].reduce((acc, id) => acc + size(ctx.varOf.get(id)!), 0)
+  const kept = new Set(candidates)
+  for (const v of candidates) total += size(v)
+  for (const v of [...candidates].sort((a, b) => size(b) - size(a))) {
+    if (total <= budget) break
+    kept.delete(v)
+    total -= size(v)
+  }
+  return [...forced, ...candidates.filter((v) => kept.has(v)).map((v) => v.id)]
+}
+
 /** The variables worth considering for a buffer, consumers first. */
 function candidatesOf(ctx: FusionContext, forced: Set<number>): Var[] {
   const { graph, producer, hints, layouts } = ctx
@@ -151,7 +170,9 @@ export function decideStorage(ctx: FusionContext): Decision {
         if (!set.has(o.id) || o.id === keep) continue
         set.delete(o.id)
         const c = set.cost()
-        if (c <= current) {
+        // from an infeasible plan, dropping buffers only lengthens what is recomputed (and the time
+        // to build it): keep them, and let the plan name the kernel that does not fit
+        if (c <= current && c < Infinity) {
           current = c
           reasons.delete(o.id)
         } else set.add(o.id)
@@ -188,7 +209,7 @@ export function decideStorage(ctx: FusionContext): Decision {
   // large graphs (long unrolled loops, training steps) get one cheaper search, from every candidate
   // stored: its kernels are small, where recomputing everything would nest loops chain-deep
   const thorough = candidates.length <= THOROUGH_SEARCH_LIMIT
-  const most = search([...forced, ...candidates.map((o) => o.id)], thorough)
+  const most = search(withinBudget(ctx, forced, candidates), thorough)
   const fewest = thorough ? search(forced, thorough) : most
   const best = fewest.current <= most.current ? fewest : most
   for (const [id, r] of best.reasons) why.set(id, r)
