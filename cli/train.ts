@@ -13,10 +13,19 @@ const TARGETS: Record<TrainTargetName, (args: string[], usage: string) => Promis
 export async function trainCommand(args: string[]): Promise<number> {
   const [target, ...rest] = args
   const names = Object.keys(TARGETS).join(', ')
+  const help = (a: string) => a === '--help' || a === '-h'
+  if (target !== undefined && help(target)) {
+    console.log(Object.values(TRAIN_USAGE).join('\n'))
+    return 0
+  }
   if (target === undefined || target.startsWith('-'))
     throw new UsageError(`train needs a target (${names}): drift train <target> [flags], see drift --help`)
   if (!Object.hasOwn(TARGETS, target))
     throw new UsageError(`unknown training target '${target}': the targets are ${names}`)
   const name = target as TrainTargetName
+  if (rest.some(help)) {
+    console.log(TRAIN_USAGE[name])
+    return 0
+  }
   return TARGETS[name](rest, TRAIN_USAGE[name].split('\n')[0])
 }

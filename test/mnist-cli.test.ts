@@ -33,6 +33,16 @@ beforeAll(() => {
 })
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }))
 
+test("drift train TARGET --help prints that target's usage, drift train --help every target's, and neither trains", () => {
+  const mnist = drift('train', 'mnist', '--help')
+  expect(mnist).toMatchObject({ code: 0, err: '' })
+  expect(mnist.out.startsWith('drift train mnist [--encoder')).toBe(true)
+  expect(mnist.out).toContain('drift train mnist --resume DIR')
+  const all = drift('train', '--help')
+  expect(all.code).toBe(0)
+  for (const t of ['toy2d', 'mae', 'classifier', 'mnist']) expect(all.out).toContain(`drift train ${t} [`)
+})
+
 describe('drift train mae', () => {
   test(
     'a short run writes its checkpoint, loss curve, figure, metrics and summary',
