@@ -188,6 +188,7 @@ describe('drift train mnist', () => {
         steps: 2,
         generator: 'dit',
         checkpointEvery: DRIFT_QUICK.checkpointEvery,
+        attraction: 1.5,
       })
       expect(fs.existsSync(path.join(home, 'run', 'metrics.json'))).toBe(true)
       const again = driftIn(home, 'train', 'mnist', '--resume', 'run', '--quick', '--steps', '3')

@@ -170,8 +170,8 @@ export function decideStorage(ctx: FusionContext): Decision {
         if (!set.has(o.id) || o.id === keep) continue
         set.delete(o.id)
         const c = set.cost()
-        // from an infeasible plan, dropping buffers only lengthens what is recomputed (and the time
-        // to build it): keep them, and let the plan name the kernel that does not fit
+        // a drop that leaves the plan infeasible only lengthens what is recomputed (and the time to
+        // build it): keep the buffer; if none makes it feasible the plan names the kernel that does not fit
         if (c <= current && c < Infinity) {
           current = c
           reasons.delete(o.id)

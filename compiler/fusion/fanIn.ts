@@ -29,10 +29,10 @@ export function boundedFanIn(ctx: FusionContext, stored: ReadonlySet<number>): M
     const union = () => new Set(operands.flatMap((id) => [...reads.get(id)!]))
     let all = union()
     // the smallest operands first (the widest among equals): each stored one reads as one buffer
-    const widest = operands
+    const wide = operands
       .filter((id) => reads.get(id)!.size > 1)
       .sort((a, b) => elements(a) - elements(b) || reads.get(b)!.size - reads.get(a)!.size)
-    for (const id of widest) {
+    for (const id of wide) {
       if (all.size <= maxBuffers) break
       why.set(
         id,
