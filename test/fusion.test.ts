@@ -318,7 +318,7 @@ describe('the memory budget', () => {
   const spec = () => lower(FUSION, 'manyProducts', [T([64, 64])])
   const limits = (budget: number) => ({ ...WASM_LIMITS, memoryBudget: budget })
 
-  test('the search starts from every candidate stored less the largest while they pass the budget', () => {
+  test('the search starts from every candidate that fits a buffer stored, less the largest while they pass the budget', () => {
     const { graph } = spec()
     const ctx = fusionContext(backendRewrites(graph, limits(20 * 4096)), {}, limits(20 * 4096))
     const loops = graph.eqns.filter((e) => fusionClass(e.prim) === 'loop').flatMap((e) => e.outputs)
@@ -330,6 +330,10 @@ describe('the memory budget', () => {
     expect(elements).toBeGreaterThan(19 * 4096)
     expect(start).toContain(small[0].id)
     expect(withinBudget(ctx, new Set(), loops.slice(0, 3))).toEqual(loops.slice(0, 3).map((v) => v.id))
+    // a candidate larger than one buffer holds is never stored
+    const bound = { ...limits(Infinity), maxBufferElements: 4095 }
+    const narrow = fusionContext(backendRewrites(graph, bound), {}, bound)
+    expect(withinBudget(narrow, new Set(), candidates)).toEqual(small.map((v) => v.id))
   })
 
   test('48 products of 64×64 under a budget of 20 of them: 19 stored, the rest recomputed, the same results', () =>

@@ -64,17 +64,18 @@ function forcedDecisions(ctx: FusionContext): Map<number, string> {
 }
 
 /**
- * Every candidate stored, less the largest while the buffers pass the memory budget: the search's
- * densest start. Over the budget every plan costs Infinity and the search could not tell a better
- * one (a training step's patch matrices at twice the batch).
+ * Every candidate that fits a buffer stored, less the largest while the buffers pass the memory
+ * budget: the search's densest start. Over the budget, or with a buffer larger than one binding
+ * holds, every plan costs Infinity and the search could not tell a better one (a training step's
+ * patch matrices at twice the batch; the drift loss's N×(2N + 16) logits at N = 8192 on a GPU).
  */
 export function withinBudget(ctx: FusionContext, forced: Set<number>, candidates: Var[]): number[] {
   const budget = ctx.limits.memoryBudget ?? Infinity
   const size = (v: Var) => sizeOf(v.shape)
   let total = [...forced].reduce((acc, id) => acc + size(ctx.varOf.get(id)!), 0)
-  const kept = new Set(candidates)
-  for (const v of candidates) total += size(v)
-  for (const v of [...candidates].sort((a, b) => size(b) - size(a))) {
+  const kept = new Set(candidates.filter((v) => size(v) <= (ctx.limits.maxBufferElements ?? Infinity)))
+  for (const v of kept) total += size(v)
+  for (const v of [...kept].sort((a, b) => size(b) - size(a))) {
     if (total <= budget) break
     kept.delete(v)
     total -= size(v)

@@ -22,6 +22,7 @@ export function boundedFanIn(ctx: FusionContext, stored: ReadonlySet<number>): M
     const slot = base.buffers.get(v.id)
     reads.set(v.id, new Set(slot ? [slot.buf] : []))
   }
+  const largest = ctx.limits.maxBufferElements ?? Infinity
   const elements = (id: number) => sizeOf(ctx.varOf.get(id)?.shape ?? [])
   const own = (id: number) => new Set([ctx.nameOf(ctx.varOf.get(id)!)])
   for (const e of graph.eqns) {
@@ -30,7 +31,7 @@ export function boundedFanIn(ctx: FusionContext, stored: ReadonlySet<number>): M
     let all = union()
     // the smallest operands first (the widest among equals): each stored one reads as one buffer
     const wide = operands
-      .filter((id) => reads.get(id)!.size > 1)
+      .filter((id) => reads.get(id)!.size > 1 && elements(id) <= largest)
       .sort((a, b) => elements(a) - elements(b) || reads.get(b)!.size - reads.get(a)!.size)
     for (const id of wide) {
       if (all.size <= maxBuffers) break
