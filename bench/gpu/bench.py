@@ -126,7 +126,7 @@ def generate_mlp(p, depth, noise, labels, styles, alpha, alpha_scale):
         scale, w1, b1, w2, b2 = p[9 + 5 * i : 14 + 5 * i]
         x = x + F.silu(rms_norm(x, scale) @ w1 + b1) @ w2 + b2
     final, out_w, out_b = p[9 + 5 * depth :]
-    return (rms_norm(x, final) @ out_w + out_b).reshape(noise.shape)
+    return torch.tanh(rms_norm(x, final) @ out_w + out_b).reshape(noise.shape)
 
 
 def encoder_maps(e, x):
