@@ -43,10 +43,14 @@ export interface FusionContext {
   isHostEqn(e: Eqn): boolean
 }
 
+/** Does a buffer of this shape fit one binding of the backend? */
+export const fitsBuffer = (ctx: FusionContext, shape: number[]) =>
+  sizeOf(shape) <= (ctx.limits.maxBufferElements ?? Infinity)
+
 /** Does a kernel stay within what the backend binds and runs (buffers read, elements written, loop iterations per thread)? */
 export const withinLimits = (ctx: FusionContext, k: Kernel) =>
   k.buffers.length <= ctx.maxBuffers &&
-  sizeOf(k.out.shape) <= (ctx.limits.maxBufferElements ?? Infinity) &&
+  fitsBuffer(ctx, k.out.shape) &&
   loopTrips(k.body) <= (ctx.limits.maxThreadIterations ?? Infinity)
 
 /** Element code with a loop: the candidates for materialization. */

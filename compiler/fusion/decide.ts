@@ -14,6 +14,7 @@ import { sizeOf } from '../ir/shape.js'
 import type { Kernel } from '../kernel/types.js'
 import { kernelCost } from './cost.js'
 import {
+  fitsBuffer,
   isLoopEqn,
   MAX_RECOMPUTED,
   operandsOf,
@@ -73,7 +74,7 @@ export function withinBudget(ctx: FusionContext, forced: Set<number>, candidates
   const budget = ctx.limits.memoryBudget ?? Infinity
   const size = (v: Var) => sizeOf(v.shape)
   let total = [...forced].reduce((acc, id) => acc + size(ctx.varOf.get(id)!), 0)
-  const kept = new Set(candidates.filter((v) => size(v) <= (ctx.limits.maxBufferElements ?? Infinity)))
+  const kept = new Set(candidates.filter((v) => fitsBuffer(ctx, v.shape)))
   for (const v of kept) total += size(v)
   for (const v of [...kept].sort((a, b) => size(b) - size(a))) {
     if (total <= budget) break

@@ -10,7 +10,7 @@
  */
 import { fusionClass } from '../ir/primitive.js'
 import { sizeOf } from '../ir/shape.js'
-import type { FusionContext } from './context.js'
+import { fitsBuffer, type FusionContext } from './context.js'
 
 /** The variables to store so that no value's inline code reads more than the backend binds, and why. */
 export function boundedFanIn(ctx: FusionContext, stored: ReadonlySet<number>): Map<number, string> {
@@ -22,8 +22,7 @@ export function boundedFanIn(ctx: FusionContext, stored: ReadonlySet<number>): M
     const slot = base.buffers.get(v.id)
     reads.set(v.id, new Set(slot ? [slot.buf] : []))
   }
-  const largest = ctx.limits.maxBufferElements ?? Infinity
-  const elements = (id: number) => sizeOf(ctx.varOf.get(id)?.shape ?? [])
+  const shape = (id: number) => ctx.varOf.get(id)!.shape
   const own = (id: number) => new Set([ctx.nameOf(ctx.varOf.get(id)!)])
   for (const e of graph.eqns) {
     const operands = [...new Set(e.inputs.flatMap((a) => (a.kind === 'var' ? [a.id] : [])))]
@@ -31,8 +30,8 @@ export function boundedFanIn(ctx: FusionContext, stored: ReadonlySet<number>): M
     let all = union()
     // the smallest operands first (the widest among equals): each stored one reads as one buffer
     const wide = operands
-      .filter((id) => reads.get(id)!.size > 1 && elements(id) <= largest)
-      .sort((a, b) => elements(a) - elements(b) || reads.get(b)!.size - reads.get(a)!.size)
+      .filter((id) => reads.get(id)!.size > 1 && fitsBuffer(ctx, shape(id)))
+      .sort((a, b) => sizeOf(shape(a)) - sizeOf(shape(b)) || reads.get(b)!.size - reads.get(a)!.size)
     for (const id of wide) {
       if (all.size <= maxBuffers) break
       why.set(
