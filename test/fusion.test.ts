@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'vitest'
 import { lowerGraph } from '../compiler/fusion/lower.js'
 import { withinBudget } from '../compiler/fusion/decide.js'
+import { LivePeak } from '../compiler/fusion/livePeak.js'
 import { fusionContext } from '../compiler/fusion/context.js'
 import { backendRewrites } from '../compiler/fusion/rewrites.js'
 import { fusionClass } from '../compiler/ir/primitive.js'
@@ -14,10 +15,11 @@ import { GpujsRuntime } from '../compiler/backend/gpujs/run.js'
 import { emitKernel } from '../compiler/backend/gpujs/emit.js'
 import { COMPILE_LIMITS, longThreads, MAX_THREAD_ITERATIONS, webgpuLimits } from '../compiler/backend/webgpu/limits.js'
 import type { Plan } from '../compiler/kernel/types.js'
+import type { Graph } from '../compiler/ir/types.js'
 import { interpret } from '../compiler/ir/interpret.js'
 import { specialize } from '../compiler/frontend/specialize.js'
 import { printGraph } from '../compiler/ir/print.js'
-import { ROOT, lower, randn, rng, rootPath, scalar, seeded, T } from './helpers.js'
+import { ROOT, livePeak, lower, randn, rng, rootPath, scalar, seeded, T } from './helpers.js'
 import { expectFloat32Run } from './tolerance.js'
 
 const FUSION = rootPath('test/fixtures/fusion.ts')
@@ -315,34 +317,69 @@ describe('backend limits', () => {
 })
 
 describe('the memory budget', () => {
-  const spec = () => lower(FUSION, 'manyProducts', [T([64, 64])])
   const limits = (budget: number) => ({ ...WASM_LIMITS, memoryBudget: budget })
+  const loopsOf = (g: Graph) => g.eqns.filter((e) => fusionClass(e.prim) === 'loop').flatMap((e) => e.outputs)
+  const stored = (plan: Plan) => plan.buffers.filter((b) => b.role !== 'input').map((b) => size(b.shape))
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 
-  test('the search starts from every candidate that fits a buffer stored, less the largest while they pass the budget', () => {
-    const { graph } = spec()
-    const ctx = fusionContext(backendRewrites(graph, limits(20 * 4096)), {}, limits(20 * 4096))
-    const loops = graph.eqns.filter((e) => fusionClass(e.prim) === 'loop').flatMap((e) => e.outputs)
-    const small = graph.inputs // a 64×64 candidate that is not a product, smallest of all
-    const candidates = [...loops, ...small.map((v) => ({ ...v, shape: [1] }))]
-    const start = withinBudget(ctx, new Set(), candidates)
-    const elements = start.reduce((acc, id) => acc + sizeOf(candidates.find((v) => v.id === id)!.shape), 0)
-    expect(elements).toBeLessThanOrEqual(20 * 4096)
-    expect(elements).toBeGreaterThan(19 * 4096)
-    expect(start).toContain(small[0].id)
-    expect(withinBudget(ctx, new Set(), loops.slice(0, 3))).toEqual(loops.slice(0, 3).map((v) => v.id))
+  test('the peak of lifetimes, kept as they are added and removed, equals a step-by-step count', () =>
+    seeded((r) => {
+      const steps = 37
+      const peak = new LivePeak(steps)
+      const count = new Float64Array(steps)
+      const live: [number, number, number][] = []
+      for (let i = 0; i < 400; i++) {
+        if (live.length && r() < 0.4) {
+          const [first, last, size] = live.splice(Math.floor(r() * live.length), 1)[0]
+          peak.add(first, last, -size)
+          for (let t = first; t <= last; t++) count[t] -= size
+        } else {
+          const first = Math.floor(r() * steps)
+          const last = first + Math.floor(r() * (steps - first))
+          const size = 1 + Math.floor(r() * 1000)
+          live.push([first, last, size])
+          peak.add(first, last, size)
+          for (let t = first; t <= last; t++) count[t] += size
+        }
+        expect(peak.peak()).toBe(Math.max(...count))
+        expect(count[peak.peakStep()]).toBe(peak.peak())
+      }
+    }))
+
+  test('the search starts from every candidate stored while the live buffers fit the budget, though their sum passes it', () => {
+    const { graph } = lower(FUSION, 'productChain', [T([64, 64])])
+    const ctx = (budget: number) => fusionContext(backendRewrites(graph, limits(budget)), {}, limits(budget))
+    const loops = loopsOf(graph)
+    expect(loops).toHaveLength(24)
+    // each product is read only by the next: two live at a time, whatever the sum
+    expect(withinBudget(ctx(3 * 4096), new Set(), loops)).toEqual(loops.map((v) => v.id))
+    // under one product's size, none can be stored
+    expect(withinBudget(ctx(4095), new Set(), loops)).toEqual([])
     // a candidate larger than one buffer holds is never stored
     const bound = { ...limits(Infinity), maxBufferElements: 4095 }
-    const narrow = fusionContext(backendRewrites(graph, bound), {}, bound)
-    expect(withinBudget(narrow, new Set(), candidates)).toEqual(small.map((v) => v.id))
+    expect(withinBudget(fusionContext(backendRewrites(graph, bound), {}, bound), new Set(), loops)).toEqual([])
   })
 
-  test('48 products of 64×64 under a budget of 20 of them: 19 stored, the rest recomputed, the same results', () =>
+  test('a chain of 24 products under a budget of 3 of them: every product stored, at most 3 live, the same results', () =>
     seeded((r) => {
-      const s = spec()
-      const { plan } = lowerGraph(s.graph, {}, limits(20 * 4096))
-      const stored = intermediates(plan).map((b) => size(b.shape))
-      expect(stored.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(20 * 4096)
-      expect(stored).toHaveLength(19)
+      const s = lower(FUSION, 'productChain', [T([64, 64])])
+      const { plan } = lowerGraph(s.graph, {}, limits(3 * 4096))
+      expect(stored(plan)).toHaveLength(24)
+      expect(sum(stored(plan))).toBe(24 * 4096)
+      expect(livePeak(plan)).toBeLessThanOrEqual(3 * 4096)
+      const ins = [randn([64, 64], r)]
+      expectFloat32Run(s.graph, new WasmRuntime().run(plan, ins), interpret(s.graph, ins, 'f64'), 'productChain')
+    }))
+
+  test('48 products of 64×64 all live until they are summed, under a budget of 20 of them: 19 stored, the rest recomputed, the same results', () =>
+    seeded((r) => {
+      const s = lower(FUSION, 'manyProducts', [T([64, 64])])
+      const { plan, explain } = lowerGraph(s.graph, {}, limits(20 * 4096))
+      expect(livePeak(plan)).toBeLessThanOrEqual(20 * 4096)
+      const kept = intermediates(plan).map((b) => size(b.shape))
+      expect(kept).toHaveLength(19)
+      // --explain names the budget as the reason the rest are recomputed
+      expect(explain.some((line) => line.includes("past the backend's memory budget of 8.19e+4 elements"))).toBe(true)
       const ins = [randn([64, 64], r)]
       expectFloat32Run(s.graph, new WasmRuntime().run(plan, ins), interpret(s.graph, ins, 'f64'), 'manyProducts')
     }))

@@ -7,6 +7,7 @@ import { formatDiagnostic, type Diagnostic } from '../compiler/frontend/diagnost
 import { interpret } from '../compiler/ir/interpret.js'
 import type { NDArray, Precision } from '../compiler/ir/ndarray.js'
 import type { DType } from '../compiler/ir/types.js'
+import type { Plan } from '../compiler/kernel/types.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const rootPath = (...p: string[]) => path.join(ROOT, ...p)
@@ -209,4 +210,16 @@ export function expectElementwise(
         `${what}: element ${i} is ${got[i]}, the reference ${want[i]} (allowed ±${bound.toExponential(2)})`,
       )
   }
+}
+
+/** The most elements a plan's stored buffers hold at once, walking its steps as the executor allocates and frees them. */
+export function livePeak(plan: Plan): number {
+  const elements = new Map(plan.buffers.map((b) => [b.name, b.shape.reduce((x, y) => x * y, 1)]))
+  let [live, peak] = [0, 0]
+  for (const st of plan.steps) {
+    const buf = st.k === 'launch' ? st.kernel.out.buf : st.k === 'host' ? st.out : st.buf
+    live += st.k === 'free' ? -elements.get(buf)! : elements.get(buf)!
+    peak = Math.max(peak, live)
+  }
+  return peak
 }

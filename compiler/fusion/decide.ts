@@ -5,8 +5,8 @@
  * larger shape, and layouts a backend rewrite offers) a local search on the cost model decides:
  * add a buffer when it lowers the estimated work, drop the ones a later choice made useless,
  * and compound moves (store one, recompute others from it), from two starting points (fewest
- * buffers, every candidate stored), keeping the cheaper. The buffers stored stay within the
- * backend's memory budget.
+ * buffers, every candidate stored), keeping the cheaper. The buffers live at any one step stay
+ * within the backend's memory budget.
  */
 import type { Var } from '../ir/types.js'
 import { fusionClass, primitive } from '../ir/primitive.js'
@@ -65,23 +65,62 @@ function forcedDecisions(ctx: FusionContext): Map<number, string> {
 }
 
 /**
- * Every candidate that fits a buffer stored, less the largest while the buffers pass the memory
- * budget: the search's densest start. Over the budget, or with a buffer larger than one binding
- * holds, every plan costs Infinity and the search could not tell a better one (a training step's
- * patch matrices at twice the batch; the drift loss's N×(2N + 16) logits at N = 8192 on a GPU).
+ * Every candidate that fits a buffer stored, less the largest live at the peak while the live
+ * buffers pass the memory budget: the search's densest start. Over the budget, or with a buffer
+ * larger than one binding holds, every plan costs Infinity and the search could not tell a better
+ * one (a training step's patch matrices at twice the batch; the drift loss's N×(2N + 16) logits at
+ * N = 8192 on a GPU).
  */
 export function withinBudget(ctx: FusionContext, forced: Set<number>, candidates: Var[]): number[] {
-  const budget = ctx.limits.memoryBudget ?? Infinity
+  const kept = candidates.filter((v) => fitsBuffer(ctx, v.shape))
   const size = (v: Var) => sizeOf(v.shape)
-  let total = [...forced].reduce((acc, id) => acc + size(ctx.varOf.get(id)!), 0)
-  const kept = new Set(candidates.filter((v) => fitsBuffer(ctx, v.shape)))
-  for (const v of kept) total += size(v)
-  for (const v of [...kept].sort((a, b) => size(b) - size(a))) {
-    if (total <= budget) break
-    kept.delete(v)
-    total -= size(v)
+  const budget = ctx.limits.memoryBudget ?? Infinity
+  if (budget < Infinity) {
+    const set = new StoredWork(
+      searchGraph(ctx, () => 0),
+      [...forced, ...kept.map((v) => v.id)],
+    )
+    const droppable = [...kept].sort((a, b) => size(b) - size(a))
+    while (set.peak() > budget) {
+      const step = set.peakStep()
+      const i = droppable.findIndex((v) => set.liveAt(v.id, step))
+      if (i < 0) break
+      set.delete(droppable[i].id)
+      droppable.splice(i, 1)
+    }
+    return [...forced, ...kept.filter((v) => set.has(v.id)).map((v) => v.id)]
   }
-  return [...forced, ...candidates.filter((v) => kept.has(v)).map((v) => v.id)]
+  return [...forced, ...kept.map((v) => v.id)]
+}
+
+/** The search's view of the graph: dataflow, sizes, the plan's steps, and each kernel's estimated work by `kernelCost`. */
+function searchGraph(ctx: FusionContext, kernelCost: SearchGraph['kernelCost']): SearchGraph {
+  const { varOf, graph } = ctx
+  const readers = new Map<number, number[]>()
+  const step = new Map<number, number>()
+  graph.eqns.forEach((e, i) => {
+    for (const o of e.outputs) step.set(o.id, i)
+    for (const a of e.inputs)
+      if (a.kind === 'var') {
+        let list = readers.get(a.id)
+        if (!list) readers.set(a.id, (list = []))
+        for (const o of e.outputs) list.push(o.id)
+      }
+  })
+  return {
+    reads: (id) => operandsOf(ctx, id),
+    readers: (id) => readers.get(id) ?? [],
+    elements: (id) => sizeOf(varOf.get(id)!.shape),
+    isHost: ctx.isHost,
+    seeThrough: (id) => seesThrough(ctx, id),
+    step: (id) => step.get(id) ?? 0,
+    steps: graph.eqns.length,
+    isOutput: (id) => ctx.outputVars.has(id),
+    kernelCost,
+    budget: ctx.limits.memoryBudget ?? Infinity,
+    maxRecomputed: MAX_RECOMPUTED,
+    memo: new Map(),
+  }
 }
 
 /** The variables worth considering for a buffer, consumers first. */
@@ -121,36 +160,16 @@ function candidatesOf(ctx: FusionContext, forced: Set<number>): Var[] {
 }
 
 export function decideStorage(ctx: FusionContext): Decision {
-  const { varOf, limits } = ctx
+  const { limits } = ctx
   const why = forcedDecisions(ctx)
   const forced = new Set(why.keys())
   const candidates = candidatesOf(ctx, forced)
   const bufferSize = (b: string) => ctx.sizes.get(b) ?? 1
   const bounded = (k: Kernel) => (withinLimits(ctx, k) ? kernelCost(k, bufferSize, limits) : Infinity)
-  const budget = limits.memoryBudget ?? Infinity
-  const readers = new Map<number, number[]>()
-  for (const e of ctx.graph.eqns)
-    for (const a of e.inputs)
-      if (a.kind === 'var') {
-        let list = readers.get(a.id)
-        if (!list) readers.set(a.id, (list = []))
-        for (const o of e.outputs) list.push(o.id)
-      }
-  const graph: SearchGraph = {
-    reads: (id) => operandsOf(ctx, id),
-    readers: (id) => readers.get(id) ?? [],
-    elements: (id) => sizeOf(varOf.get(id)!.shape),
-    isHost: ctx.isHost,
-    seeThrough: (id) => seesThrough(ctx, id),
-    kernelCost: (id, stored) => {
-      const k = searchKernel(ctx, [id], placementFor(ctx, stored))
-      return k ? bounded(k) : Infinity
-    },
-    budget,
-    maxRecomputed: MAX_RECOMPUTED,
-    memo: new Map(),
-  }
-  const elements = (set: Iterable<number>) => [...set].reduce((acc, id) => acc + sizeOf(varOf.get(id)!.shape), 0)
+  const graph = searchGraph(ctx, (id, stored) => {
+    const k = searchKernel(ctx, [id], placementFor(ctx, stored))
+    return k ? bounded(k) : Infinity
+  })
 
   const search = (start: Iterable<number>, compound: boolean) => {
     const set = new StoredWork(graph, start)
@@ -216,12 +235,27 @@ export function decideStorage(ctx: FusionContext): Decision {
   const best = fewest.current <= most.current ? fewest : most
   for (const [id, r] of best.reasons) why.set(id, r)
   const materialized = new Set(best.set)
-  const storedElements = elements(materialized)
+  const budget = graph.budget
+  // under a budget, a lifetimes-only copy of the plan tells which candidates would pass it
+  const live =
+    budget < Infinity
+      ? new StoredWork(
+          searchGraph(ctx, () => 0),
+          materialized,
+        )
+      : undefined
+  const overBudget = (id: number) => {
+    if (!live) return false
+    live.add(id)
+    const over = live.peak() > budget
+    live.delete(id)
+    return over
+  }
   const recomputed = candidates
     .filter((o) => !materialized.has(o.id))
     .map((o) =>
-      storedElements + sizeOf(o.shape) > budget
-        ? `${ctx.nameOf(o)}: recomputed where it is read (storing it would take the plan's stored buffers past the backend's memory budget of ${fmt(budget)} elements)`
+      overBudget(o.id)
+        ? `${ctx.nameOf(o)}: recomputed where it is read (storing it would take the plan's live buffers past the backend's memory budget of ${fmt(budget)} elements)`
         : `${ctx.nameOf(o)}: recomputed where it is read (storing it would not lower the estimated work)`,
     )
   return { materialized, why, recomputed }
