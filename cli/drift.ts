@@ -37,6 +37,21 @@ const USAGE = `usage:
   ${PLAYGROUND_USAGE}
   drift --help`
 
+/** The lines of USAGE for one command (its blocks: a `drift <command>` line and those indented under it). */
+export function commandUsage(cmd: string): string {
+  const blocks = USAGE.split('\n').reduce<string[][]>((acc, line) => {
+    if (/^ {2}drift /.test(line)) acc.push([])
+    acc.at(-1)?.push(line)
+    return acc
+  }, [])
+  return blocks
+    .filter((b) => b[0].startsWith(`  drift ${cmd} `) || b[0] === `  drift ${cmd}`)
+    .map((b) => b.join('\n'))
+    .join('\n')
+}
+
+const isHelp = (a: string) => a === '--help' || a === '-h'
+
 /** Errors that report a problem with what the user asked (by name: the command line loads their modules only when used). */
 const USER_ERRORS = new Set([
   'UsageError',
@@ -170,6 +185,13 @@ async function runCommand(rest: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
+  // `drift <command> --help` prints that command's usage (train's targets answer for themselves; a
+  // program's own flags follow `drift run <file>`)
+  const asksHelp = cmd === 'run' ? isHelp(rest[0] ?? '') : cmd !== 'train' && rest.some(isHelp)
+  if (cmd !== undefined && asksHelp && commandUsage(cmd)) {
+    console.log(commandUsage(cmd))
+    return 0
+  }
   try {
     switch (cmd) {
       case 'inspect':

@@ -43,6 +43,21 @@ test("drift train TARGET --help prints that target's usage, drift train --help e
   for (const t of ['toy2d', 'mae', 'classifier', 'mnist']) expect(all.out).toContain(`drift train ${t} [`)
 })
 
+test('drift COMMAND --help prints that command’s usage and runs nothing', () => {
+  const evalHelp = drift('eval', '--checkpoint', at('none'), '--help')
+  expect(evalHelp).toMatchObject({ code: 0, err: '' })
+  expect(evalHelp.out.trim().startsWith('drift eval --checkpoint DIR')).toBe(true)
+  const sample = drift('sample', '-h')
+  expect(sample.code).toBe(0)
+  expect(sample.out).toContain('drift sample --checkpoint DIR --class K')
+  expect(sample.out).not.toContain('drift eval')
+  const inspect = drift('inspect', 'nothing.ts', '--help')
+  expect(inspect.code).toBe(0)
+  expect(inspect.out).toContain('--dump ir|grad|kernels')
+  expect(inspect.out).not.toContain('drift compile')
+  expect(fs.existsSync(at('none'))).toBe(false)
+})
+
 describe('drift train mae', () => {
   test(
     'a short run writes its checkpoint, loss curve, figure, metrics and summary',
