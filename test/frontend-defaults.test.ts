@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, test } from 'vitest'
 import { randomKey, setBackend, tensor, type Mat, type Tensor } from '../dsl/index.js'
 import { currentBackend } from '../compiler/runtime/backend.js'
-import { decay, decayStatic } from './fixtures/defaults.js'
+import { decay, decayStatic, scaled } from './fixtures/defaults.js'
 import { randn, rng } from './helpers.js'
 import { initGenerator } from '../stdlib/toy2d/init.js'
 import { adamInit, type AdamState } from '../stdlib/optim/adam.js'
@@ -61,4 +61,15 @@ describe(`a left-out number default is a traced input (seed ${SEED})`, { timeout
       expect(leaves(left)).toEqual(leaves(passed))
     },
   )
+})
+
+test('a parameter without a default that the caller leaves out is one D109 line at the parameter; an optional one may be left out', async () => {
+  const x = host([2, 3], rng(SEED))
+  // @ts-expect-error the types refuse it as well; a JavaScript caller gets the line
+  await expect(scaled.run(x)).rejects.toThrow(
+    /fixtures\/defaults\.ts:\d+:\d+: error D109 \(bad arguments\): parameter 'n' \(argument 2 of 3\) was not passed and has no default[\s\S]*fix: +pass n, or give it a default/,
+  )
+  // @ts-expect-error as above
+  await expect(decay.run()).rejects.toThrow(/parameter 'x' \(argument 1 of 2\) was not passed/)
+  expect(Array.from((await scaled.run(x, 2)).data)).toEqual(Array.from(x.data).map((v) => Math.fround(v * 2)))
 })

@@ -2,7 +2,7 @@
  * Specialization: a DSL function plus concrete argument shapes becomes an L1 graph.
  * Tensor arguments become graph inputs, static values fold, function arguments inline.
  */
-import { Node } from './tsMorph.js'
+import { Node, type ParameterDeclaration } from './tsMorph.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { AVal, Atom, Graph, TreeDef } from '../ir/types.js'
 import { DiagnosticError, fail, locOf, shorten, type Diagnostic } from './diagnostics.js'
@@ -135,6 +135,22 @@ function defaultInputs(ev: Evaluator, args: ArgSpec[], names: string[]) {
   return { bind, values }
 }
 
+/** A parameter without a default (or `?`) that the caller left out is an error at the parameter, before anything is traced. */
+function checkPassed(fn: Node, args: ArgSpec[], names: string[]): void {
+  const ps = (fn as Node & { getParameters(): ParameterDeclaration[] }).getParameters?.() ?? []
+  ps.forEach((p, i) => {
+    const a = args[i]
+    const missing = a === undefined || a.tag === 'default' || (a.tag === 'static' && a.value === undefined)
+    if (missing && !p.hasInitializer() && !p.hasQuestionToken() && !p.isRestParameter())
+      fail(
+        'D109',
+        p,
+        `parameter '${names[i]}' (argument ${i + 1} of ${ps.length}) was not passed and has no default`,
+        `pass ${names[i]}, or give it a default (${names[i]} = …)`,
+      )
+  })
+}
+
 /** Whether an argument binds graph inputs: a tensor, or an array or object holding one. */
 const bindsTensors = (s: ArgSpec): boolean =>
   s.tag === 'tensor' ||
@@ -162,6 +178,7 @@ export function specialize(
         'set it to the factor that multiplies the partial-evaluation budget (such as 4), or unset it',
       )
     const names = paramNames(fn)
+    if (ref.transform?.kind !== 'vjp') checkPassed(fn, args, names)
     const values = args.map((a, i) => bindArg(ev, a, names[i] ?? `arg${i}`))
     // parameters left out at the end are not passed at all (a rest parameter then binds [])
     while (values.length && args[values.length - 1].tag === 'default') values.pop()
