@@ -179,7 +179,7 @@ export async function runScaling(o: {
   const planVerdict = over.length
     ? `⚠ drift's plan allocates an N×N (or larger) buffer beyond the backend's storage budget: ${over.join(', ')}.`
     : stored.length
-      ? `drift's plans store N×N (or larger) intermediates only while they fit the backend's storage budget (${budgets.join('; ')}, all stored buffers together): ${stored.join(', ')}; beyond it they recompute, so memory stays bounded as N grows: ${largest}.`
+      ? `drift's plans store N×N (or larger) intermediates only while they fit the backend's storage budget (${budgets.join('; ')}, the buffers live at once): ${stored.join(', ')}; beyond it they recompute, so memory stays bounded as N grows: ${largest}.`
       : `drift's kernel plans (${o.backends.join(', ')}) allocate no N×N buffer at any N here: ${largest}.`
   const series = (pick: (p: ScalingPoint) => number | undefined) =>
     impls.map((i) => ({

@@ -15,7 +15,9 @@ import { PNG } from 'pngjs'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadCheckpoint } from '../stdlib/io/checkpoint.js'
 import { readSafetensors } from '../stdlib/io/safetensors.js'
-import { DRIFT_QUICK } from '../stdlib/mnist/driftConfig.js'
+import { DRIFT_QUICK, resolveDriftConfig } from '../stdlib/mnist/driftConfig.js'
+import { loadDriftRun, trainDrift } from '../stdlib/mnist/driftTrain.js'
+import { setBackend } from '../dsl/index.js'
 import { ROOT } from './helpers.js'
 
 let work: string
@@ -115,6 +117,37 @@ describe('drift train mnist', () => {
   )
 
   test(
+    'a finishing phase (--finish-from 2 --finish-attraction 1.5) ends with the tensors of a run continued at that attraction',
+    async () => {
+      const args = [...TINY(), '--checkpoint-every', '1', '--seed', '5']
+      const finish = ['--finish-from', '2', '--finish-attraction', '1.5']
+      const r = drift('train', 'mnist', ...args, '--steps', '3', ...finish, '--out', at('finish'))
+      expect(r.code, r.err).toBe(0)
+      expect(JSON.parse(fs.readFileSync(at('finish', 'config.json'), 'utf8'))).toMatchObject({
+        attraction: 2,
+        finishFrom: 2,
+        finishAttraction: 1.5,
+      })
+      // the oracle: two steps at attraction 2, then the library continues them at 1.5 (the command
+      // line refuses to change the loss of a resumed run)
+      const first = drift('train', 'mnist', ...args, '--steps', '2', '--out', at('switched'))
+      expect(first.code, first.err).toBe(0)
+      setBackend('wasm')
+      const run = await loadDriftRun(at('switched'))
+      const config = resolveDriftConfig(run.config, { attraction: 1.5, steps: 3 })
+      const quiet = () => ({ step: () => {}, note: () => {}, stop: () => {} })
+      await trainDrift({ config, out: at('switched'), resume: run, backend: 'wasm', progress: quiet })
+      const plain = drift('train', 'mnist', ...args, '--steps', '3', '--out', at('unfinished'))
+      expect(plain.code, plain.err).toBe(0)
+      const tensors = (dir: string) => loadCheckpoint(at(dir)).tensors
+      expect(tensors('finish')).toEqual(tensors('switched'))
+      // and the phase changed something: without it the run ends elsewhere
+      expect(tensors('finish')).not.toEqual(tensors('unfinished'))
+    },
+    LONG,
+  )
+
+  test(
     'bad input gets one drift: line, a non-zero exit and no file written',
     () => {
       const cases: [string[], RegExp][] = [
@@ -136,6 +169,11 @@ describe('drift train mnist', () => {
           ['--attraction', '0', '--repulsion', '0'],
           /^drift: attraction and repulsion are both 0, so nothing drifts: make one of them positive$/,
         ],
+        [
+          ['--finish-from', '1', '--finish-attraction', '0', '--repulsion', '0'],
+          /^drift: finishAttraction and repulsion are both 0, so nothing drifts in the finishing phase: make one of them positive$/,
+        ],
+        [['--finish-attraction', '-1'], /^drift: finishAttraction must be a non-negative number, got -1$/],
         [
           ['--temperatures', '0.05,-1'],
           /^drift: temperatures must be a list of 1 to 8 positive numbers, e\.g\. 0\.02,0\.05,0\.2, got \[0\.05,-1\]$/,

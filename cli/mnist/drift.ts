@@ -19,6 +19,8 @@ export const MNIST: TrainTarget<DriftConfig, DriftRun> = {
     'n-unc': { key: 'nUnc', kind: 'number' },
     attraction: { key: 'attraction', kind: 'number' },
     repulsion: { key: 'repulsion', kind: 'number' },
+    'finish-from': { key: 'finishFrom', kind: 'number' },
+    'finish-attraction': { key: 'finishAttraction', kind: 'number' },
     normalize: { key: 'normalize', kind: 'string' },
     temperatures: { key: 'temperatures', kind: 'list' },
     features: { key: 'features', kind: 'string' },

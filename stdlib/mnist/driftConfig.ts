@@ -26,6 +26,9 @@ export interface DriftConfig {
    */
   attraction: number
   repulsion: number
+  /** a finishing phase: from step `finishFrom` on (0: none), attraction weighs `finishAttraction` instead */
+  finishFrom: number
+  finishAttraction: number
   normalize: KernelNormalization
   temperatures: number[]
   features: FeatureSet
@@ -65,8 +68,11 @@ export const DRIFT_DEFAULTS: DriftConfig = {
   nNeg: 8,
   nPos: 8,
   nUnc: 4,
-  attraction: 1,
+  // 2V⁺ − V⁻ (Table 1's variant): more accuracy in a 30-minute run, less variety (docs/results-mnist.md)
+  attraction: 2,
   repulsion: 1,
+  finishFrom: 0,
+  finishAttraction: 1,
   normalize: 'both',
   temperatures: [...TEMPERATURES],
   features: 'all',
@@ -75,7 +81,7 @@ export const DRIFT_DEFAULTS: DriftConfig = {
   depth: 2,
   patch: 4,
   mlpRatio: 2,
-  steps: 1000,
+  steps: 1500,
   lr: 2e-3,
   warmup: 20,
   beta1: 0.9,
@@ -132,7 +138,10 @@ function check(key: keyof DriftConfig, v: unknown): string | undefined {
       return isCount(key, v, 1, 256)
     case 'attraction':
     case 'repulsion':
+    case 'finishAttraction':
       return isNonNegative(key, v)
+    case 'finishFrom':
+      return isCount(key, v, 0)
     case 'normalize':
       return isOneOf(key, v, KERNEL_NORMALIZATIONS)
     case 'features':
@@ -194,12 +203,16 @@ export function resolveDriftConfig(...layers: object[]): DriftConfig {
     throw new RunError(`warmup (${c.warmup}) must be shorter than steps (${c.steps})`)
   if (c.attraction === 0 && c.repulsion === 0)
     throw new RunError('attraction and repulsion are both 0, so nothing drifts: make one of them positive')
+  if (c.finishFrom > 0 && c.finishAttraction === 0 && c.repulsion === 0)
+    throw new RunError(
+      'finishAttraction and repulsion are both 0, so nothing drifts in the finishing phase: make one of them positive',
+    )
   return c
 }
 
-/** The step's compile-time loss variant of the settings. */
-export const driftVariant = (c: DriftConfig): DriftVariant => ({
-  attraction: c.attraction,
+/** The step's compile-time loss variant of the settings at training step `step` (the finishing phase's attraction from finishFrom on). */
+export const driftVariant = (c: DriftConfig, step = 0): DriftVariant => ({
+  attraction: c.finishFrom > 0 && step >= c.finishFrom ? c.finishAttraction : c.attraction,
   repulsion: c.repulsion,
   normalize: c.normalize,
   temperatures: c.temperatures,

@@ -138,7 +138,6 @@ export async function trainDrift(o: DriftTrainOptions): Promise<{ run: DriftRun;
     alphaScale: scalar(c.alphaScale),
   }
   const shape = batchShape(c)
-  const variant = driftVariant(c)
   const title = `DRIFT ${c.generator.toUpperCase()} ${c.width}X${c.depth}`
 
   await trainLoop({
@@ -154,7 +153,7 @@ export async function trainDrift(o: DriftTrainOptions): Promise<{ run: DriftRun;
     },
     step: async (s) => {
       const { batch } = drawBatch(queue, train, c.seed, s, shape)
-      const args = [run.tensors, encoder, batch, hyper, c.generator, variant] as const
+      const args = [run.tensors, encoder, batch, hyper, c.generator, driftVariant(c, s)] as const
       const r = await driftStep.run(...args)
       const loss = r.loss.item()
       const next = r.state as GeneratorState
