@@ -76,10 +76,7 @@ export function withinBudget(ctx: FusionContext, forced: Set<number>, candidates
   const size = (v: Var) => sizeOf(v.shape)
   const budget = ctx.limits.memoryBudget ?? Infinity
   if (budget < Infinity) {
-    const set = new StoredWork(
-      searchGraph(ctx, () => 0),
-      [...forced, ...kept.map((v) => v.id)],
-    )
+    const set = lifetimes(ctx, [...forced, ...kept.map((v) => v.id)])
     const droppable = [...kept].sort((a, b) => size(b) - size(a))
     while (set.peak() > budget) {
       const step = set.peakStep()
@@ -92,6 +89,13 @@ export function withinBudget(ctx: FusionContext, forced: Set<number>, candidates
   }
   return [...forced, ...kept.map((v) => v.id)]
 }
+
+/** The stored set `ids` with their lifetimes and no kernel costs: what the live buffers hold, under a budget. */
+const lifetimes = (ctx: FusionContext, ids: Iterable<number>) =>
+  new StoredWork(
+    searchGraph(ctx, () => 0),
+    ids,
+  )
 
 /** The search's view of the graph: dataflow, sizes, the plan's steps, and each kernel's estimated work by `kernelCost`. */
 function searchGraph(ctx: FusionContext, kernelCost: SearchGraph['kernelCost']): SearchGraph {
@@ -237,13 +241,7 @@ export function decideStorage(ctx: FusionContext): Decision {
   const materialized = new Set(best.set)
   const budget = graph.budget
   // under a budget, a lifetimes-only copy of the plan tells which candidates would pass it
-  const live =
-    budget < Infinity
-      ? new StoredWork(
-          searchGraph(ctx, () => 0),
-          materialized,
-        )
-      : undefined
+  const live = budget < Infinity ? lifetimes(ctx, materialized) : undefined
   const overBudget = (id: number) => {
     if (!live) return false
     live.add(id)
