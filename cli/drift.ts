@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { UsageError } from '../compiler/cli/shapes.js'
 import { DUMPS } from '../compiler/cli/inspect.js'
 import { BACKEND_NAMES } from '../compiler/backend/names.js'
-import { EVAL_USAGE, MNIST_SAMPLE_USAGE, SAMPLE_USAGE, TRAIN_USAGE } from './usage.js'
+import { EVAL_USAGE, isHelp, MNIST_SAMPLE_USAGE, SAMPLE_USAGE, TRAIN_USAGE } from './usage.js'
 import { PLAYGROUND_USAGE } from './playground.js'
 
 const BACKENDS = ['auto', ...BACKEND_NAMES].join('|')
@@ -49,8 +49,6 @@ export function commandUsage(cmd: string): string {
     .map((b) => b.join('\n'))
     .join('\n')
 }
-
-const isHelp = (a: string) => a === '--help' || a === '-h'
 
 /** Errors that report a problem with what the user asked (by name: the command line loads their modules only when used). */
 const USER_ERRORS = new Set([
@@ -188,8 +186,9 @@ export async function main(argv: string[]): Promise<number> {
   // `drift <command> --help` prints that command's usage (train's targets answer for themselves; a
   // program's own flags follow `drift run <file>`)
   const asksHelp = cmd === 'run' ? isHelp(rest[0] ?? '') : cmd !== 'train' && rest.some(isHelp)
-  if (cmd !== undefined && asksHelp && commandUsage(cmd)) {
-    console.log(commandUsage(cmd))
+  const usage = cmd !== undefined && asksHelp ? commandUsage(cmd) : ''
+  if (usage) {
+    console.log(usage)
     return 0
   }
   try {

@@ -1,7 +1,7 @@
 /** `drift train <target>`: the training targets, each run by cli/trainCommand.ts. */
 import { UsageError } from '../compiler/cli/shapes.js'
 import { runTrainCommand } from './trainCommand.js'
-import { TRAIN_USAGE, type TrainTargetName } from './usage.js'
+import { isHelp, TRAIN_USAGE, type TrainTargetName } from './usage.js'
 
 const TARGETS: Record<TrainTargetName, (args: string[], usage: string) => Promise<number>> = {
   toy2d: async (args, usage) => runTrainCommand((await import('./toy2d/train.js')).TOY2D, args, usage),
@@ -13,8 +13,7 @@ const TARGETS: Record<TrainTargetName, (args: string[], usage: string) => Promis
 export async function trainCommand(args: string[]): Promise<number> {
   const [target, ...rest] = args
   const names = Object.keys(TARGETS).join(', ')
-  const help = (a: string) => a === '--help' || a === '-h'
-  if (target !== undefined && help(target)) {
+  if (target !== undefined && isHelp(target)) {
     console.log(Object.values(TRAIN_USAGE).join('\n'))
     return 0
   }
@@ -23,7 +22,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (!Object.hasOwn(TARGETS, target))
     throw new UsageError(`unknown training target '${target}': the targets are ${names}`)
   const name = target as TrainTargetName
-  if (rest.some(help)) {
+  if (rest.some(isHelp)) {
     console.log(TRAIN_USAGE[name])
     return 0
   }

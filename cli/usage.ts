@@ -24,3 +24,6 @@ export type TrainTargetName = keyof typeof TRAIN_USAGE
 export const SAMPLE_USAGE = `drift sample --checkpoint DIR [--n 4096] [--seed S] --out FILE.json|FILE.csv   points from the toy generator in DIR/checkpoint.safetensors (or an older checkpoint.json)`
 export const MNIST_SAMPLE_USAGE = `drift sample --checkpoint DIR --class K [--alpha 1] [--n 64] [--seed S] --out FILE.png|FILE.npy|FILE.safetensors   digits from a drift train mnist run's EMA generator`
 export const EVAL_USAGE = `drift eval --checkpoint DIR [--classifier DIR] [--samples 1000] [--alphas 1,1.25,1.5,2,3] [--out DIR]   the CFG sweep of a drift train mnist run: FID, precision, recall, accuracy per α (eval.json, cfg-sweep.png)`
+
+/** Does this argument ask for the usage (`--help`, `-h`)? */
+export const isHelp = (a: string) => a === '--help' || a === '-h'

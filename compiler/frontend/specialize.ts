@@ -63,11 +63,14 @@ const stackOverflow = (at: Node): Diagnostic => ({
   fix: 'split deeply nested expressions into const bindings, and recursion into a static loop',
 })
 
+/** The parameters of a function node (none for a node that has no parameter list). */
+const parametersOf = (fn: Node): ParameterDeclaration[] =>
+  (fn as Node & { getParameters?(): ParameterDeclaration[] }).getParameters?.() ?? []
+
 /** Parameter names of a function node (`arg0` for destructured ones). */
 export function paramNames(fn: Node): string[] {
-  const ps = (fn as Node & { getParameters(): Node[] }).getParameters?.() ?? []
-  return ps.map((p, i) => {
-    const n = (p as Node & { getNameNode(): Node }).getNameNode()
+  return parametersOf(fn).map((p, i) => {
+    const n = p.getNameNode()
     return Node.isIdentifier(n) ? n.getText() : `arg${i}`
   })
 }
@@ -137,7 +140,7 @@ function defaultInputs(ev: Evaluator, args: ArgSpec[], names: string[]) {
 
 /** A parameter without a default (or `?`) that the caller left out is an error at the parameter, before anything is traced. */
 function checkPassed(fn: Node, args: ArgSpec[], names: string[]): void {
-  const ps = (fn as Node & { getParameters(): ParameterDeclaration[] }).getParameters?.() ?? []
+  const ps = parametersOf(fn)
   ps.forEach((p, i) => {
     const a = args[i]
     const missing = a === undefined || a.tag === 'default' || (a.tag === 'static' && a.value === undefined)
