@@ -301,4 +301,20 @@ describe('drift run', () => {
     expect(r.out).toContain('{ lambda x:f32[64,2] pos:f32[128,2] neg:f32[64,2] tau:f32[] .')
     expect(r.out).toMatch(/data far from generator: mean drift \(0\.\d+/)
   })
+
+  test('examples/affinity-floor.ts: the floored affinity draws narrow samples together, the unfloored one spreads them (docs/mnist.md#the-affinity-floor)', () => {
+    const r = drift('run', 'examples/affinity-floor.ts')
+    expect(r.code, r.err).toBe(0)
+    const rows = new Map(
+      [...r.out.matchAll(/^ +(\d\.\d) +(-?\d\.\d+) +(-?\d\.\d+)$/gm)].map((m) => [m[1], [Number(m[2]), Number(m[3])]]),
+    )
+    expect([...rows.keys()]).toEqual(['0.1', '0.2', '0.3', '0.5', '0.7', '1.0', '1.2'])
+    const [floored, unfloored] = [0, 1].map((k) => (s: string) => rows.get(s)![k])
+    // narrow samples: drawn together with the floor, spread out without it
+    for (const s of ['0.2', '0.3']) expect(floored(s), `floor, s = ${s}`).toBeLessThan(-0.005)
+    for (const s of ['0.1', '0.2', '0.3', '0.5', '0.7'])
+      expect(unfloored(s), `no floor, s = ${s}`).toBeGreaterThan(0.02)
+    // wider than the data: both draw together
+    for (const f of [floored, unfloored]) expect(f('1.2')).toBeLessThan(-0.02)
+  })
 })

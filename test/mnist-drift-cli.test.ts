@@ -174,6 +174,7 @@ describe('drift train mnist', () => {
           /^drift: finishAttraction and repulsion are both 0, so nothing drifts in the finishing phase: make one of them positive$/,
         ],
         [['--finish-attraction', '-1'], /^drift: finishAttraction must be a non-negative number, got -1$/],
+        [['--affinity-floor', '1'], /^drift: affinityFloor must be a number in \[0, 1\), got 1$/],
         [
           ['--temperatures', '0.05,-1'],
           /^drift: temperatures must be a list of 1 to 8 positive numbers, e\.g\. 0\.02,0\.05,0\.2, got \[0\.05,-1\]$/,
@@ -241,7 +242,10 @@ describe('drift train mnist', () => {
   test(
     'the loss variant: its settings in config.json, and a resumed run refuses to change them',
     () => {
-      const variant = ['--attraction', '1.5', '--repulsion', '0.5', '--normalize', 'none', '--temperatures', '0.05,0.2']
+      const variant = [
+        ...['--attraction', '1.5', '--repulsion', '0.5', '--normalize', 'none', '--temperatures', '0.05,0.2'],
+        ...['--affinity-floor', '0'],
+      ]
       const r = drift(
         'train',
         'mnist',
@@ -262,6 +266,7 @@ describe('drift train mnist', () => {
         repulsion: 0.5,
         normalize: 'none',
         temperatures: [0.05, 0.2],
+        affinityFloor: 0,
         features: 'global',
       })
       const before = fs.readFileSync(at('variant', 'checkpoint.safetensors'))

@@ -173,6 +173,7 @@ describe('a loss variant in the step', () => {
           repulsion: 2,
           normalize: 'row',
           temperatures: [0.05],
+          affinityFloor: 1e-3,
           features: 'global',
         }
         type Args = Parameters<typeof driftStep.run>

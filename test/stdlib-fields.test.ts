@@ -232,8 +232,15 @@ interface LossVariant {
   repulsion: number
   normalize: 'both' | 'row' | 'none'
   temperatures: number[]
+  affinityFloor: number
 }
-const OFFICIAL: LossVariant = { attraction: 1, repulsion: 1, normalize: 'both', temperatures: [0.02, 0.05, 0.2] }
+const OFFICIAL: LossVariant = {
+  attraction: 1,
+  repulsion: 1,
+  normalize: 'both',
+  temperatures: [0.02, 0.05, 0.2],
+  affinityFloor: 1e-3,
+}
 
 /**
  * The official drift_loss.py (paper App. A.6; docs/paper.md#official-loss), literally, in loops: loss,
@@ -286,7 +293,7 @@ function driftLossReference(gen: NDArray, fneg: NDArray, fpos: NDArray, w: NDArr
         const row = Math.exp(l - rowMax[i]) / rowSum[i]
         if (v.normalize === 'row') return row
         if (v.normalize === 'none') return Math.exp(l - maxAll)
-        return Math.sqrt(Math.max(row * (Math.exp(l - colMax[j]) / colSum[j]), 1e-6))
+        return Math.sqrt(Math.max(row * (Math.exp(l - colMax[j]) / colSum[j]), v.affinityFloor ** 2))
       }
       for (let i = 0; i < Cg; i++) {
         const aff = logit[i].map((l, j) => affinity(i, j, l) * tw(b, j))
@@ -380,6 +387,7 @@ describe('the loss variants (docs/mnist.md#loss-variants) equal the same loops',
     ['τ = 0.02 alone', { ...OFFICIAL, temperatures: [0.02] }],
     ['τ = 0.05 alone', { ...OFFICIAL, temperatures: [0.05] }],
     ['τ = 0.2 alone', { ...OFFICIAL, temperatures: [0.2] }],
+    ['no affinity floor', { ...OFFICIAL, affinityFloor: 0 }],
     [
       'no normalization, 2× repulsion, τ = 0.2 and 0.05',
       { ...OFFICIAL, normalize: 'none', repulsion: 2, temperatures: [0.2, 0.05] },
@@ -512,7 +520,7 @@ describe('the compiled path (gpu.js cpu) equals the float64 interpreter', () => 
     (_, spreads) => {
       seeded((r) => {
         const [B, Cg, Cn, Cp, S] = [2, 6, 3, 5, 8]
-        const variant = { attraction: 1, repulsion: 1, normalize: 'none', temperatures: [0.02, 0.05, 0.2] }
+        const variant = { ...OFFICIAL, normalize: 'none' }
         const args = [T([B, Cg, S]), T([B, Cn, S]), T([B, Cp, S]), T([B]), argSpec(variant, true, 'variant')]
         const spec = lower(LOSS, 'driftLoss', args)
         const rowsScaled = (a: NDArray): NDArray => {

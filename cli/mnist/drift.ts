@@ -23,6 +23,7 @@ export const MNIST: TrainTarget<DriftConfig, DriftRun> = {
     'finish-attraction': { key: 'finishAttraction', kind: 'number' },
     normalize: { key: 'normalize', kind: 'string' },
     temperatures: { key: 'temperatures', kind: 'list' },
+    'affinity-floor': { key: 'affinityFloor', kind: 'number' },
     features: { key: 'features', kind: 'string' },
     generator: { key: 'generator', kind: 'string' },
     width: { key: 'width', kind: 'number' },

@@ -15,7 +15,10 @@ import { DEFAULT_LOSS_VARIANT, type DriftLossVariant } from './driftLossVariant.
 
 /** The affinity of each kernel normalization (driftLossVariant.ts), from the logits [B, Cg, Ct]. */
 const AFFINITY = {
-  both: (logits: T3): T3 => softmax(logits, 2).mul(softmax(logits, 1)).maximum(1e-6).sqrt(),
+  both: (logits: T3, floor: number): T3 => {
+    const product = softmax(logits, 2).mul(softmax(logits, 1))
+    return (floor > 0 ? product.maximum(floor * floor) : product).sqrt()
+  },
   row: (logits: T3): T3 => softmax(logits, 2),
   // one factor e^(−max L) for the whole key, which the drift normalization cancels (docs/mnist.md#loss-variants)
   none: (logits: T3): T3 => logits.sub(logits.max()).exp(),
@@ -34,7 +37,7 @@ const scaled = (x: T3, k: number): T3 => (k === 1 ? x : k === -1 ? x.neg() : x.m
  * F = coeff·targets − rowsum(coeff)·x, f2 = mean F², force = Σ F/√max(f2, 1e−8).
  * loss = mean over B of mean over (Cg, S) of (gen/scale − (gen/scale + force))²; perTemperature = f2.
  * `variant` (static; driftLossVariant.ts) scales the two halves of F, F = a·V⁺ − b·V⁻, picks the
- * affinity's normalization and the temperatures; the default is the official loss.
+ * affinity's normalization, its floor and the temperatures; the default is the official loss.
  */
 export const driftLoss = dsl(
   (gen: T3, fixedNeg: T3, fixedPos: T3, w: Vec, variant: DriftLossVariant = DEFAULT_LOSS_VARIANT) => {
@@ -54,7 +57,11 @@ export const driftLoss = dsl(
     const distN = dist.div(scale.maximum(1e-3)).add(eye(Cg, Ct).mul(100))
     const drifts = variant.temperatures.map((R) => {
       const logits = distN.div(-R)
-      const [affNeg, affPos] = split(AFFINITY[variant.normalize](logits).mul(weights), [Cg + Cn], 2)
+      const [affNeg, affPos] = split(
+        AFFINITY[variant.normalize](logits, variant.affinityFloor).mul(weights),
+        [Cg + Cn],
+        2,
+      )
       const coeff = concat(
         [
           scaled(affNeg.mul(affPos.sum(2, true)), -variant.repulsion),

@@ -21,7 +21,15 @@ export interface DriftLossVariant {
   normalize: KernelNormalization
   /** the temperatures whose normalized drifts are summed (App. A.6), each above 0 */
   temperatures: number[]
+  /**
+   * the least value of the `both` affinity, √(max(row·col, floor²)): the official code's 1e−3; 0
+   * leaves the affinity as the softmaxes make it (docs/mnist.md#loss-variants says what it changes)
+   */
+  affinityFloor: number
 }
+
+/** The least affinity of the official code: √(clip(row·col, 1e−6)). */
+export const OFFICIAL_AFFINITY_FLOOR = 1e-3
 
 /** The official loss: V⁺ − V⁻, both softmaxes, the three temperatures. */
 export const DEFAULT_LOSS_VARIANT: DriftLossVariant = {
@@ -29,4 +37,5 @@ export const DEFAULT_LOSS_VARIANT: DriftLossVariant = {
   repulsion: 1,
   normalize: 'both',
   temperatures: TEMPERATURES,
+  affinityFloor: OFFICIAL_AFFINITY_FLOOR,
 }

@@ -3,7 +3,12 @@ import { resolveSettings, isCount, isNonNegative, isOneOf, isPositive, isRate, i
 import { RunError } from '../train/errors.js'
 import { MNIST_CLASSES } from '../data/mnist.js'
 import { GENERATORS, type GeneratorKind } from './generator.js'
-import { KERNEL_NORMALIZATIONS, TEMPERATURES, type KernelNormalization } from '../fields/driftLossVariant.js'
+import {
+  KERNEL_NORMALIZATIONS,
+  OFFICIAL_AFFINITY_FLOOR,
+  TEMPERATURES,
+  type KernelNormalization,
+} from '../fields/driftLossVariant.js'
 import { FEATURE_SETS, type FeatureSet } from './features.js'
 import type { DriftVariant } from './driftStep.js'
 
@@ -31,6 +36,8 @@ export interface DriftConfig {
   finishAttraction: number
   normalize: KernelNormalization
   temperatures: number[]
+  /** the least affinity of the `both` normalization (the official 1e−3; 0: none) */
+  affinityFloor: number
   features: FeatureSet
   /** the generator's architecture (generator.ts): a residual MLP over the image, or the paper's DiT */
   generator: GeneratorKind
@@ -75,6 +82,7 @@ export const DRIFT_DEFAULTS: DriftConfig = {
   finishAttraction: 1,
   normalize: 'both',
   temperatures: [...TEMPERATURES],
+  affinityFloor: OFFICIAL_AFFINITY_FLOOR,
   features: 'all',
   generator: 'mlp',
   width: 256,
@@ -144,6 +152,8 @@ function check(key: keyof DriftConfig, v: unknown): string | undefined {
       return isCount(key, v, 0)
     case 'normalize':
       return isOneOf(key, v, KERNEL_NORMALIZATIONS)
+    case 'affinityFloor':
+      return isRate(key, v)
     case 'features':
       return isOneOf(key, v, FEATURE_SETS)
     case 'temperatures':
@@ -216,5 +226,6 @@ export const driftVariant = (c: DriftConfig, step = 0): DriftVariant => ({
   repulsion: c.repulsion,
   normalize: c.normalize,
   temperatures: c.temperatures,
+  affinityFloor: c.affinityFloor,
   features: c.features,
 })
