@@ -63,7 +63,7 @@ for (const s of [0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.2]) {
       ...DEFAULT_LOSS_VARIANT,
       affinityFloor,
     })
-    let radial = 0
+    let cosines = 0
     for (let i = 0; i < B * G; i++) {
       let [dot, norm, gnorm] = [0, 0, 0]
       for (let d = 0; d < D; d++) {
@@ -72,9 +72,9 @@ for (const s of [0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.2]) {
         norm += x * x
         gnorm += g.data[i * D + d] ** 2
       }
-      radial += dot / Math.sqrt(norm * gnorm)
+      cosines += dot / Math.sqrt(norm * gnorm)
     }
-    row.push((radial / (B * G)).toFixed(3).padStart(affinityFloor ? 24 : 11))
+    row.push((cosines / (B * G)).toFixed(3).padStart(affinityFloor ? 24 : 11))
   }
   console.log(row.join(''))
 }

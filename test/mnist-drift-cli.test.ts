@@ -228,6 +228,7 @@ describe('drift train mnist', () => {
         generator: 'dit',
         checkpointEvery: DRIFT_QUICK.checkpointEvery,
         attraction: 1.5,
+        alphaPower: 3,
       })
       expect(fs.existsSync(path.join(home, 'run', 'metrics.json'))).toBe(true)
       const again = driftIn(home, 'train', 'mnist', '--resume', 'run', '--quick', '--steps', '3')
