@@ -1,7 +1,8 @@
 /**
- * Why `--affinity-floor 0` (docs/mnist.md#loss-variants): the official loss's floor of 1e−3 on the
- * affinity gives the drift a second, collapsed equilibrium when the generated samples are much
- * narrower than the data, which is where a generator with a zero-initialized output starts.
+ * What the official loss's floor of 1e−3 on the affinity does (`--affinity-floor`;
+ * docs/mnist.md#the-affinity-floor): it gives the drift a second, collapsed equilibrium when the
+ * generated samples are much narrower than the data, which is where a generator with a
+ * zero-initialized output starts. (In the MNIST runs it made no lasting difference.)
  *
  * The data: 10 Gaussian classes in 64 dimensions (unit spread, centres 1.5·N(0, I) apart). The
  * generated samples of class 0: its centre plus s·N(0, I). For each s the script draws 100 class
@@ -10,7 +11,7 @@
  * (−∂loss/∂x, up to a positive factor) and prints the mean cosine between it and x − centre: positive
  * where the drift spreads the samples out, negative where it draws them together. With the data's
  * own spread, s = 1, both are near 0; below it, the floored affinity draws narrow samples together
- * (a second equilibrium near s ≈ 0.45), the unfloored one spreads them at every s.
+ * (a second equilibrium near s ≈ 0.5), the unfloored one spreads them at every s.
  *
  *   npx drift run examples/affinity-floor.ts
  */
