@@ -15,8 +15,8 @@ export const TRAIN_USAGE = {
   drift train classifier --resume DIR [--checkpoint-every K] [--log-every N] [--floor-images N]   continue the run in DIR`,
   mnist: `drift train mnist [--encoder out/mae/width8] [--classifier out/classifier] [--quick] [--classes 10] [--n-neg 8] [--n-pos 8] [--n-unc 4] [--generator mlp|dit] [--width 256] [--depth 2]
       [--patch 4] [--mlp-ratio 2] [--attraction 2] [--repulsion 1] [--finish-from 0] [--finish-attraction 1] [--normalize both|row|none] [--temperatures 0.02,0.05,0.2] [--affinity-floor 1e-3] [--features all|global]
-      [--steps 1500] [--lr 2e-3] [--warmup 20] [--beta1 0.9] [--beta2 0.95] [--weight-decay 0.01] [--clip 2]
-      [--ema-decay 0.999] [--alpha-scale 1] [--alpha-power 1] [--alpha-max 4] [--no-cfg 0] [--seed 0] [--checkpoint-every 100] [--log-every 10]
+      [--steps 1800] [--lr 2e-3] [--warmup 20] [--beta1 0.9] [--beta2 0.95] [--weight-decay 0.01] [--clip 2]
+      [--ema-decay 0.999] [--alpha-scale 1] [--alpha-power 0] [--alpha-max 4] [--no-cfg 0] [--seed 0] [--checkpoint-every 100] [--log-every 10]
       [--eval-samples 1000] [--config file.json] [--backend …] [--out DIR]   train the class-conditional generator by feature drifting with CFG (the encoder and classifier first when their folders are empty)
   drift train mnist --resume DIR [--steps N] [--checkpoint-every K] [--log-every N] [--classifier DIR] [--eval-samples N]   continue the run in DIR`,
 }

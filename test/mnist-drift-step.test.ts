@@ -46,9 +46,11 @@ describe('classifier-free guidance', () => {
     expect(Math.abs(draws[n / 2] - 1 / Math.sqrt(1 - 0.5 * (15 / 16)))).toBeLessThan(0.02)
   })
 
-  test('k = 1 is log-uniform; a no-CFG fraction sets that share of groups to α = 1', () => {
+  test('k = 1 is log-uniform, k = 0 uniform; a no-CFG fraction sets that share of groups to α = 1', () => {
     const logUniform = { ...ALPHA_PRIOR, power: 1 }
     expect(alphaOf(0.5, logUniform)).toBeCloseTo(2, 12)
+    const uniform = { ...ALPHA_PRIOR, power: 0 }
+    for (const u of [0, 0.1, 0.5, 0.9]) expect(alphaOf(u, uniform)).toBeCloseTo(1 + 3 * u, 12)
     const draws = drawAlphas(new CounterRng(6, 0, 0), 10000, { ...ALPHA_PRIOR, noCfg: 0.3 })
     const unguided = draws.filter((a) => a === 1).length / draws.length
     expect(Math.abs(unguided - 0.3)).toBeLessThan(4 * Math.sqrt((0.3 * 0.7) / 10000))

@@ -1,7 +1,7 @@
 /**
  * Classifier-free guidance through weighted negatives (paper §3.5, App. A.7; docs/paper.md#cfg),
  * host code. Each class group of a step gets its own CFG scale α, drawn from p(α) ∝ α^−k on
- * [αmin, αmax] by its inverse CDF (k = 1: log-uniform), or α = 1 with probability `noCfg`; the
+ * [αmin, αmax] by its inverse CDF (k = 0: uniform, k = 1: log-uniform), or α = 1 with probability `noCfg`; the
  * generator is conditioned on α, and the group's N_unc unconditional real samples join its negatives
  * with weight w = (α − 1)(N_neg − 1)/N_unc, so that at equilibrium q(·|c) = α p(·|c) − (α − 1) p(·|∅).
  */
