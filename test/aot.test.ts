@@ -66,6 +66,17 @@ test('drift compile writes an artifact whose bundle runs without ts-morph and ma
   const bundle = fs.readFileSync(path.join(OUT, 'drift-runtime.mjs'), 'utf8')
   expect(bundle).not.toMatch(/ts-morph|typescript/i)
   expect(fs.readFileSync(path.join(OUT, `${base}.ir.txt`), 'utf8')).toMatch(/# paper\.ts:\d+:\d+/)
+  // no path of the compiling machine: source locations are relative to the artifact folder, as the manifest's source
+  for (const f of fs.readdirSync(OUT).filter((f) => !f.endsWith('.wasm')))
+    expect(fs.readFileSync(path.join(OUT, f), 'utf8').includes(ROOT), `${f} names ${ROOT}`).toBe(false)
+  const locFiles = new Set(
+    [...fs.readFileSync(path.join(OUT, entry.plans.wasm), 'utf8').matchAll(/"loc":\{"file":"([^"]+)"/g)].map(
+      (m) => m[1],
+    ),
+  )
+  expect([...locFiles].map((f) => path.resolve(OUT, f)).sort()).toEqual(
+    ['stdlib/fields/paper.ts', 'stdlib/fields/parts.ts'].map((f) => rootPath(f)),
+  )
 
   const { load } = await import(pathToFileURL(path.join(OUT, 'drift-runtime.mjs')).href)
   const compiled = load(OUT, 'cpu')

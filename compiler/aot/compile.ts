@@ -163,8 +163,10 @@ export async function compileToDir(
   const files: string[] = []
   const put = (name: string, text: string) => (writeAtomic(path.join(dir, name), text), files.push(name))
   const putBytes = (name: string, bytes: Uint8Array) => (writeAtomic(path.join(dir, name), bytes), files.push(name))
+  // source locations relative to the artifact folder, as the manifest's source: no path of the compiling machine
+  const relativeToDir = (file: string) => path.relative(dir, file)
   const plans = { gpujs: `${base}.gpujs.plan.json`, wasm: `${base}.wasm.plan.json`, webgpu: `${base}.webgpu.plan.json` }
-  put(plans.gpujs, planFileText(s.name, signature, 'gpujs', planToJson(plan)))
+  put(plans.gpujs, planFileText(s.name, signature, 'gpujs', planToJson(plan, relativeToDir)))
   put(`${base}.ir.txt`, printGraph(s.graph, { relativeTo: path.dirname(source) }) + '\n')
   put(`${base}.kernels.txt`, printPlan(plan, { code: true }) + '\n')
   put(
@@ -177,7 +179,7 @@ export async function compileToDir(
   )
   // the wasm backend's plan (no stacking, cheap launches) and its kernels as WebAssembly binaries
   const wasmPlan = lowerGraph(s.graph, {}, wasmLimits()).plan
-  put(plans.wasm, planFileText(s.name, signature, 'wasm', planToJson(wasmPlan)))
+  put(plans.wasm, planFileText(s.name, signature, 'wasm', planToJson(wasmPlan, relativeToDir)))
   const sizes = new Map(wasmPlan.buffers.map((b) => [b.name, sizeOf(b.shape)]))
   const wasmKernels: Record<string, string> = {}
   for (const st of wasmPlan.steps)
@@ -187,7 +189,7 @@ export async function compileToDir(
     }
   // the webgpu backend's plan, under limits Dawn's adapters have (webgpu/limits.ts); its WGSL is made on the device
   const webgpuPlan = lowerGraph(s.graph, {}, webgpuLimits(COMPILE_LIMITS)).plan
-  put(plans.webgpu, planFileText(s.name, signature, 'webgpu', planToJson(webgpuPlan)))
+  put(plans.webgpu, planFileText(s.name, signature, 'webgpu', planToJson(webgpuPlan, relativeToDir)))
   const entry: EntryInfo = { signature, inputs, outputs: s.outTree, plans, wasmKernels }
   const fn = manifest.functions[s.name] ?? { source: path.relative(dir, source), entries: [] }
   // the same signature compiled again replaces its entry; another one is added beside it
