@@ -163,7 +163,7 @@ export async function compileToDir(
   const files: string[] = []
   const put = (name: string, text: string) => (writeAtomic(path.join(dir, name), text), files.push(name))
   const putBytes = (name: string, bytes: Uint8Array) => (writeAtomic(path.join(dir, name), bytes), files.push(name))
-  // source locations relative to the artifact folder, as the manifest's source: no path of the compiling machine
+  // source files relative to the artifact folder (the manifest's source, the plans' locations): no path of the compiling machine
   const relativeToDir = (file: string) => path.relative(dir, file)
   const plans = { gpujs: `${base}.gpujs.plan.json`, wasm: `${base}.wasm.plan.json`, webgpu: `${base}.webgpu.plan.json` }
   put(plans.gpujs, planFileText(s.name, signature, 'gpujs', planToJson(plan, relativeToDir)))
@@ -191,10 +191,10 @@ export async function compileToDir(
   const webgpuPlan = lowerGraph(s.graph, {}, webgpuLimits(COMPILE_LIMITS)).plan
   put(plans.webgpu, planFileText(s.name, signature, 'webgpu', planToJson(webgpuPlan, relativeToDir)))
   const entry: EntryInfo = { signature, inputs, outputs: s.outTree, plans, wasmKernels }
-  const fn = manifest.functions[s.name] ?? { source: path.relative(dir, source), entries: [] }
+  const fn = manifest.functions[s.name] ?? { source: relativeToDir(source), entries: [] }
   // the same signature compiled again replaces its entry; another one is added beside it
   fn.entries = [...fn.entries.filter((e) => e.signature !== signature), entry]
-  fn.source = path.relative(dir, source)
+  fn.source = relativeToDir(source)
   manifest.functions[s.name] = fn
   put('manifest.json', JSON.stringify(manifest, null, 2) + '\n')
   put('README.md', readme(manifest))

@@ -1,5 +1,5 @@
 /** The settings of the generator's training by multi-scale feature drifting (host code; docs/mnist.md). */
-import { resolveSettings, isCount, isNonNegative, isOneOf, isPositive, isRate, isSeed } from '../train/settings.js'
+import { resolveSettings, isCount, isNonNegative, isOneOf, isRate, isSeed } from '../train/settings.js'
 import { RunError } from '../train/errors.js'
 import { MNIST_CLASSES } from '../data/mnist.js'
 import { GENERATORS, type GeneratorKind } from './generator.js'
