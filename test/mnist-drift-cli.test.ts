@@ -5,7 +5,8 @@
  * .safetensors; `drift eval` reproducing the run's own sweep; a run stopped after a checkpoint and
  * resumed ends with the same checkpoint bytes as an uninterrupted one (generator, AdamW, EMA and the
  * sample queues); the DiT through the command line; a loss variant's settings recorded and kept on
- * --resume; bad input gets one `drift:` line and writes nothing.
+ * --resume, and the pixels-only features reading no encoder; bad input gets one `drift:` line and
+ * writes nothing.
  */
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -166,6 +167,10 @@ describe('drift train mnist', () => {
         [['--normalize', 'softmax'], /^drift: normalize must be both, row or none, got "softmax"$/],
         [['--features', 'pixels'], /^drift: features must be all or global, got "pixels"$/],
         [
+          ['--features', 'global'],
+          /^drift: features 'global' take the loss on the raw pixels and read no encoder: leave out the encoder \(\S+encoder\)$/,
+        ],
+        [
           ['--attraction', '0', '--repulsion', '0'],
           /^drift: attraction and repulsion are both 0, so nothing drifts: make one of them positive$/,
         ],
@@ -241,16 +246,20 @@ describe('drift train mnist', () => {
   )
 
   test(
-    'the loss variant: its settings in config.json, and a resumed run refuses to change them',
+    'the loss variant: its settings in config.json, and a resumed run refuses to change them; the pixels-only features read no encoder',
     () => {
       const variant = [
         ...['--attraction', '1.5', '--repulsion', '0.5', '--normalize', 'none', '--temperatures', '0.05,0.2'],
         ...['--affinity-floor', '0'],
       ]
-      const r = drift(
+      // in a folder without out/mae: a run that read an encoder would train one there first
+      const home = at('pixels-home')
+      fs.mkdirSync(home)
+      const r = driftIn(
+        home,
         'train',
         'mnist',
-        ...TINY(),
+        ...TINY().slice(2), // without --encoder
         '--steps',
         '2',
         ...variant,
@@ -260,9 +269,12 @@ describe('drift train mnist', () => {
         at('variant'),
       )
       expect(r.code, r.err).toBe(0)
+      expect(r.err).toBe('')
+      expect(fs.readdirSync(home)).toEqual([])
       expect(r.out).toMatch(/^trained the generator for 2 steps: final drift loss \S+$/m)
       const config = JSON.parse(fs.readFileSync(at('variant', 'config.json'), 'utf8'))
       expect(config).toMatchObject({
+        encoder: '',
         attraction: 1.5,
         repulsion: 0.5,
         normalize: 'none',

@@ -166,7 +166,7 @@ describe('a loss variant in the step', () => {
   const convolutions = (g: { eqns: { prim: string }[] }) => g.eqns.filter((e) => e.prim.startsWith('conv2d')).length
 
   test(
-    'pixels only (features global), softmax over the targets, 2× repulsion, τ = 0.05: no convolution in the program, and the compiled step matches the float64 interpreter',
+    'pixels only (features global), softmax over the targets, 2× repulsion, τ = 0.05: no encoder (null), no convolution in the program, and the compiled step matches the float64 interpreter',
     () =>
       seeded(async (r) => {
         const [state, encoder, batch, hyper, kind] = await stepInputs(r, 'mlp')
@@ -179,7 +179,7 @@ describe('a loss variant in the step', () => {
           features: 'global',
         }
         type Args = Parameters<typeof driftStep.run>
-        const args = [state, encoder, batch, hyper, kind, variant] as never as Args
+        const args = [state, null, batch, hyper, kind, variant] as never as Args
         const { graph } = await driftStep.lower(...args)
         // the encoder runs on no image: the default step's program convolves, this one does not
         const official = await driftStep.lower(...([state, encoder, batch, hyper, kind] as never as Args))

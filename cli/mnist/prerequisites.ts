@@ -1,11 +1,12 @@
 /**
- * What a `drift train mnist` run reads besides MNIST: the encoder (a `drift train mae` run) and, to
- * score its samples, the evaluation classifier (a `drift train classifier` run). A folder the
- * settings name must hold its run; when none is named, the default folder's run is reused, or
- * trained there first with that command's defaults.
+ * What a `drift train mnist` run reads besides MNIST: the encoder (a `drift train mae` run; none for
+ * the pixels-only feature set) and, to score its samples, the evaluation classifier (a `drift train
+ * classifier` run). A folder the settings name must hold its run; when none is named, the default
+ * folder's run is reused, or trained there first with that command's defaults.
  */
 import path from 'node:path'
 import type { DriftConfig } from '../../stdlib/mnist/driftConfig.js'
+import { readsEncoder } from '../../stdlib/mnist/features.js'
 import { RunError } from '../../stdlib/train/errors.js'
 import { runTrainCommand, type Resumable, type TrainTarget } from '../trainCommand.js'
 import { TRAIN_USAGE } from '../usage.js'
@@ -30,11 +31,14 @@ async function trainedOrReused<C extends object, R extends Resumable<C>>(
   return dir
 }
 
-/** The settings with the encoder's and the classifier's folders filled in, their runs trained first where needed. */
+/**
+ * The settings with the encoder's and the classifier's folders filled in, their runs trained first
+ * where needed (no encoder for a feature set that reads none).
+ */
 export async function withPrerequisites(c: DriftConfig): Promise<DriftConfig> {
   const { MAE } = await import('./mae.js')
   const { CLASSIFIER } = await import('./classifier.js')
-  const encoder = c.encoder === '' ? await trainedOrReused(MAE, DEFAULT_ENCODER) : c.encoder
+  const encoder = c.encoder === '' && readsEncoder(c.features) ? await trainedOrReused(MAE, DEFAULT_ENCODER) : c.encoder
   const scored = c.evalSamples > 0
   const classifier =
     c.classifier === '' && scored ? await trainedOrReused(CLASSIFIER, DEFAULT_CLASSIFIER) : c.classifier

@@ -9,14 +9,17 @@ import {
   TEMPERATURES,
   type KernelNormalization,
 } from '../fields/driftLossVariant.js'
-import { FEATURE_SETS, type FeatureSet } from './features.js'
+import { FEATURE_SETS, readsEncoder, type FeatureSet } from './features.js'
 import type { DriftVariant } from './driftStep.js'
 
 /** Style tokens per sample and entries per codebook (paper App. A.2: 32 tokens, 64 entries). */
 export const STYLES = { tokens: 32, codebook: 64 }
 
 export interface DriftConfig {
-  /** the folder of a `drift train mae` run: its EMA encoder gives the features ('': the default folder, trained first when empty) */
+  /**
+   * the folder of a `drift train mae` run: its EMA encoder gives the features ('': the default
+   * folder, trained first when empty; must be '' for the feature set `global`, which reads no encoder)
+   */
   encoder: string
   /** the folder of a `drift train classifier` run for the metrics at the end ('': the default folder, trained first when empty) */
   classifier: string
@@ -220,6 +223,10 @@ export function resolveDriftConfig(...layers: object[]): DriftConfig {
   if (c.finishFrom > 0 && c.finishAttraction === 0 && c.repulsion === 0)
     throw new RunError(
       'finishAttraction and repulsion are both 0, so nothing drifts in the finishing phase: make one of them positive',
+    )
+  if (c.encoder !== '' && !readsEncoder(c.features))
+    throw new RunError(
+      `features '${c.features}' take the loss on the raw pixels and read no encoder: leave out the encoder (${c.encoder})`,
     )
   return c
 }

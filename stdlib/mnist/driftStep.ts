@@ -128,12 +128,12 @@ export interface DriftHyper {
  * One step: the summed feature drift loss of the generated images, its gradient through the frozen
  * encoder into the generator (of architecture `generator`), clipped, an AdamW update and the EMA. Returns the new state, the loss,
  * each key's raw ‖V‖² per temperature and the gradient's norm before clipping. `variant` picks the
- * loss's variant and feature set (the feature set `global` never runs the encoder).
+ * loss's variant and feature set (the feature set `global` never runs the encoder, which may be null).
  */
 export const driftStep = dsl(
   (
     s: GeneratorState,
-    encoder: EncoderParams,
+    encoder: EncoderParams | null,
     b: DriftBatch,
     h: DriftHyper,
     generator: GeneratorKind,

@@ -27,6 +27,7 @@ import { driftVariant, resolveDriftConfig, STYLES, type DriftConfig } from './dr
 import { evaluateGenerator, sampleGrid, type CfgSweep } from './driftEval.js'
 import { driftStep, type GeneratorState } from './driftStep.js'
 import type { EncoderParams } from './encoder.js'
+import { readsEncoder } from './features.js'
 import { initGenerator, type GeneratorParams } from './generator.js'
 import type { DitSizes } from './dit.js'
 import { loadMaeRun } from './maeTrain.js'
@@ -77,10 +78,13 @@ export async function loadEncoder(dir: string): Promise<{ encoder: EncoderParams
   return { encoder: (await loadMaeRun(dir)).tensors.ema.encoder, sha256 }
 }
 
+/** What a run whose feature set reads no encoder (`global`) trains against. */
+const NO_ENCODER = { encoder: null, sha256: '' }
+
 interface DriftExtra {
   /** the sample queues after the last step */
   queue: unknown
-  /** the encoder checkpoint the run trains against */
+  /** the encoder checkpoint the run trains against ('': none) */
   encoderSha256: string
 }
 
@@ -113,7 +117,7 @@ function queueOf(c: DriftConfig, run: DriftRun, sha256: string, file: string): S
 export async function trainDrift(o: DriftTrainOptions): Promise<{ run: DriftRun; sweep?: CfgSweep }> {
   const { config: c, out } = o
   const write = (name: string, data: string | Uint8Array) => writeAtomic(path.join(out, name), data)
-  const { encoder, sha256 } = await loadEncoder(c.encoder)
+  const { encoder, sha256 } = readsEncoder(c.features) ? await loadEncoder(c.encoder) : NO_ENCODER
   const train = loadMnist('train')
   const run: DriftRun = o.resume ?? {
     step: 0,

@@ -95,10 +95,13 @@ export const multiScaleFeatures = dsl((p: EncoderParams, x: T4): Features => {
 export const FEATURE_SETS = ['all', 'global'] as const
 export type FeatureSet = (typeof FEATURE_SETS)[number]
 
+/** Whether feature set `set` runs the encoder: a run of the set `global` needs no encoder at all. */
+export const readsEncoder = (set: FeatureSet): boolean => set !== 'global'
+
 const FEATURES_OF = {
-  all: (p: EncoderParams, x: T4): Features => multiScaleFeatures(p, x),
-  global: (_: EncoderParams, x: T4): Features => ({ global: globalFeature(x) }),
+  all: (p: EncoderParams | null, x: T4): Features => multiScaleFeatures(p!, x),
+  global: (_: EncoderParams | null, x: T4): Features => ({ global: globalFeature(x) }),
 }
 
-/** The keys of feature set `set` of the images x. */
-export const selectFeatures = (set: FeatureSet, p: EncoderParams, x: T4): Features => FEATURES_OF[set](p, x)
+/** The keys of feature set `set` of the images x; `p` is the encoder, null for a set that does not read it. */
+export const selectFeatures = (set: FeatureSet, p: EncoderParams | null, x: T4): Features => FEATURES_OF[set](p, x)
