@@ -67,6 +67,17 @@ export interface TrainTarget<C extends object, R extends Resumable<C>> {
   }): Promise<string>
 }
 
+/** `weightDecay` → `weight-decay`: a setting's flag name. */
+const flagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+
+/** The flags of the settings `keys` of each kind, each named after its setting (`nNeg` → `--n-neg`). */
+export function settingFlags<C extends object>(
+  keys: Partial<Record<FlagKind, (keyof C & string)[]>>,
+): TrainTarget<C, Resumable<C>>['flags'] {
+  const kinds = Object.entries(keys) as [FlagKind, (keyof C & string)[]][]
+  return Object.fromEntries(kinds.flatMap(([kind, ks]) => ks.map((key) => [flagName(key), { key, kind }])))
+}
+
 function number(flag: string, text: string): number {
   const v = Number(text)
   if (text.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${flag} expects a number, got '${text}'`)

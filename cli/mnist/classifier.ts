@@ -1,40 +1,41 @@
 /** `drift train classifier`: the evaluation classifier's training as a training target (cli/trainCommand.ts); the run is stdlib/mnist/classifierTrain.ts. */
-import fs from 'node:fs'
 import path from 'node:path'
 import {
   CLASSIFIER_RESUMABLE,
   resolveClassifierConfig,
   type ClassifierConfig,
 } from '../../stdlib/mnist/classifierConfig.js'
-import { CHECKPOINT_FILE } from '../../stdlib/train/runCheckpoint.js'
+import { CHECKPOINT_FILE, findCheckpointFile } from '../../stdlib/train/runCheckpoint.js'
 import { formatLoss } from '../../stdlib/train/progress.js'
 import type { ClassifierRun } from '../../stdlib/mnist/classifierTrain.js'
-import type { TrainTarget } from '../trainCommand.js'
+import { settingFlags, type TrainTarget } from '../trainCommand.js'
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`
 
 export const CLASSIFIER: TrainTarget<ClassifierConfig, ClassifierRun> = {
   name: 'classifier',
-  flags: {
-    c1: { key: 'c1', kind: 'number' },
-    c2: { key: 'c2', kind: 'number' },
-    hidden: { key: 'hidden', kind: 'number' },
-    steps: { key: 'steps', kind: 'number' },
-    batch: { key: 'batch', kind: 'number' },
-    lr: { key: 'lr', kind: 'number' },
-    warmup: { key: 'warmup', kind: 'number' },
-    beta1: { key: 'beta1', kind: 'number' },
-    beta2: { key: 'beta2', kind: 'number' },
-    'weight-decay': { key: 'weightDecay', kind: 'number' },
-    seed: { key: 'seed', kind: 'number' },
-    'checkpoint-every': { key: 'checkpointEvery', kind: 'number' },
-    'log-every': { key: 'logEvery', kind: 'number' },
-    'floor-images': { key: 'floorImages', kind: 'number' },
-  },
+  flags: settingFlags<ClassifierConfig>({
+    number: [
+      'c1',
+      'c2',
+      'hidden',
+      'steps',
+      'batch',
+      'lr',
+      'warmup',
+      'beta1',
+      'beta2',
+      'weightDecay',
+      'seed',
+      'checkpointEvery',
+      'logEvery',
+      'floorImages',
+    ],
+  }),
   resumable: CLASSIFIER_RESUMABLE,
   resolve: resolveClassifierConfig,
   defaultOut: () => path.join('out', 'classifier', 'lenet'),
-  findRun: (dir) => [path.join(dir, CHECKPOINT_FILE)].find((f) => fs.existsSync(f)),
+  findRun: findCheckpointFile,
   load: async (dir) => (await import('../../stdlib/mnist/classifierTrain.js')).loadClassifierRun(dir),
   labels: () => ['cross-entropy'],
   logEvery: (c) => c.logEvery,

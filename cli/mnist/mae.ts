@@ -1,35 +1,36 @@
 /** `drift train mae`: the encoder's masked-autoencoder training as a training target (cli/trainCommand.ts); the run is stdlib/mnist/maeTrain.ts. */
-import fs from 'node:fs'
 import path from 'node:path'
 import { MAE_RESUMABLE, resolveMaeConfig, type MaeConfig } from '../../stdlib/mnist/maeConfig.js'
-import { CHECKPOINT_FILE } from '../../stdlib/train/runCheckpoint.js'
+import { CHECKPOINT_FILE, findCheckpointFile } from '../../stdlib/train/runCheckpoint.js'
 import { formatLoss } from '../../stdlib/train/progress.js'
 import type { MaeRun } from '../../stdlib/mnist/maeTrain.js'
-import type { TrainTarget } from '../trainCommand.js'
+import { settingFlags, type TrainTarget } from '../trainCommand.js'
 
 export const MAE: TrainTarget<MaeConfig, MaeRun> = {
   name: 'mae',
-  flags: {
-    width: { key: 'width', kind: 'number' },
-    stages: { key: 'stages', kind: 'number' },
-    blocks: { key: 'blocks', kind: 'number' },
-    steps: { key: 'steps', kind: 'number' },
-    batch: { key: 'batch', kind: 'number' },
-    lr: { key: 'lr', kind: 'number' },
-    warmup: { key: 'warmup', kind: 'number' },
-    beta1: { key: 'beta1', kind: 'number' },
-    beta2: { key: 'beta2', kind: 'number' },
-    'weight-decay': { key: 'weightDecay', kind: 'number' },
-    'ema-decay': { key: 'emaDecay', kind: 'number' },
-    seed: { key: 'seed', kind: 'number' },
-    'checkpoint-every': { key: 'checkpointEvery', kind: 'number' },
-    'log-every': { key: 'logEvery', kind: 'number' },
-    'eval-images': { key: 'evalImages', kind: 'number' },
-  },
+  flags: settingFlags<MaeConfig>({
+    number: [
+      'width',
+      'stages',
+      'blocks',
+      'steps',
+      'batch',
+      'lr',
+      'warmup',
+      'beta1',
+      'beta2',
+      'weightDecay',
+      'emaDecay',
+      'seed',
+      'checkpointEvery',
+      'logEvery',
+      'evalImages',
+    ],
+  }),
   resumable: MAE_RESUMABLE,
   resolve: resolveMaeConfig,
   defaultOut: (c) => path.join('out', 'mae', `width${c.width}`),
-  findRun: (dir) => [path.join(dir, CHECKPOINT_FILE)].find((f) => fs.existsSync(f)),
+  findRun: findCheckpointFile,
   load: async (dir) => (await import('../../stdlib/mnist/maeTrain.js')).loadMaeRun(dir),
   labels: () => ['masked loss'],
   logEvery: (c) => c.logEvery,

@@ -8,31 +8,30 @@ import { findCheckpoint, loadCheckpoint, type RunState } from '../../stdlib/toy2
 import { summarize } from '../../stdlib/toy2d/summary.js'
 import { checkField, fieldOf } from '../../stdlib/toy2d/fields.js'
 import { settingLabel } from '../../stdlib/train/functionSetting.js'
-import type { Resumable, TrainTarget } from '../trainCommand.js'
+import { settingFlags, type Resumable, type TrainTarget } from '../trainCommand.js'
 
 type Run = Resumable<Toy2dConfig> & { state: RunState }
 
 export const TOY2D: TrainTarget<Toy2dConfig, Run> = {
   name: 'toy2d',
-  flags: {
-    data: { key: 'data', kind: 'string' },
-    field: { key: 'field', kind: 'string' },
-    tau: { key: 'tau', kind: 'number' },
-    steps: { key: 'steps', kind: 'number' },
-    batch: { key: 'batch', kind: 'number' },
-    'data-batch': { key: 'dataBatch', kind: 'number' },
-    lr: { key: 'lr', kind: 'number' },
-    beta1: { key: 'beta1', kind: 'number' },
-    beta2: { key: 'beta2', kind: 'number' },
-    seed: { key: 'seed', kind: 'number' },
-    'noise-dim': { key: 'noiseDim', kind: 'number' },
-    hidden: { key: 'hidden', kind: 'list' },
-    init: { key: 'init', kind: 'string' },
-    'checkpoint-every': { key: 'checkpointEvery', kind: 'number' },
-    'plot-at': { key: 'plotAt', kind: 'list' },
-    'log-every': { key: 'logEvery', kind: 'number' },
-    'eval-samples': { key: 'evalSamples', kind: 'number' },
-  },
+  flags: settingFlags<Toy2dConfig>({
+    string: ['data', 'field', 'init'],
+    number: [
+      'tau',
+      'steps',
+      'batch',
+      'dataBatch',
+      'lr',
+      'beta1',
+      'beta2',
+      'seed',
+      'noiseDim',
+      'checkpointEvery',
+      'logEvery',
+      'evalSamples',
+    ],
+    list: ['hidden', 'plotAt'],
+  }),
   resumable: RESUMABLE_KEYS,
   functionSettings: ['field'],
   resolve: resolveConfig,

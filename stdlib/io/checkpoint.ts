@@ -16,6 +16,9 @@ import { DataError } from './errors.js'
 import { encodeSafetensors, readSafetensors, readSafetensorsMetadata, type StTensor } from './safetensors.js'
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors'
+/** The checkpoint file in `dir`, or undefined when it holds none. */
+export const findCheckpointFile = (dir: string): string | undefined =>
+  [path.join(dir, CHECKPOINT_FILE)].find((f) => fs.existsSync(f))
 const FORMAT = 'drift-checkpoint'
 const VERSION = '1'
 /** Bounds on `meta` and on the tree: nesting depth, and bytes of JSON. */

@@ -10,18 +10,15 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { Tensor, type Scalar } from '../../dsl/index.js'
-import { writeAtomic } from '../../compiler/runtime/atomicWrite.js'
 import { adamInit, type AdamState } from '../optim/adam.js'
 import { IMAGE_SIDE, loadMnist, MNIST_CLASSES } from '../data/mnist.js'
 import { SampleQueue } from '../data/queue.js'
 import type { Json } from '../io/checkpoint.js'
-import { lossPlot } from '../plot/lossPlot.js'
 import { sweepPlot } from '../plot/sweepPlot.js'
 import { explainNonFinite } from '../train/diagnose.js'
 import { RunError } from '../train/errors.js'
-import { stopIfNonFinite, trainLoop } from '../train/loop.js'
-import type { Progress } from '../train/progress.js'
-import { CHECKPOINT_FILE, loadRun, saveRun, type SavedRun } from '../train/runCheckpoint.js'
+import { CHECKPOINT_FILE, loadRun, type SavedRun } from '../train/runCheckpoint.js'
+import { runSteps, startRun, writeOut, type RunOptions } from '../train/savedRunLoop.js'
 import { drawBatch, type BatchShape } from './driftBatch.js'
 import { driftVariant, resolveDriftConfig, STYLES, type DriftConfig } from './driftConfig.js'
 import { evaluateGenerator, sampleGrid, type CfgSweep } from './driftEval.js'
@@ -89,13 +86,7 @@ interface DriftExtra {
 }
 
 const scalar = (v: number): Scalar => new Tensor(Float32Array.of(v), [], 'f32') as Scalar
-export interface DriftTrainOptions {
-  config: DriftConfig
-  out: string
-  resume?: DriftRun
-  backend: string
-  progress: (start: number) => Progress
-}
+export type DriftTrainOptions = RunOptions<DriftConfig, GeneratorState>
 
 /** The queue of a fresh run, or the one a resumed run saved (checked), with the encoder's hash checked. */
 function queueOf(c: DriftConfig, run: DriftRun, sha256: string, file: string): SampleQueue {
@@ -116,21 +107,10 @@ function queueOf(c: DriftConfig, run: DriftRun, sha256: string, file: string): S
 
 export async function trainDrift(o: DriftTrainOptions): Promise<{ run: DriftRun; sweep?: CfgSweep }> {
   const { config: c, out } = o
-  const write = (name: string, data: string | Uint8Array) => writeAtomic(path.join(out, name), data)
   const { encoder, sha256 } = readsEncoder(c.features) ? await loadEncoder(c.encoder) : NO_ENCODER
   const train = loadMnist('train')
-  const run: DriftRun = o.resume ?? {
-    step: 0,
-    config: c,
-    backend: o.backend,
-    losses: [],
-    extra: null,
-    tensors: await initDriftTensors(c),
-  }
+  const run = await startRun(o, () => initDriftTensors(c))
   const queue = queueOf(c, run, sha256, path.join(out, CHECKPOINT_FILE))
-  run.config = c
-  run.backend = o.backend
-  write('config.json', JSON.stringify(c, null, 2) + '\n')
   const hyper = {
     lr: scalar(c.lr),
     warmup: scalar(c.warmup),
@@ -144,36 +124,27 @@ export async function trainDrift(o: DriftTrainOptions): Promise<{ run: DriftRun;
   const shape = batchShape(c)
   const title = `DRIFT ${c.generator.toUpperCase()} ${c.width}X${c.depth}`
 
-  await trainLoop({
-    from: run.step,
-    to: c.steps,
-    checkpointEvery: c.checkpointEvery,
-    progress: o.progress(run.step),
-    checkpoint: () => {
-      run.extra = { queue: queue.state(), encoderSha256: sha256 } as unknown as Json
-      saveRun(out, PROGRAM, run)
-      write('loss.png', lossPlot(run.losses, `${title} drift loss`))
-      return path.join(out, CHECKPOINT_FILE)
-    },
+  await runSteps({
+    out,
+    program: PROGRAM,
+    run,
+    progress: o.progress,
+    lossTitle: `${title} drift loss`,
+    extra: () => ({ queue: queue.state(), encoderSha256: sha256 }) as unknown as Json,
     step: async (s) => {
       const { batch } = drawBatch(queue, train, c.seed, s, shape)
       const args = [run.tensors, encoder, batch, hyper, c.generator, driftVariant(c, s)] as const
       const r = await driftStep.run(...args)
-      const loss = r.loss.item()
-      const next = r.state as GeneratorState
-      await stopIfNonFinite({
-        step: s,
-        loss,
-        params: next.params,
-        checkpointKept: fs.existsSync(path.join(out, CHECKPOINT_FILE)),
+      const tensors = r.state as GeneratorState
+      return {
+        loss: r.loss.item(),
+        tensors,
+        params: tensors.params,
         explain: () => explainNonFinite(driftStep, ...args),
-      })
-      run.losses.push(loss)
-      run.tensors = next
-      run.step = s + 1
-      return loss
+      }
     },
   })
+  const write = (name: string, data: string | Uint8Array) => writeOut(out, name, data)
   write('samples.png', await sampleGrid(run.tensors.ema, c, `${title} EMA step ${run.step}`))
   if (c.classifier === '' || c.evalSamples === 0) return { run }
   const sweep = await evaluateGenerator(run.tensors.ema, c)

@@ -6,19 +6,14 @@
  * end it measures the masked reconstruction error on test images and draws originals, masked
  * inputs and reconstructions.
  */
-import fs from 'node:fs'
-import path from 'node:path'
 import { randomKey, Tensor, type T4 } from '../../dsl/index.js'
-import { writeAtomic } from '../../compiler/runtime/atomicWrite.js'
 import { adamInit, type AdamState } from '../optim/adam.js'
 import { IMAGE_SIDE, loadMnist, mnistBatch } from '../data/mnist.js'
 import { drawUnconditional } from '../data/sampler.js'
-import { lossPlot } from '../plot/lossPlot.js'
 import { imageGrid } from '../plot/imageGrid.js'
 import { explainNonFinite } from '../train/diagnose.js'
-import { stopIfNonFinite, trainLoop } from '../train/loop.js'
-import type { Progress } from '../train/progress.js'
-import { CHECKPOINT_FILE, loadRun, saveRun, type SavedRun } from '../train/runCheckpoint.js'
+import { loadRun, type SavedRun } from '../train/runCheckpoint.js'
+import { runSteps, startRun, writeOut, type RunOptions } from '../train/savedRunLoop.js'
 import { initEncoder } from './encoder.js'
 import { initDecoder } from './decoder.js'
 import { maeStep, maskOf, reconstruct, STREAMS, type MaeParams } from './mae.js'
@@ -109,17 +104,10 @@ async function evaluate(c: MaeConfig, run: MaeRun): Promise<{ evaluation: MaeEva
   }
 }
 
-export interface MaeTrainOptions {
-  config: MaeConfig
-  out: string
-  resume?: MaeRun
-  backend: string
-  progress: (start: number) => Progress
-}
+export type MaeTrainOptions = RunOptions<MaeConfig, MaeTensors>
 
 export async function trainMae(o: MaeTrainOptions): Promise<{ run: MaeRun; evaluation: MaeEvaluation }> {
   const { config: c, out } = o
-  const write = (name: string, data: string | Uint8Array) => writeAtomic(path.join(out, name), data)
   const key = randomKey(c.seed)
   const train = loadMnist('train')
   const hyper = {
@@ -130,52 +118,35 @@ export async function trainMae(o: MaeTrainOptions): Promise<{ run: MaeRun; evalu
     weightDecay: c.weightDecay,
     emaDecay: c.emaDecay,
   }
-  const run: MaeRun = o.resume ?? {
-    step: 0,
-    config: c,
-    backend: o.backend,
-    losses: [],
-    extra: null,
-    tensors: await initMaeTensors(c),
-  }
-  run.config = c
-  run.backend = o.backend
-  write('config.json', JSON.stringify(c, null, 2) + '\n')
-  const title = `MAE width ${c.width}`
-
-  await trainLoop({
-    from: run.step,
-    to: c.steps,
-    checkpointEvery: c.checkpointEvery,
-    progress: o.progress(run.step),
-    checkpoint: () => {
-      saveRun(out, PROGRAM, run)
-      write('loss.png', lossPlot(run.losses, `${title} masked loss`))
-      return path.join(out, CHECKPOINT_FILE)
-    },
+  const run = await startRun(o, () => initMaeTensors(c))
+  await runSteps({
+    out,
+    program: PROGRAM,
+    run,
+    progress: o.progress,
+    lossTitle: `MAE width ${c.width} masked loss`,
     step: async (s) => {
       const x = mnistBatch(train, drawUnconditional(train, c.seed, s, c.batch))
       const { params, adam, ema } = run.tensors
       const args = [params, adam, ema, x, key, index(s), hyper] as const
       const r = await maeStep.run(...args)
-      const loss = r.loss.item()
-      const next = { params: r.params as MaeParams, adam: r.state as AdamState<MaeParams>, ema: r.average as MaeParams }
-      await stopIfNonFinite({
-        step: s,
-        loss,
-        params: next.params,
-        checkpointKept: fs.existsSync(path.join(out, CHECKPOINT_FILE)),
+      const tensors = {
+        params: r.params as MaeParams,
+        adam: r.state as AdamState<MaeParams>,
+        ema: r.average as MaeParams,
+      }
+      return {
+        loss: r.loss.item(),
+        tensors,
+        params: tensors.params,
         explain: () => explainNonFinite(maeStep, ...args),
-      })
-      run.losses.push(loss)
-      run.tensors = next
-      run.step = s + 1
-      return loss
+      }
     },
   })
   const { evaluation, figure } = await evaluate(c, run)
-  write('reconstructions.png', figure)
-  write(
+  writeOut(out, 'reconstructions.png', figure)
+  writeOut(
+    out,
     'metrics.json',
     JSON.stringify({ step: run.step, finalLoss: run.losses.at(-1) ?? null, test: evaluation }, null, 2) + '\n',
   )

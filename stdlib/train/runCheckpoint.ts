@@ -12,6 +12,7 @@ import * as store from '../io/checkpoint.js'
 import { RunError } from './errors.js'
 
 export const CHECKPOINT_FILE = store.CHECKPOINT_FILE
+export const findCheckpointFile = store.findCheckpointFile
 
 /** The largest run checkpoint read (1 GiB; the defaults' runs write a few MiB to some tens): a bigger file is refused unread. */
 export const MAX_RUN_CHECKPOINT_BYTES = 2 ** 30
