@@ -1,22 +1,17 @@
 /** The drift command: inspect prints IR pointing into the source; bad input gets one line and a non-zero exit. */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { ROOT, T, lower, rootPath } from './helpers.js'
+import { runDrift } from './driftCommand.js'
 import { lowerGraph } from '../compiler/fusion/lower.js'
 import { printPlan } from '../compiler/kernel/print.js'
 import { backendNamed } from '../compiler/backend/index.js'
 
-const driftWith = (env: Record<string, string>, ...args: string[]) => {
-  const r = spawnSync(process.execPath, ['bin/drift.mjs', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, DRIFT_CACHE: 'off', ...env },
-  })
-  return { code: r.status, out: r.stdout, err: r.stderr.trim() }
-}
+const driftWith = (env: Record<string, string>, ...args: string[]) =>
+  runDrift({ env: { DRIFT_CACHE: 'off', ...env } }, ...args)
 const drift = (...args: string[]) => driftWith({}, ...args)
 const PAPER = ['inspect', 'stdlib/fields/paper.ts', '--fn', 'paperField']
 

@@ -4,7 +4,7 @@
  * bit as an uninterrupted one; a NaN stops the run; bad input gets one `drift:` line and a
  * non-zero exit without writing anything.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -13,13 +13,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { Tensor } from '../dsl/index.js'
 import { loadCheckpoint, saveCheckpoint } from '../stdlib/io/checkpoint.js'
 import { ROOT } from './helpers.js'
+import { runDrift } from './driftCommand.js'
 
 let work: string
-const env = () => ({ ...process.env, DRIFT_CACHE_DIR: path.join(work, 'cache'), DRIFT_BACKEND: 'wasm' })
-const drift = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['bin/drift.mjs', ...args], { cwd: ROOT, encoding: 'utf8', env: env() })
-  return { code: r.status, out: r.stdout, err: r.stderr.trim() }
-}
+const env = () => ({ DRIFT_CACHE_DIR: path.join(work, 'cache'), DRIFT_BACKEND: 'wasm' })
+const drift = (...args: string[]) => runDrift({ env: env() }, ...args)
 const at = (...p: string[]) => path.join(work, ...p)
 const bytes = (...p: string[]) => fs.readFileSync(at(...p))
 const LONG = 600_000
@@ -195,7 +193,7 @@ describe('drift train classifier', () => {
 
 /** Start `drift args…` and SIGKILL it once it printed the checkpoint of step `step`. */
 async function killAfterCheckpoint(args: string[], step: number): Promise<void> {
-  const child = spawn(process.execPath, ['bin/drift.mjs', ...args], { cwd: ROOT, env: env() })
+  const child = spawn(process.execPath, ['bin/drift.mjs', ...args], { cwd: ROOT, env: { ...process.env, ...env() } })
   let seen = ''
   const exit = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
   child.stdout.on('data', (d: Buffer) => {

@@ -8,7 +8,6 @@
  * --resume, and the pixels-only features reading no encoder; bad input gets one `drift:` line and
  * writes nothing.
  */
-import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -20,18 +19,12 @@ import { DRIFT_QUICK, resolveDriftConfig } from '../stdlib/mnist/driftConfig.js'
 import { loadDriftRun, trainDrift } from '../stdlib/mnist/driftTrain.js'
 import { setBackend } from '../dsl/index.js'
 import { ROOT } from './helpers.js'
+import { runDrift } from './driftCommand.js'
 
 let work: string
-const env = () => ({ ...process.env, DRIFT_CACHE_DIR: path.join(work, 'cache'), DRIFT_BACKEND: 'wasm' })
+const env = () => ({ DRIFT_CACHE_DIR: path.join(work, 'cache'), DRIFT_BACKEND: 'wasm' })
 /** `drift …` run in the repository, or in `cwd` */
-const driftIn = (cwd: string, ...args: string[]) => {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/drift.mjs'), ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: env(),
-  })
-  return { code: r.status, out: r.stdout, err: r.stderr.trim() }
-}
+const driftIn = (cwd: string, ...args: string[]) => runDrift({ cwd, env: env() }, ...args)
 const drift = (...args: string[]) => driftIn(ROOT, ...args)
 const at = (...p: string[]) => path.join(work, ...p)
 const LONG = 900_000

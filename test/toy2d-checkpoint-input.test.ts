@@ -6,7 +6,6 @@
  * what the file holds stand between it and the program.
  */
 import crypto from 'node:crypto'
-import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -17,7 +16,7 @@ import { resolveConfig, layerSizes } from '../stdlib/toy2d/config.js'
 import { saveCheckpoint, type Checkpoint } from '../stdlib/toy2d/checkpoint.js'
 import type { LinearParams } from '../stdlib/nn/linear.js'
 import { writeLegacyCheckpoint } from './legacyCheckpoint.js'
-import { ROOT } from './helpers.js'
+import { runDrift } from './driftCommand.js'
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-toy2d-ck-input-'))
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }))
@@ -28,11 +27,8 @@ const fresh = () => {
   return d
 }
 
-function drift(...args: string[]) {
-  const env = { ...process.env, DRIFT_CACHE_DIR: path.join(work, 'cache'), DRIFT_BACKEND: 'wasm' }
-  const r = spawnSync(process.execPath, ['bin/drift.mjs', ...args], { cwd: ROOT, encoding: 'utf8', env })
-  return { code: r.status, out: r.stdout, err: r.stderr.trim() }
-}
+const drift = (...args: string[]) =>
+  runDrift({ env: { DRIFT_CACHE_DIR: path.join(work, 'cache'), DRIFT_BACKEND: 'wasm' } }, ...args)
 
 /** A small generator 2 → 4 → 2 with weights `w` everywhere, trained for one step. */
 function checkpoint(w = 0.5): Checkpoint {
