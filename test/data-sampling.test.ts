@@ -141,6 +141,18 @@ describe('sample queue', () => {
     expect(() => q.stepClasses(3)).toThrow(/3 classes asked, the last pushed batch holds 2/)
   })
 
+  test('a push refuses what a saved state could not hold (indices beyond int32, labels outside the classes) and changes nothing then', () => {
+    const q = small()
+    q.push([7], [1])
+    const before = q.state()
+    expect(() => q.push([2 ** 31], [0])).toThrow(/SampleQueue\.push: bad index 2147483648 at 0/)
+    expect(() => q.push([1, -1], [0, 0])).toThrow(/bad index -1 at 1/)
+    expect(() => q.push([1, 2], [0, 3])).toThrow(/label 3 at 1 is outside 0\.\.2/)
+    expect(q.state(), 'the queues after the refused pushes').toEqual(before)
+    q.push([2 ** 31 - 1], [0])
+    expect(() => SampleQueue.restore(q.state(), 'run.safetensors')).not.toThrow()
+  })
+
   test('a run resumed from the saved state (through JSON) draws bit for bit what the uninterrupted one draws', () => {
     const run = (q: SampleQueue, from: number, to: number) => {
       const draws: number[][] = []

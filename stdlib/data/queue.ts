@@ -68,14 +68,16 @@ export class SampleQueue {
   push(indices: ArrayLike<number>, labels: ArrayLike<number>): void {
     if (indices.length !== labels.length)
       throw new RangeError(`SampleQueue.push: ${indices.length} indices but ${labels.length} labels`)
+    // every pair checked before any is pushed: a refused batch leaves the queues as they were
     for (let i = 0; i < indices.length; i++) {
       const [index, label] = [indices[i], labels[i]]
-      if (!Number.isSafeInteger(index) || index < 0)
-        throw new RangeError(`SampleQueue.push: bad index ${index} at ${i}`)
+      if (!isIndex(index)) throw new RangeError(`SampleQueue.push: bad index ${index} at ${i}`)
       if (!Number.isInteger(label) || label < 0 || label >= this.s.classes)
         throw new RangeError(`SampleQueue.push: label ${label} at ${i} is outside 0..${this.s.classes - 1}`)
-      pushFifo(this.s.perClass[label], this.s.perClassCapacity, index)
-      pushFifo(this.s.global, this.s.globalCapacity, index)
+    }
+    for (let i = 0; i < indices.length; i++) {
+      pushFifo(this.s.perClass[labels[i]], this.s.perClassCapacity, indices[i])
+      pushFifo(this.s.global, this.s.globalCapacity, indices[i])
     }
     this.s.lastLabels = Array.from(labels)
     this.s.rng = new CounterRng(this.s.rng.seed, this.s.rng.step + 1, STREAMS.queue).state()
