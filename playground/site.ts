@@ -5,7 +5,6 @@
  * package and node_modules. Nothing is fetched from elsewhere: the page works offline.
  */
 import fs from 'node:fs'
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'

@@ -23,7 +23,7 @@ import {
 } from '../stdlib/mnist/classifier.js'
 import { adamInit, type AdamState } from '../stdlib/optim/adam.js'
 import { classifierGrads, maeGrads } from './fixtures/mnist.js'
-import { EPS32, expectClose, maxAbs, randn, rng, rootPath, seeded } from './helpers.js'
+import { EPS32, expectClose, maxAbs, randn, rootPath, seeded } from './helpers.js'
 import { accumulationLengths } from './tolerance.js'
 import { gradientError } from './gradcheck.js'
 

@@ -6,7 +6,7 @@
  */
 import type { NDArray } from '../ir/ndarray.js'
 import { primitive } from '../ir/primitive.js'
-import { sameShape, showShape, sizeOf } from '../ir/shape.js'
+import { sameShape, showShape } from '../ir/shape.js'
 import type { BufferInfo, Kernel, Plan, Step } from '../kernel/types.js'
 import { showLoc } from '../ir/print.js'
 import '../ir/prims/index.js'

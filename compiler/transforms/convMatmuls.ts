@@ -95,9 +95,8 @@ export function convMatmuls(g: Graph, design: (c: ConvShape) => ConvDesign = im2
 
   /** conv2d_grad_filter(x, ct) = (Σₙ patches(x)[n] · ct[n]ᵀ)ᵀ, ct stored as [N, P, O]. */
   const filterGradient = (r: Rewriter, x: Var, ct: Var, out: Var, p: Conv2dParams) => {
-    const [o, c, kh, kw] = out.shape
+    const [o] = out.shape
     const [n, , oh, ow] = ct.shape
-    const k = c * kh * kw
     const ctT = r.emit('transpose', [view(r, ct, [n, o, oh * ow])], { perm: [0, 2, 1] })
     stored.set(ctT.id, TRANSPOSED)
     const perSample = product(r, patches(r, x, out.shape, p), ctT)

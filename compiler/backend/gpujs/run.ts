@@ -25,7 +25,7 @@ const KERNEL_CLASS: Record<GpujsMode, string> = {
 const ASYNC_MODES = new Set<GpujsMode>(['webasm-threads'])
 
 /** What the fusion stage must respect for a mode: nothing (gpu.js's CPU targets bind any number of arrays). */
-export const limitsFor = (mode: GpujsMode): BackendLimits => ({})
+export const limitsFor = (_mode: GpujsMode): BackendLimits => ({})
 
 interface GpuKernel {
   (...args: unknown[]): unknown

@@ -1,5 +1,4 @@
 /** Tensors made from nothing: iota (indices along an axis) and full (a constant). */
-import type { DType, NoParams } from '../types.js'
 import { fill } from '../ndarray.js'
 import { ShapeError, normAxis, showShape, stridesOf } from '../shape.js'
 import { definePrimitive } from '../primitive.js'

@@ -3,7 +3,7 @@
  * and `map` (a scalar lambda over inputs and output indices, used by map/zipWith/generate).
  * Operands have the output shape or are rank 0 (a scalar applied everywhere).
  */
-import type { AVal, DType, NoParams } from '../types.js'
+import type { AVal, DType } from '../types.js'
 import { alloc, type NDArray } from '../ndarray.js'
 import { ShapeError, sameShape, showShape, sizeOf, stridesOf } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'

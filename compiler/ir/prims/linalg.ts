@@ -1,5 +1,5 @@
 /** Contractions: batched matmul, pairwise distances (cdist) and 2-D convolution. */
-import type { AVal, Eqn, NoParams, Var } from '../types.js'
+import type { AVal, Eqn, Var } from '../types.js'
 import { alloc, type NDArray, type Precision } from '../ndarray.js'
 import { ShapeError, sameShape, showShape, sizeOf } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'

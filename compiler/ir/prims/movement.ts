@@ -1,5 +1,5 @@
 /** Movement: reshape, transpose, broadcast, slice, concat, gather (rows of a table). */
-import type { AVal, NoParams, Var } from '../types.js'
+import type { AVal, Var } from '../types.js'
 import { alloc, type NDArray } from '../ndarray.js'
 import { ShapeError, normAxis, sameShape, showShape, sizeOf, stridesOf } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'

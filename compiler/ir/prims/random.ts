@@ -10,7 +10,7 @@
 import { fill } from '../ndarray.js'
 import { ShapeError, showShape } from '../shape.js'
 import { definePrimitive, expectDType } from '../primitive.js'
-import type { AVal, NoParams } from '../types.js'
+import type { AVal } from '../types.js'
 
 declare module '../types.js' {
   interface PrimParams {
