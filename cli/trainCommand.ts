@@ -70,11 +70,24 @@ export interface TrainTarget<C extends object, R extends Resumable<C>> {
 /** `weightDecay` → `weight-decay`: a setting's flag name. */
 const flagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 
+/** The settings of every run trained with AdamW and saved as it goes (the MNIST runs). */
+export const ADAMW_RUN_SETTINGS = [
+  'steps',
+  'lr',
+  'warmup',
+  'beta1',
+  'beta2',
+  'weightDecay',
+  'seed',
+  'checkpointEvery',
+  'logEvery',
+] as const
+
 /** The flags of the settings `keys` of each kind, each named after its setting (`nNeg` → `--n-neg`). */
 export function settingFlags<C extends object>(
-  keys: Partial<Record<FlagKind, (keyof C & string)[]>>,
+  keys: Partial<Record<FlagKind, readonly (keyof C & string)[]>>,
 ): TrainTarget<C, Resumable<C>>['flags'] {
-  const kinds = Object.entries(keys) as [FlagKind, (keyof C & string)[]][]
+  const kinds = Object.entries(keys) as [FlagKind, readonly (keyof C & string)[]][]
   return Object.fromEntries(kinds.flatMap(([kind, ks]) => ks.map((key) => [flagName(key), { key, kind }])))
 }
 

@@ -8,29 +8,14 @@ import {
 import { CHECKPOINT_FILE, findCheckpointFile } from '../../stdlib/train/runCheckpoint.js'
 import { formatLoss } from '../../stdlib/train/progress.js'
 import type { ClassifierRun } from '../../stdlib/mnist/classifierTrain.js'
-import { settingFlags, type TrainTarget } from '../trainCommand.js'
+import { ADAMW_RUN_SETTINGS, settingFlags, type TrainTarget } from '../trainCommand.js'
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`
 
 export const CLASSIFIER: TrainTarget<ClassifierConfig, ClassifierRun> = {
   name: 'classifier',
   flags: settingFlags<ClassifierConfig>({
-    number: [
-      'c1',
-      'c2',
-      'hidden',
-      'steps',
-      'batch',
-      'lr',
-      'warmup',
-      'beta1',
-      'beta2',
-      'weightDecay',
-      'seed',
-      'checkpointEvery',
-      'logEvery',
-      'floorImages',
-    ],
+    number: [...ADAMW_RUN_SETTINGS, 'batch', 'c1', 'c2', 'hidden', 'floorImages'],
   }),
   resumable: CLASSIFIER_RESUMABLE,
   resolve: resolveClassifierConfig,

@@ -4,7 +4,7 @@ import { DRIFT_QUICK, DRIFT_RESUMABLE, resolveDriftConfig, type DriftConfig } fr
 import { CHECKPOINT_FILE, findCheckpointFile } from '../../stdlib/train/runCheckpoint.js'
 import { formatLoss } from '../../stdlib/train/progress.js'
 import type { DriftRun } from '../../stdlib/mnist/driftTrain.js'
-import { settingFlags, type TrainTarget } from '../trainCommand.js'
+import { ADAMW_RUN_SETTINGS, settingFlags, type TrainTarget } from '../trainCommand.js'
 import { sweepLines } from './sweepLines.js'
 
 export const MNIST: TrainTarget<DriftConfig, DriftRun> = {
@@ -12,34 +12,26 @@ export const MNIST: TrainTarget<DriftConfig, DriftRun> = {
   flags: settingFlags<DriftConfig>({
     string: ['encoder', 'classifier', 'normalize', 'features', 'generator'],
     number: [
+      ...ADAMW_RUN_SETTINGS,
       'classes',
       'nNeg',
       'nPos',
       'nUnc',
+      'width',
+      'depth',
+      'patch',
+      'mlpRatio',
       'attraction',
       'repulsion',
       'finishFrom',
       'finishAttraction',
       'affinityFloor',
-      'width',
-      'depth',
-      'patch',
-      'mlpRatio',
-      'steps',
-      'lr',
-      'warmup',
-      'beta1',
-      'beta2',
-      'weightDecay',
       'clip',
       'emaDecay',
       'alphaScale',
       'alphaPower',
       'alphaMax',
       'noCfg',
-      'seed',
-      'checkpointEvery',
-      'logEvery',
       'evalSamples',
     ],
     list: ['temperatures'],

@@ -4,28 +4,12 @@ import { MAE_RESUMABLE, resolveMaeConfig, type MaeConfig } from '../../stdlib/mn
 import { CHECKPOINT_FILE, findCheckpointFile } from '../../stdlib/train/runCheckpoint.js'
 import { formatLoss } from '../../stdlib/train/progress.js'
 import type { MaeRun } from '../../stdlib/mnist/maeTrain.js'
-import { settingFlags, type TrainTarget } from '../trainCommand.js'
+import { ADAMW_RUN_SETTINGS, settingFlags, type TrainTarget } from '../trainCommand.js'
 
 export const MAE: TrainTarget<MaeConfig, MaeRun> = {
   name: 'mae',
   flags: settingFlags<MaeConfig>({
-    number: [
-      'width',
-      'stages',
-      'blocks',
-      'steps',
-      'batch',
-      'lr',
-      'warmup',
-      'beta1',
-      'beta2',
-      'weightDecay',
-      'emaDecay',
-      'seed',
-      'checkpointEvery',
-      'logEvery',
-      'evalImages',
-    ],
+    number: [...ADAMW_RUN_SETTINGS, 'batch', 'emaDecay', 'width', 'stages', 'blocks', 'evalImages'],
   }),
   resumable: MAE_RESUMABLE,
   resolve: resolveMaeConfig,
