@@ -4,9 +4,7 @@
  * call with --class or --alpha; anything else is read as a toy 2-D run (cli/toy2d/sample.ts). The
  * command that runs reports what is wrong with the checkpoint.
  */
-import fs from 'node:fs'
-import path from 'node:path'
-import { CHECKPOINT_FILE } from '../stdlib/io/checkpoint.js'
+import { checkpointProgram, findCheckpointFile } from '../stdlib/io/checkpoint.js'
 
 /** The value of --checkpoint in `args` (as `--checkpoint DIR` or `--checkpoint=DIR`). */
 function checkpointArg(args: string[]): string | undefined {
@@ -17,8 +15,7 @@ function checkpointArg(args: string[]): string | undefined {
 
 /** The program a checkpoint names in its header, or undefined when it cannot tell. */
 async function programOf(dir: string): Promise<unknown> {
-  if (!fs.existsSync(path.join(dir, CHECKPOINT_FILE))) return undefined
-  const { checkpointProgram } = await import('../stdlib/io/checkpoint.js')
+  if (!findCheckpointFile(dir)) return undefined
   const { DataError } = await import('../stdlib/io/errors.js')
   const { MAX_RUN_CHECKPOINT_BYTES } = await import('../stdlib/train/runCheckpoint.js')
   try {

@@ -7,7 +7,7 @@ import { stopIfNonFinite } from '../stdlib/train/loop.js'
 const vec = (...v: number[]) => new Tensor(Float32Array.from(v), [v.length], 'f32')
 const tree = (bad: number) => ({ blocks: [{ w: vec(1, 2) }, { w: vec(3, bad) }], out: { b: vec(0) } })
 const stop = (loss: number, params: unknown) =>
-  stopIfNonFinite({ step: 7, loss, params, checkpointKept: true, explain: async () => 'from here' })
+  stopIfNonFinite({ step: 7, loss, params, checkpointKept: () => true, explain: async () => 'from here' })
 
 describe('stopIfNonFinite', () => {
   test('finite loss and parameters: the run goes on', async () => {

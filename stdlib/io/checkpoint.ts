@@ -17,8 +17,10 @@ import { encodeSafetensors, readSafetensors, readSafetensorsMetadata, type StTen
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors'
 /** The checkpoint file in `dir`, or undefined when it holds none. */
-export const findCheckpointFile = (dir: string): string | undefined =>
-  [path.join(dir, CHECKPOINT_FILE)].find((f) => fs.existsSync(f))
+export function findCheckpointFile(dir: string): string | undefined {
+  const file = path.join(dir, CHECKPOINT_FILE)
+  return fs.existsSync(file) ? file : undefined
+}
 const FORMAT = 'drift-checkpoint'
 const VERSION = '1'
 /** Bounds on `meta` and on the tree: nesting depth, and bytes of JSON. */

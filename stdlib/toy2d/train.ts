@@ -136,7 +136,7 @@ export async function trainToy2d(o: TrainOptions): Promise<RunState> {
         step: s,
         loss,
         params,
-        checkpointKept: findCheckpoint(out) !== undefined,
+        checkpointKept: () => findCheckpoint(out) !== undefined,
         explain: () => explainNonFinite(trainStep, ...args),
       })
       state.losses.push(loss)

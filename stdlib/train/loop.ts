@@ -68,13 +68,14 @@ export async function stopIfNonFinite(o: {
   loss: number
   /** the updated parameters: a tree of tensors */
   params: unknown
-  checkpointKept: boolean
+  /** whether a checkpoint was kept, asked only when the step failed */
+  checkpointKept: () => boolean
   explain: () => Promise<string>
 }): Promise<void> {
   if (Number.isFinite(o.loss) && allFinite(tensorsIn(o.params))) return
   const what = Number.isFinite(o.loss)
     ? `the update of step ${o.step} made non-finite parameters`
     : `the loss of step ${o.step} is ${o.loss}`
-  const kept = o.checkpointKept ? 'the last checkpoint is kept' : 'no checkpoint was written'
+  const kept = o.checkpointKept() ? 'the last checkpoint is kept' : 'no checkpoint was written'
   throw new NonFiniteLossError(`${what}: ${await o.explain()}; stopped (${kept})`)
 }

@@ -4,14 +4,13 @@
  * each stopped on a non-finite loss or parameters, the checkpoint and the loss curve every
  * `checkpointEvery` steps and at the end.
  */
-import fs from 'node:fs'
 import path from 'node:path'
 import { writeAtomic } from '../../compiler/runtime/atomicWrite.js'
 import type { Json } from '../io/checkpoint.js'
 import { lossPlot } from '../plot/lossPlot.js'
 import { stopIfNonFinite, trainLoop } from './loop.js'
 import type { Progress } from './progress.js'
-import { CHECKPOINT_FILE, saveRun, type SavedRun } from './runCheckpoint.js'
+import { CHECKPOINT_FILE, findCheckpointFile, saveRun, type SavedRun } from './runCheckpoint.js'
 
 /** What a training command gives a run: its settings, its folder, the run it resumes, the backend, the progress display. */
 export interface RunOptions<C, T> {
@@ -83,7 +82,7 @@ export async function runSteps<C extends { steps: number; checkpointEvery: numbe
     },
     step: async (s) => {
       const r = await o.step(s)
-      const checkpointKept = fs.existsSync(file)
+      const checkpointKept = () => findCheckpointFile(out) !== undefined
       await stopIfNonFinite({ step: s, loss: r.loss, params: r.params, checkpointKept, explain: r.explain })
       run.losses.push(r.loss)
       run.tensors = r.tensors
