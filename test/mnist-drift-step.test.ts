@@ -12,6 +12,7 @@ import { CounterRng } from '../stdlib/data/counterRng.js'
 import { driftLoss } from '../stdlib/fields/driftLoss.js'
 import { adamInit } from '../stdlib/optim/adam.js'
 import { ALPHA_PRIOR, alphaOf, cfgWeight, drawAlphas } from '../stdlib/mnist/cfg.js'
+import { resolveDriftConfig } from '../stdlib/mnist/driftConfig.js'
 import { driftStep, featureDriftLoss, type DriftVariant } from '../stdlib/mnist/driftStep.js'
 import { initEncoder } from '../stdlib/mnist/encoder.js'
 import { dsl } from '../dsl/index.js'
@@ -55,6 +56,10 @@ describe('classifier-free guidance', () => {
     const unguided = draws.filter((a) => a === 1).length / draws.length
     expect(Math.abs(unguided - 0.3)).toBeLessThan(4 * Math.sqrt((0.3 * 0.7) / 10000))
     expect(draws.every((a) => a >= 1 && a <= 4)).toBe(true)
+    // a fraction of 1 trains without guidance: every group at α = 1
+    expect(drawAlphas(new CounterRng(6, 0, 0), 1000, { ...ALPHA_PRIOR, noCfg: 1 }).every((a) => a === 1)).toBe(true)
+    expect(resolveDriftConfig({ noCfg: 1 }).noCfg).toBe(1)
+    expect(() => resolveDriftConfig({ noCfg: 1.5 })).toThrow(/^noCfg must be a number in \[0, 1\], got 1\.5$/)
   })
 
   test('the unconditional negatives weigh w = (α − 1)(N_neg − 1)/N_unc', () => {

@@ -1,5 +1,5 @@
 /** The settings of the generator's training by multi-scale feature drifting (host code; docs/mnist.md). */
-import { resolveSettings, isCount, isNonNegative, isOneOf, isRate, isSeed } from '../train/settings.js'
+import { resolveSettings, isCount, isFraction, isNonNegative, isOneOf, isRate, isSeed } from '../train/settings.js'
 import { RunError } from '../train/errors.js'
 import { MNIST_CLASSES } from '../data/mnist.js'
 import { GENERATORS, type GeneratorKind } from './generator.js'
@@ -192,8 +192,10 @@ function check(key: keyof DriftConfig, v: unknown): string | undefined {
     case 'beta1':
     case 'beta2':
     case 'emaDecay':
-    case 'noCfg':
       return isRate(key, v)
+    case 'noCfg':
+      // 1: every group unguided, the generator trained on p(·|c) alone
+      return isFraction(key, v)
     case 'weightDecay':
     case 'alphaScale':
       return isNonNegative(key, v)

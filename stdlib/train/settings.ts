@@ -43,6 +43,10 @@ export const isPositive = (key: string, v: unknown): string | undefined =>
 export const isRate = (key: string, v: unknown): string | undefined =>
   typeof v === 'number' && v >= 0 && v < 1 ? undefined : `${key} must be a number in [0, 1), got ${JSON.stringify(v)}`
 
+/** A number in [0, 1] (a probability, a fraction of the draws). */
+export const isFraction = (key: string, v: unknown): string | undefined =>
+  typeof v === 'number' && v >= 0 && v <= 1 ? undefined : `${key} must be a number in [0, 1], got ${JSON.stringify(v)}`
+
 export const isNonNegative = (key: string, v: unknown): string | undefined =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0
     ? undefined
