@@ -68,6 +68,7 @@ export async function runSteps<C extends { steps: number; checkpointEvery: numbe
 ): Promise<void> {
   const { out, run } = o
   const file = path.join(out, CHECKPOINT_FILE)
+  const checkpointKept = () => findCheckpointFile(out) !== undefined
   writeOut(out, 'config.json', JSON.stringify(run.config, null, 2) + '\n')
   await trainLoop({
     from: run.step,
@@ -82,7 +83,6 @@ export async function runSteps<C extends { steps: number; checkpointEvery: numbe
     },
     step: async (s) => {
       const r = await o.step(s)
-      const checkpointKept = () => findCheckpointFile(out) !== undefined
       await stopIfNonFinite({ step: s, loss: r.loss, params: r.params, checkpointKept, explain: r.explain })
       run.losses.push(r.loss)
       run.tensors = r.tensors
